@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -39,7 +40,11 @@ def _stage(value: Any) -> vocab.Stage:
 
 
 StageField = Annotated[
-    vocab.Stage, BeforeValidator(_stage), PlainSerializer(lambda s: s.name, return_type=str)
+    vocab.Stage,
+    BeforeValidator(_stage),
+    PlainSerializer(lambda s: s.name, return_type=str),
+    WithJsonSchema({"type": "string", "enum": list(vocab.Stage.__members__),
+                    "description": "development stage, in clinical order"}),
 ]
 
 
@@ -47,7 +52,11 @@ def _role(value: Any) -> Any:
     return value.replace("-", "_") if isinstance(value, str) else value
 
 
-RoleField = Annotated[vocab.Role, BeforeValidator(_role)]
+RoleField = Annotated[
+    vocab.Role,
+    BeforeValidator(_role),
+    WithJsonSchema({"type": "string", "enum": ["core", "non_core", "non-core"]}),
+]
 
 
 class Figure(Model):

@@ -1,0 +1,6 @@
+"""`python -m screen` runs the same CLI as the `dealscreen` command."""
+
+from screen.cli import main
+
+if __name__ == "__main__":
+    main()

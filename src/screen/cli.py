@@ -1,0 +1,168 @@
+"""The `dealscreen` command line: a thin shell over the library.
+
+Every command is a few lines calling functions a notebook could call too. Heavy modules
+(pydantic models, networkx, jinja2) are imported inside the commands, so `dealscreen --help`
+starts fast. User errors print `file:line:col: message (hint)` and exit 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+EXIT_USAGE = 2
+EXIT_INTERNAL = 70
+
+RULES_HELP = "Rule set: a YAML file or a folder of them (default: the bundled thesis)."
+
+
+def _fail(err: Exception) -> NoReturn:
+    click.echo(str(err), err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn our errors into messages and exit 2; anything else into a one-line internal error."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from screen.errors import ScreenError
+
+        try:
+            return fn(*args, **kwargs)
+        except ScreenError as err:
+            _fail(err)
+        except (BrokenPipeError, KeyboardInterrupt):
+            sys.exit(1)
+        except RecursionError:
+            click.echo("error: input nested too deeply", err=True)
+            sys.exit(EXIT_USAGE)
+        except Exception as err:  # a bug in dealscreen, not in the input
+            if "DEALSCREEN_DEBUG" in __import__("os").environ:
+                raise
+            click.echo(f"internal error: {type(err).__name__}: {err} "
+                       "(set DEALSCREEN_DEBUG=1 for the traceback)", err=True)
+            sys.exit(EXIT_INTERNAL)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="dealscreen", prog_name="dealscreen")
+def main() -> None:
+    """Screen biotech investment candidates against the firm's thesis.
+
+    \b
+    Typical use:
+      dealscreen score cases/                 ranked screening of every case file
+      dealscreen score cases/x.yaml --format json
+      dealscreen explain cases/x.yaml         why: decision <- criteria <- rules <- facts
+      dealscreen schema case > case.schema.json
+
+    Exit codes: 0 success, 2 bad input (file:line:col message), 70 internal error.
+    """
+
+
+def _score_all(
+    paths: tuple[str, ...], rules: str | None, trace: bool = True
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Score every case; errors in single files are collected, the rest still scored."""
+    from screen.engine import evaluate_case
+    from screen.errors import ScreenError
+    from screen.loader import expand_case_paths, load_case, load_ruleset
+    from screen.result import build_result
+
+    rs = load_ruleset(rules)
+    results, errors = [], []
+    for path in expand_case_paths(list(paths)):
+        try:
+            loaded = load_case(path)
+        except ScreenError as err:
+            errors.append(str(err))
+            continue
+        outcome = evaluate_case(rs, loaded.case, trace=trace)
+        results.append(build_result(rs, loaded, outcome))
+    return results, errors
+
+
+@main.command()
+@click.argument("cases", nargs=-1, required=True, type=click.Path())
+@click.option("--rules", "rules", type=click.Path(), help=RULES_HELP)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="table: ranked screening; json: one result object per case.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")
+@_guard
+def score(cases: tuple[str, ...], rules: str | None, fmt: str, output: str | None) -> None:
+    """Score CASES (case files, or folders of them) against the thesis.
+
+    Files that fail to load are reported as file:line:col and the others are still scored;
+    the exit code is then 2.
+    """
+    from screen import report
+    from screen.result import dumps
+
+    results, errors = _score_all(cases, rules)
+    text = dumps(results) if fmt == "json" else report.table(results)
+    _emit(text, output)
+    for e in errors:
+        click.echo(e, err=True)
+    if errors:
+        sys.exit(EXIT_USAGE)
+
+
+@main.command()
+@click.argument("case", type=click.Path())
+@click.option("--rules", "rules", type=click.Path(), help=RULES_HELP)
+@_guard
+def explain(case: str, rules: str | None) -> None:
+    """Explain one CASE: decision <- criteria <- rules <- facts, then diligence questions."""
+    from screen import report
+
+    results, errors = _score_all((case,), rules)
+    if errors:
+        raise_first(errors)
+    for r in results:
+        click.echo(report.explain(r), nl=False)
+
+
+def raise_first(errors: list[str]) -> NoReturn:
+    for e in errors:
+        click.echo(e, err=True)
+    sys.exit(EXIT_USAGE)
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(["case", "rules", "result"]))
+@_guard
+def schema(kind: str) -> None:
+    """Print the JSON Schema of a case file or a rule-set file (for editor autocompletion).
+
+    \b
+    Save it and point the YAML language server at it, e.g. first line of a case file:
+      # yaml-language-server: $schema=./case.schema.json
+    """
+    import json
+
+    if kind == "case":
+        from screen.case import Case
+
+        data = Case.model_json_schema()
+    elif kind == "rules":
+        from screen.ruleset import RuleSetFile
+
+        data = RuleSetFile.model_json_schema()
+    else:
+        raise click.UsageError("the result schema is documented in the README (section 'Result JSON')")
+    click.echo(json.dumps(data, indent=2, sort_keys=True))
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)

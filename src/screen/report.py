@@ -1,0 +1,114 @@
+"""Plain-text views of results: the ranked screening table and the `explain` tree.
+
+Both read the result document (the same JSON `--format json` prints), so what a person reads
+and what other tools read can never disagree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+DECISION_ORDER = {"advance": 0, "watch": 1, "insufficient_information": 2, "decline": 3}
+DECISION_LABEL = {
+    "advance": "ADVANCE",
+    "watch": "WATCH",
+    "decline": "DECLINE",
+    "insufficient_information": "INSUFFICIENT INFO",
+}
+GATE_MARK = {"pass": "ok  ", "fail": "FAIL", "unknown": "??  "}
+
+
+def rank(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Decision first (advance ... decline), then score, then company name: deterministic."""
+    return sorted(results, key=lambda r: (DECISION_ORDER[r["decision"]], -r["score"],
+                                          r["case"]["company"], r["case"]["path"]))
+
+
+def _fmt(x: Any) -> str:
+    if x is None:
+        return "?"
+    return f"{x:.2f}" if isinstance(x, float) else str(x)
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    """The ranked screening: one row per case."""
+    rows = [("#", "company", "decision", "score", "range", "lead asset", "stage", "unknowns", "file")]
+    for i, r in enumerate(rank(results), 1):
+        lead = next(a for a in r["assets"] if a["id"] == r["lead_asset"])
+        lo, hi = r["score_range"]
+        rng = "" if lo == hi else f"{_fmt(float(lo))}-{_fmt(float(hi))}"
+        rows.append((str(i), r["case"]["company"], DECISION_LABEL[r["decision"]],
+                     f"{float(r['score']):.2f}", rng, f"{lead['id']} {lead['name']}",
+                     lead["stage"] or "?", str(len(r["unknowns"])), r["case"]["path"]))
+    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+             for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines) + "\n"
+
+
+def _value(v: Any) -> str:
+    if v is None:
+        return "unknown"
+    if isinstance(v, list):
+        return "[" + ", ".join(_value(x) for x in v) + "]"
+    return str(v).lower() if isinstance(v, bool) else str(v)
+
+
+def explain(result: dict[str, Any]) -> str:
+    """decision <- criteria <- rules <- facts, as an indented tree."""
+    r = result
+    out: list[str] = []
+    lo, hi = r["score_range"]
+    rng = "" if lo == hi else f" (could be {lo}-{hi} once unknowns are known)"
+    out.append(f"{r['case']['company']}  [{r['case']['path']}]")
+    out.append(f"decision: {DECISION_LABEL[r['decision']]}   score {r['score']} / {r['scale']}{rng}")
+    out.append(f"thresholds: advance >= {r['thresholds']['advance']}, watch >= {r['thresholds']['watch']}")
+    rs = r["ruleset"]
+    out.append(f"rule set: {rs['name']} {rs['version']} (sha256 {rs['sha256'][:12]})")
+    out.append(f"company decision follows core asset {r['lead_asset']} (T1: product-centric)")
+    for note in r["notes"]:
+        out.append(f"note: {note}")
+    trace_by_asset: dict[str, list[dict[str, Any]]] = {}
+    for t in r["trace"]:
+        trace_by_asset.setdefault(t["asset"], []).append(t)
+    for a in r["assets"]:
+        kind = "core asset" if a["id"] in r["core_assets"] else "non-core asset (BD option)"
+        out.append("")
+        out.append(f"{kind} {a['id']} {a['name']} - {a['stage'] or 'stage unknown'}, "
+                   f"{a['indication'] or 'indication unknown'}")
+        out.append(f"  decision {DECISION_LABEL[a['decision']]}, score {a['score']}")
+        entries = {t["rule"]: t for t in trace_by_asset.get(a["id"], [])}
+        out.append("  gates")
+        for g in a["gates"]:
+            out.append(f"    [{GATE_MARK[g['outcome']]}] {g['id']}: {g['because']}")
+            t = entries.get(g["id"])
+            if t:
+                out.append(f"           {t.get('rationale', '')}")
+                out.extend(_inputs(t, "           "))
+        out.append("  criteria")
+        for c in a["criteria"]:
+            score = "unknown" if c["score"] is None else f"{c['score']}/{c['max']}"
+            out.append(f"    {c['id']}: {score} x weight {c['weight']} -> +{c['contribution']}"
+                       f"   ({c['because']})")
+            fired = entries.get(c["fired"]) if c["fired"] else None
+            if fired:
+                out.append(f"      rule {fired['rule']}: {fired.get('rationale', '')}")
+                out.extend(_inputs(fired, "        "))
+            elif c["status"] != "scored" and c["possible"]:
+                out.append(f"      could score any of {c['possible']} once the facts are known")
+        if a["unknowns"]:
+            out.append("  unknowns")
+            for u in a["unknowns"]:
+                out.append(f"    ? {u['fact']}: {u['question']}")
+    if r["unknowns"]:
+        out.append("")
+        out.append("diligence questions")
+        for i, u in enumerate(r["unknowns"], 1):
+            who = f"[{u['asset']}] " if u["asset"] else ""
+            out.append(f"  {i}. {who}{u['question']}")
+    return "\n".join(out) + "\n"
+
+
+def _inputs(entry: dict[str, Any], indent: str) -> list[str]:
+    return [f"{indent}{k} = {_value(v)}" for k, v in entry["inputs"].items()]
