@@ -13,6 +13,8 @@ cycle, which is printed as `derived.a -> derived.b -> derived.a`.
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -132,10 +134,19 @@ class CompiledRuleSet:
     extract: Callable[..., dict[str, Any]]
     edges: list[tuple[str, str]]
     base_facts: dict[str, Any]
+    _fast: Callable[..., dict[str, Any]] | None = field(default=None, repr=False)
 
-    @property
+    def fast_path(self) -> Callable[..., dict[str, Any]]:
+        """The generated straight-line evaluator (built on first use; see fastpath.py)."""
+        if self._fast is None:
+            from screen.fastpath import build_fast_path
+
+            self._fast = build_fast_path(self)
+        return self._fast
+
+    @functools.cached_property
     def total_weight(self) -> float:
-        return sum(c.weight for c in self.criteria)
+        return math.fsum(c.weight for c in self.criteria)
 
 
 @dataclass

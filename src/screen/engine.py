@@ -28,8 +28,11 @@ from screen.compiler import (
 )
 from screen.expressions import EvalError, Expression
 from screen.ruleset import CompanyAggregation, UnknownPolicy
-from screen.unknown import UNKNOWN
+from screen.fastpath import Fallback
+from screen.unknown import UNKNOWN, UnknownValue
 from screen.vocab import Role
+
+FAST_PATH_GIVES_WAY = (Fallback, UnknownValue, ArithmeticError, TypeError, ValueError, EvalError)
 
 ADVANCE, WATCH, DECLINE, INSUFFICIENT = "advance", "watch", "decline", "insufficient_information"
 DECISION_RANK = {ADVANCE: 3, WATCH: 2, INSUFFICIENT: 1, DECLINE: 0}
@@ -37,13 +40,21 @@ DECISION_RANK = {ADVANCE: 3, WATCH: 2, INSUFFICIENT: 1, DECLINE: 0}
 
 @dataclass
 class TraceEntry:
+    """One rule evaluation. Inputs are read from the asset's final fact table on demand: a
+    fact is written once and never changes, so recording the keys is enough (and cheap)."""
+
     rule: str
     kind: str
-    inputs: dict[str, Any]
+    reads: tuple[str, ...]
+    facts: dict[str, Any] = field(repr=False)
     outcome: Any
     rationale: str | None = None
     contribution: float | None = None
     note: str | None = None
+
+    @property
+    def inputs(self) -> dict[str, Any]:
+        return {r: self.facts.get(r, UNKNOWN) for r in self.reads}
 
 
 @dataclass
@@ -106,12 +117,10 @@ class CaseOutcome:
 class _AssetRun:
     """Evaluation state for one asset; kept out of the public API."""
 
-    def __init__(self, rs: CompiledRuleSet, case: Case, asset: Asset, trace: bool):
+    def __init__(self, rs: CompiledRuleSet, asset: Asset, facts: dict[str, Any], trace: bool):
         self.rs = rs
         self.asset = asset
         self.keep_trace = trace
-        facts = dict(rs.base_facts)
-        rs.extract(asset, case.company, case, facts)
         self.F = facts
         self.missing: dict[str, frozenset[str]] = {}
         self.errors: dict[str, str] = {}
@@ -152,9 +161,66 @@ class _AssetRun:
         for r in roots:
             self.needed_by.setdefault(r, []).append(rule)
 
-    def record(self, entry: TraceEntry) -> None:
+    def record(
+        self,
+        rule: str,
+        kind: str,
+        reads: tuple[str, ...],
+        outcome: Any,
+        rationale: str | None = None,
+        note: str | None = None,
+        contribution: float | None = None,
+    ) -> None:
         if self.keep_trace:
-            self.trace.append(entry)
+            self.trace.append(
+                TraceEntry(rule, kind, reads, self.F, outcome, rationale, contribution, note)
+            )
+
+    def replay(self) -> None:
+        """Fill outcomes and trace from a fact table the fast path completed (no unknowns).
+
+        Mirrors what `step` records, entry for entry, so both paths give the same result."""
+        F = self.F
+        for node in self.rs.steps:
+            if isinstance(node, DerivedNode):
+                self.record(node.key, "derived", node.reads, F[node.key])
+            elif isinstance(node, TableNode):
+                index = F["#" + node.key]
+                for row in node.rows[: index + 1]:
+                    self.record(row.id, "row", node.reads, row is node.rows[index], row.rationale)
+                self.fired.append(node.rows[index].id)
+                output = F[node.key]
+                self.tables_state[node.key] = (output, (output,), node.rows[index].id, True)
+                self.record(node.key, "table", node.reads, output)
+            elif isinstance(node, GateNode):
+                value = F[node.key]
+                if value:
+                    self.fired.append(node.id)
+                self.record(
+                    node.id, "gate", node.reads, "pass" if value else "fail", node.rationale
+                )
+            elif isinstance(node, CriterionNode):
+                output = F[node.key]
+                index = F["#" + node.key]
+                if node.bands is not None:
+                    tried = node.bands if index < 0 else node.bands[: index + 1]
+                    for band in tried:
+                        self.record(
+                            band.id,
+                            "row",
+                            band.when.reads,
+                            index >= 0 and band is node.bands[index],
+                            band.rationale,
+                        )
+                    fired = node.bands[index].id if index >= 0 else None
+                    if fired:
+                        self.fired.append(fired)
+                    state = (output, (output,), fired, index >= 0)
+                    if index < 0:
+                        state = (output, (), None, False)
+                else:
+                    state = self.tables_state[f"table.{node.table}"]
+                self.crit_state[node.id] = state
 
     # -- nodes
     def step(self, node: Node) -> None:
@@ -173,8 +239,7 @@ class _AssetRun:
         self.F[node.key] = value
         if value is UNKNOWN:
             self.note_unknown(node.key, node.key, node.reads)
-        self.record(TraceEntry(node.key, "derived", self.inputs(node.reads), value,
-                               note=self.errors.get(node.key)))
+        self.record(node.key, "derived", node.reads, value, note=self.errors.get(node.key))
 
     def first_hit(
         self, candidates: list[tuple[str, Any, Any, str, tuple[str, ...]]]
@@ -187,8 +252,7 @@ class _AssetRun:
         possible: list[Any] = []
         for rule_id, thunk, output, rationale, reads in candidates:
             outcome = thunk()
-            self.record(TraceEntry(rule_id, "row", self.inputs(reads), outcome, rationale,
-                                   note=self.errors.get(rule_id)))
+            self.record(rule_id, "row", reads, outcome, rationale, note=self.errors.get(rule_id))
             if outcome is UNKNOWN:
                 possible.append(output)
                 self.note_unknown(rule_id, rule_id, reads)
@@ -218,18 +282,19 @@ class _AssetRun:
                     elif not m:
                         return False
                 return UNKNOWN if unknown else True
+
             return evaluate
 
         reads = tuple(dict.fromkeys(r for rs in input_reads for r in rs))
-        output, possible, fired, matched = self.first_hit([
-            (row.id, row_thunk(row.cells), row.output, row.rationale, reads) for row in node.rows
-        ])
+        output, possible, fired, matched = self.first_hit(
+            [(row.id, row_thunk(row.cells), row.output, row.rationale, reads) for row in node.rows]
+        )
         self.F[node.key] = output
         self.tables_state[node.key] = (output, possible, fired, matched)
         if output is UNKNOWN:
             self.note_unknown(node.key, node.key, reads)
         note = None if output is not UNKNOWN or possible else "no row matched"
-        self.record(TraceEntry(node.key, "table", self.inputs(reads), output, note=note))
+        self.record(node.key, "table", reads, output, note=note)
 
     def gate(self, node: GateNode) -> None:
         assert node.require is not None
@@ -242,16 +307,23 @@ class _AssetRun:
             self.note_unknown(node.key, node.key, node.reads)
         elif value:
             self.fired.append(node.id)
-        self.record(TraceEntry(node.id, "gate", self.inputs(node.reads),
-                               "unknown" if value is UNKNOWN else ("pass" if value else "fail"),
-                               node.rationale, note=self.errors.get(node.key)))
+        self.record(
+            node.id,
+            "gate",
+            node.reads,
+            "unknown" if value is UNKNOWN else ("pass" if value else "fail"),
+            node.rationale,
+            note=self.errors.get(node.key),
+        )
 
     def criterion(self, node: CriterionNode) -> None:
         if node.bands is not None:
-            output, possible, fired, matched = self.first_hit([
-                (b.id, (lambda b=b: self.band_outcome(b)), b.score, b.rationale, b.when.reads)
-                for b in node.bands
-            ])
+            output, possible, fired, matched = self.first_hit(
+                [
+                    (b.id, (lambda b=b: self.band_outcome(b)), b.score, b.rationale, b.when.reads)
+                    for b in node.bands
+                ]
+            )
         else:
             output, possible, fired, matched = self.tables_state[f"table.{node.table}"]
             if output is not UNKNOWN and not isinstance(output, int | float):
@@ -280,19 +352,29 @@ def _decide(score: float, rs: CompiledRuleSet) -> str:
     return DECLINE
 
 
-def _weighted(parts: list[tuple[float, float]], scale: float) -> float:
-    """Weighted mean of (normalised score, weight) pairs, on the rule set's scale."""
-    total_w = math.fsum(w for _, w in parts)
+def _weighted(parts: list[tuple[float, float, float]], scale: float) -> float:
+    """Weighted mean of (score, max, weight) triples, on the rule set's scale.
+
+    Written exactly as the generated fast path computes it, so both give the same bits."""
+    total_w = math.fsum(w for _, _, w in parts)
     if total_w == 0:
         return 0.0
-    return math.fsum(s * w for s, w in parts) / total_w * scale
+    return math.fsum([s * (w / m) for s, m, w in parts]) / total_w * scale
 
 
-def evaluate_asset(rs: CompiledRuleSet, case: Case, asset: Asset, *, trace: bool = True) -> AssetOutcome:
+def evaluate_asset(
+    rs: CompiledRuleSet, case: Case, asset: Asset, *, trace: bool = True
+) -> AssetOutcome:
     """Evaluate one asset: gates, criteria, score range and decision, with its trace."""
-    run = _AssetRun(rs, case, asset, trace)
-    for node in rs.steps:
-        run.step(node)
+    try:
+        run = _AssetRun(rs, asset, rs.fast_path()(asset, case.company, case), trace)
+        run.replay()
+    except FAST_PATH_GIVES_WAY:
+        facts = dict(rs.base_facts)
+        rs.extract(asset, case.company, case, facts)
+        run = _AssetRun(rs, asset, facts, trace)
+        for node in rs.steps:
+            run.step(node)
     crit_state = run.crit_state
 
     criteria: list[CriterionOutcome] = []
@@ -312,8 +394,11 @@ def evaluate_asset(rs: CompiledRuleSet, case: Case, asset: Asset, *, trace: bool
             status = "error" if c.key in run.errors else "unknown"
             score = None
             lo, hi = min(reachable), max(reachable)
-            policy = {UnknownPolicy.lowest: lo, UnknownPolicy.zero: 0.0,
-                      UnknownPolicy.exclude: None}[c.policy]
+            policy = {
+                UnknownPolicy.lowest: lo,
+                UnknownPolicy.zero: 0.0,
+                UnknownPolicy.exclude: None,
+            }[c.policy]
             missing = sorted(m.removeprefix("rule:") for m in run.missing.get(c.key, ()))
             because = "unknown: needs " + ", ".join(missing) if missing else "unknown"
             if c.key in run.errors:
@@ -321,15 +406,34 @@ def evaluate_asset(rs: CompiledRuleSet, case: Case, asset: Asset, *, trace: bool
         scores = reachable
         contribution = 0.0
         if policy is not None:
-            policy_parts.append((policy / c.max, c.weight))
+            policy_parts.append((policy, c.max, c.weight))
             contribution = policy / c.max * c.weight / rs.total_weight * rs.scale
-        low_parts.append((lo / c.max, c.weight))
-        high_parts.append((hi / c.max, c.weight))
-        criteria.append(CriterionOutcome(c.id, c.name, score, policy, tuple(scores), c.max,
-                                         c.weight, status, fired, because, contribution))
-        run.record(TraceEntry(c.id, "criterion", run.inputs(c.reads),
-                              score if score is not None else UNKNOWN, c.rationale,
-                              round(contribution, 6), note=run.errors.get(c.key)))
+        low_parts.append((lo, c.max, c.weight))
+        high_parts.append((hi, c.max, c.weight))
+        criteria.append(
+            CriterionOutcome(
+                c.id,
+                c.name,
+                score,
+                policy,
+                tuple(scores),
+                c.max,
+                c.weight,
+                status,
+                fired,
+                because,
+                contribution,
+            )
+        )
+        run.record(
+            c.id,
+            "criterion",
+            c.reads,
+            score if score is not None else UNKNOWN,
+            c.rationale,
+            note=run.errors.get(c.key),
+            contribution=round(contribution, 6),
+        )
 
     gates = []
     for g in rs.gates:
@@ -354,14 +458,16 @@ def evaluate_asset(rs: CompiledRuleSet, case: Case, asset: Asset, *, trace: bool
         decision = possible.pop() if len(possible) == 1 else INSUFFICIENT
 
     unknowns = _unknowns(rs, run, asset)
-    return AssetOutcome(asset, decision, score, (lo, hi), criteria, gates, unknowns, run.trace,
-                        run.fired, run.F)
+    return AssetOutcome(
+        asset, decision, score, (lo, hi), criteria, gates, unknowns, run.trace, run.fired, run.F
+    )
 
 
 def _unknowns(rs: CompiledRuleSet, run: _AssetRun, asset: Asset) -> list[Unknown]:
     gate_questions = {g.key: g.question for g in rs.gates if g.question}
-    derived_questions = {n.key: n.question for n in rs.steps
-                         if isinstance(n, DerivedNode) and n.question}
+    derived_questions = {
+        n.key: n.question for n in rs.steps if isinstance(n, DerivedNode) and n.question
+    }
     crit_questions = {c.key: c.question for c in rs.criteria if c.question}
     rule_questions = {**derived_questions, **crit_questions, **gate_questions}
     out = []
@@ -369,8 +475,14 @@ def _unknowns(rs: CompiledRuleSet, run: _AssetRun, asset: Asset) -> list[Unknown
         rules = sorted(set(run.needed_by[fact]))
         if fact.startswith("rule:"):
             rule = fact.removeprefix("rule:")
-            out.append(Unknown(rule, f"Rule '{rule}' could not be evaluated "
-                               f"({run.errors.get(rule, 'error')}); check the data it reads.", rules))
+            out.append(
+                Unknown(
+                    rule,
+                    f"Rule '{rule}' could not be evaluated "
+                    f"({run.errors.get(rule, 'error')}); check the data it reads.",
+                    rules,
+                )
+            )
             continue
         question = _question_for(rs.questions, fact)
         if question is None:
@@ -400,6 +512,16 @@ def _default_question(rs: CompiledRuleSet, fact: str, asset: Asset) -> str:
     return f"What is the {what} ({subject})?"
 
 
+def score_asset(rs: CompiledRuleSet, case: Case, asset: Asset) -> tuple[str, float]:
+    """(decision, score) only: the fast path, for ranking many cases and for benchmarks."""
+    try:
+        facts = rs.fast_path()(asset, case.company, case)
+        return facts["#decision"], facts["#score"]
+    except FAST_PATH_GIVES_WAY:
+        outcome = evaluate_asset(rs, case, asset, trace=False)
+        return outcome.decision, outcome.score
+
+
 def evaluate_case(rs: CompiledRuleSet, case: Case, *, trace: bool = True) -> CaseOutcome:
     """Evaluate every asset, then derive the company's decision from its core asset(s)."""
     assets = [evaluate_asset(rs, case, a, trace=trace) for a in case.assets]
@@ -408,15 +530,27 @@ def evaluate_case(rs: CompiledRuleSet, case: Case, *, trace: bool = True) -> Cas
     if not core:
         unknown_role = [o for o in assets if o.asset.role is None]
         core = unknown_role or assets
-        notes.append("no asset is marked core; the company is judged on "
-                     + ", ".join(o.asset.id for o in core))
+        notes.append(
+            "no asset is marked core; the company is judged on "
+            + ", ".join(o.asset.id for o in core)
+        )
     if rs.decision.company is CompanyAggregation.worst:
         lead = min(core, key=lambda o: (DECISION_RANK[o.decision], o.score))
     else:
         lead = max(core, key=lambda o: (DECISION_RANK[o.decision], o.score))
     unknowns = [(o.asset.id, u) for o in assets for u in o.unknowns]
-    if not any(o.asset.role is Role.core for o in assets) and any(o.asset.role is None for o in assets):
-        unknowns.insert(0, ("", Unknown("asset.role", "Which asset is the company's core asset?",
-                                        ["company.core_asset"])))
-    return CaseOutcome(case, lead.decision, lead.score, lead.score_range, lead, core, assets,
-                       unknowns, notes)
+    if not any(o.asset.role is Role.core for o in assets) and any(
+        o.asset.role is None for o in assets
+    ):
+        unknowns.insert(
+            0,
+            (
+                "",
+                Unknown(
+                    "asset.role", "Which asset is the company's core asset?", ["company.core_asset"]
+                ),
+            ),
+        )
+    return CaseOutcome(
+        case, lead.decision, lead.score, lead.score_range, lead, core, assets, unknowns, notes
+    )
