@@ -107,8 +107,8 @@ def score(cases: tuple[str, ...], rules: str | None, fmt: str, output: str | Non
     from screen.result import dumps
 
     results, errors = _score_all(cases, rules)
-    text = dumps(results) if fmt == "json" else report.table(results)
-    _emit(text, output)
+    if results or fmt == "json":
+        _emit(dumps(results) if fmt == "json" else report.table(results), output)
     for e in errors:
         click.echo(e, err=True)
     if errors:

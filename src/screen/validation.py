@@ -20,6 +20,7 @@ from screen.yamlsource import PathKey, SourceDoc
 M = TypeVar("M", bound=BaseModel)
 
 MAX_REPORTED = 20
+_FILE_KIND = {"Case": "case", "RuleSetFile": "rule-set"}
 
 
 def validate_doc(model: type[M], doc: SourceDoc) -> M:
@@ -29,8 +30,8 @@ def validate_doc(model: type[M], doc: SourceDoc) -> M:
         raise ScreenError(
             f"expected a mapping of keys at the top level, got {kind}",
             doc.location(()),
-            f"a {model.__name__.lower()} file starts with keys like "
-            + ", ".join(f"'{k}:'" for k in list(model.model_fields)[:3]),
+            f"a {_FILE_KIND.get(model.__name__, model.__name__.lower())} file starts with keys like "
+            + ", ".join(f"'{k}:'" for k in _key_examples(model)),
         )
     try:
         return model.model_validate(doc.data)
@@ -53,6 +54,14 @@ def _convert(model: type[BaseModel], doc: SourceDoc, exc: ValidationError) -> li
             break
     found.sort(key=lambda e: (e.location.line, e.location.column) if e.location else (0, 0))
     return found
+
+
+def _key_examples(model: type[BaseModel]) -> list[str]:
+    """Required keys first, then the first optional ones: what a new file must start with."""
+    fields = model.model_fields
+    required = [k for k, f in fields.items() if f.is_required()]
+    optional = [k for k, f in fields.items() if not f.is_required()]
+    return (required + optional)[:3]
 
 
 def _clean_loc(loc: tuple[Any, ...]) -> PathKey:
