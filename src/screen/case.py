@@ -164,8 +164,12 @@ class Competition(Model):
     same_target_programs: list[CompetitorProgram] | None = Field(
         None, description="programs against the same target"
     )
-    first_in_class: bool | None = Field(None, description="first-in-class potential")
-    best_in_class: bool | None = Field(None, description="best-in-class potential")
+    first_in_class: bool | None = Field(
+        None, description="whether the asset has first-in-class potential"
+    )
+    best_in_class: bool | None = Field(
+        None, description="whether the asset has best-in-class potential"
+    )
     differentiation: str | None = None
 
 
@@ -253,38 +257,47 @@ class Case(Model):
     notes: str | None = None
 
     @model_validator(mode="after")
-    def _check_references(self) -> Case:
+    def _unique_asset_ids(self) -> Case:
         ids = [a.id for a in self.assets]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise ValueError(f"asset ids must be unique, repeated: {', '.join(dupes)}")
-        source_ids = {s.id for s in self.sources}
-        for path, fig in iter_figures(self):
-            if fig.source is not None and fig.source not in source_ids:
-                from screen.errors import did_you_mean
-
-                hint = did_you_mean(fig.source, source_ids)
-                raise ValueError(
-                    f"{path}: source '{fig.source}' is not in the case's sources list"
-                    + (f" ({hint})" if hint else "")
-                )
         return self
 
 
-def iter_figures(model: BaseModel, prefix: str = "") -> list[tuple[str, Figure]]:
-    """Every Figure in a model with its dotted path, in field order (used for citations)."""
-    found: list[tuple[str, Figure]] = []
+def unknown_sources(case: Case) -> list[tuple[tuple[str | int, ...], str, str | None]]:
+    """Figures citing a source id that is not in `sources:`: (path, message, hint).
+
+    Checked after validation, so the loader can point at the exact `source:` line."""
+    from screen.errors import did_you_mean
+
+    known = {s.id for s in case.sources}
+    problems = []
+    for path, fig in iter_figures(case):
+        if fig.source is not None and fig.source not in known:
+            hint = did_you_mean(fig.source, known) or (
+                f"sources: {', '.join(sorted(known))}" if known else "add a sources: list"
+            )
+            problems.append(((*path, "source"), f"source '{fig.source}' is not in the sources list", hint))
+    return problems
+
+
+def iter_figures(
+    model: BaseModel, prefix: tuple[str | int, ...] = ()
+) -> list[tuple[tuple[str | int, ...], Figure]]:
+    """Every Figure in a model with its path (as in the YAML), in field order (for citations)."""
+    found: list[tuple[tuple[str | int, ...], Figure]] = []
     for name in type(model).model_fields:
         value = getattr(model, name)
-        path = f"{prefix}{name}"
+        path = (*prefix, name)
         if isinstance(value, Figure):
             found.append((path, value))
         elif isinstance(value, BaseModel):
-            found.extend(iter_figures(value, path + "."))
+            found.extend(iter_figures(value, path))
         elif isinstance(value, list):
             for i, item in enumerate(value):
                 if isinstance(item, Figure):
-                    found.append((f"{path}[{i}]", item))
+                    found.append(((*path, i), item))
                 elif isinstance(item, BaseModel):
-                    found.extend(iter_figures(item, f"{path}[{i}]."))
+                    found.extend(iter_figures(item, (*path, i)))
     return found

@@ -56,6 +56,7 @@ class Node:
     key: str
     location: Location
     reads: tuple[str, ...] = ()
+    blame: tuple[str, ...] = ()  # reads whose absence can make this node unknown
 
 
 @dataclass
@@ -449,7 +450,8 @@ class _RuleSetCompiler:
             return None
         self.derived_types[name] = e.type
         return DerivedNode("derived", name, f"derived.{name}", self.loc(part, ("derived", name), True),
-                           e.reads, expr=e, description=d.description, question=d.question)
+                           e.reads, e.blamable, expr=e, description=d.description,
+                           question=d.question)
 
     def table(self, part: _Part, name: str, t: Any) -> Node | None:
         base: PathKey = ("tables", name)
@@ -486,7 +488,8 @@ class _RuleSetCompiler:
                             "make the conditions exclusive, or use hit_policy: first",
                         )
         reads = tuple(dict.fromkeys(r for e in inputs for r in e.reads))  # type: ignore[union-attr]
-        return TableNode("table", name, f"table.{name}", self.loc(part, base, True), reads,
+        blame = tuple(dict.fromkeys(r for e in inputs for r in e.blamable))  # type: ignore[union-attr]
+        return TableNode("table", name, f"table.{name}", self.loc(part, base, True), reads, blame,
                          hit_policy=t.hit_policy, inputs=inputs, rows=rows,  # type: ignore[arg-type]
                          output_type=self.table_types[name])
 
@@ -504,7 +507,7 @@ class _RuleSetCompiler:
             self.fail(f"gate '{g.id}': 'require' must be a condition (true/false), got {e.type}",
                       self.loc(part, ("gates", i, "require")))
         return GateNode("gate", g.id, f"gates.{g.id}", self.loc(part, ("gates", i)), e.reads,
-                        name=g.name or g.id, require=e, rationale=g.rationale, question=g.question)
+                        e.blamable, name=g.name or g.id, require=e, rationale=g.rationale, question=g.question)
 
     def criterion(self, part: _Part, i: int, c: Any) -> Node | None:
         base: PathKey = ("criteria", i)
@@ -514,6 +517,7 @@ class _RuleSetCompiler:
             return None
         bands: list[Band] = []
         reads: list[str] = []
+        blame: list[str] = []
         if c.table is not None:
             if c.table not in self.table_types:
                 hint = did_you_mean(c.table, self.table_types)
@@ -524,6 +528,7 @@ class _RuleSetCompiler:
                 self.fail(f"criterion '{c.id}': table '{c.table}' outputs are not numbers",
                           self.loc(part, (*base, "table")))
             reads.append(f"table.{c.table}")
+            blame.append(f"table.{c.table}")
         for j, b in enumerate(c.bands or []):
             self.rationale(b.rationale, part, (*base, "bands", j, "rationale"))
             if not 0 <= b.score <= c.max:
@@ -536,9 +541,11 @@ class _RuleSetCompiler:
                 self.fail(f"band '{b.id}': 'when' must be a condition, got {e.type}",
                           self.loc(part, (*base, "bands", j, "when")))
             reads.extend(e.reads)
+            blame.extend(e.blamable)
             bands.append(Band(b.id, e, b.score, b.rationale, self.loc(part, (*base, "bands", j))))
         return CriterionNode(
             "criterion", c.id, f"criteria.{c.id}", loc, tuple(dict.fromkeys(reads)),
+            tuple(dict.fromkeys(blame)),
             name=c.name or c.id, weight=c.weight, max=c.max, policy=c.unknown_policy,
             rationale=c.rationale, bands=bands if c.bands is not None else None, table=c.table,
             question=c.question,

@@ -13,11 +13,12 @@ could still fail an asset that would otherwise not be declined.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from screen.case import Asset, Case
+from screen.case import Asset, Case, Company
 from screen.compiler import (
     CompiledRuleSet,
     CriterionNode,
@@ -29,6 +30,7 @@ from screen.compiler import (
 from screen.expressions import EvalError, Expression
 from screen.ruleset import CompanyAggregation, UnknownPolicy
 from screen.fastpath import Fallback
+from screen.tables import domain_values
 from screen.unknown import UNKNOWN, UnknownValue
 from screen.vocab import Role
 
@@ -90,6 +92,7 @@ class Unknown:
 @dataclass
 class AssetOutcome:
     asset: Asset
+    company: Company
     decision: str
     score: float
     score_range: tuple[float, float]
@@ -238,24 +241,24 @@ class _AssetRun:
         value = self.run_expr(node.expr, node.key)
         self.F[node.key] = value
         if value is UNKNOWN:
-            self.note_unknown(node.key, node.key, node.reads)
+            self.note_unknown(node.key, node.key, node.blame)
         self.record(node.key, "derived", node.reads, value, note=self.errors.get(node.key))
 
     def first_hit(
-        self, candidates: list[tuple[str, Any, Any, str, tuple[str, ...]]]
+        self, candidates: list[tuple[str, Any, Any, str, tuple[str, ...], tuple[str, ...]]]
     ) -> tuple[Any, tuple[Any, ...], str | None, bool]:
-        """Kleene first-hit over (id, outcome-thunk, output, rationale, reads).
+        """Kleene first-hit over (id, outcome-thunk, output, rationale, reads, blame).
 
         Returns (output or UNKNOWN, outputs still possible, id that fired, whether a row
         certainly matched). An unknown row before the first true one leaves the result
         unknown: that row might have matched first."""
         possible: list[Any] = []
-        for rule_id, thunk, output, rationale, reads in candidates:
+        for rule_id, thunk, output, rationale, reads, blame in candidates:
             outcome = thunk()
             self.record(rule_id, "row", reads, outcome, rationale, note=self.errors.get(rule_id))
             if outcome is UNKNOWN:
                 possible.append(output)
-                self.note_unknown(rule_id, rule_id, reads)
+                self.note_unknown(rule_id, rule_id, blame)
                 continue
             if outcome is True:
                 if possible:
@@ -287,12 +290,19 @@ class _AssetRun:
 
         reads = tuple(dict.fromkeys(r for rs in input_reads for r in rs))
         output, possible, fired, matched = self.first_hit(
-            [(row.id, row_thunk(row.cells), row.output, row.rationale, reads) for row in node.rows]
+            [
+                (row.id, row_thunk(row.cells), row.output, row.rationale, reads, node.blame)
+                for row in node.rows
+            ]
         )
+        if output is UNKNOWN:
+            exact = _reachable_outputs(node, values)
+            if exact is not None:
+                possible, matched = exact
         self.F[node.key] = output
         self.tables_state[node.key] = (output, possible, fired, matched)
         if output is UNKNOWN:
-            self.note_unknown(node.key, node.key, reads)
+            self.note_unknown(node.key, node.key, node.blame)
         note = None if output is not UNKNOWN or possible else "no row matched"
         self.record(node.key, "table", reads, output, note=note)
 
@@ -304,7 +314,7 @@ class _AssetRun:
             value = UNKNOWN
         self.F[node.key] = value
         if value is UNKNOWN:
-            self.note_unknown(node.key, node.key, node.reads)
+            self.note_unknown(node.key, node.key, node.blame)
         elif value:
             self.fired.append(node.id)
         self.record(
@@ -320,7 +330,8 @@ class _AssetRun:
         if node.bands is not None:
             output, possible, fired, matched = self.first_hit(
                 [
-                    (b.id, (lambda b=b: self.band_outcome(b)), b.score, b.rationale, b.when.reads)
+                    (b.id, (lambda b=b: self.band_outcome(b)), b.score, b.rationale, b.when.reads,
+                 b.when.blamable)
                     for b in node.bands
                 ]
             )
@@ -334,7 +345,7 @@ class _AssetRun:
         self.F[node.key] = output
         self.crit_state[node.id] = (output, possible, fired, matched)
         if output is UNKNOWN:
-            self.note_unknown(node.key, node.key, node.reads)
+            self.note_unknown(node.key, node.key, node.blame)
 
     def band_outcome(self, band: Any) -> Any:
         value = self.run_expr(band.when, band.id)
@@ -342,6 +353,34 @@ class _AssetRun:
             self.errors[band.id] = f"expected true/false, got {value!r}"
             return UNKNOWN
         return value
+
+
+MAX_ENUMERATION = 4096
+
+
+def _reachable_outputs(node: TableNode, values: list[Any]) -> tuple[tuple[Any, ...], bool] | None:
+    """Outputs the table can still give, by trying every value of its unknown inputs.
+
+    Exact where the unknown inputs have finite domains (stages, enums, true/false), which is
+    what tables are usually keyed on; None (keep the conservative answer) otherwise.
+    Returns (reachable outputs, whether some row matches in every combination)."""
+    unknown = [i for i, v in enumerate(values) if v is UNKNOWN]
+    domains = [domain_values(node.inputs[i].type) for i in unknown]
+    if any(d is None for d in domains) or math.prod(len(d) for d in domains) > MAX_ENUMERATION:  # type: ignore[arg-type]
+        return None
+    reachable: list[Any] = []
+    always = True
+    for combo in itertools.product(*domains):  # type: ignore[misc]
+        trial = list(values)
+        for i, v in zip(unknown, combo, strict=True):
+            trial[i] = v
+        row = next((r for r in node.rows
+                    if all(c.matches(x) is True for c, x in zip(r.cells, trial, strict=True))), None)
+        if row is None:
+            always = False
+        elif row.output not in reachable:
+            reachable.append(row.output)
+    return tuple(reachable), always
 
 
 def _decide(score: float, rs: CompiledRuleSet) -> str:
@@ -459,7 +498,7 @@ def evaluate_asset(
 
     unknowns = _unknowns(rs, run, asset)
     return AssetOutcome(
-        asset, decision, score, (lo, hi), criteria, gates, unknowns, run.trace, run.fired, run.F
+        asset, case.company, decision, score, (lo, hi), criteria, gates, unknowns, run.trace, run.fired, run.F
     )
 
 
@@ -490,6 +529,8 @@ def _unknowns(rs: CompiledRuleSet, run: _AssetRun, asset: Asset) -> list[Unknown
         if question is None:
             question = _default_question(rs, fact, asset)
         out.append(Unknown(fact, question.replace("{asset}", asset.name), rules))
+    weight = _importance(rs)
+    out.sort(key=lambda u: (-max((weight.get(r, 0.0) for r in u.rules), default=0.0), u.fact))
     return out
 
 
@@ -509,7 +550,23 @@ def _default_question(rs: CompiledRuleSet, fact: str, asset: Asset) -> str:
     subject = asset.name if fact.startswith("asset.") else "the company"
     if fp is not None and fp.type.kind == "bool":
         return f"Establish {what} ({subject})."
-    return f"What is the {what} ({subject})?"
+    return f"Provide {what}, with its source ({subject}; case field {fact})."
+
+
+def _importance(rs: CompiledRuleSet) -> dict[str, float]:
+    """Rule id -> how much an unknown behind it matters: gates first, then by criterion weight."""
+    weights: dict[str, float] = {}
+    for c in rs.criteria:
+        weights[c.key] = c.weight
+        for band in c.bands or []:
+            weights[band.id] = c.weight
+        if c.table and c.table in rs.tables:
+            for row in rs.tables[c.table].rows:
+                weights[row.id] = c.weight
+            weights[f"table.{c.table}"] = c.weight
+    for g in rs.gates:
+        weights[g.key] = 10.0
+    return weights
 
 
 def score_asset(rs: CompiledRuleSet, case: Case, asset: Asset) -> tuple[str, float]:
@@ -538,7 +595,8 @@ def evaluate_case(rs: CompiledRuleSet, case: Case, *, trace: bool = True) -> Cas
         lead = min(core, key=lambda o: (DECISION_RANK[o.decision], o.score))
     else:
         lead = max(core, key=lambda o: (DECISION_RANK[o.decision], o.score))
-    unknowns = [(o.asset.id, u) for o in assets for u in o.unknowns]
+    ordered = [lead] + [o for o in core if o is not lead] + [o for o in assets if o not in core]
+    unknowns = [(o.asset.id, u) for o in ordered for u in o.unknowns]
     if not any(o.asset.role is Role.core for o in assets) and any(
         o.asset.role is None for o in assets
     ):

@@ -173,6 +173,12 @@ class Expression:
     namespace: dict[str, Any]
     native: Callable[[dict[str, Any]], Any] = field(repr=False)
     location: Location | None = None
+    guarded: frozenset[str] = frozenset()  # reads whose absence the expression absorbs
+
+    @property
+    def blamable(self) -> tuple[str, ...]:
+        """Reads whose absence can make the result unknown (not only absorbed by coalesce)."""
+        return tuple(r for r in self.reads if r not in self.guarded)
 
     def evaluate(self, facts: dict[str, Any]) -> Any:
         """Value of the expression, UNKNOWN if it depends on missing facts.
@@ -271,7 +277,8 @@ class _Compiler:
         code = compile(lam, "<rule expression>", "eval")
         native = eval(code, self.namespace)
         reads = tuple(dict.fromkeys(self.reads))
-        return Expression(src, typ, reads, body, self.namespace, native, self.location)
+        guarded = frozenset(reads) - _unguarded_reads(body)
+        return Expression(src, typ, reads, body, self.namespace, native, self.location, guarded)
 
     # -- constants live in the namespace so enum members and tuples need no rebuilding per call
     def const(self, value: Any, like: ast.AST) -> ast.expr:
@@ -527,6 +534,27 @@ class _Compiler:
         self.reads.append(key)
         sub = ast.Subscript(ast.Name(FACTS, ast.Load()), ast.Constant(key), ast.Load())
         return ast.copy_location(sub, node), typ
+
+
+def _unguarded_reads(node: ast.AST, guarded: bool = False) -> set[str]:
+    """Fact keys read outside `known(...)` and outside non-final `coalesce(...)` arguments.
+
+    `coalesce(x, 0)` is known whether or not x is: x's absence is not why a rule is unknown,
+    so it should not become a diligence question on that rule's account."""
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+        return set() if guarded else {node.slice.value}
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        if node.func.id == "_fn_known":
+            return set()
+        if node.func.id == "_fn_coalesce":
+            out: set[str] = set()
+            for i, arg in enumerate(node.args):
+                out |= _unguarded_reads(arg, guarded or i < len(node.args) - 1)
+            return out
+    out = set()
+    for child in ast.iter_child_nodes(node):
+        out |= _unguarded_reads(child, guarded)
+    return out
 
 
 def _literal_type(expr: ast.expr, default: Type) -> Type:

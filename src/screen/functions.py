@@ -49,6 +49,10 @@ def _count(items: Any, value: Any) -> int:
     return sum(1 for item in items if item == value)
 
 
+def _count_in(items: Any, values: Any) -> int:
+    return sum(1 for item in items if item in values)
+
+
 def _count_at_least(items: Any, threshold: Any) -> int:
     return sum(1 for item in items if item >= threshold)
 
@@ -96,6 +100,8 @@ FUNCTIONS: dict[str, Function] = {
                  "rank of a development stage: preclinical=0 ... approved=7"),
         Function("len", _len, 1, 1, "num", "number of items in a list"),
         Function("count", _count, 2, 2, "num", "how many items of a list equal a value"),
+        Function("count_in", _count_in, 2, 2, "num",
+                 "how many items of a list are among the given values"),
         Function("count_at_least", _count_at_least, 2, 2, "num",
                  "how many items of a list are >= a threshold (stages compare by rank)"),
         Function("sum", _sum, 1, 1, "num", "sum of a list of numbers"),

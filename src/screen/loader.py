@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from screen.case import Case
+from screen.case import Case, unknown_sources
 from screen.compiler import CompiledRuleSet, compile_ruleset
-from screen.errors import Location, ScreenError
+from screen.errors import Location, ScreenError, ScreenErrors
 from screen.ruleset import RuleSetFile
 from screen.validation import validate_doc
 from screen.yamlsource import parse_yaml_bytes
@@ -57,6 +57,9 @@ def load_case(path: str | Path) -> LoadedCase:
     raw = _read(Path(path), display)
     doc = parse_yaml_bytes(raw, display)
     case = validate_doc(Case, doc)
+    problems = unknown_sources(case)
+    if problems:
+        raise ScreenErrors([ScreenError(msg, doc.location(path), hint) for path, msg, hint in problems])
     return LoadedCase(display, hashlib.sha256(raw).hexdigest(), doc.text, case)
 
 

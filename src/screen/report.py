@@ -32,14 +32,17 @@ def _fmt(x: Any) -> str:
 
 def table(results: list[dict[str, Any]]) -> str:
     """The ranked screening: one row per case."""
-    rows = [("#", "company", "decision", "score", "range", "lead asset", "stage", "unknowns", "file")]
+    rows = [("#", "company", "decision", "score", "range", "lead asset", "stage", "unknowns",
+             "gates", "file")]
     for i, r in enumerate(rank(results), 1):
         lead = next(a for a in r["assets"] if a["id"] == r["lead_asset"])
         lo, hi = r["score_range"]
         rng = "" if lo == hi else f"{_fmt(float(lo))}-{_fmt(float(hi))}"
+        core_unknowns = sum(1 for u in r["unknowns"] if u["asset"] in r["core_assets"])
+        gates = ", ".join(f"{g['id']} {g['outcome']}" for g in r["gates"] if g["outcome"] != "pass")
         rows.append((str(i), r["case"]["company"], DECISION_LABEL[r["decision"]],
-                     f"{float(r['score']):.2f}", rng, f"{lead['id']} {lead['name']}",
-                     lead["stage"] or "?", str(len(r["unknowns"])), r["case"]["path"]))
+                     f"{float(r['score']):.2f}", rng, lead["id"], lead["stage"] or "?",
+                     str(core_unknowns), gates or "pass", r["case"]["path"]))
     widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
              for row in rows]
@@ -94,7 +97,9 @@ def explain(result: dict[str, Any]) -> str:
             fired = entries.get(c["fired"]) if c["fired"] else None
             if fired:
                 out.append(f"      rule {fired['rule']}: {fired.get('rationale', '')}")
-                out.extend(_inputs(fired, "        "))
+            crit = entries.get(c["id"])
+            if crit:  # every fact the criterion's bands read, not only the winning band's
+                out.extend(_inputs(crit, "        "))
             elif c["status"] != "scored" and c["possible"]:
                 out.append(f"      could score any of {c['possible']} once the facts are known")
         if a["unknowns"]:

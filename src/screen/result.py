@@ -12,6 +12,7 @@ from enum import Enum
 from typing import Any
 
 from screen import __version__
+from screen.case import iter_figures
 from screen.compiler import CompiledRuleSet
 from screen.engine import AssetOutcome, CaseOutcome, TraceEntry
 from screen.loader import LoadedCase
@@ -83,7 +84,21 @@ def _gates(o: AssetOutcome) -> list[dict[str, Any]]:
             for g in o.gates]
 
 
-def _asset(o: AssetOutcome) -> dict[str, Any]:
+def _provenance(rs: CompiledRuleSet, o: AssetOutcome) -> list[dict[str, Any]]:
+    """Where each figure the rules read comes from: source id, status, as-of; unsourced flagged."""
+    read = {k for k, fp in rs.fields.items() if fp.figure_value}
+    rows = []
+    for root, model in (("asset", o.asset), ("company", o.company)):
+        for path, fig in iter_figures(model):
+            key = root + "." + ".".join(str(p) for p in path if not isinstance(p, int))
+            if key in read and not any(isinstance(p, int) for p in path):
+                rows.append({"fact": key, "value": plain(fig.value), "unit": fig.unit,
+                             "source": fig.source, "status": plain(fig.status),
+                             "as_of": plain(fig.as_of), "sourced": fig.source is not None})
+    return rows
+
+
+def _asset(rs: CompiledRuleSet, o: AssetOutcome) -> dict[str, Any]:
     a = o.asset
     return {
         "id": a.id,
@@ -98,6 +113,7 @@ def _asset(o: AssetOutcome) -> dict[str, Any]:
         "gates": _gates(o),
         "fired": o.fired,
         "unknowns": [{"fact": u.fact, "question": u.question, "rules": u.rules} for u in o.unknowns],
+        "provenance": _provenance(rs, o),
     }
 
 
@@ -111,6 +127,8 @@ def build_result(rs: CompiledRuleSet, loaded: LoadedCase, outcome: CaseOutcome) 
             "sha256": loaded.sha256,
             "id": loaded.case_id,
             "company": outcome.case.company.name,
+            "as_of": plain(outcome.case.as_of),
+            "analyst": outcome.case.analyst,
         },
         "ruleset": {"name": rs.name, "version": rs.version, "sha256": rs.sha256},
         "engine": {"version": __version__},
@@ -129,7 +147,7 @@ def build_result(rs: CompiledRuleSet, loaded: LoadedCase, outcome: CaseOutcome) 
             for asset_id, u in outcome.unknowns
         ],
         "notes": outcome.notes,
-        "assets": [_asset(o) for o in outcome.assets],
+        "assets": [_asset(rs, o) for o in outcome.assets],
         "trace": [_trace(o.asset.id, t) for o in outcome.assets for t in o.trace],
     }
 
