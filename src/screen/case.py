@@ -43,8 +43,13 @@ StageField = Annotated[
     vocab.Stage,
     BeforeValidator(_stage),
     PlainSerializer(lambda s: s.name, return_type=str),
-    WithJsonSchema({"type": "string", "enum": list(vocab.Stage.__members__),
-                    "description": "development stage, in clinical order"}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "enum": list(vocab.Stage.__members__),
+            "description": "development stage, in clinical order",
+        }
+    ),
 ]
 
 
@@ -77,7 +82,9 @@ class Figure(Model):
         if isinstance(data, int | float):
             return {"value": data}
         if not isinstance(data, dict):
-            raise ValueError("expected a number or a mapping with 'value:' (and source, as_of, status)")
+            raise ValueError(
+                "expected a number or a mapping with 'value:' (and source, as_of, status)"
+            )
         return data
 
 
@@ -117,13 +124,19 @@ class Trial(Model):
     @classmethod
     def _check_nct(cls, value: str | None) -> str | None:
         if value is not None and not NCT_ID.match(value):
-            raise ValueError(f"{value!r} is not a ClinicalTrials.gov id ('NCT' followed by 8 digits)")
+            raise ValueError(
+                f"{value!r} is not a ClinicalTrials.gov id ('NCT' followed by 8 digits)"
+            )
         return value
 
     @field_validator("phase", mode="before")
     @classmethod
     def _phase_alias(cls, value: Any) -> Any:
-        if isinstance(value, str) and value.upper() in {"PHASE1_PHASE2", "PHASE1/2", "PHASE1/PHASE2"}:
+        if isinstance(value, str) and value.upper() in {
+            "PHASE1_PHASE2",
+            "PHASE1/2",
+            "PHASE1/PHASE2",
+        }:
             return "PHASE1/PHASE2"
         return value
 
@@ -226,7 +239,9 @@ class Asset(Model):
     epidemiology: Epidemiology | None = None
     competition: Competition | None = None
     regulatory: Regulatory | None = None
-    data_origin: vocab.DataOrigin | None = Field(None, description="where the clinical data come from")
+    data_origin: vocab.DataOrigin | None = Field(
+        None, description="where the clinical data come from"
+    )
     bd: Bd | None = None
     peak_sales_usd_m: Figure | None = Field(None, description="peak sales estimate (USD m)")
 
@@ -278,7 +293,9 @@ def unknown_sources(case: Case) -> list[tuple[tuple[str | int, ...], str, str | 
             hint = did_you_mean(fig.source, known) or (
                 f"sources: {', '.join(sorted(known))}" if known else "add a sources: list"
             )
-            problems.append(((*path, "source"), f"source '{fig.source}' is not in the sources list", hint))
+            problems.append(
+                ((*path, "source"), f"source '{fig.source}' is not in the sources list", hint)
+            )
     return problems
 
 

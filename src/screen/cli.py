@@ -45,8 +45,11 @@ def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as err:  # a bug in dealscreen, not in the input
             if "DEALSCREEN_DEBUG" in __import__("os").environ:
                 raise
-            click.echo(f"internal error: {type(err).__name__}: {err} "
-                       "(set DEALSCREEN_DEBUG=1 for the traceback)", err=True)
+            click.echo(
+                f"internal error: {type(err).__name__}: {err} "
+                "(set DEALSCREEN_DEBUG=1 for the traceback)",
+                err=True,
+            )
             sys.exit(EXIT_INTERNAL)
 
     return wrapper
@@ -93,9 +96,17 @@ def _score_all(
 @main.command()
 @click.argument("cases", nargs=-1, required=True, type=click.Path())
 @click.option("--rules", "rules", type=click.Path(), help=RULES_HELP)
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True, help="table: ranked screening; json: one result object per case.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table: ranked screening; json: one result object per case.",
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout."
+)
 @_guard
 def score(cases: tuple[str, ...], rules: str | None, fmt: str, output: str | None) -> None:
     """Score CASES (case files, or folders of them) against the thesis.
@@ -157,7 +168,9 @@ def schema(kind: str) -> None:
 
         data = RuleSetFile.model_json_schema()
     else:
-        raise click.UsageError("the result schema is documented in the README (section 'Result JSON')")
+        raise click.UsageError(
+            "the result schema is documented in the README (section 'Result JSON')"
+        )
     click.echo(json.dumps(data, indent=2, sort_keys=True))
 
 

@@ -201,10 +201,13 @@ class _Scope:
             }[root]
             if name not in names:
                 hint = did_you_mean(name, names) or (
-                    f"known {root}: {', '.join(sorted(names))}" if names else f"no {root} are defined"
+                    f"known {root}: {', '.join(sorted(names))}"
+                    if names
+                    else f"no {root} are defined"
                 )
-                raise NameProblem(f"unknown {root[:-1] if root != 'criteria' else 'criterion'} "
-                                  f"'{name}'", hint)
+                raise NameProblem(
+                    f"unknown {root[:-1] if root != 'criteria' else 'criterion'} '{name}'", hint
+                )
             return f"{root}.{name}", names[name]
         if root in c.param_types:
             raise NameProblem(f"unknown name '{root}'", f"did you mean 'params.{root}'?")
@@ -218,8 +221,9 @@ class _Scope:
     def table(self, name: str) -> tuple[str, Type]:
         if name not in self.c.table_types:
             hint = did_you_mean(name, self.c.table_types) or (
-                f"tables: {', '.join(sorted(self.c.table_types))}" if self.c.table_types else
-                "no tables are defined"
+                f"tables: {', '.join(sorted(self.c.table_types))}"
+                if self.c.table_types
+                else "no tables are defined"
             )
             raise NameProblem(f"unknown table '{name}'", hint)
         return f"table.{name}", self.c.table_types[name]
@@ -272,9 +276,14 @@ class _RuleSetCompiler:
             unique: dict[str, ScreenError] = {}
             for e in self.errors:
                 unique.setdefault(str(e), e)
-            errs = sorted(unique.values(), key=lambda e: (
-                str(e.location.file) if e.location else "", e.location.line if e.location else 0,
-                e.location.column if e.location else 0))
+            errs = sorted(
+                unique.values(),
+                key=lambda e: (
+                    str(e.location.file) if e.location else "",
+                    e.location.line if e.location else 0,
+                    e.location.column if e.location else 0,
+                ),
+            )
             raise ScreenErrors(errs)
 
     # ------------------------------------------------------------------ main
@@ -333,8 +342,11 @@ class _RuleSetCompiler:
         part = next(p for p in self.parts if fact in p.model.questions or fact in p.model.fixed)
         loc = self.loc(part, (section,), key=True)
         if parts[0] not in ROOT_MODELS:
-            self.fail(f"{section}: '{fact}' is not a case field path", loc,
-                      "paths start with asset., company. or case.")
+            self.fail(
+                f"{section}: '{fact}' is not a case field path",
+                loc,
+                "paths start with asset., company. or case.",
+            )
             return
         try:
             resolve_field(parts)
@@ -346,37 +358,52 @@ class _RuleSetCompiler:
         found = [(p.model.ruleset, p) for p in self.parts if p.model.ruleset is not None]
         if not found:
             where = Location(self.parts[0].doc.path, 1, 1)
-            raise ScreenError("rule set has no 'ruleset:' header (name, version)", where,
-                              "add  ruleset: {name: my-thesis, version: '1.0'}")
+            raise ScreenError(
+                "rule set has no 'ruleset:' header (name, version)",
+                where,
+                "add  ruleset: {name: my-thesis, version: '1.0'}",
+            )
         if len(found) > 1:
             p = found[1][1]
-            raise ScreenError("a second 'ruleset:' header", self.loc(p, ("ruleset",), key=True),
-                              f"the header is already in {found[0][1].doc.path}")
+            raise ScreenError(
+                "a second 'ruleset:' header",
+                self.loc(p, ("ruleset",), key=True),
+                f"the header is already in {found[0][1].doc.path}",
+            )
         return found[0]
 
     def decision_section(self) -> Decision:
         found = [p for p in self.parts if p.model.decision is not None]
         if not found:
-            raise ScreenError("rule set has no 'decision:' section (advance / watch thresholds)",
-                              Location(self.parts[0].doc.path, 1, 1))
+            raise ScreenError(
+                "rule set has no 'decision:' section (advance / watch thresholds)",
+                Location(self.parts[0].doc.path, 1, 1),
+            )
         if len(found) > 1:
-            raise ScreenError("a second 'decision:' section", self.loc(found[1], ("decision",), True))
+            raise ScreenError(
+                "a second 'decision:' section", self.loc(found[1], ("decision",), True)
+            )
         return found[0].model.decision  # type: ignore[return-value]
 
     def check_decision(self, decision: Decision, scale: float, part: _Part) -> None:
         dp = next(p for p in self.parts if p.model.decision is not None)
         if decision.advance < decision.watch:
-            self.fail("decision.advance must be >= decision.watch",
-                      self.loc(dp, ("decision", "advance")))
+            self.fail(
+                "decision.advance must be >= decision.watch", self.loc(dp, ("decision", "advance"))
+            )
         for name in ("advance", "watch"):
             value = getattr(decision, name)
             if not 0 <= value <= scale:
-                self.fail(f"decision.{name} = {value} is outside the score scale 0..{scale:g}",
-                          self.loc(dp, ("decision", name)))
+                self.fail(
+                    f"decision.{name} = {value} is outside the score scale 0..{scale:g}",
+                    self.loc(dp, ("decision", name)),
+                )
         if not self.criterion_ids:
             self.fail("rule set has no criteria", Location(part.doc.path, 1, 1))
         if decision.company not in (CompanyAggregation.best, CompanyAggregation.worst):
-            self.fail("decision.company must be 'best' or 'worst'", self.loc(dp, ("decision", "company")))
+            self.fail(
+                "decision.company must be 'best' or 'worst'", self.loc(dp, ("decision", "company"))
+            )
 
     def collect_names(self) -> None:
         seen_ids: dict[str, Location] = {}
@@ -390,10 +417,14 @@ class _RuleSetCompiler:
 
         def named(section: str, names: dict[str, Any], part: _Part, name: str) -> None:
             if name in names:
-                self.fail(f"{section} '{name}' is defined twice", self.loc(part, (section, name), True))
+                self.fail(
+                    f"{section} '{name}' is defined twice", self.loc(part, (section, name), True)
+                )
             if not name.isidentifier() or name.startswith("_"):
-                self.fail(f"{section} name '{name}' must be a plain identifier (letters, digits, _)",
-                          self.loc(part, (section, name), True))
+                self.fail(
+                    f"{section} name '{name}' must be a plain identifier (letters, digits, _)",
+                    self.loc(part, (section, name), True),
+                )
 
         for part in self.parts:
             m = part.model
@@ -401,16 +432,21 @@ class _RuleSetCompiler:
                 named("parameters", self.param_types, part, name)
                 self.param_types[name] = _param_type(param.value)
                 if isinstance(param.value, dict) or param.value is None:
-                    self.fail(f"parameter '{name}' must be a number, text, true/false or a list",
-                              self.loc(part, ("parameters", name, "value")))
+                    self.fail(
+                        f"parameter '{name}' must be a number, text, true/false or a list",
+                        self.loc(part, ("parameters", name, "value")),
+                    )
             for name in m.derived:
                 named("derived", self.derived_types, part, name)
                 self.derived_types[name] = ANY
             for name, table in m.tables.items():
                 named("tables", self.table_types, part, name)
                 outs = {_param_type(r.output).kind for r in table.rows}
-                self.table_types[name] = {"num": NUM, "str": STR, "bool": BOOL}.get(
-                    outs.pop(), ANY) if len(outs) == 1 else ANY
+                self.table_types[name] = (
+                    {"num": NUM, "str": STR, "bool": BOOL}.get(outs.pop(), ANY)
+                    if len(outs) == 1
+                    else ANY
+                )
                 for j, row in enumerate(table.rows):
                     claim(row.id, self.loc(part, ("tables", name, "rows", j, "id")))
             for i, gate in enumerate(m.gates):
@@ -428,13 +464,22 @@ class _RuleSetCompiler:
         for part in self.parts:
             m = part.model
             for name, d in m.derived.items():
-                pending.append((f"derived.{name}", lambda part=part, name=name, d=d: self.derived(part, name, d)))
+                pending.append(
+                    (
+                        f"derived.{name}",
+                        lambda part=part, name=name, d=d: self.derived(part, name, d),
+                    )
+                )
             for name, t in m.tables.items():
-                pending.append((f"table.{name}", lambda part=part, name=name, t=t: self.table(part, name, t)))
+                pending.append(
+                    (f"table.{name}", lambda part=part, name=name, t=t: self.table(part, name, t))
+                )
             for i, g in enumerate(m.gates):
                 pending.append((f"gates.{g.id}", lambda part=part, i=i, g=g: self.gate(part, i, g)))
             for i, c in enumerate(m.criteria):
-                pending.append((f"criteria.{c.id}", lambda part=part, i=i, c=c: self.criterion(part, i, c)))
+                pending.append(
+                    (f"criteria.{c.id}", lambda part=part, i=i, c=c: self.criterion(part, i, c))
+                )
         by_key = dict(pending)
         self.declared = [k for k, _ in pending]
         for key in order or self.declared:
@@ -449,9 +494,17 @@ class _RuleSetCompiler:
         if e is None:
             return None
         self.derived_types[name] = e.type
-        return DerivedNode("derived", name, f"derived.{name}", self.loc(part, ("derived", name), True),
-                           e.reads, e.blamable, expr=e, description=d.description,
-                           question=d.question)
+        return DerivedNode(
+            "derived",
+            name,
+            f"derived.{name}",
+            self.loc(part, ("derived", name), True),
+            e.reads,
+            e.blamable,
+            expr=e,
+            description=d.description,
+            question=d.question,
+        )
 
     def table(self, part: _Part, name: str, t: Any) -> Node | None:
         base: PathKey = ("tables", name)
@@ -464,17 +517,23 @@ class _RuleSetCompiler:
             rloc = self.loc(part, (*base, "rows", j))
             self.rationale(row.rationale, part, (*base, "rows", j, "rationale"))
             if len(row.when) != len(inputs):
-                self.fail(f"table '{name}' row '{row.id}' has {len(row.when)} cells for "
-                          f"{len(inputs)} inputs", self.loc(part, (*base, "rows", j, "when")),
-                          "one cell per input; '-' matches anything")
+                self.fail(
+                    f"table '{name}' row '{row.id}' has {len(row.when)} cells for "
+                    f"{len(inputs)} inputs",
+                    self.loc(part, (*base, "rows", j, "when")),
+                    "one cell per input; '-' matches anything",
+                )
                 continue
             cells = []
             for k, (raw, typ) in enumerate(zip(row.when, types, strict=True)):
                 try:
                     cells.append(parse_cell(raw, typ))
                 except CellError as exc:
-                    self.fail(f"table '{name}' row '{row.id}', input {t.inputs[k]!r}: {exc}",
-                              self.loc(part, (*base, "rows", j, "when", k)), exc.hint)
+                    self.fail(
+                        f"table '{name}' row '{row.id}', input {t.inputs[k]!r}: {exc}",
+                        self.loc(part, (*base, "rows", j, "when", k)),
+                        exc.hint,
+                    )
             if len(cells) == len(inputs):
                 rows.append(Row(row.id, cells, row.output, row.rationale, rloc))
         if t.hit_policy is HitPolicy.unique:
@@ -489,14 +548,26 @@ class _RuleSetCompiler:
                         )
         reads = tuple(dict.fromkeys(r for e in inputs for r in e.reads))  # type: ignore[union-attr]
         blame = tuple(dict.fromkeys(r for e in inputs for r in e.blamable))  # type: ignore[union-attr]
-        return TableNode("table", name, f"table.{name}", self.loc(part, base, True), reads, blame,
-                         hit_policy=t.hit_policy, inputs=inputs, rows=rows,  # type: ignore[arg-type]
-                         output_type=self.table_types[name])
+        return TableNode(
+            "table",
+            name,
+            f"table.{name}",
+            self.loc(part, base, True),
+            reads,
+            blame,
+            hit_policy=t.hit_policy,
+            inputs=inputs,
+            rows=rows,  # type: ignore[arg-type]
+            output_type=self.table_types[name],
+        )
 
     def rationale(self, text: str, part: _Part, path: PathKey) -> None:
         if not text or not text.strip():
-            self.fail("empty rationale", self.loc(part, path),
-                      "cite a thesis point (T1–T13) or a parameter's source")
+            self.fail(
+                "empty rationale",
+                self.loc(part, path),
+                "cite a thesis point (T1–T13) or a parameter's source",
+            )
 
     def gate(self, part: _Part, i: int, g: Any) -> Node | None:
         self.rationale(g.rationale, part, ("gates", i, "rationale"))
@@ -504,10 +575,22 @@ class _RuleSetCompiler:
         if e is None:
             return None
         if e.type.kind not in ("bool", "any"):
-            self.fail(f"gate '{g.id}': 'require' must be a condition (true/false), got {e.type}",
-                      self.loc(part, ("gates", i, "require")))
-        return GateNode("gate", g.id, f"gates.{g.id}", self.loc(part, ("gates", i)), e.reads,
-                        e.blamable, name=g.name or g.id, require=e, rationale=g.rationale, question=g.question)
+            self.fail(
+                f"gate '{g.id}': 'require' must be a condition (true/false), got {e.type}",
+                self.loc(part, ("gates", i, "require")),
+            )
+        return GateNode(
+            "gate",
+            g.id,
+            f"gates.{g.id}",
+            self.loc(part, ("gates", i)),
+            e.reads,
+            e.blamable,
+            name=g.name or g.id,
+            require=e,
+            rationale=g.rationale,
+            question=g.question,
+        )
 
     def criterion(self, part: _Part, i: int, c: Any) -> Node | None:
         base: PathKey = ("criteria", i)
@@ -521,33 +604,51 @@ class _RuleSetCompiler:
         if c.table is not None:
             if c.table not in self.table_types:
                 hint = did_you_mean(c.table, self.table_types)
-                self.fail(f"criterion '{c.id}': unknown table '{c.table}'",
-                          self.loc(part, (*base, "table")), hint)
+                self.fail(
+                    f"criterion '{c.id}': unknown table '{c.table}'",
+                    self.loc(part, (*base, "table")),
+                    hint,
+                )
                 return None
             if self.table_types[c.table].kind not in ("num", "any"):
-                self.fail(f"criterion '{c.id}': table '{c.table}' outputs are not numbers",
-                          self.loc(part, (*base, "table")))
+                self.fail(
+                    f"criterion '{c.id}': table '{c.table}' outputs are not numbers",
+                    self.loc(part, (*base, "table")),
+                )
             reads.append(f"table.{c.table}")
             blame.append(f"table.{c.table}")
         for j, b in enumerate(c.bands or []):
             self.rationale(b.rationale, part, (*base, "bands", j, "rationale"))
             if not 0 <= b.score <= c.max:
-                self.fail(f"band '{b.id}' score {b.score:g} is outside 0..{c.max:g}",
-                          self.loc(part, (*base, "bands", j, "score")))
+                self.fail(
+                    f"band '{b.id}' score {b.score:g} is outside 0..{c.max:g}",
+                    self.loc(part, (*base, "bands", j, "score")),
+                )
             e = self.expr(b.when, part, (*base, "bands", j, "when"))
             if e is None:
                 continue
             if e.type.kind not in ("bool", "any"):
-                self.fail(f"band '{b.id}': 'when' must be a condition, got {e.type}",
-                          self.loc(part, (*base, "bands", j, "when")))
+                self.fail(
+                    f"band '{b.id}': 'when' must be a condition, got {e.type}",
+                    self.loc(part, (*base, "bands", j, "when")),
+                )
             reads.extend(e.reads)
             blame.extend(e.blamable)
             bands.append(Band(b.id, e, b.score, b.rationale, self.loc(part, (*base, "bands", j))))
         return CriterionNode(
-            "criterion", c.id, f"criteria.{c.id}", loc, tuple(dict.fromkeys(reads)),
+            "criterion",
+            c.id,
+            f"criteria.{c.id}",
+            loc,
+            tuple(dict.fromkeys(reads)),
             tuple(dict.fromkeys(blame)),
-            name=c.name or c.id, weight=c.weight, max=c.max, policy=c.unknown_policy,
-            rationale=c.rationale, bands=bands if c.bands is not None else None, table=c.table,
+            name=c.name or c.id,
+            weight=c.weight,
+            max=c.max,
+            policy=c.unknown_policy,
+            rationale=c.rationale,
+            bands=bands if c.bands is not None else None,
+            table=c.table,
             question=c.question,
         )
 
@@ -570,8 +671,11 @@ class _RuleSetCompiler:
         if cycle:
             names = [u for u, _ in cycle] + [cycle[0][0]]
             first = self.nodes[names[0]]
-            raise ScreenError(f"dependency cycle: {' -> '.join(names)}", first.location,
-                              "a derived fact, table, gate or criterion cannot depend on itself")
+            raise ScreenError(
+                f"dependency cycle: {' -> '.join(names)}",
+                first.location,
+                "a derived fact, table, gate or criterion cannot depend on itself",
+            )
         order = list(nx.lexicographical_topological_sort(graph, key=lambda k: f"{index[k]:06d}"))
         return order, sorted(set(edges))
 

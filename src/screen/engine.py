@@ -28,8 +28,8 @@ from screen.compiler import (
     TableNode,
 )
 from screen.expressions import EvalError, Expression
-from screen.ruleset import CompanyAggregation, UnknownPolicy
 from screen.fastpath import Fallback
+from screen.ruleset import CompanyAggregation, UnknownPolicy
 from screen.tables import domain_values
 from screen.unknown import UNKNOWN, UnknownValue
 from screen.vocab import Role
@@ -330,8 +330,14 @@ class _AssetRun:
         if node.bands is not None:
             output, possible, fired, matched = self.first_hit(
                 [
-                    (b.id, (lambda b=b: self.band_outcome(b)), b.score, b.rationale, b.when.reads,
-                 b.when.blamable)
+                    (
+                        b.id,
+                        (lambda b=b: self.band_outcome(b)),
+                        b.score,
+                        b.rationale,
+                        b.when.reads,
+                        b.when.blamable,
+                    )
                     for b in node.bands
                 ]
             )
@@ -374,8 +380,14 @@ def _reachable_outputs(node: TableNode, values: list[Any]) -> tuple[tuple[Any, .
         trial = list(values)
         for i, v in zip(unknown, combo, strict=True):
             trial[i] = v
-        row = next((r for r in node.rows
-                    if all(c.matches(x) is True for c, x in zip(r.cells, trial, strict=True))), None)
+        row = next(
+            (
+                r
+                for r in node.rows
+                if all(c.matches(x) is True for c, x in zip(r.cells, trial, strict=True))
+            ),
+            None,
+        )
         if row is None:
             always = False
         elif row.output not in reachable:
@@ -498,7 +510,17 @@ def evaluate_asset(
 
     unknowns = _unknowns(rs, run, asset)
     return AssetOutcome(
-        asset, case.company, decision, score, (lo, hi), criteria, gates, unknowns, run.trace, run.fired, run.F
+        asset,
+        case.company,
+        decision,
+        score,
+        (lo, hi),
+        criteria,
+        gates,
+        unknowns,
+        run.trace,
+        run.fired,
+        run.F,
     )
 
 

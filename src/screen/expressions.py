@@ -196,8 +196,14 @@ class Expression:
 
 
 _CMP_NAMES = {
-    ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
-    ast.In: "in", ast.NotIn: "not in",
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.In: "in",
+    ast.NotIn: "not in",
 }
 _ARITH = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
 _FORBIDDEN_HINTS = {
@@ -238,7 +244,9 @@ class _Compiler:
         self.nodes = 0
 
     # -- errors
-    def error(self, message: str, node: ast.AST | None = None, hint: str | None = None) -> ScreenError:
+    def error(
+        self, message: str, node: ast.AST | None = None, hint: str | None = None
+    ) -> ScreenError:
         loc = self.location
         if loc is not None and node is not None and hasattr(node, "col_offset"):
             lineno = getattr(node, "lineno", 1)
@@ -268,7 +276,11 @@ class _Compiler:
         lam = ast.Expression(
             ast.Lambda(
                 args=ast.arguments(
-                    posonlyargs=[], args=[ast.arg(FACTS)], kwonlyargs=[], kw_defaults=[], defaults=[]
+                    posonlyargs=[],
+                    args=[ast.arg(FACTS)],
+                    kwonlyargs=[],
+                    kw_defaults=[],
+                    defaults=[],
                 ),
                 body=body,
             )
@@ -345,7 +357,9 @@ class _Compiler:
             parts.append(cur.attr)
             cur = cur.value
         if not isinstance(cur, ast.Name):
-            raise self.error("only dotted field paths may use '.'", node, "method calls are not allowed")
+            raise self.error(
+                "only dotted field paths may use '.'", node, "method calls are not allowed"
+            )
         parts.append(cur.id)
         return self.path(node, tuple(reversed(parts)))
 
@@ -423,24 +437,36 @@ class _Compiler:
         return ast.copy_location(out, node), BOOL
 
     def coerce_pair(
-        self, op: ast.cmpop, left: tuple[ast.expr, Type, ast.AST], right: tuple[ast.expr, Type, ast.AST]
+        self,
+        op: ast.cmpop,
+        left: tuple[ast.expr, Type, ast.AST],
+        right: tuple[ast.expr, Type, ast.AST],
     ) -> tuple[ast.expr, ast.expr]:
         le, lt, lnode = left
         re_, rt, rnode = right
         name = _CMP_NAMES[type(op)]
         if name in ("in", "not in"):
             if rt.kind not in ("list", "any"):
-                raise self.error(f"'{name}' needs a list on its right, got {rt}", rnode,
-                                 "write a list like ['a', 'b']")
+                raise self.error(
+                    f"'{name}' needs a list on its right, got {rt}",
+                    rnode,
+                    "write a list like ['a', 'b']",
+                )
             elem = rt.elem or ANY
             if lt.kind == "list":
                 raise self.error(f"left side of '{name}' is a {lt}", lnode)
-            le, re_ = self.literal_against(le, lnode, elem), self.literal_list_against(re_, rnode, lt)
+            le, re_ = (
+                self.literal_against(le, lnode, elem),
+                self.literal_list_against(re_, rnode, lt),
+            )
             return le, re_
         if lt.kind == "list" or rt.kind == "list":
             bad = lnode if lt.kind == "list" else rnode
-            raise self.error(f"cannot compare a {lt if lt.kind == 'list' else rt} with '{name}'",
-                             bad, "use `x in list`, count(list, x) or max(list)")
+            raise self.error(
+                f"cannot compare a {lt if lt.kind == 'list' else rt} with '{name}'",
+                bad,
+                "use `x in list`, count(list, x) or max(list)",
+            )
         le = self.literal_against(le, lnode, rt)
         re_ = self.literal_against(re_, rnode, lt)
         lt2 = _literal_type(le, lt)
@@ -469,8 +495,9 @@ class _Compiler:
             try:
                 return self.const(parse_stage(text), expr)
             except ValueError:
-                raise self.error(f"unknown stage '{text}'", node,
-                                 did_you_mean(text, Stage.__members__)) from None
+                raise self.error(
+                    f"unknown stage '{text}'", node, did_you_mean(text, Stage.__members__)
+                ) from None
         if other.kind == "enum" and other.enum is not None:
             values = [m.value for m in other.enum]
             if text not in values:
@@ -481,9 +508,13 @@ class _Compiler:
 
     def literal_list_against(self, expr: ast.expr, node: ast.AST, other: Type) -> ast.expr:
         if isinstance(expr, ast.Tuple):
-            elts = [self.literal_against(e, n, other) for e, n in zip(expr.elts, node.elts, strict=True)]  # type: ignore[attr-defined]
+            elts = [
+                self.literal_against(e, n, other) for e, n in zip(expr.elts, node.elts, strict=True)
+            ]  # type: ignore[attr-defined]
             if all(isinstance(e, ast.Constant | ast.Name) for e in elts):
-                values = tuple(self.namespace[e.id] if isinstance(e, ast.Name) else e.value for e in elts)
+                values = tuple(
+                    self.namespace[e.id] if isinstance(e, ast.Name) else e.value for e in elts
+                )
                 return self.const(values, expr)
             return ast.copy_location(ast.Tuple(elts, ast.Load()), expr)
         return expr
@@ -491,8 +522,11 @@ class _Compiler:
     # calls
     def check_Call(self, node: ast.Call) -> tuple[ast.expr, Type]:
         if not isinstance(node.func, ast.Name):
-            raise self.error("only registry functions may be called", node,
-                             "method calls such as x.upper() are not allowed")
+            raise self.error(
+                "only registry functions may be called",
+                node,
+                "method calls such as x.upper() are not allowed",
+            )
         name = node.func.id
         if node.keywords:
             raise self.error("keyword arguments are not allowed", node)
@@ -501,10 +535,15 @@ class _Compiler:
         fn = FUNCTIONS.get(name)
         if fn is None:
             hint = did_you_mean(name, [*FUNCTIONS, "lookup"])
-            raise self.error(f"unknown function '{name}'", node,
-                             hint or f"available: {', '.join(sorted([*FUNCTIONS, 'lookup']))}")
+            raise self.error(
+                f"unknown function '{name}'",
+                node,
+                hint or f"available: {', '.join(sorted([*FUNCTIONS, 'lookup']))}",
+            )
         if not fn.min_args <= len(node.args) <= fn.max_args:
-            want = str(fn.min_args) if fn.min_args == fn.max_args else f"{fn.min_args}-{fn.max_args}"
+            want = (
+                str(fn.min_args) if fn.min_args == fn.max_args else f"{fn.min_args}-{fn.max_args}"
+            )
             raise self.error(f"{name}() takes {want} argument(s), got {len(node.args)}", node)
         checked = [self.check(a) for a in node.args]
         args = [c[0] for c in checked]
@@ -526,7 +565,9 @@ class _Compiler:
         if len(node.args) != 1 or not (
             isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
         ):
-            raise self.error("lookup() takes one table name in quotes, e.g. lookup('bd_stage')", node)
+            raise self.error(
+                "lookup() takes one table name in quotes, e.g. lookup('bd_stage')", node
+            )
         try:
             key, typ = self.scope.table(node.args[0].value)
         except NameProblem as exc:
@@ -576,12 +617,20 @@ def _const_type(default: Type) -> Type:
 # --------------------------------------------------------------------------- Kleene interpreter
 
 _BIN = {
-    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-    ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
 }
 _CMP = {
-    ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
-    ast.Gt: operator.gt, ast.GtE: operator.ge,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
 }
 
 

@@ -109,7 +109,8 @@ def resolve_field(parts: tuple[str, ...]) -> FieldPath:
     if isinstance(model, type) and issubclass(model, BaseModel) and not figure_value:
         fields = _visible("", model)
         raise NameProblem(
-            f"'{'.'.join(parts)}' is a group of fields, not a value", f"pick one of: {', '.join(fields)}"
+            f"'{'.'.join(parts)}' is a group of fields, not a value",
+            f"pick one of: {', '.join(fields)}",
         )
     typ = _scalar_type(model)
     if in_list:

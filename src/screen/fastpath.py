@@ -50,8 +50,17 @@ class _Gen:
     def __init__(self, rs: CompiledRuleSet):
         self.rs = rs
         self.ns: dict[str, Any] = dict(BASE_NAMESPACE)
-        self.ns.update({"Fallback": Fallback, "extract": rs.extract, "BASE": rs.base_facts,
-                        "fsum": math.fsum, "dict": dict, "int": int, "float": float})
+        self.ns.update(
+            {
+                "Fallback": Fallback,
+                "extract": rs.extract,
+                "BASE": rs.base_facts,
+                "fsum": math.fsum,
+                "dict": dict,
+                "int": int,
+                "float": float,
+            }
+        )
         self.helpers: list[str] = []
         self.body: list[str] = []
         self.count = 0
@@ -142,14 +151,12 @@ class _Gen:
             b.append(f"    v = F[{tkey}]")
             b.append("    if v.__class__ is not int and v.__class__ is not float: raise Fallback")
             b.append(f"    F[{repr('#' + node.key)}] = F[{repr('#table.' + str(node.table))}]")
-            b.append(f"    F[{key}] = float(v)" if False else f"    F[{key}] = v")
+            b.append(f"    F[{key}] = v")
 
     def decision(self) -> None:
         rs = self.rs
         b = self.body
-        terms = ", ".join(
-            f"F[{c.key!r}] * {self.const(c.weight / c.max)}" for c in rs.criteria
-        )
+        terms = ", ".join(f"F[{c.key!r}] * {self.const(c.weight / c.max)}" for c in rs.criteria)
         factor = self.const(rs.scale)
         total = self.const(math.fsum(c.weight for c in rs.criteria))
         b.append(f"    score = fsum([{terms}]) / {total} * {factor}")

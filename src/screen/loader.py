@@ -59,7 +59,9 @@ def load_case(path: str | Path) -> LoadedCase:
     case = validate_doc(Case, doc)
     problems = unknown_sources(case)
     if problems:
-        raise ScreenErrors([ScreenError(msg, doc.location(path), hint) for path, msg, hint in problems])
+        raise ScreenErrors(
+            [ScreenError(msg, doc.location(path), hint) for path, msg, hint in problems]
+        )
     return LoadedCase(display, hashlib.sha256(raw).hexdigest(), doc.text, case)
 
 

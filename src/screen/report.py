@@ -20,8 +20,15 @@ GATE_MARK = {"pass": "ok  ", "fail": "FAIL", "unknown": "??  "}
 
 def rank(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Decision first (advance ... decline), then score, then company name: deterministic."""
-    return sorted(results, key=lambda r: (DECISION_ORDER[r["decision"]], -r["score"],
-                                          r["case"]["company"], r["case"]["path"]))
+    return sorted(
+        results,
+        key=lambda r: (
+            DECISION_ORDER[r["decision"]],
+            -r["score"],
+            r["case"]["company"],
+            r["case"]["path"],
+        ),
+    )
 
 
 def _fmt(x: Any) -> str:
@@ -32,20 +39,45 @@ def _fmt(x: Any) -> str:
 
 def table(results: list[dict[str, Any]]) -> str:
     """The ranked screening: one row per case."""
-    rows = [("#", "company", "decision", "score", "range", "lead asset", "stage", "unknowns",
-             "gates", "file")]
+    rows = [
+        (
+            "#",
+            "company",
+            "decision",
+            "score",
+            "range",
+            "lead asset",
+            "stage",
+            "unknowns",
+            "gates",
+            "file",
+        )
+    ]
     for i, r in enumerate(rank(results), 1):
         lead = next(a for a in r["assets"] if a["id"] == r["lead_asset"])
         lo, hi = r["score_range"]
         rng = "" if lo == hi else f"{_fmt(float(lo))}-{_fmt(float(hi))}"
         core_unknowns = sum(1 for u in r["unknowns"] if u["asset"] in r["core_assets"])
         gates = ", ".join(f"{g['id']} {g['outcome']}" for g in r["gates"] if g["outcome"] != "pass")
-        rows.append((str(i), r["case"]["company"], DECISION_LABEL[r["decision"]],
-                     f"{float(r['score']):.2f}", rng, lead["id"], lead["stage"] or "?",
-                     str(core_unknowns), gates or "pass", r["case"]["path"]))
+        rows.append(
+            (
+                str(i),
+                r["case"]["company"],
+                DECISION_LABEL[r["decision"]],
+                f"{float(r['score']):.2f}",
+                rng,
+                lead["id"],
+                lead["stage"] or "?",
+                str(core_unknowns),
+                gates or "pass",
+                r["case"]["path"],
+            )
+        )
     widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-             for row in rows]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines) + "\n"
 
@@ -65,8 +97,12 @@ def explain(result: dict[str, Any]) -> str:
     lo, hi = r["score_range"]
     rng = "" if lo == hi else f" (could be {lo}-{hi} once unknowns are known)"
     out.append(f"{r['case']['company']}  [{r['case']['path']}]")
-    out.append(f"decision: {DECISION_LABEL[r['decision']]}   score {r['score']} / {r['scale']}{rng}")
-    out.append(f"thresholds: advance >= {r['thresholds']['advance']}, watch >= {r['thresholds']['watch']}")
+    out.append(
+        f"decision: {DECISION_LABEL[r['decision']]}   score {r['score']} / {r['scale']}{rng}"
+    )
+    out.append(
+        f"thresholds: advance >= {r['thresholds']['advance']}, watch >= {r['thresholds']['watch']}"
+    )
     rs = r["ruleset"]
     out.append(f"rule set: {rs['name']} {rs['version']} (sha256 {rs['sha256'][:12]})")
     out.append(f"company decision follows core asset {r['lead_asset']} (T1: product-centric)")
@@ -78,8 +114,10 @@ def explain(result: dict[str, Any]) -> str:
     for a in r["assets"]:
         kind = "core asset" if a["id"] in r["core_assets"] else "non-core asset (BD option)"
         out.append("")
-        out.append(f"{kind} {a['id']} {a['name']} - {a['stage'] or 'stage unknown'}, "
-                   f"{a['indication'] or 'indication unknown'}")
+        out.append(
+            f"{kind} {a['id']} {a['name']} - {a['stage'] or 'stage unknown'}, "
+            f"{a['indication'] or 'indication unknown'}"
+        )
         out.append(f"  decision {DECISION_LABEL[a['decision']]}, score {a['score']}")
         entries = {t["rule"]: t for t in trace_by_asset.get(a["id"], [])}
         out.append("  gates")
@@ -92,8 +130,10 @@ def explain(result: dict[str, Any]) -> str:
         out.append("  criteria")
         for c in a["criteria"]:
             score = "unknown" if c["score"] is None else f"{c['score']}/{c['max']}"
-            out.append(f"    {c['id']}: {score} x weight {c['weight']} -> +{c['contribution']}"
-                       f"   ({c['because']})")
+            out.append(
+                f"    {c['id']}: {score} x weight {c['weight']} -> +{c['contribution']}"
+                f"   ({c['because']})"
+            )
             fired = entries.get(c["fired"]) if c["fired"] else None
             if fired:
                 out.append(f"      rule {fired['rule']}: {fired.get('rationale', '')}")

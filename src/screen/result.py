@@ -80,8 +80,9 @@ def _criteria(o: AssetOutcome) -> list[dict[str, Any]]:
 
 
 def _gates(o: AssetOutcome) -> list[dict[str, Any]]:
-    return [{"id": g.id, "name": g.name, "outcome": g.outcome, "because": g.because}
-            for g in o.gates]
+    return [
+        {"id": g.id, "name": g.name, "outcome": g.outcome, "because": g.because} for g in o.gates
+    ]
 
 
 def _provenance(rs: CompiledRuleSet, o: AssetOutcome) -> list[dict[str, Any]]:
@@ -92,9 +93,17 @@ def _provenance(rs: CompiledRuleSet, o: AssetOutcome) -> list[dict[str, Any]]:
         for path, fig in iter_figures(model):
             key = root + "." + ".".join(str(p) for p in path if not isinstance(p, int))
             if key in read and not any(isinstance(p, int) for p in path):
-                rows.append({"fact": key, "value": plain(fig.value), "unit": fig.unit,
-                             "source": fig.source, "status": plain(fig.status),
-                             "as_of": plain(fig.as_of), "sourced": fig.source is not None})
+                rows.append(
+                    {
+                        "fact": key,
+                        "value": plain(fig.value),
+                        "unit": fig.unit,
+                        "source": fig.source,
+                        "status": plain(fig.status),
+                        "as_of": plain(fig.as_of),
+                        "sourced": fig.source is not None,
+                    }
+                )
     return rows
 
 
@@ -112,7 +121,9 @@ def _asset(rs: CompiledRuleSet, o: AssetOutcome) -> dict[str, Any]:
         "criteria": _criteria(o),
         "gates": _gates(o),
         "fired": o.fired,
-        "unknowns": [{"fact": u.fact, "question": u.question, "rules": u.rules} for u in o.unknowns],
+        "unknowns": [
+            {"fact": u.fact, "question": u.question, "rules": u.rules} for u in o.unknowns
+        ],
         "provenance": _provenance(rs, o),
     }
 

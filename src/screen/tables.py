@@ -67,7 +67,9 @@ def _coerce(raw: Any, typ: Type) -> Any:
         try:
             return parse_stage(raw)
         except ValueError:
-            raise CellError(f"unknown stage {raw!r}", did_you_mean(str(raw), Stage.__members__)) from None
+            raise CellError(
+                f"unknown stage {raw!r}", did_you_mean(str(raw), Stage.__members__)
+            ) from None
     if typ.kind == "enum" and typ.enum is not None:
         values = [m.value for m in typ.enum]
         if raw not in values:

@@ -30,7 +30,7 @@ def validate_doc(model: type[M], doc: SourceDoc) -> M:
         raise ScreenError(
             f"expected a mapping of keys at the top level, got {kind}",
             doc.location(()),
-            f"a {_FILE_KIND.get(model.__name__, model.__name__.lower())} file starts with keys like "
+            f"a {_FILE_KIND.get(model.__name__, 'YAML')} file starts with keys like "
             + ", ".join(f"'{k}:'" for k in _key_examples(model)),
         )
     try:
@@ -89,7 +89,8 @@ def _one(model: type[BaseModel], doc: SourceDoc, loc: PathKey, err: dict[str, An
         )
     if kind == "missing":
         return ScreenError(
-            f"missing required key '{loc[-1]}'" + (f" in {_dotted(loc[:-1])}" if len(loc) > 1 else ""),
+            f"missing required key '{loc[-1]}'"
+            + (f" in {_dotted(loc[:-1])}" if len(loc) > 1 else ""),
             doc.location(loc[:-1]),
         )
     if kind == "enum":

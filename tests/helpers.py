@@ -1,0 +1,233 @@
+"""Shared test helpers: a complete, valid base case built inline, and helpers to vary it.
+
+Tests never depend on the example files in `cases/` (others edit them); each test builds the
+case it needs from `base_case()` plus overrides, so the fact under test is the only difference.
+"""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class _Delete:
+    """Marker: `merge(base, {"key": DELETE})` removes `key` (the fact becomes absent)."""
+
+    def __repr__(self) -> str:
+        return "DELETE"
+
+
+DELETE = _Delete()
+
+BASE_ASSET: dict[str, Any] = {
+    "id": "A1",
+    "name": "TST-101",
+    "role": "core",
+    "modality": "adc",
+    "target": "HER3",
+    "mechanism": "HER3-directed antibody-drug conjugate",
+    "indication": "EGFR-mutant NSCLC after osimertinib",
+    "therapeutic_area": "oncology",
+    "line_of_therapy": "second_line",
+    "stage": "phase2",
+    "trials": [
+        {
+            "nct_id": "NCT01234567",
+            "phase": "PHASE2",
+            "region": "multiregional",
+            "size": {"value": 120, "source": "deck", "status": "company-reported"},
+            "status": "recruiting",
+            "readouts": [{"endpoint": "ORR", "result": "38% ORR in 60 evaluable patients"}],
+        }
+    ],
+    "standard_of_care": {"description": "platinum doublet chemotherapy", "adequacy": "poor"},
+    "unmet_need": {"addressed": True, "severity": "life_threatening", "evidence": "phase 1b ORR"},
+    "epidemiology": {
+        "us": {"value": 200000, "source": "deck", "as_of": "2023-12-31", "status": "estimate"},
+        "eu": 250000,
+        "china": 400000,
+        "rest_of_world": 100000,
+        "basis": "incidence, second line",
+    },
+    "competition": {
+        "same_target_programs": [{"name": "Rival-1", "company": "BigPharma", "stage": "phase3"}],
+        "first_in_class": True,
+        "best_in_class": True,
+    },
+    "regulatory": {"fda_ind": "cleared", "designations": ["breakthrough_therapy"]},
+    "data_origin": "global",
+    "bd": {
+        "status": "preparing",
+        "plan": {"deal_model": "out_license", "territory": "ex_china", "market_scope": "global"},
+    },
+}
+
+BASE_CASE: dict[str, Any] = {
+    "id": "testco",
+    "as_of": "2024-03-01",
+    "analyst": "pytest",
+    "company": {
+        "name": "Testco Bio",
+        "hq": "Shanghai, China",
+        "financing_stage": "series_b",
+        "cash_runway_months": 30,
+        "overseas_capability": "partner",
+        "domestic_sales_growth": 0.1,
+    },
+    "assets": [BASE_ASSET],
+    "sources": [{"id": "deck", "title": "Company deck", "document": "deck-2024.pdf"}],
+}
+
+
+def merge(base: Any, override: Any) -> Any:
+    """Deep-merge `override` into a copy of `base`: mappings merge, DELETE removes, else replace."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        out = copy.deepcopy(base)
+        for key, value in override.items():
+            if value is DELETE:
+                out.pop(key, None)
+            elif key in out:
+                out[key] = merge(out[key], value)
+            else:
+                out[key] = copy.deepcopy(value)
+        return out
+    return copy.deepcopy(override)
+
+
+def make_case(asset: dict[str, Any] | None = None, **top: Any) -> dict[str, Any]:
+    """The base case with overrides merged into its first asset and/or top-level keys."""
+    case = merge(BASE_CASE, top) if top else copy.deepcopy(BASE_CASE)
+    if asset:
+        case["assets"][0] = merge(case["assets"][0], asset)
+    return case
+
+
+class _NoAliasDumper(yaml.SafeDumper):
+    """Writes shared sub-objects out in full: case files must not contain anchors."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def write_yaml(path: Path, data: Any) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = yaml.dump(data, Dumper=_NoAliasDumper, sort_keys=False, allow_unicode=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@cache
+def _ruleset(path: str | None) -> Any:
+    from screen.loader import load_ruleset
+
+    return load_ruleset(path)
+
+
+def thesis_ruleset() -> Any:
+    """The bundled thesis, compiled once per test session."""
+    return _ruleset(None)
+
+
+def evaluate(
+    case: dict[str, Any], ruleset: Any = None, path: str = "inline.yaml"
+) -> dict[str, Any]:
+    """Validate a case dict and evaluate it in-process; returns the result document."""
+    from screen.case import Case
+    from screen.engine import evaluate_case
+    from screen.loader import LoadedCase
+    from screen.result import build_result
+
+    rs = ruleset if ruleset is not None else thesis_ruleset()
+    model = Case.model_validate(case)
+    outcome = evaluate_case(rs, model)
+    return build_result(rs, LoadedCase(path, "0" * 64, "", model), outcome)
+
+
+def criterion(result: dict[str, Any], cid: str, asset: str | None = None) -> dict[str, Any]:
+    """A criterion of the company result (lead asset) or of a named asset."""
+    crits = result["criteria"]
+    if asset is not None:
+        crits = next(a for a in result["assets"] if a["id"] == asset)["criteria"]
+    return next(c for c in crits if c["id"] == cid)
+
+
+def gate(result: dict[str, Any], gid: str) -> dict[str, Any]:
+    return next(g for g in result["gates"] if g["id"] == gid)
+
+
+def run_cli(
+    *args: str, cwd: Path | str | None = None, timeout: float = 20
+) -> subprocess.CompletedProcess:
+    """`python -m screen ARGS` in a subprocess (text mode)."""
+    return subprocess.run(
+        [sys.executable, "-m", "screen", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
+    )
+
+
+# A small, complete rule set for engine and CLI tests: one gate, two criteria, a table.
+MINI_RULES = """\
+ruleset:
+  name: mini
+  version: "0.1"
+parameters:
+  big:
+    value: 100000
+    unit: patients
+    source: test convention
+questions:
+  asset.unmet_need.addressed: AUTHOR QUESTION - does {asset} address an unmet need?
+derived:
+  us_patients:
+    expr: asset.epidemiology.us + 0
+tables:
+  bd:
+    hit_policy: unique
+    inputs: [asset.role, asset.stage]
+    rows:
+      - id: bd.early
+        when: [core, "<= phase1_2"]
+        output: 1
+        rationale: "T5: early core asset"
+      - id: bd.late
+        when: [core, ">= phase2"]
+        output: 5
+        rationale: "T5: later core asset"
+      - id: bd.noncore
+        when: [non_core, "-"]
+        output: 4
+        rationale: "T5: non-core assets trade early"
+gates:
+  - id: need
+    require: asset.unmet_need.addressed == true
+    rationale: "T1: unmet need first"
+criteria:
+  - id: size
+    weight: 0.5
+    bands:
+      - id: size.big
+        when: derived.us_patients >= params.big
+        score: 5
+        rationale: "T2: large need"
+      - id: size.small
+        when: "true"
+        score: 1
+        rationale: "T2: small need"
+  - id: bd_ready
+    weight: 0.5
+    table: bd
+decision:
+  advance: 3.5
+  watch: 2.5
+"""
