@@ -40,8 +40,8 @@ from typing import Any
 import pydantic
 import yaml
 
-from screen.case import Asset, Case, Company
 from screen import engine as engine_mod
+from screen.case import Asset, Case, Company
 from screen.compiler import CompiledRuleSet, compile_ruleset
 from screen.engine import evaluate_asset
 from screen.loader import load_case, load_ruleset
@@ -75,27 +75,35 @@ ruleset:
   scale: 5
 
 parameters:
-  large_population: {value: 500000, unit: patients, source: "bench: firm convention"}
-  niche_population: {value: 50000, unit: patients, source: "bench: firm convention"}
-  large_china_population: {value: 300000, unit: patients in China, source: "bench: firm convention"}
-  min_runway: {value: 12, unit: months, source: "bench: firm convention"}
-  max_late_competitors: {value: 2, unit: programs at phase 3+, source: "bench: firm convention"}
+  large_population: {value: 500000, unit: patients, source: "bench: convention"}
+  niche_population: {value: 50000, unit: patients, source: "bench: convention"}
+  large_china_population: {value: 300000, unit: patients in China, source: "bench: convention"}
+  min_runway: {value: 12, unit: months, source: "bench: convention"}
+  max_late_competitors: {value: 2, unit: programs at phase 3+, source: "bench: convention"}
 
 derived:
   global_patients:
-    expr: asset.epidemiology.us + asset.epidemiology.eu + asset.epidemiology.china + coalesce(asset.epidemiology.rest_of_world, 0)
+    expr: >-
+      asset.epidemiology.us + asset.epidemiology.eu + asset.epidemiology.china
+      + coalesce(asset.epidemiology.rest_of_world, 0)
 
 tables:
   stage_role:
     hit_policy: unique
     inputs: [asset.role, asset.stage]
     rows:
-      - {id: sr.noncore_early, when: [non_core, "<= phase1_2"], output: 4, rationale: "T5: non-core assets trade early"}
-      - {id: sr.noncore_late, when: [non_core, ">= phase2"], output: 5, rationale: "T5/T6: later non-core asset is BD-ready"}
-      - {id: sr.core_preclinical, when: [core, "<= ind_enabling"], output: 1, rationale: "T5: core asset needs clinical data first"}
-      - {id: sr.core_early, when: [core, [phase1, phase1_2]], output: 2, rationale: "T5/T6: early core asset"}
-      - {id: sr.core_phase2, when: [core, phase2], output: 3.5, rationale: "T5/T6: phase 2 data support a deal"}
-      - {id: sr.core_late, when: [core, ">= phase3"], output: 5, rationale: "T6: late core asset, low termination risk"}
+      - {id: sr.noncore_early, when: [non_core, "<= phase1_2"], output: 4,
+         rationale: "T5: non-core assets trade early"}
+      - {id: sr.noncore_late, when: [non_core, ">= phase2"], output: 5,
+         rationale: "T5/T6: later non-core asset is BD-ready"}
+      - {id: sr.core_preclinical, when: [core, "<= ind_enabling"], output: 1,
+         rationale: "T5: core asset needs clinical data first"}
+      - {id: sr.core_early, when: [core, [phase1, phase1_2]], output: 2,
+         rationale: "T5/T6: early core asset"}
+      - {id: sr.core_phase2, when: [core, phase2], output: 3.5,
+         rationale: "T5/T6: phase 2 data support a deal"}
+      - {id: sr.core_late, when: [core, ">= phase3"], output: 5,
+         rationale: "T6: late core asset, low termination risk"}
 
 gates:
   - id: g.unmet_need
@@ -105,36 +113,70 @@ gates:
     require: asset.standard_of_care.adequacy != 'adequate'
     rationale: "T1/T2: standard of care leaves a gap"
   - id: g.runway
-    require: company.cash_runway_months >= params.min_runway or company.financing_stage == 'public'
+    require: >-
+      company.cash_runway_months >= params.min_runway or company.financing_stage == 'public'
     rationale: "bench: enough cash to reach the next readout, unless listed"
 
 criteria:
   - id: need_size
     weight: 0.25
     bands:
-      - {id: need.large_severe, when: "derived.global_patients >= params.large_population and asset.unmet_need.severity in ['life_threatening', 'severe']", score: 5, rationale: "T2: large and severe"}
-      - {id: need.large, when: derived.global_patients >= params.large_population, score: 4, rationale: "T2: large"}
-      - {id: need.moderate, when: derived.global_patients >= params.niche_population, score: 2.5, rationale: "T2: mid-sized"}
+      - id: need.large_severe
+        when: >-
+          derived.global_patients >= params.large_population
+          and asset.unmet_need.severity in ['life_threatening', 'severe']
+        score: 5
+        rationale: "T2: large and severe"
+      - id: need.large
+        when: derived.global_patients >= params.large_population
+        score: 4
+        rationale: "T2: large"
+      - id: need.moderate
+        when: derived.global_patients >= params.niche_population
+        score: 2.5
+        rationale: "T2: mid-sized"
       - {id: need.niche, when: "true", score: 1, rationale: "T2: niche"}
   - id: competitiveness
     weight: 0.2
     bands:
-      - {id: comp.crowded, when: "count_at_least(asset.competition.same_target_programs.stage, 'phase3') > params.max_late_competitors and not asset.competition.first_in_class", score: 1, rationale: "T3: crowded target"}
-      - {id: comp.fic, when: asset.competition.first_in_class, score: 5, rationale: "T3: first in class"}
-      - {id: comp.bic, when: asset.competition.best_in_class, score: 3.5, rationale: "T3: best in class"}
+      - id: comp.crowded
+        when: >-
+          count_at_least(asset.competition.same_target_programs.stage, 'phase3')
+          > params.max_late_competitors and not asset.competition.first_in_class
+        score: 1
+        rationale: "T3: crowded target"
+      - {id: comp.fic, when: asset.competition.first_in_class, score: 5, rationale: "T3: FIC"}
+      - {id: comp.bic, when: asset.competition.best_in_class, score: 3.5, rationale: "T3: BIC"}
       - {id: comp.follower, when: "true", score: 1.5, rationale: "T3: follower"}
   - id: us_path
     weight: 0.2
     bands:
-      - {id: us.designated, when: "asset.regulatory.fda_ind == 'cleared' and len(coalesce(asset.regulatory.designations, [])) > 0", score: 5, rationale: "T8: IND cleared with a designation"}
-      - {id: us.cleared, when: "asset.regulatory.fda_ind == 'cleared'", score: 4, rationale: "T8: IND cleared"}
-      - {id: us.planned, when: "asset.regulatory.fda_ind in ['planned', 'submitted']", score: 2, rationale: "T8: IND planned"}
+      - id: us.designated
+        when: >-
+          asset.regulatory.fda_ind == 'cleared'
+          and len(coalesce(asset.regulatory.designations, [])) > 0
+        score: 5
+        rationale: "T8: IND cleared with a designation"
+      - id: us.cleared
+        when: asset.regulatory.fda_ind == 'cleared'
+        score: 4
+        rationale: "T8: IND cleared"
+      - id: us.planned
+        when: asset.regulatory.fda_ind in ['planned', 'submitted']
+        score: 2
+        rationale: "T8: IND planned"
       - {id: us.none, when: "true", score: 0.5, rationale: "T8: no FDA path"}
   - id: market_scope
     weight: 0.1
     bands:
-      - {id: mkt.global, when: "asset.bd.plan.market_scope == 'global'", score: 5, rationale: "T4: global plan"}
-      - {id: mkt.large_china, when: asset.epidemiology.china >= params.large_china_population, score: 3, rationale: "T4: large domestic indication"}
+      - id: mkt.global
+        when: asset.bd.plan.market_scope == 'global'
+        score: 5
+        rationale: "T4: global plan"
+      - id: mkt.large_china
+        when: asset.epidemiology.china >= params.large_china_population
+        score: 3
+        rationale: "T4: large domestic indication"
       - {id: mkt.domestic, when: "true", score: 1, rationale: "T4: niche domestic"}
   - id: bd_readiness
     weight: 0.15
@@ -142,8 +184,14 @@ criteria:
   - id: overseas
     weight: 0.1
     bands:
-      - {id: os.own, when: "company.overseas_capability == 'own'", score: 5, rationale: "T12(a): own overseas capability"}
-      - {id: os.partner, when: "company.overseas_capability == 'partner'", score: 4, rationale: "T12(a): with partners"}
+      - id: os.own
+        when: company.overseas_capability == 'own'
+        score: 5
+        rationale: "T12(a): own overseas capability"
+      - id: os.partner
+        when: company.overseas_capability == 'partner'
+        score: 4
+        rationale: "T12(a): with partners"
       - {id: os.none, when: "true", score: 2, rationale: "T12: domestic only"}
 
 decision:
@@ -184,10 +232,14 @@ def hand_screen(company: Company, asset: Asset) -> tuple[str, float]:
     adequacy = soc.adequacy if soc is not None else None
     runway = company.cash_runway_months
     gates_pass = (
-        un is not None and un.addressed is True
-        and adequacy is not None and adequacy != SocAdequacy.adequate
-        and ((runway is not None and runway.value >= _MIN_RUNWAY)
-             or company.financing_stage == FinancingStage.public)
+        un is not None
+        and un.addressed is True
+        and adequacy is not None
+        and adequacy != SocAdequacy.adequate
+        and (
+            (runway is not None and runway.value >= _MIN_RUNWAY)
+            or company.financing_stage == FinancingStage.public
+        )
     )
 
     # need_size (derived.global_patients)
@@ -264,8 +316,14 @@ def hand_screen(company: Company, asset: Asset) -> tuple[str, float]:
     else:
         overseas = 2.0
 
-    score = (need * 0.25 + competitive * 0.2 + us * 0.2 + market * 0.1 + readiness * 0.15
-             + overseas * 0.1)
+    score = (
+        need * 0.25
+        + competitive * 0.2
+        + us * 0.2
+        + market * 0.1
+        + readiness * 0.15
+        + overseas * 0.1
+    )
     if not gates_pass:
         return "decline", score
     if score >= 3.5:
@@ -279,12 +337,24 @@ def hand_screen(company: Company, asset: Asset) -> tuple[str, float]:
 
 AREAS: dict[str, tuple[list[str], tuple[float, float]]] = {
     # area: (indications, log10 range of US addressable patients)
-    "oncology": (["NSCLC", "HER2+ breast cancer", "HCC", "gastric cancer", "colorectal cancer",
-                  "pancreatic cancer", "ovarian cancer"], (4.0, 5.4)),
+    "oncology": (
+        [
+            "NSCLC",
+            "HER2+ breast cancer",
+            "HCC",
+            "gastric cancer",
+            "colorectal cancer",
+            "pancreatic cancer",
+            "ovarian cancer",
+        ],
+        (4.0, 5.4),
+    ),
     "hematology": (["AML", "multiple myeloma", "DLBCL", "beta-thalassaemia"], (3.7, 4.9)),
     "metabolic": (["obesity", "MASH", "type 2 diabetes", "hypertriglyceridaemia"], (5.5, 7.2)),
-    "autoimmune": (["SLE", "psoriasis", "rheumatoid arthritis", "IgA nephropathy",
-                    "ulcerative colitis"], (4.7, 6.3)),
+    "autoimmune": (
+        ["SLE", "psoriasis", "rheumatoid arthritis", "IgA nephropathy", "ulcerative colitis"],
+        (4.7, 6.3),
+    ),
     "neurology": (["ALS", "Alzheimer's disease", "migraine"], (4.2, 6.5)),
     "ophthalmology": (["wet AMD", "diabetic macular oedema"], (5.0, 6.2)),
     "infectious_disease": (["chronic hepatitis B", "RSV"], (5.0, 6.3)),
@@ -294,27 +364,116 @@ AREAS: dict[str, tuple[list[str], tuple[float, float]]] = {
     "allergy": (["atopic dermatitis", "food allergy"], (5.5, 6.9)),
 }
 AREA_WEIGHTS = [30, 10, 12, 14, 6, 4, 5, 5, 5, 6, 3]
-TARGETS = ["EGFR", "HER2", "Claudin18.2", "TROP2", "PD-1", "PD-L1xVEGF", "GLP-1R", "GIP/GLP-1R",
-           "KRAS G12C", "CD19", "BCMA", "FXR", "TSLP", "IL-17A", "JAK1", "APOC3", "PCSK9",
-           "FcRn", "C5", "TL1A", "B7-H3", "CDH17", "GPRC5D", "Lp(a)", "IL-4Ra"]
-MODALITIES = ["small_molecule", "monoclonal_antibody", "bispecific_antibody", "adc", "car_t",
-              "cell_therapy", "gene_therapy", "sirna_rnai", "antisense", "protein", "peptide",
-              "radioligand", "other"]
+TARGETS = [
+    "EGFR",
+    "HER2",
+    "Claudin18.2",
+    "TROP2",
+    "PD-1",
+    "PD-L1xVEGF",
+    "GLP-1R",
+    "GIP/GLP-1R",
+    "KRAS G12C",
+    "CD19",
+    "BCMA",
+    "FXR",
+    "TSLP",
+    "IL-17A",
+    "JAK1",
+    "APOC3",
+    "PCSK9",
+    "FcRn",
+    "C5",
+    "TL1A",
+    "B7-H3",
+    "CDH17",
+    "GPRC5D",
+    "Lp(a)",
+    "IL-4Ra",
+]
+MODALITIES = [
+    "small_molecule",
+    "monoclonal_antibody",
+    "bispecific_antibody",
+    "adc",
+    "car_t",
+    "cell_therapy",
+    "gene_therapy",
+    "sirna_rnai",
+    "antisense",
+    "protein",
+    "peptide",
+    "radioligand",
+    "other",
+]
 STAGES = [s.name for s in Stage]
 STAGE_WEIGHTS = [12, 10, 20, 12, 20, 14, 6, 6]
-RIVALS = ["Hengrui", "Innovent", "BeiGene", "Akeso", "Kelun", "Hansoh", "AstraZeneca", "Merck",
-          "Pfizer", "Roche", "Lilly", "Novo Nordisk", "Amgen", "Daiichi Sankyo", "Zai Lab"]
-CITIES = ["Shanghai, China", "Suzhou, China", "Beijing, China", "Hangzhou, China",
-          "Guangzhou, China", "Shenzhen, China", "Chengdu, China", "Hong Kong"]
-SYLLABLES = ["Ad", "Bio", "Cel", "Gen", "Hua", "Jin", "Kang", "Lu", "Ming", "Nova", "Qi", "Rui",
-             "Sino", "Tai", "Xin", "Yao", "Zhi"]
+RIVALS = [
+    "Hengrui",
+    "Innovent",
+    "BeiGene",
+    "Akeso",
+    "Kelun",
+    "Hansoh",
+    "AstraZeneca",
+    "Merck",
+    "Pfizer",
+    "Roche",
+    "Lilly",
+    "Novo Nordisk",
+    "Amgen",
+    "Daiichi Sankyo",
+    "Zai Lab",
+]
+CITIES = [
+    "Shanghai, China",
+    "Suzhou, China",
+    "Beijing, China",
+    "Hangzhou, China",
+    "Guangzhou, China",
+    "Shenzhen, China",
+    "Chengdu, China",
+    "Hong Kong",
+]
+SYLLABLES = [
+    "Ad",
+    "Bio",
+    "Cel",
+    "Gen",
+    "Hua",
+    "Jin",
+    "Kang",
+    "Lu",
+    "Ming",
+    "Nova",
+    "Qi",
+    "Rui",
+    "Sino",
+    "Tai",
+    "Xin",
+    "Yao",
+    "Zhi",
+]
 SUFFIXES = ["Biopharma", "Therapeutics", "Biotech", "Pharmaceuticals", "Biosciences"]
 SOURCES = [
-    {"id": "co-deck", "title": "Company investor presentation", "document": "deck-2024Q3.pdf",
-     "publisher": "company"},
-    {"id": "globocan-2022", "title": "GLOBOCAN 2022", "url": "https://gco.iarc.who.int/",
-     "publisher": "IARC", "date": "2024-02-01"},
-    {"id": "cde-2024", "title": "CDE clinical trial registry", "url": "https://www.chinadrugtrials.org.cn/"},
+    {
+        "id": "co-deck",
+        "title": "Company investor presentation",
+        "document": "deck-2024Q3.pdf",
+        "publisher": "company",
+    },
+    {
+        "id": "globocan-2022",
+        "title": "GLOBOCAN 2022",
+        "url": "https://gco.iarc.who.int/",
+        "publisher": "IARC",
+        "date": "2024-02-01",
+    },
+    {
+        "id": "cde-2024",
+        "title": "CDE clinical trial registry",
+        "url": "https://www.chinadrugtrials.org.cn/",
+    },
 ]
 SOURCE_IDS = [s["id"] for s in SOURCES]
 
@@ -353,16 +512,31 @@ class CaseFactory:
     # -- parts
     def company(self) -> dict[str, Any]:
         r = self.rng
-        c: dict[str, Any] = {"name": f"{self.pick(SYLLABLES)}{self.pick(SYLLABLES).lower()} "
-                                     f"{self.pick(SUFFIXES)}"}
+        c: dict[str, Any] = {
+            "name": f"{self.pick(SYLLABLES)}{self.pick(SYLLABLES).lower()} {self.pick(SUFFIXES)}"
+        }
         self.put(c, "hq", self.pick(CITIES))
-        fin = self.pick(["seed", "angel", "series_a", "series_b", "series_c", "series_d_plus",
-                         "pre_ipo", "public"], [3, 3, 15, 20, 15, 8, 10, 26])
+        fin = self.pick(
+            [
+                "seed",
+                "angel",
+                "series_a",
+                "series_b",
+                "series_c",
+                "series_d_plus",
+                "pre_ipo",
+                "public",
+            ],
+            [3, 3, 15, 20, 15, 8, 10, 26],
+        )
         self.put(c, "financing_stage", fin)
         self.put(c, "cash_runway_months", self.figure(r.randrange(4, 61), "months"))
         self.put(c, "overseas_capability", self.pick(["own", "partner", "none"], [2, 3, 5]))
-        self.put(c, "domestic_sales_growth",
-                 self.figure(round(r.uniform(-0.1, 0.9), 3), "fraction") if r.random() < 0.4 else None)
+        self.put(
+            c,
+            "domestic_sales_growth",
+            self.figure(round(r.uniform(-0.1, 0.9), 3), "fraction") if r.random() < 0.4 else None,
+        )
         self.put(c, "description", "China-origin biotech with a clinical-stage pipeline")
         return c
 
@@ -378,8 +552,11 @@ class CaseFactory:
         self.put(t, "size", self.figure(r.randrange(12, 900), "patients"))
         self.put(t, "status", self.pick(["RECRUITING", "ACTIVE_NOT_RECRUITING", "COMPLETED"]))
         if r.random() < 0.4:
-            ro: dict[str, Any] = {"endpoint": self.pick(["ORR", "PFS", "HbA1c change", "weight loss",
-                                                         "PASI 75", "EASI 75"])}
+            ro: dict[str, Any] = {
+                "endpoint": self.pick(
+                    ["ORR", "PFS", "HbA1c change", "weight loss", "PASI 75", "EASI 75"]
+                )
+            }
             self.put(ro, "result", self.pick(["positive", "met primary endpoint", "mixed"]))
             self.put(ro, "value", self.figure(round(r.uniform(5, 70), 1), "%"))
             self.put(ro, "date", self.date(2022, 2025))
@@ -392,27 +569,46 @@ class CaseFactory:
         indications, (lo, hi) = AREAS[area]
         stage = self.pick(STAGES, STAGE_WEIGHTS)
         rank = Stage[stage]
-        a: dict[str, Any] = {"id": f"A{i + 1}", "name": f"{self.pick(SYLLABLES).upper()}-{r.randrange(100, 999)}"}
+        a: dict[str, Any] = {
+            "id": f"A{i + 1}",
+            "name": f"{self.pick(SYLLABLES).upper()}-{r.randrange(100, 999)}",
+        }
         self.put(a, "role", ("core" if core else self.pick(["non-core", "non_core"])))
         self.put(a, "modality", self.pick(MODALITIES))
         self.put(a, "target", self.pick(TARGETS))
         self.put(a, "mechanism", "inhibitor" if r.random() < 0.5 else "agonist")
         self.put(a, "indication", self.pick(indications))
         self.put(a, "therapeutic_area", area)
-        self.put(a, "line_of_therapy", self.pick(["first_line", "second_line", "third_line_plus",
-                                                  "maintenance", "not_applicable"]))
+        self.put(
+            a,
+            "line_of_therapy",
+            self.pick(
+                ["first_line", "second_line", "third_line_plus", "maintenance", "not_applicable"]
+            ),
+        )
         self.put(a, "stage", stage)
         if rank >= Stage.phase1:
-            self.put(a, "trials", [self.trial(["china", "us", "multiregional"])
-                                   for _ in range(r.randrange(1, 3))])
+            self.put(
+                a,
+                "trials",
+                [self.trial(["china", "us", "multiregional"]) for _ in range(r.randrange(1, 3))],
+            )
         soc: dict[str, Any] = {}
         self.put(soc, "description", "chemotherapy or approved biologics")
-        self.put(soc, "adequacy", self.pick(["no_option", "poor", "partial", "adequate"], [2, 4, 5, 1]))
+        self.put(
+            soc, "adequacy", self.pick(["no_option", "poor", "partial", "adequate"], [2, 4, 5, 1])
+        )
         self.put(a, "standard_of_care", soc)
         un: dict[str, Any] = {}
         self.put(un, "addressed", r.random() < 0.88)
-        self.put(un, "severity", self.pick(["life_threatening", "severe", "moderate", "mild"],
-                                           [4 if area == "oncology" else 1, 3, 3, 1]))
+        self.put(
+            un,
+            "severity",
+            self.pick(
+                ["life_threatening", "severe", "moderate", "mild"],
+                [4 if area == "oncology" else 1, 3, 3, 1],
+            ),
+        )
         self.put(un, "evidence", "phase 2 data vs standard of care")
         self.put(a, "unmet_need", un)
         us = round(10 ** r.uniform(lo, hi))
@@ -438,9 +634,19 @@ class CaseFactory:
         self.put(comp, "differentiation", "better selectivity")
         self.put(a, "competition", comp)
         reg: dict[str, Any] = {}
-        self.put(reg, "fda_ind", self.pick(["none", "planned", "submitted", "cleared"], [25, 20, 10, 45]))
-        designations = r.sample(["breakthrough_therapy", "fast_track", "orphan_drug",
-                                 "nmpa_breakthrough", "priority_review"], self.pick([0, 0, 1, 2]))
+        self.put(
+            reg, "fda_ind", self.pick(["none", "planned", "submitted", "cleared"], [25, 20, 10, 45])
+        )
+        designations = r.sample(
+            [
+                "breakthrough_therapy",
+                "fast_track",
+                "orphan_drug",
+                "nmpa_breakthrough",
+                "priority_review",
+            ],
+            self.pick([0, 0, 1, 2]),
+        )
         self.put(reg, "designations", designations)
         if rank >= Stage.approved:
             approvals = [{"agency": "nmpa", "date": self.date(2021, 2025)}]
@@ -450,11 +656,22 @@ class CaseFactory:
         self.put(a, "regulatory", reg)
         self.put(a, "data_origin", self.pick(["china", "global", "mixed"], [6, 2, 2]))
         bd: dict[str, Any] = {}
-        self.put(bd, "status", self.pick(["none", "preparing", "in_discussion", "term_sheet",
-                                          "partnered"], [4, 3, 2, 1, 1]))
+        self.put(
+            bd,
+            "status",
+            self.pick(
+                ["none", "preparing", "in_discussion", "term_sheet", "partnered"], [4, 3, 2, 1, 1]
+            ),
+        )
         plan: dict[str, Any] = {}
-        self.put(plan, "deal_model", self.pick(["out_license", "co_development", "newco",
-                                                "m_and_a", "self_commercialise"], [6, 2, 2, 1, 2]))
+        self.put(
+            plan,
+            "deal_model",
+            self.pick(
+                ["out_license", "co_development", "newco", "m_and_a", "self_commercialise"],
+                [6, 2, 2, 1, 2],
+            ),
+        )
         self.put(plan, "territory", self.pick(["global", "ex_china", "us", "china"]))
         self.put(plan, "target_stage", self.pick(["phase1", "phase2", "phase3"]))
         self.put(plan, "market_scope", self.pick(["domestic", "global"], [4, 6]))
@@ -477,7 +694,9 @@ class CaseFactory:
         self.put(d, "as_of", self.date(2024, 2025))
         self.put(d, "analyst", self.pick(["lw", "zh", "mk"]))
         d["company"] = self.company()
-        d["assets"] = [self.asset(k, core=k == 0 or self.rng.random() < 0.1) for k in range(n_assets)]
+        d["assets"] = [
+            self.asset(k, core=k == 0 or self.rng.random() < 0.1) for k in range(n_assets)
+        ]
         d["sources"] = SOURCES
         return d
 
@@ -504,18 +723,22 @@ def best_of(fns: dict[str, Callable[[], Any]], reps: int) -> dict[str, float]:
     return best
 
 
-def run_engine(rs: CompiledRuleSet, pairs: list[tuple[Case, Asset]], trace: bool,
-               keep: bool = False) -> Callable[[], Any]:
+def run_engine(
+    rs: CompiledRuleSet, pairs: list[tuple[Case, Asset]], trace: bool, keep: bool = False
+) -> Callable[[], Any]:
     """Evaluate every asset. By default each result is dropped once made (streaming, like the
     CLI, which turns each outcome into a result dict); keep=True holds all outcomes in a list."""
     if keep:
+
         def go_keep() -> list[Any]:
             return [evaluate_asset(rs, case, asset, trace=trace) for case, asset in pairs]
+
         return go_keep
 
     def go() -> None:
         for case, asset in pairs:
             evaluate_asset(rs, case, asset, trace=trace)
+
     return go
 
 
@@ -528,6 +751,7 @@ def run_score(rs: CompiledRuleSet, pairs: list[tuple[Case, Asset]]) -> Callable[
     def go() -> None:
         for case, asset in pairs:
             score_asset(rs, case, asset)
+
     return go
 
 
@@ -535,6 +759,7 @@ def run_hand(pairs: list[tuple[Case, Asset]]) -> Callable[[], Any]:
     def go() -> None:
         for case, asset in pairs:
             hand_screen(case.company, asset)
+
     return go
 
 
@@ -576,14 +801,23 @@ def check_agreement(rs: CompiledRuleSet, pairs: list[tuple[Case, Asset]]) -> dic
         compared += 1
         via_fast += bool(takes_fast_path(rs, case, asset))
         want_decision, want_score = hand_screen(case.company, asset)
-        if (out.decision == want_decision
-                and round(out.score, SCORE_DIGITS) == round(want_score, SCORE_DIGITS)):
+        if out.decision == want_decision and round(out.score, SCORE_DIGITS) == round(
+            want_score, SCORE_DIGITS
+        ):
             agreed += 1
         elif len(mismatches) < 10:
-            mismatches.append(f"{case.id}/{asset.id}: engine {out.decision} {out.score:.6f}, "
-                              f"hand-written {want_decision} {want_score:.6f}")
-    return {"assets": len(pairs), "compared": compared, "agreed": agreed, "via_fast_path": via_fast,
-            "decisions": dict(sorted(decisions.items())), "mismatches": mismatches}
+            mismatches.append(
+                f"{case.id}/{asset.id}: engine {out.decision} {out.score:.6f}, "
+                f"hand-written {want_decision} {want_score:.6f}"
+            )
+    return {
+        "assets": len(pairs),
+        "compared": compared,
+        "agreed": agreed,
+        "via_fast_path": via_fast,
+        "decisions": dict(sorted(decisions.items())),
+        "mismatches": mismatches,
+    }
 
 
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -604,12 +838,18 @@ def yaml_load_throughput(dicts: list[dict[str, Any]], cases: list[Case]) -> dict
         for lc, case in zip(loaded, cases, strict=True):
             assert lc.case == case, f"{lc.path}: YAML round trip changed the case"
         secs = best_of({"load": lambda: [load_case(p) for p in paths]}, 3)["load"]
-    return {"files": len(paths), "mean_bytes": total_bytes / len(paths), "seconds": secs,
-            "files_per_s": len(paths) / secs, "us_per_file": secs / len(paths) * 1e6}
+    return {
+        "files": len(paths),
+        "mean_bytes": total_bytes / len(paths),
+        "seconds": secs,
+        "files_per_s": len(paths) / secs,
+        "us_per_file": secs / len(paths) * 1e6,
+    }
 
 
-def profile_engine(rs: CompiledRuleSet, pairs: list[tuple[Case, Asset]], trace: bool,
-                   top: int = 15) -> str:
+def profile_engine(
+    rs: CompiledRuleSet, pairs: list[tuple[Case, Asset]], trace: bool, top: int = 15
+) -> str:
     prof = cProfile.Profile()
     prof.enable()
     for case, asset in pairs:
@@ -627,27 +867,51 @@ def profile_engine(rs: CompiledRuleSet, pairs: list[tuple[Case, Asset]], trace: 
 def git_head() -> str:
     root = Path(__file__).resolve().parent.parent
     try:
-        head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
-                              capture_output=True, text=True, timeout=5).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "src"],
-                               capture_output=True, text=True, timeout=5).stdout.strip()
+        head = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--", "src"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return (head or "unknown") + (" (src/ modified)" if dirty else "")
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--n", type=int, default=2000, help="synthetic cases (default 2000)")
     ap.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
-    ap.add_argument("--reps", type=int, default=5, help="timing repetitions, best is kept (default 5)")
-    ap.add_argument("--absent", type=float, default=0.1,
-                    help="probability that an optional field is left out (default 0.1)")
+    ap.add_argument(
+        "--reps", type=int, default=5, help="timing repetitions, best is kept (default 5)"
+    )
+    ap.add_argument(
+        "--absent",
+        type=float,
+        default=0.1,
+        help="probability that an optional field is left out (default 0.1)",
+    )
     ap.add_argument("--files", type=int, default=500, help="case files for the YAML load test")
-    ap.add_argument("--json", nargs="?", const="-", metavar="PATH",
-                    help="also emit the numbers as JSON: to PATH, or after the report on stdout")
-    ap.add_argument("--profile", action="store_true",
-                    help="append cProfile top-15 (tottime) of evaluate_asset on the small rule set")
+    ap.add_argument(
+        "--json",
+        nargs="?",
+        const="-",
+        metavar="PATH",
+        help="also emit the numbers as JSON: to PATH, or after the report on stdout",
+    )
+    ap.add_argument(
+        "--profile",
+        action="store_true",
+        help="append cProfile top-15 (tottime) of evaluate_asset on the small rule set",
+    )
     args = ap.parse_args(argv)
 
     def say(line: str = "") -> None:
@@ -660,10 +924,14 @@ def main(argv: list[str] | None = None) -> int:
         return text
 
     t_start = time.perf_counter()
-    say(f"dealscreen bench  n={args.n} seed={args.seed} reps={args.reps} absent={args.absent}  "
-        f"code {git_head()}")
-    say(f"python {platform.python_version()} ({platform.python_implementation()}), "
-        f"pydantic {pydantic.VERSION}, {platform.machine()} {platform.system()}")
+    say(
+        f"dealscreen bench  n={args.n} seed={args.seed} reps={args.reps} absent={args.absent}  "
+        f"code {git_head()}"
+    )
+    say(
+        f"python {platform.python_version()} ({platform.python_implementation()}), "
+        f"pydantic {pydantic.VERSION}, {platform.machine()} {platform.system()}"
+    )
 
     t0 = time.perf_counter()
     dicts, cases = build_cases(args.n, args.seed, args.absent)
@@ -673,9 +941,11 @@ def main(argv: list[str] | None = None) -> int:
     # the same generator with nothing left out: every asset is complete
     _, full_cases = build_cases(args.n, args.seed, 0.0)
     full_pairs = [(c, a) for c in full_cases for a in c.assets]
-    say(f"cases: {len(cases)} built in {t_build:.2f} s ({t_build / len(cases) * 1e6:.0f} us/case "
+    say(
+        f"cases: {len(cases)} built in {t_build:.2f} s ({t_build / len(cases) * 1e6:.0f} us/case "
         f"incl. generation and pydantic validation), {len(pairs)} assets; "
-        f"complete-data variant: {len(full_pairs)} assets")
+        f"complete-data variant: {len(full_pairs)} assets"
+    )
 
     thesis = load_ruleset()
     small = compile_small()
@@ -687,18 +957,28 @@ def main(argv: list[str] | None = None) -> int:
     # that timings measure the evaluators' own garbage, not rescans of the fixtures.
     gc.collect()
     gc.freeze()
-    fast_share = {name: sum(bool(takes_fast_path(rs, c, a)) for c, a in pairs) / len(pairs)
-                  for name, rs in (("thesis", thesis), ("small", small))}
+    fast_share = {
+        name: sum(bool(takes_fast_path(rs, c, a)) for c, a in pairs) / len(pairs)
+        for name, rs in (("thesis", thesis), ("small", small))
+    }
 
     # 1. bundled thesis
-    th = best_of({"plain": run_engine(thesis, pairs, False),
-                  "trace": run_engine(thesis, pairs, True)}, args.reps)
+    th = best_of(
+        {"plain": run_engine(thesis, pairs, False), "trace": run_engine(thesis, pairs, True)},
+        args.reps,
+    )
     th_decisions = Counter(o.decision for o in run_engine(thesis, pairs, False, keep=True)())
     say()
-    say(f"[1] bundled thesis {thesis.name} {thesis.version}: {len(thesis.steps)} steps "
-        f"({len(thesis.gates)} gates, {len(thesis.criteria)} criteria, {len(thesis.tables)} tables), "
-        f"{len(thesis.fields)} case fields; {fast_share['thesis']:.0%} of assets take the fast path")
-    say(f"    evaluate_asset, no trace   : {th['plain'] * per:8.1f} us/asset   (best of {args.reps})")
+    say(
+        f"[1] bundled thesis {thesis.name} {thesis.version}: {len(thesis.steps)} steps "
+        f"({len(thesis.gates)} gates, {len(thesis.criteria)} criteria, "
+        f"{len(thesis.tables)} tables), "
+        f"{len(thesis.fields)} case fields; {fast_share['thesis']:.0%} of assets take the fast path"
+    )
+    say(
+        f"    evaluate_asset, no trace   : {th['plain'] * per:8.1f} us/asset   "
+        f"(best of {args.reps})"
+    )
     say(f"    evaluate_asset, trace      : {th['trace'] * per:8.1f} us/asset")
     say(f"    decisions: {dict(sorted(th_decisions.items()))}")
 
@@ -707,18 +987,27 @@ def main(argv: list[str] | None = None) -> int:
     agree_full = check_agreement(small, full_pairs)
     agree_interp = check_agreement(small_interp, full_pairs) if small_interp else None
     say()
-    say(f"[2] small rule set {small.name}: {len(small.gates)} gates, {len(small.criteria)} criteria, "
-        f"{len(small.tables)} table (unique), {len(small.steps)} steps")
+    say(
+        f"[2] small rule set {small.name}: {len(small.gates)} gates, "
+        f"{len(small.criteria)} criteria, "
+        f"{len(small.tables)} table (unique), {len(small.steps)} steps"
+    )
     say(f"    decisions: {agree['decisions']}")
-    say(f"    engine == hand-written (decision, score to {SCORE_DIGITS} dp) on assets without "
+    say(
+        f"    engine == hand-written (decision, score to {SCORE_DIGITS} dp) on assets without "
         f"unknowns: {agree['agreed']}/{agree['compared']}  "
         f"({agree['compared'] / len(pairs):.0%} of {len(pairs)} assets have no unknowns; "
-        f"{agree['via_fast_path']} of the compared took the fast path)")
-    say(f"    same on complete data (same generator, --absent 0): "
-        f"{agree_full['agreed']}/{agree_full['compared']}  (decisions {agree_full['decisions']})")
+        f"{agree['via_fast_path']} of the compared took the fast path)"
+    )
+    say(
+        f"    same on complete data (same generator, --absent 0): "
+        f"{agree_full['agreed']}/{agree_full['compared']}  (decisions {agree_full['decisions']})"
+    )
     if agree_interp:
-        say(f"    same on complete data, fast path disabled: "
-            f"{agree_interp['agreed']}/{agree_interp['compared']}")
+        say(
+            f"    same on complete data, fast path disabled: "
+            f"{agree_interp['agreed']}/{agree_interp['compared']}"
+        )
     checks = [agree, agree_full] + ([agree_interp] if agree_interp else [])
     for a in checks:
         for m in a["mismatches"]:
@@ -728,10 +1017,14 @@ def main(argv: list[str] | None = None) -> int:
         assert a["agreed"] == a["compared"], "engine and hand-written disagree (see above)"
 
     # 3. timing: hand-written vs engine, on both populations
-    def contenders(rs: CompiledRuleSet, ps: list[tuple[Case, Asset]],
-                   interp: CompiledRuleSet | None = None) -> dict[str, Callable[[], Any]]:
-        fns = {"hand": run_hand(ps), "plain": run_engine(rs, ps, False),
-               "trace": run_engine(rs, ps, True)}
+    def contenders(
+        rs: CompiledRuleSet, ps: list[tuple[Case, Asset]], interp: CompiledRuleSet | None = None
+    ) -> dict[str, Callable[[], Any]]:
+        fns = {
+            "hand": run_hand(ps),
+            "plain": run_engine(rs, ps, False),
+            "trace": run_engine(rs, ps, True),
+        }
         score = run_score(rs, ps)
         if score is not None:
             fns["score_asset"] = score
@@ -742,8 +1035,10 @@ def main(argv: list[str] | None = None) -> int:
     t = best_of(contenders(small, pairs), args.reps)
     say()
     say(f"[3] small rule set timing, best of {args.reps}, interleaved")
-    say(f"    {len(pairs)} assets with ~{args.absent:.0%} of fields absent "
-        f"({fast_share['small']:.0%} take the fast path):")
+    say(
+        f"    {len(pairs)} assets with ~{args.absent:.0%} of fields absent "
+        f"({fast_share['small']:.0%} take the fast path):"
+    )
     say(f"    {'hand-written':<27}: {t['hand'] * per:8.2f} us/asset")
     say(ratio_line("engine, no trace", t["plain"], t["hand"], TARGET_NO_TRACE))
     say(ratio_line("engine, trace", t["trace"], t["hand"], TARGET_TRACE))
@@ -762,21 +1057,32 @@ def main(argv: list[str] | None = None) -> int:
         say(ratio_line("engine, fast path disabled", tf["interp"], tf["hand"]))
     per = per_saved
     # holding every outcome in memory: the cyclic GC then rescans them all, again and again
-    kept = best_of({"small_plain": run_engine(small, pairs, False, keep=True),
-                    "small_trace": run_engine(small, pairs, True, keep=True),
-                    "thesis_plain": run_engine(thesis, pairs, False, keep=True),
-                    "thesis_trace": run_engine(thesis, pairs, True, keep=True)}, 3)
-    say(f"    keeping all {len(pairs)} outcomes in a list instead of dropping each (best of 3; "
-        "no trace / trace):")
-    say(f"      small {kept['small_plain'] * per:.1f} / {kept['small_trace'] * per:.1f} us/asset, "
-        f"thesis {kept['thesis_plain'] * per:.1f} / {kept['thesis_trace'] * per:.1f} us/asset")
+    kept = best_of(
+        {
+            "small_plain": run_engine(small, pairs, False, keep=True),
+            "small_trace": run_engine(small, pairs, True, keep=True),
+            "thesis_plain": run_engine(thesis, pairs, False, keep=True),
+            "thesis_trace": run_engine(thesis, pairs, True, keep=True),
+        },
+        3,
+    )
+    say(
+        f"    keeping all {len(pairs)} outcomes in a list instead of dropping each (best of 3; "
+        "no trace / trace):"
+    )
+    say(
+        f"      small {kept['small_plain'] * per:.1f} / {kept['small_trace'] * per:.1f} us/asset, "
+        f"thesis {kept['thesis_plain'] * per:.1f} / {kept['thesis_trace'] * per:.1f} us/asset"
+    )
 
     # 4. YAML load throughput
     n_files = min(args.files, len(dicts))
     load = yaml_load_throughput(dicts[:n_files], cases[:n_files])
     say()
-    say(f"[4] YAML case files: load_case on {load['files']} files "
-        f"(mean {load['mean_bytes'] / 1024:.1f} KiB), best of 3")
+    say(
+        f"[4] YAML case files: load_case on {load['files']} files "
+        f"(mean {load['mean_bytes'] / 1024:.1f} KiB), best of 3"
+    )
     say(f"    {load['files_per_s']:9.0f} files/s   ({load['us_per_file']:.0f} us/file)")
     say()
     say(f"total wall time {time.perf_counter() - t_start:.1f} s")
@@ -785,37 +1091,56 @@ def main(argv: list[str] | None = None) -> int:
         for label, ps in (("~10% absent", pairs), ("complete data", full_pairs)):
             for trace in (False, True):
                 say()
-                say(f"[profile] evaluate_asset, small rule set, {label}, trace={trace}, "
-                    f"{len(ps)} assets, top 15 by tottime")
+                say(
+                    f"[profile] evaluate_asset, small rule set, {label}, trace={trace}, "
+                    f"{len(ps)} assets, top 15 by tottime"
+                )
                 say(profile_engine(small, ps, trace).rstrip())
 
     if args.json:
+
         def us(d: dict[str, float], scale: float) -> dict[str, float]:
             return {k: v * scale for k, v in d.items()}
 
         numbers = {
-            "code": git_head(), "python": platform.python_version(),
-            "n_cases": len(cases), "n_assets": len(pairs), "n_assets_complete": len(full_pairs),
-            "seed": args.seed, "reps": args.reps, "absent": args.absent,
+            "code": git_head(),
+            "python": platform.python_version(),
+            "n_cases": len(cases),
+            "n_assets": len(pairs),
+            "n_assets_complete": len(full_pairs),
+            "seed": args.seed,
+            "reps": args.reps,
+            "absent": args.absent,
             "case_build_us_per_case": t_build / len(cases) * 1e6,
             "fast_path_share": fast_share,
-            "thesis": {"name": thesis.name, "version": thesis.version,
-                       "us_per_asset_no_trace": th["plain"] * per,
-                       "us_per_asset_trace": th["trace"] * per,
-                       "decisions": dict(sorted(th_decisions.items()))},
+            "thesis": {
+                "name": thesis.name,
+                "version": thesis.version,
+                "us_per_asset_no_trace": th["plain"] * per,
+                "us_per_asset_trace": th["trace"] * per,
+                "decisions": dict(sorted(th_decisions.items())),
+            },
             "small": {
-                "agreement": {k: agree[k] for k in ("assets", "compared", "agreed", "via_fast_path")},
-                "agreement_complete_data": {k: agree_full[k] for k in ("assets", "compared", "agreed")},
+                "agreement": {
+                    k: agree[k] for k in ("assets", "compared", "agreed", "via_fast_path")
+                },
+                "agreement_complete_data": {
+                    k: agree_full[k] for k in ("assets", "compared", "agreed")
+                },
                 "agreement_complete_data_interpreter": (
                     {k: agree_interp[k] for k in ("assets", "compared", "agreed")}
-                    if agree_interp else None),
+                    if agree_interp
+                    else None
+                ),
                 "decisions": agree["decisions"],
                 "us_per_asset": us(t, per),
-                "ratio_no_trace": t["plain"] / t["hand"], "ratio_trace": t["trace"] / t["hand"],
+                "ratio_no_trace": t["plain"] / t["hand"],
+                "ratio_trace": t["trace"] / t["hand"],
                 "complete_data_us_per_asset": us(tf, per_full),
                 "complete_data_ratio_no_trace": tf["plain"] / tf["hand"],
                 "complete_data_ratio_trace": tf["trace"] / tf["hand"],
-                "target_ratio_no_trace": TARGET_NO_TRACE, "target_ratio_trace": TARGET_TRACE,
+                "target_ratio_no_trace": TARGET_NO_TRACE,
+                "target_ratio_trace": TARGET_TRACE,
             },
             "outcomes_kept_us_per_asset": us(kept, per),
             "yaml_load": load,
