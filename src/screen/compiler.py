@@ -81,6 +81,7 @@ class TableNode(Node):
     inputs: list[Expression] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
     output_type: Type = ANY
+    reachable_cache: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
 
 
 @dataclass

@@ -370,6 +370,20 @@ def _reachable_outputs(node: TableNode, values: list[Any]) -> tuple[tuple[Any, .
     Exact where the unknown inputs have finite domains (stages, enums, true/false), which is
     what tables are usually keyed on; None (keep the conservative answer) otherwise.
     Returns (reachable outputs, whether some row matches in every combination)."""
+    try:
+        key = tuple(values)
+        cached = node.reachable_cache.get(key)
+    except TypeError:  # list-valued inputs are not hashable: compute, do not cache
+        key, cached = None, None
+    if cached is not None:
+        return cached
+    found = _enumerate_outputs(node, values)
+    if key is not None and found is not None and len(node.reachable_cache) < MAX_ENUMERATION:
+        node.reachable_cache[key] = found
+    return found
+
+
+def _enumerate_outputs(node: TableNode, values: list[Any]) -> tuple[tuple[Any, ...], bool] | None:
     unknown = [i for i, v in enumerate(values) if v is UNKNOWN]
     domains = [domain_values(node.inputs[i].type) for i in unknown]
     if any(d is None for d in domains) or math.prod(len(d) for d in domains) > MAX_ENUMERATION:  # type: ignore[arg-type]
@@ -417,13 +431,40 @@ def evaluate_asset(
     rs: CompiledRuleSet, case: Case, asset: Asset, *, trace: bool = True
 ) -> AssetOutcome:
     """Evaluate one asset: gates, criteria, score range and decision, with its trace."""
+    facts = _facts(rs, case, asset)
+    return _evaluate(rs, case, asset, facts, trace, _try_fast(rs, facts))
+
+
+def _facts(rs: CompiledRuleSet, case: Case, asset: Asset) -> dict[str, Any]:
+    facts = dict(rs.base_facts)
+    rs.extract(asset, case.company, case, facts)
+    return facts
+
+
+def _try_fast(rs: CompiledRuleSet, facts: dict[str, Any]) -> bool:
+    """Run the generated fast path on `facts`; False when it gives way (see fastpath.py).
+
+    On give-way the facts it wrote are rule results that the interpretive pass recomputes
+    before anything reads them, so the extracted case facts are reused, not re-read."""
     try:
-        run = _AssetRun(rs, asset, rs.fast_path()(asset, case.company, case), trace)
-        run.replay()
+        rs.fast_path()(facts)
     except FAST_PATH_GIVES_WAY:
-        facts = dict(rs.base_facts)
-        rs.extract(asset, case.company, case, facts)
-        run = _AssetRun(rs, asset, facts, trace)
+        return False
+    return True
+
+
+def _evaluate(
+    rs: CompiledRuleSet,
+    case: Case,
+    asset: Asset,
+    facts: dict[str, Any],
+    trace: bool,
+    fast_done: bool,
+) -> AssetOutcome:
+    run = _AssetRun(rs, asset, facts, trace)
+    if fast_done:
+        run.replay()
+    else:
         for node in rs.steps:
             run.step(node)
     crit_state = run.crit_state
@@ -593,12 +634,11 @@ def _importance(rs: CompiledRuleSet) -> dict[str, float]:
 
 def score_asset(rs: CompiledRuleSet, case: Case, asset: Asset) -> tuple[str, float]:
     """(decision, score) only: the fast path, for ranking many cases and for benchmarks."""
-    try:
-        facts = rs.fast_path()(asset, case.company, case)
+    facts = _facts(rs, case, asset)
+    if _try_fast(rs, facts):
         return facts["#decision"], facts["#score"]
-    except FAST_PATH_GIVES_WAY:
-        outcome = evaluate_asset(rs, case, asset, trace=False)
-        return outcome.decision, outcome.score
+    outcome = _evaluate(rs, case, asset, facts, False, False)
+    return outcome.decision, outcome.score
 
 
 def evaluate_case(rs: CompiledRuleSet, case: Case, *, trace: bool = True) -> CaseOutcome:

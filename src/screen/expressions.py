@@ -174,11 +174,10 @@ class Expression:
     native: Callable[[dict[str, Any]], Any] = field(repr=False)
     location: Location | None = None
     guarded: frozenset[str] = frozenset()  # reads whose absence the expression absorbs
+    blamable: tuple[str, ...] = ()  # reads whose absence can make the result unknown
 
-    @property
-    def blamable(self) -> tuple[str, ...]:
-        """Reads whose absence can make the result unknown (not only absorbed by coalesce)."""
-        return tuple(r for r in self.reads if r not in self.guarded)
+    def __post_init__(self) -> None:
+        self.blamable = tuple(r for r in self.reads if r not in self.guarded)
 
     def evaluate(self, facts: dict[str, Any]) -> Any:
         """Value of the expression, UNKNOWN if it depends on missing facts.

@@ -53,10 +53,7 @@ class _Gen:
         self.ns.update(
             {
                 "Fallback": Fallback,
-                "extract": rs.extract,
-                "BASE": rs.base_facts,
                 "fsum": math.fsum,
-                "dict": dict,
                 "int": int,
                 "float": float,
             }
@@ -97,12 +94,10 @@ class _Gen:
         lines.append("    return -1")
         self.helpers.append("\n".join(lines))
 
-    def run(self) -> Callable[..., dict[str, Any]]:
+    def run(self) -> Callable[[dict[str, Any]], dict[str, Any]]:
         rs = self.rs
         b = self.body
-        b.append("def fast(asset, company, case):")
-        b.append("    F = dict(BASE)")
-        b.append("    extract(asset, company, case, F)")
+        b.append("def fast(F):")
         for n, node in enumerate(rs.steps):
             key = repr(node.key)
             if isinstance(node, DerivedNode) and node.expr is not None:
