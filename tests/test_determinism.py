@@ -28,19 +28,43 @@ def own_cases(tmp_path: Path) -> Path:
     """A folder of varied cases built inline: strong, failed gate, unknowns, two assets."""
     folder = tmp_path / "cases"
     write_yaml(folder / "a-strong.yaml", make_case())
-    write_yaml(folder / "b-no-need.yaml", make_case(asset={"unmet_need": {"addressed": False}},
-                                                     company={"name": "Nope Bio"}))
-    write_yaml(folder / "c-unknowns.yaml", make_case(
-        asset={"unmet_need": {"addressed": DELETE}, "competition": DELETE, "regulatory": DELETE},
-        company={"name": "Gaps Bio"}))
+    write_yaml(
+        folder / "b-no-need.yaml",
+        make_case(asset={"unmet_need": {"addressed": False}}, company={"name": "Nope Bio"}),
+    )
+    write_yaml(
+        folder / "c-unknowns.yaml",
+        make_case(
+            asset={
+                "unmet_need": {"addressed": DELETE},
+                "competition": DELETE,
+                "regulatory": DELETE,
+            },
+            company={"name": "Gaps Bio"},
+        ),
+    )
     two = make_case(company={"name": "Pair Bio"})
-    two["assets"].append({**two["assets"][0], "id": "A2", "name": "TST-202", "role": "non_core",
-                          "stage": "preclinical"})
+    two["assets"].append(
+        {
+            **two["assets"][0],
+            "id": "A2",
+            "name": "TST-202",
+            "role": "non_core",
+            "stage": "preclinical",
+        }
+    )
     write_yaml(folder / "d-two-assets.yaml", two)
-    write_yaml(folder / "e-mid.yaml", make_case(
-        asset={"competition": {"first_in_class": False, "best_in_class": False},
-               "regulatory": {"fda_ind": "none", "designations": []}, "stage": "phase1"},
-        company={"name": "Middling Bio"}))
+    write_yaml(
+        folder / "e-mid.yaml",
+        make_case(
+            asset={
+                "competition": {"first_in_class": False, "best_in_class": False},
+                "regulatory": {"fda_ind": "none", "designations": []},
+                "stage": "phase1",
+            },
+            company={"name": "Middling Bio"},
+        ),
+    )
     return folder
 
 
@@ -53,28 +77,37 @@ def test_json_output_is_valid_and_identical_across_runs(own_cases):
     assert isinstance(results, list) and len(results) == 5
     # folders expand in file-name order
     assert [Path(r["case"]["path"]).name for r in results] == sorted(
-        p.name for p in own_cases.glob("*.yaml"))
+        p.name for p in own_cases.glob("*.yaml")
+    )
 
 
 def test_output_identical_from_another_directory_apart_from_case_path(own_cases, tmp_path):
     files = sorted(own_cases.glob("*.yaml"))
-    relative = run_cli("score", *[f"cases/{f.name}" for f in files], "--format", "json",
-                       cwd=own_cases.parent)
+    relative = run_cli(
+        "score", *[f"cases/{f.name}" for f in files], "--format", "json", cwd=own_cases.parent
+    )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     absolute = run_cli("score", *[str(f) for f in files], "--format", "json", cwd=elsewhere)
     assert relative.returncode == 0 and absolute.returncode == 0, relative.stderr + absolute.stderr
     assert relative.stdout != absolute.stdout  # the paths do differ ...
     assert [r["case"]["path"] for r in json.loads(relative.stdout)] == [
-        f"cases/{f.name}" for f in files]
+        f"cases/{f.name}" for f in files
+    ]
     # ... and nothing else does
     assert without_case_paths(relative.stdout) == without_case_paths(absolute.stdout)
 
 
 def test_bundled_rules_named_explicitly_give_the_same_ruleset_hash(own_cases):
     default = run_cli("score", str(own_cases / "a-strong.yaml"), "--format", "json")
-    explicit = run_cli("score", str(own_cases / "a-strong.yaml"), "--format", "json",
-                       "--rules", str(ROOT / "rules"))
+    explicit = run_cli(
+        "score",
+        str(own_cases / "a-strong.yaml"),
+        "--format",
+        "json",
+        "--rules",
+        str(ROOT / "rules"),
+    )
     assert default.returncode == 0 and explicit.returncode == 0, explicit.stderr
     rs_default = json.loads(default.stdout)[0]["ruleset"]
     rs_explicit = json.loads(explicit.stdout)[0]["ruleset"]
@@ -117,7 +150,10 @@ def test_output_does_not_depend_on_hash_seed(own_cases):
 
         proc = subprocess.run(
             [sys.executable, "-m", "screen", "score", str(own_cases), "--format", "json"],
-            capture_output=True, text=True, env=env, timeout=20,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=20,
         )
         assert proc.returncode == 0, proc.stderr
         outputs.add(proc.stdout)
@@ -136,8 +172,7 @@ needs_examples = pytest.mark.skipif(
 def test_example_cases_are_deterministic_from_anywhere(tmp_path):
     rel = run_cli("score", "cases", "--format", "json", cwd=ROOT)
     again = run_cli("score", "cases", "--format", "json", cwd=ROOT)
-    absolute = run_cli("score", *[str(p) for p in EXAMPLE_CASES], "--format", "json",
-                       cwd=tmp_path)
+    absolute = run_cli("score", *[str(p) for p in EXAMPLE_CASES], "--format", "json", cwd=tmp_path)
     assert rel.returncode == 0, rel.stderr
     assert absolute.returncode == 0, absolute.stderr
     assert rel.stdout == again.stdout

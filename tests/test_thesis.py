@@ -10,8 +10,16 @@ import pytest
 
 from helpers import DELETE, criterion, evaluate, gate, make_case, thesis_ruleset
 
-STAGES = ["preclinical", "ind_enabling", "phase1", "phase1_2", "phase2", "phase3", "filed",
-          "approved"]
+STAGES = [
+    "preclinical",
+    "ind_enabling",
+    "phase1",
+    "phase1_2",
+    "phase2",
+    "phase3",
+    "filed",
+    "approved",
+]
 SMALL_EPI = {"us": 5000, "eu": 5000, "china": 5000, "rest_of_world": 0}
 
 
@@ -90,16 +98,19 @@ def test_t2_larger_population_scores_higher_need():
 
 def test_t3_first_in_class_scores_higher_competitiveness():
     fic = score("global_competitiveness", {"competition": {"first_in_class": True}})
-    follower = score("global_competitiveness",
-                     {"competition": {"first_in_class": False, "best_in_class": False}})
+    follower = score(
+        "global_competitiveness", {"competition": {"first_in_class": False, "best_in_class": False}}
+    )
     assert fic > follower
 
 
 def test_t3_crowded_target_scores_lower_competitiveness():
     rivals = [{"name": f"Rival-{i}", "stage": "phase3"} for i in range(4)]
     open_field = score("global_competitiveness", {"competition": {"first_in_class": False}})
-    crowded = score("global_competitiveness",
-                    {"competition": {"first_in_class": False, "same_target_programs": rivals}})
+    crowded = score(
+        "global_competitiveness",
+        {"competition": {"first_in_class": False, "same_target_programs": rivals}},
+    )
     assert crowded < open_field
 
 
@@ -107,10 +118,14 @@ def test_t3_competitors_compare_by_stage_not_by_name():
     # four preclinical rivals do not crowd the field; as text 'preclinical' >= 'phase3' would
     rivals = [{"name": f"Rival-{i}", "stage": "preclinical"} for i in range(4)]
     late = [{"name": f"Rival-{i}", "stage": "phase3"} for i in range(4)]
-    early_field = score("global_competitiveness",
-                        {"competition": {"first_in_class": False, "same_target_programs": rivals}})
-    late_field = score("global_competitiveness",
-                       {"competition": {"first_in_class": False, "same_target_programs": late}})
+    early_field = score(
+        "global_competitiveness",
+        {"competition": {"first_in_class": False, "same_target_programs": rivals}},
+    )
+    late_field = score(
+        "global_competitiveness",
+        {"competition": {"first_in_class": False, "same_target_programs": late}},
+    )
     assert early_field > late_field
 
 
@@ -118,26 +133,30 @@ def test_t3_competitors_compare_by_stage_not_by_name():
 
 
 def test_t4_niche_indication_global_plan_beats_domestic_only():
-    domestic = score("market_roi", {"epidemiology": SMALL_EPI,
-                                    "bd": {"plan": {"market_scope": "domestic"}}})
-    global_ = score("market_roi", {"epidemiology": SMALL_EPI,
-                                   "bd": {"plan": {"market_scope": "global"}}})
+    domestic = score(
+        "market_roi", {"epidemiology": SMALL_EPI, "bd": {"plan": {"market_scope": "domestic"}}}
+    )
+    global_ = score(
+        "market_roi", {"epidemiology": SMALL_EPI, "bd": {"plan": {"market_scope": "global"}}}
+    )
     assert global_ > domestic
 
 
 def test_t4_large_indication_acceptable_either_way():
     domestic = score("market_roi", {"bd": {"plan": {"market_scope": "domestic"}}})
     global_ = score("market_roi", {"bd": {"plan": {"market_scope": "global"}}})
-    niche_domestic = score("market_roi", {"epidemiology": SMALL_EPI,
-                                          "bd": {"plan": {"market_scope": "domestic"}}})
+    niche_domestic = score(
+        "market_roi", {"epidemiology": SMALL_EPI, "bd": {"plan": {"market_scope": "domestic"}}}
+    )
     assert domestic == global_
     assert domestic > niche_domestic
 
 
 def test_t4_large_china_population_alone_is_enough_for_domestic():
     epi = {"us": 1000, "eu": 1000, "china": 400000, "rest_of_world": 0}
-    domestic = score("market_roi",
-                     {"epidemiology": epi, "bd": {"plan": {"market_scope": "domestic"}}})
+    domestic = score(
+        "market_roi", {"epidemiology": epi, "bd": {"plan": {"market_scope": "domestic"}}}
+    )
     assert domestic == score("market_roi")
 
 
@@ -169,11 +188,11 @@ def test_t6_later_stage_lowers_development_risk():
     scores = [score("development_risk", {"stage": s}) for s in STAGES]
     assert scores == sorted(scores), dict(zip(STAGES, scores, strict=True))
     assert score("development_risk", {"stage": "phase3"}) > score(
-        "development_risk", {"stage": "phase1"})
+        "development_risk", {"stage": "phase1"}
+    )
 
 
-@pytest.mark.parametrize("area", ["oncology", "metabolic", "autoimmune", "hematology",
-                                  "neurology"])
+@pytest.mark.parametrize("area", ["oncology", "metabolic", "autoimmune", "hematology", "neurology"])
 def test_t6_likelihood_of_approval_rises_with_stage_in_each_area(area):
     loa = []
     for stage in ("phase1", "phase2", "phase3"):
@@ -194,8 +213,9 @@ def test_t7_china_clinical_data_counts_towards_the_us_path():
     base = {"regulatory": {"designations": []}}
     china = score("us_path", {**base, "data_origin": "china"})
     global_ = score("us_path", {**base, "data_origin": "global"})
-    no_path = score("us_path", {"regulatory": {"fda_ind": "none", "designations": []},
-                                "data_origin": "china"})
+    no_path = score(
+        "us_path", {"regulatory": {"fda_ind": "none", "designations": []}, "data_origin": "china"}
+    )
     assert china > no_path
     assert china >= 0.8 * global_  # weighed close to global data, not discarded
 
@@ -217,16 +237,22 @@ def test_t8_a_credible_fda_path_scores_higher():
         return score("us_path", {"regulatory": {"fda_ind": fda_ind, "designations": [], **extra}})
 
     assert us("none") < us("planned") < us("cleared")
-    approved = score("us_path", {"regulatory": {"fda_ind": "none", "designations": [],
-                                                "approvals": [{"agency": "fda"}]}})
+    approved = score(
+        "us_path",
+        {"regulatory": {"fda_ind": "none", "designations": [], "approvals": [{"agency": "fda"}]}},
+    )
     assert approved > us("cleared")
 
 
 def test_t8_approval_elsewhere_does_not_count_as_an_fda_path():
-    nmpa = score("us_path", {"regulatory": {"fda_ind": "none", "designations": [],
-                                            "approvals": [{"agency": "nmpa"}]}})
-    fda = score("us_path", {"regulatory": {"fda_ind": "none", "designations": [],
-                                           "approvals": [{"agency": "fda"}]}})
+    nmpa = score(
+        "us_path",
+        {"regulatory": {"fda_ind": "none", "designations": [], "approvals": [{"agency": "nmpa"}]}},
+    )
+    fda = score(
+        "us_path",
+        {"regulatory": {"fda_ind": "none", "designations": [], "approvals": [{"agency": "fda"}]}},
+    )
     assert nmpa < fda
 
 
@@ -242,7 +268,8 @@ def test_t8_us_market_share_parameter_is_sourced_and_within_the_stated_range():
 @pytest.mark.parametrize("area", ["oncology", "metabolic", "autoimmune"])
 def test_t11_focus_areas_score_higher(area):
     assert score("focus_area", {"therapeutic_area": area}) > score(
-        "focus_area", {"therapeutic_area": "neurology"})
+        "focus_area", {"therapeutic_area": "neurology"}
+    )
 
 
 # --------------------------------------------------------------------------- T12
@@ -256,10 +283,12 @@ def test_t12a_overseas_capability_scores_the_path_to_value():
 
 
 def test_t12b_strong_domestic_growth_is_also_a_path_to_value():
-    strong = score("commercial_path",
-                   company={"overseas_capability": "none", "domestic_sales_growth": 0.6})
-    weak = score("commercial_path",
-                 company={"overseas_capability": "none", "domestic_sales_growth": 0.05})
+    strong = score(
+        "commercial_path", company={"overseas_capability": "none", "domestic_sales_growth": 0.6}
+    )
+    weak = score(
+        "commercial_path", company={"overseas_capability": "none", "domestic_sales_growth": 0.05}
+    )
     assert strong > weak
 
 

@@ -58,8 +58,15 @@ def test_core_schema_scalars_are_typed_and_quoted_scalars_stay_text():
         "i: 12\nf: 0.5\nt: true\nn: null\ne:\nq: '12'\nqq: \"true\"\nneg: -3\nexp: 1e3\n", "f.yaml"
     )
     assert doc.data == {
-        "i": 12, "f": 0.5, "t": True, "n": None, "e": None, "q": "12", "qq": "true",
-        "neg": -3, "exp": 1000.0,
+        "i": 12,
+        "f": 0.5,
+        "t": True,
+        "n": None,
+        "e": None,
+        "q": "12",
+        "qq": "true",
+        "neg": -3,
+        "exp": 1000.0,
     }
     assert isinstance(doc.data["i"], int) and not isinstance(doc.data["i"], bool)
 

@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    StrictBool,
     WithJsonSchema,
     field_validator,
     model_validator,
@@ -149,7 +150,7 @@ class StandardOfCare(Model):
 
 
 class UnmetNeed(Model):
-    addressed: bool | None = Field(
+    addressed: StrictBool | None = Field(
         None, description="whether the product definitively addresses an unmet clinical need"
     )
     severity: vocab.Severity | None = Field(None, description="severity of the disease")
@@ -177,10 +178,10 @@ class Competition(Model):
     same_target_programs: list[CompetitorProgram] | None = Field(
         None, description="programs against the same target"
     )
-    first_in_class: bool | None = Field(
+    first_in_class: StrictBool | None = Field(
         None, description="whether the asset has first-in-class potential"
     )
-    best_in_class: bool | None = Field(
+    best_in_class: StrictBool | None = Field(
         None, description="whether the asset has best-in-class potential"
     )
     differentiation: str | None = None

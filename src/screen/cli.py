@@ -37,6 +37,8 @@ def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         except ScreenError as err:
             _fail(err)
+        except click.ClickException:
+            raise
         except (BrokenPipeError, KeyboardInterrupt):
             sys.exit(1)
         except RecursionError:

@@ -206,9 +206,13 @@ class _Scope:
                     if names
                     else f"no {root} are defined"
                 )
-                raise NameProblem(
-                    f"unknown {root[:-1] if root != 'criteria' else 'criterion'} '{name}'", hint
-                )
+                noun = {
+                    "params": "parameter",
+                    "derived": "derived fact",
+                    "criteria": "criterion",
+                    "gates": "gate",
+                }[root]
+                raise NameProblem(f"unknown {noun} '{name}'", hint)
             return f"{root}.{name}", names[name]
         if root in c.param_types:
             raise NameProblem(f"unknown name '{root}'", f"did you mean 'params.{root}'?")

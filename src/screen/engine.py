@@ -527,6 +527,12 @@ def _evaluate(
             contribution=round(contribution, 6),
         )
 
+    included = math.fsum(c.weight for c in criteria if c.policy_score is not None)
+    if included and included != rs.total_weight:  # excluded criteria: weights renormalised
+        for c in criteria:
+            if c.policy_score is not None:
+                c.contribution = c.policy_score / c.max * c.weight / included * rs.scale
+
     gates = []
     for g in rs.gates:
         v = run.F[g.key]

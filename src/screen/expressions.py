@@ -229,7 +229,12 @@ def compile_expression(
     if not isinstance(source, str):
         raise ScreenError(f"expected an expression (text), got {source!r}", location)
     compiler = _Compiler(source, scope, location, quoted)
-    return compiler.run()
+    try:
+        return compiler.run()
+    except RecursionError:
+        raise ScreenError(
+            "expression nested too deeply", location, "split it into derived facts"
+        ) from None
 
 
 class _Compiler:
@@ -466,10 +471,12 @@ class _Compiler:
                 bad,
                 "use `x in list`, count(list, x) or max(list)",
             )
-        le = self.literal_against(le, lnode, rt)
-        re_ = self.literal_against(re_, rnode, lt)
-        lt2 = _literal_type(le, lt)
-        rt2 = _literal_type(re_, rt)
+        le2 = self.literal_against(le, lnode, rt)
+        re2 = self.literal_against(re_, rnode, lt)
+        # a literal turned into a stage or enum constant takes the other side's type
+        lt2 = rt if le2 is not le else lt
+        rt2 = lt if re2 is not re_ else rt
+        le, re_ = le2, re2
         if name not in ("==", "!="):
             for t, n in ((lt2, lnode), (rt2, rnode)):
                 if t.kind in ("bool", "enum"):
