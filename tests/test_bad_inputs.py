@@ -462,11 +462,6 @@ def test_yaml11_boolean_words_are_not_coerced_in_case_files(text, tmp_path):
     assert proc.stderr.startswith(f"{case_path}:{line}:{col}:")
 
 
-@pytest.mark.xfail(
-    reason="BUG: compiler._RuleSetCompiler.check_fact_path locates a bad `questions:` (or "
-    "`fixed:`) entry at the section key (`questions:` line) instead of the entry's own line",
-    strict=True,
-)
 def test_bad_question_path_points_at_its_entry(tmp_path):
     rules = sub(
         MINI_RULES, "  asset.unmet_need.addressed: AUTHOR", "  asset.unmet_need.adressed: AUTHOR"

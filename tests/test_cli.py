@@ -167,11 +167,6 @@ def test_schema_rules_is_a_json_schema_with_the_rule_set_sections():
     assert {"first", "unique"} <= set(defs["HitPolicy"]["enum"])
 
 
-@pytest.mark.xfail(
-    reason="BUG: case.Figure accepts a bare number (`cash_runway_months: 30`) but its JSON "
-    "Schema only allows a mapping, so editors using `dealscreen schema case` flag valid files",
-    strict=True,
-)
 def test_schema_allows_bare_numbers_for_figures():
     schema = _schema("case")
 

@@ -188,12 +188,6 @@ def test_tab_indentation_located():
     assert "invalid YAML" in err.message
 
 
-@pytest.mark.xfail(
-    reason="BUG: yamlsource._yaml_hint looks for \"found character '\\t'\", but libyaml "
-    "(CSafeLoader) reports 'found character that cannot start any token', so the tab hint "
-    "never appears",
-    strict=True,
-)
 def test_tab_indentation_hint_says_use_spaces():
     err = error_of("company:\n\tname: Acme\n")
     assert err.hint is not None and "tab" in err.hint

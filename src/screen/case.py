@@ -65,8 +65,17 @@ RoleField = Annotated[
 ]
 
 
+def _figure_json_schema(schema: dict[str, Any]) -> None:
+    """A figure may be written as a bare number too; say so to editors."""
+    mapping = dict(schema)
+    schema.clear()
+    schema.update({"title": "Figure", "anyOf": [{"type": "number"}, mapping]})
+
+
 class Figure(Model):
     """A number with provenance. `source` is the id of an entry in the case's `sources:` list."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_figure_json_schema)
 
     value: float
     unit: str | None = None

@@ -223,6 +223,12 @@ class _Scope:
         hint = did_you_mean(root, ROOTS)
         raise NameProblem(f"unknown name '{root}'", hint or f"names start with: {', '.join(ROOTS)}")
 
+    def parameter_value(self, name: str) -> Any:
+        for part in self.c.parts:
+            if name in part.model.parameters:
+                return part.model.parameters[name].value
+        return None
+
     def table(self, name: str) -> tuple[str, Type]:
         if name not in self.c.table_types:
             hint = did_you_mean(name, self.c.table_types) or (
@@ -345,7 +351,10 @@ class _RuleSetCompiler:
     def check_fact_path(self, fact: str, section: str) -> None:
         parts = tuple(fact.split("."))
         part = next(p for p in self.parts if fact in p.model.questions or fact in p.model.fixed)
-        loc = self.loc(part, (section,), key=True)
+        if section == "questions":
+            loc = self.loc(part, (section, fact), key=True)
+        else:
+            loc = self.loc(part, (section, part.model.fixed.index(fact)))
         if parts[0] not in ROOT_MODELS:
             self.fail(
                 f"{section}: '{fact}' is not a case field path",

@@ -449,6 +449,13 @@ class _Compiler:
         le, lt, lnode = left
         re_, rt, rnode = right
         name = _CMP_NAMES[type(op)]
+        if isinstance(le, ast.Constant) and isinstance(re_, ast.Constant):
+            raise self.error(
+                f"comparing two literals ({ast.unparse(lnode)} {name} {ast.unparse(rnode)})",
+                lnode,
+                "compare a field with a literal; stage order applies only to stage fields",
+            )
+        le, re_ = self.parameter_against(le, lnode, rt), self.parameter_against(re_, rnode, lt)
         if name in ("in", "not in"):
             if rt.kind not in ("list", "any"):
                 raise self.error(
@@ -491,6 +498,24 @@ class _Compiler:
             if len(kinds) > 1 and kinds not in ({"str", "enum"},):
                 raise self.error(f"comparing {lt2} with {rt2} is always false", lnode)
         return le, re_
+
+    def parameter_against(self, expr: ast.expr, node: ast.AST, other: Type) -> ast.expr:
+        """A text (or list-of-text) parameter compared with a stage or enum field becomes a
+        constant of that type, checked now: `asset.stage in params.late_stages` compares by
+        stage, and a misspelt stage in the parameter is a load-time error."""
+        if other.kind not in ("stage", "enum") or not isinstance(expr, ast.Subscript):
+            return expr
+        key = expr.slice.value if isinstance(expr.slice, ast.Constant) else None
+        lookup = getattr(self.scope, "parameter_value", None)
+        if not (isinstance(key, str) and key.startswith("params.") and lookup):
+            return expr
+        value = lookup(key.removeprefix("params."))
+        if isinstance(value, str):
+            return self.literal_against(ast.copy_location(ast.Constant(value), expr), node, other)
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            elts = [self.literal_against(ast.Constant(v), node, other) for v in value]
+            return self.const(tuple(self.namespace[e.id] for e in elts), expr)  # type: ignore[attr-defined]
+        return expr
 
     def literal_against(self, expr: ast.expr, node: ast.AST, other: Type) -> ast.expr:
         """Check a text literal compared with an enum or stage; turn stage names into Stage."""

@@ -195,7 +195,8 @@ def parse_yaml(text: str, path: str) -> SourceDoc:
         problem = exc.problem or exc.context or "invalid YAML"
         if mark is None:
             raise ScreenError(f"invalid YAML: {problem}", Location(path)) from None
-        raise fail(f"invalid YAML: {problem}", mark, _yaml_hint(problem)) from None
+        line_text = text.splitlines()[mark.line] if mark.line < len(text.splitlines()) else ""
+        raise fail(f"invalid YAML: {problem}", mark, _yaml_hint(problem, line_text)) from None
     except yaml.YAMLError as exc:
         raise ScreenError(f"invalid YAML: {exc}", Location(path)) from None
 
@@ -203,11 +204,13 @@ def parse_yaml(text: str, path: str) -> SourceDoc:
     return doc
 
 
-def _yaml_hint(problem: str) -> str | None:
+def _yaml_hint(problem: str, line: str) -> str | None:
+    if "\t" in line[: len(line) - len(line.lstrip())] or "found character '\\t'" in problem:
+        return "indent with spaces, not tabs"
     if "mapping values are not allowed" in problem:
         return "a value containing ': ' must be quoted"
-    if "found character '\\t'" in problem:
-        return "indent with spaces, not tabs"
+    if "expected ',' or '}'" in problem or "expected ',' or ']'" in problem:
+        return "quote values that contain commas, colons or brackets"
     return None
 
 
