@@ -176,8 +176,30 @@ def schema(kind: str) -> None:
     click.echo(json.dumps(data, indent=2, sort_keys=True))
 
 
+# Commands of other features live in their own modules (screen/<name>_cli.py), each exposing
+# COMMANDS, a list of click commands. They import only click at module level, so --help stays fast.
+COMMAND_MODULES = ("memo_cli", "audit_cli", "authoring_cli", "pipeline_cli")
+
+
+def _register_commands() -> None:
+    import importlib
+
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"screen.{name}")
+        except ModuleNotFoundError as err:
+            if err.name != f"screen.{name}":
+                raise
+            continue
+        for command in module.COMMANDS:
+            main.add_command(command)
+
+
 def _emit(text: str, output: str | None) -> None:
     if output:
         Path(output).write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
+
+
+_register_commands()
