@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import ast
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Protocol
@@ -629,22 +629,6 @@ def _unguarded_reads(node: ast.AST, guarded: bool = False) -> set[str]:
     return out
 
 
-def _literal_type(expr: ast.expr, default: Type) -> Type:
-    if isinstance(expr, ast.Constant):
-        v = expr.value
-        if isinstance(v, bool):
-            return BOOL
-        if isinstance(v, int | float):
-            return NUM
-        if isinstance(v, str):
-            return STR
-    return default if not isinstance(expr, ast.Name) else _const_type(default)
-
-
-def _const_type(default: Type) -> Type:
-    return default
-
-
 # --------------------------------------------------------------------------- Kleene interpreter
 
 _BIN = {
@@ -751,10 +735,3 @@ def _contains(item: Any, items: Any) -> Any:
         elif candidate == item:
             return True
     return UNKNOWN if saw_unknown else False
-
-
-def describe_functions() -> Sequence[tuple[str, str]]:
-    """(signature, doc) for each registry function, for --help and the README."""
-    rows = [(f"{f.name}()", f.doc) for f in FUNCTIONS.values()]
-    rows.append(("lookup('table')", "the output of a decision table for this asset"))
-    return rows

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from screen.unknown import UNKNOWN, UnknownValue
-from screen.vocab import Stage, parse_stage
+from screen.vocab import parse_stage
 
 
 @dataclass(frozen=True)
@@ -145,4 +145,3 @@ FUNCTIONS: dict[str, Function] = {
     ]
 }
 
-STAGE_TYPE = Stage

@@ -46,7 +46,3 @@ class Unknown:
 
 
 UNKNOWN = Unknown()
-
-
-def is_unknown(value: Any) -> bool:
-    return value is UNKNOWN

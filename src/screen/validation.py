@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import types
 import typing
-from enum import Enum
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -181,7 +180,3 @@ def _unwrap(tp: Any) -> Any:
         else:
             return tp
     return tp
-
-
-def enum_names(tp: type[Enum]) -> list[str]:
-    return [m.value if isinstance(m.value, str) else m.name for m in tp]
