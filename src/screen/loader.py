@@ -16,7 +16,7 @@ from screen.compiler import CompiledRuleSet, compile_ruleset
 from screen.errors import Location, ScreenError, ScreenErrors
 from screen.ruleset import RuleSetFile
 from screen.validation import validate_doc
-from screen.yamlsource import parse_yaml_bytes
+from screen.yamlsource import parse_yaml_bytes, read_bytes
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -40,21 +40,10 @@ def default_rules_path() -> Path:
     return Path(str(resources.files("screen") / "rules"))
 
 
-def _read(path: Path, display: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise ScreenError("file not found", Location(display)) from None
-    except IsADirectoryError:
-        raise ScreenError("is a directory, expected a YAML file", Location(display)) from None
-    except OSError as exc:
-        raise ScreenError(f"cannot read: {exc.strerror}", Location(display)) from None
-
-
 def load_case(path: str | Path) -> LoadedCase:
     """Read, parse and validate one case file."""
     display = str(path)
-    raw = _read(Path(path), display)
+    raw = read_bytes(Path(path), display)
     doc = parse_yaml_bytes(raw, display)
     case = validate_doc(Case, doc)
     problems = unknown_sources(case)
@@ -101,7 +90,7 @@ def load_ruleset(path: str | Path | None = None) -> CompiledRuleSet:
     parts = []
     for f in files:
         display = str(f) if path is not None else f"rules/{f.name}"
-        raw = _read(f, display)
+        raw = read_bytes(f, display)
         digest.update(f.name.encode() + b"\0" + raw + b"\0")
         doc = parse_yaml_bytes(raw, display)
         parts.append((doc, validate_doc(RuleSetFile, doc)))

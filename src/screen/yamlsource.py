@@ -222,19 +222,23 @@ class _Pending:
 _PENDING = _Pending()
 
 
-def read_yaml_file(path: str | Path, display: str | None = None) -> SourceDoc:
-    """Read and parse a YAML file, refusing binary junk, huge files and non-UTF-8 text."""
+def read_bytes(path: str | Path, display: str | None = None) -> bytes:
+    """A file's bytes; a missing, unreadable or directory path is a located ScreenError."""
     name = display or str(path)
-    p = Path(path)
     try:
-        raw = p.read_bytes()
+        return Path(path).read_bytes()
     except FileNotFoundError:
         raise ScreenError("file not found", Location(name)) from None
     except IsADirectoryError:
         raise ScreenError("is a directory, expected a YAML file", Location(name)) from None
     except OSError as exc:
         raise ScreenError(f"cannot read file: {exc.strerror}", Location(name)) from None
-    return parse_yaml_bytes(raw, name)
+
+
+def read_yaml_file(path: str | Path, display: str | None = None) -> SourceDoc:
+    """Read and parse a YAML file, refusing binary junk, huge files and non-UTF-8 text."""
+    name = display or str(path)
+    return parse_yaml_bytes(read_bytes(path, name), name)
 
 
 def parse_yaml_bytes(raw: bytes, name: str) -> SourceDoc:
