@@ -109,12 +109,34 @@ def _score_all(
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout."
 )
+@click.option(
+    "--record",
+    is_flag=True,
+    help="Also record every result in the decision store (see `dealscreen audit`).",
+)
+@click.option(
+    "--store",
+    "store",
+    type=click.Path(dir_okay=False),
+    envvar="DEALSCREEN_STORE",
+    help="Decision store for --record [env DEALSCREEN_STORE; default .dealscreen/decisions.db].",
+)
+@click.option("--who", help="Who is recording (default: the OS user name).")
 @_guard
-def score(cases: tuple[str, ...], rules: str | None, fmt: str, output: str | None) -> None:
+def score(
+    cases: tuple[str, ...],
+    rules: str | None,
+    fmt: str,
+    output: str | None,
+    record: bool,
+    store: str | None,
+    who: str | None,
+) -> None:
     """Score CASES (case files, or folders of them) against the thesis.
 
     Files that fail to load are reported as file:line:col and the others are still scored;
-    the exit code is then 2.
+    the exit code is then 2. With --record the results that were scored are stored, and the
+    new head hash of the audit chain is printed on stderr (keep it: `audit verify --head`).
     """
     from screen import report
     from screen.result import dumps
@@ -122,6 +144,15 @@ def score(cases: tuple[str, ...], rules: str | None, fmt: str, output: str | Non
     results, errors = _score_all(cases, rules)
     if results or fmt == "json":
         _emit(dumps(results) if fmt == "json" else report.table(results), output)
+    if record and results:
+        from screen.store import record_results, store_path
+
+        written = record_results(results, rules=rules, store=store, who=who)
+        click.echo(
+            f"recorded {len(written.ids)} result(s) as #{written.ids[0]}..#{written.ids[-1]} "
+            f"in {store_path(store)}; head {written.head}",
+            err=True,
+        )
     for e in errors:
         click.echo(e, err=True)
     if errors:

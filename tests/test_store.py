@@ -1,0 +1,336 @@
+"""The decision store: recording, listing, showing, replaying, verifying, concurrency, faults."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import MINI_RULES, make_case, write_yaml
+
+REASONS = """
+reasons:
+  crowded_target: Too many same-target competitors at later stages (T3)
+  valuation: Valuation
+  other: Other (explain in the note)
+"""
+
+
+def dealscreen(*args: str, store: Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DEALSCREEN_STORE": str(store)}
+    env.pop("DEALSCREEN_DEBUG", None)
+    return subprocess.run(
+        [sys.executable, "-m", "screen", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def setup(tmp_path: Path):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(MINI_RULES + REASONS, encoding="utf-8")
+    cases = tmp_path / "cases"
+    write_yaml(cases / "big.yaml", make_case({"epidemiology": {"us": 200000}}, id="big"))
+    write_yaml(cases / "small.yaml", make_case({"epidemiology": {"us": 1000}}, id="small"))
+    return rules, cases, tmp_path / "store" / "decisions.db"
+
+
+def record(rules: Path, cases: Path, store: Path) -> subprocess.CompletedProcess:
+    out = dealscreen("score", str(cases), "--rules", str(rules), "--record", store=store)
+    assert out.returncode == 0, out.stderr
+    return out
+
+
+def test_record_list_show_replay_round_trip(setup):
+    rules, cases, store = setup
+    out = record(rules, cases, store)
+    assert "recorded 2 result(s) as #1..#2" in out.stderr and "head " in out.stderr
+    listed = json.loads(dealscreen("audit", "list", "--format", "json", store=store).stdout)
+    assert [r["id"] for r in listed] == [1, 2]
+    assert {r["decision"] for r in listed} == {"advance", "watch"}
+    assert listed[1]["prev_hash"] == listed[0]["hash"]
+
+    explained = dealscreen("explain", str(cases / "small.yaml"), "--rules", str(rules), store=store)
+    small = next(r["id"] for r in listed if r["case_path"].endswith("small.yaml"))
+    shown = dealscreen("audit", "show", str(small), store=store)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.endswith(explained.stdout)  # the stored explanation, exactly as printed
+
+    replayed = dealscreen("audit", "replay", str(small), store=store)
+    assert replayed.returncode == 0, replayed.stdout + replayed.stderr
+    assert replayed.stdout.startswith("IDENTICAL")
+
+
+def test_replay_uses_the_stored_texts_not_the_files_on_disk(setup):
+    rules, cases, store = setup
+    record(rules, cases, store)
+    (cases / "small.yaml").write_text("garbage: [", encoding="utf-8")
+    rules.write_text("nonsense", encoding="utf-8")
+    assert dealscreen("audit", "replay", "1", store=store).stdout.startswith("IDENTICAL")
+
+
+def test_replay_reports_differences(setup):
+    rules, cases, store = setup
+    record(rules, cases, store)
+    con = sqlite3.connect(store)
+    import zlib
+
+    z = con.execute("SELECT result_z FROM records WHERE id = 2").fetchone()[0]
+    stored = json.loads(zlib.decompress(z))
+    stored["decision"] = "decline"
+    con.execute(
+        "UPDATE records SET result_z = ? WHERE id = 2",
+        (zlib.compress(json.dumps(stored).encode()),),
+    )
+    con.commit()
+    out = dealscreen("audit", "replay", "2", store=store)
+    assert out.returncode == 1
+    assert "DIFFERENT" in out.stdout and "decision: decline ->" in out.stdout
+
+
+def test_verify_passes_then_names_the_row_changed_out_of_band(setup):
+    rules, cases, store = setup
+    record(rules, cases, store)
+    record(rules, cases, store)
+    ok = dealscreen("audit", "verify", store=store)
+    assert ok.returncode == 0 and "4 record(s), chain intact" in ok.stdout
+    con = sqlite3.connect(store)
+    con.execute("UPDATE records SET decision = 'advance' WHERE id = 3 AND decision != 'advance'")
+    con.execute("UPDATE records SET decision = 'decline' WHERE id = 3 AND decision = 'advance'")
+    con.commit()
+    bad = dealscreen("audit", "verify", store=store)
+    assert bad.returncode == 1
+    assert "record #3" in bad.stderr and "altered" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+def test_verify_detects_altered_case_text_and_deleted_rows(setup):
+    rules, cases, store = setup
+    record(rules, cases, store)
+    con = sqlite3.connect(store)
+    con.execute("UPDATE texts SET body = body || ' ' WHERE kind = 'case'")
+    con.commit()
+    assert dealscreen("audit", "verify", store=store).returncode == 1
+    con.execute("UPDATE texts SET body = substr(body, 1, length(body) - 1) WHERE kind = 'case'")
+    con.execute("DELETE FROM records WHERE id = 1")
+    con.commit()
+    bad = dealscreen("audit", "verify", store=store)
+    assert bad.returncode == 1 and "record #2" in bad.stderr
+
+
+def test_head_kept_elsewhere_catches_a_rewritten_tail(setup, tmp_path):
+    from screen.store import Store
+
+    rules, cases, store = setup
+    out = record(rules, cases, store)
+    head = out.stderr.split("head ")[-1].split()[0]
+    record(rules, cases, store)
+    ok = dealscreen("audit", "verify", "--head", head, store=store)
+    assert ok.returncode == 0 and "record #2; 2 record(s) written since" in ok.stdout
+    # rewrite the whole chain from record 2 on: still self-consistent, but the head is gone
+    with Store.open(store) as s:
+        kept = [s.get(i) for i in (2, 3, 4)]
+        texts = {r.case_sha256: s.text(r.case_sha256) for r in kept}
+        files = s.ruleset_files(kept[0].ruleset_sha256)
+    con = sqlite3.connect(store)
+    con.execute("DELETE FROM records WHERE id >= 2")
+    con.commit()
+    con.close()
+    from screen.store import Entry
+
+    with Store.open(store) as s:
+        forged = []
+        for r in kept:
+            res = r.result()
+            res["decision"] = "decline"
+            forged.append(Entry(res, texts[r.case_sha256], files))
+        s.append(forged, who="mallory")
+    assert dealscreen("audit", "verify", store=store).returncode == 0  # chain alone is fooled
+    bad = dealscreen("audit", "verify", "--head", head, store=store)
+    assert bad.returncode == 1 and "not in the chain" in bad.stderr
+
+
+def test_decide_records_override_with_validated_reason(setup):
+    rules, cases, store = setup
+    record(rules, cases, store)
+    big = str(cases / "big.yaml")
+    typo = dealscreen("decide", big, "--rules", str(rules), "--decision", "pass",
+                      "--reason", "crowdd_target", store=store)  # fmt: skip
+    assert typo.returncode == 2 and "did you mean 'crowded_target'?" in typo.stderr
+    out = dealscreen("decide", big, "--rules", str(rules), "--decision", "pass",
+                     "--reason", "crowded_target", "--note", "three rivals", "--who", "partner-a",
+                     store=store)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "OVERRIDE of the engine's advance" in out.stdout and "head " in out.stderr
+    small = str(cases / "small.yaml")
+    out = dealscreen("decide", small, "--rules", str(rules), "--decision", "decline", store=store)
+    assert out.returncode == 0
+    listed = dealscreen("audit", "list", "--kind", "decision", store=store).stdout
+    assert "OVERRIDE: engine advance" in listed and "partner-a" in listed
+    shown = dealscreen("audit", "show", "3", store=store).stdout
+    assert "OVERRIDES the engine's advance" in shown and "reason: crowded_target" in shown
+    assert "screen record: #" in shown
+    stats = json.loads(dealscreen("audit", "stats", "--format", "json", store=store).stdout)
+    assert stats["passes"] == 2 and stats["passes_with_reason"] == 1
+    assert stats["share_of_passes_with_reason"] == 0.5
+    assert [o["case_id"] for o in stats["overrides"]] == ["big", "small"]
+    assert stats["override_kinds"] == {"advance -> decline": 1, "watch -> decline": 1}
+    text = dealscreen("audit", "stats", store=store).stdout
+    assert "passes with a documented reason: 1 of 2 (50%)" in text
+    assert dealscreen("audit", "verify", store=store).returncode == 0
+
+
+def test_list_filters(setup):
+    rules, cases, store = setup
+    record(rules, cases, store)
+    one = json.loads(
+        dealscreen("audit", "list", "--decision", "advance", "--format", "json", store=store).stdout
+    )
+    assert [Path(r["case_path"]).name for r in one] == ["big.yaml"]
+    assert (
+        json.loads(
+            dealscreen(
+                "audit", "list", "--since", "2999-01-01", "--format", "json", store=store
+            ).stdout
+        )
+        == []
+    )
+    by_case = dealscreen("audit", "list", "--company", "SMA", "--format", "json", store=store)
+    assert [r["case_id"] for r in json.loads(by_case.stdout)] == ["small"]
+
+
+def test_missing_corrupt_foreign_and_newer_stores_are_clear_errors(tmp_path):
+    missing = dealscreen("audit", "list", store=tmp_path / "none.db")
+    assert missing.returncode == 2 and "no decision store here" in missing.stderr
+    assert not (tmp_path / "none.db").exists()
+
+    corrupt = tmp_path / "corrupt.db"
+    corrupt.write_bytes(b"SQLite format 3\x00" + os.urandom(3000))
+    out = dealscreen("audit", "verify", store=corrupt)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "corrupt" in out.stderr
+
+    text = tmp_path / "notes.db"
+    text.write_text("hello", encoding="utf-8")
+    out = dealscreen("audit", "list", store=text)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+
+    foreign = tmp_path / "foreign.db"
+    con = sqlite3.connect(foreign)
+    con.execute("CREATE TABLE x (y)")
+    con.commit()
+    con.close()
+    out = dealscreen("audit", "list", store=foreign)
+    assert out.returncode == 2 and "not a dealscreen decision store" in out.stderr
+
+    from screen.store import SCHEMA_VERSION, Store
+
+    newer = tmp_path / "newer.db"
+    Store.open(newer).close()
+    con = sqlite3.connect(newer)
+    con.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    con.commit()
+    con.close()
+    out = dealscreen("audit", "list", store=newer)
+    assert out.returncode == 2
+    assert f"schema version {SCHEMA_VERSION + 1}" in out.stderr and "upgrade" in out.stderr
+
+
+def test_store_is_wal_and_versioned(tmp_path):
+    from screen.store import APPLICATION_ID, SCHEMA_VERSION, Store
+
+    Store.open(tmp_path / "s.db").close()
+    con = sqlite3.connect(tmp_path / "s.db")
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert con.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+
+
+def test_failed_write_leaves_the_store_unchanged(setup):
+    from screen.store import Entry, Store
+
+    rules, cases, store = setup
+    record(rules, cases, store)
+    with Store.open(store) as s:
+        good = s.get(1)
+        entry = Entry(good.result(), s.text(good.case_sha256), s.ruleset_files(good.ruleset_sha256))
+        broken = Entry({"case": {}}, "", {})  # fails half-way through the transaction
+        with pytest.raises(KeyError):
+            s.append([entry, broken])
+        assert len(s.records()) == 2 and s.verify().ok
+
+
+def _writer(store: str, n: int, who: str, seed: dict) -> None:
+    from screen.store import Entry, Store
+
+    with Store.open(store) as s:
+        for _ in range(n):  # one transaction per record: the worst case for contention
+            s.append([Entry(seed["result"], seed["case"], seed["files"])], who=who)
+
+
+def test_parallel_writers_lose_nothing_and_keep_the_chain(setup):
+    from screen.store import Store
+
+    rules, cases, store = setup
+    record(rules, cases, store)
+    with Store.open(store) as s:
+        r = s.get(1)
+        seed = {"result": r.result(), "case": s.text(r.case_sha256),
+                "files": s.ruleset_files(r.ruleset_sha256)}  # fmt: skip
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_writer, args=(str(store), 500, f"w{i}", seed)) for i in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    with Store.open(store) as s:
+        records = s.records()
+        assert len(records) == 2 + 1000
+        assert sum(r.who == "w0" for r in records) == 500
+        v = s.verify()
+        assert v.ok, v.problem
+
+
+def test_record_results_api_for_other_commands(setup):
+    """The memo command records through `record_results`, passing the texts it loaded."""
+    from screen.engine import evaluate_case
+    from screen.loader import load_case, load_ruleset
+    from screen.result import build_result
+    from screen.store import Store, record_results
+
+    rules, cases, store = setup
+    rs = load_ruleset(rules)
+    loaded = load_case(cases / "big.yaml")
+    result = build_result(rs, loaded, evaluate_case(rs, loaded.case))
+    written = record_results([result], rules=rules, store=store, who="memo",
+                             case_texts={loaded.sha256: loaded.text})  # fmt: skip
+    with Store.open(store, create=False) as s:
+        assert s.head() == written.head and s.get(written.ids[0]).who == "memo"
+
+
+def test_acceptance_parallel_cli_recording(setup, tmp_path):
+    rules, cases, store = setup
+    record(rules, cases, store)
+    env = {**os.environ, "DEALSCREEN_STORE": str(store)}
+    script = (
+        "for i in 1 2 3 4 5; do "
+        f"{sys.executable} -m screen score {cases} --rules {rules} --record "
+        ">/dev/null 2>&1 || exit 1; "
+        "done"
+    )
+    procs = [subprocess.Popen(["sh", "-c", script], env=env) for _ in range(2)]
+    assert all(p.wait(120) == 0 for p in procs)
+    listed = json.loads(dealscreen("audit", "list", "--format", "json", store=store).stdout)
+    assert len(listed) == 11 * 2
+    assert dealscreen("audit", "verify", store=store).returncode == 0
