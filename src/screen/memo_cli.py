@@ -76,6 +76,19 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> obje
     default=None,
     help="Flag figures older than this many months before the case's as_of date [default: 24].",
 )
+@click.option(
+    "--record",
+    is_flag=True,
+    help="Also record each memo's screening result in the decision store (see `dealscreen audit`).",
+)
+@click.option(
+    "--store",
+    "store",
+    type=click.Path(dir_okay=False),
+    envvar="DEALSCREEN_STORE",
+    help="Decision store for --record [env DEALSCREEN_STORE; default .dealscreen/decisions.db].",
+)
+@click.option("--who", help="Who is recording (default: the OS user name).")
 @_guard
 def memo(
     cases: tuple[str, ...],
@@ -85,6 +98,9 @@ def memo(
     template_dir: str | None,
     date: object,
     stale_months: int | None,
+    record: bool,
+    store: str | None,
+    who: str | None,
 ) -> None:
     """Write a first-draft investment memo for each of CASES (case files or folders).
 
@@ -134,6 +150,8 @@ def memo(
     memos.environment(template_dir)  # a missing template folder fails before any work
     errors: list[str] = []
     written: dict[str, str] = {}
+    recorded: list[dict[str, object]] = []
+    case_texts: dict[str, str] = {}
     for path in paths:
         try:
             loaded = load_case(path)
@@ -141,6 +159,8 @@ def memo(
             errors.append(str(err))
             continue
         result = build_result(rs, loaded, evaluate_case(rs, loaded.case, trace=True))
+        recorded.append(result)
+        case_texts[loaded.sha256] = loaded.text
         doc = memos.render(
             loaded, result, fmt, template_dir=template_dir, date=date, stale_months=stale
         )
@@ -163,6 +183,15 @@ def memo(
         where = str(out) if to_dir else next(iter(written))
         n = len(written)
         click.echo(f"wrote {n} {fmt} memo{'s' if n != 1 else ''} to {where}", err=True)
+    if record and recorded:
+        from screen.store import record_results, store_path
+
+        stored = record_results(recorded, rules=rules, store=store, who=who, case_texts=case_texts)
+        click.echo(
+            f"recorded {len(stored.ids)} result(s) as #{stored.ids[0]}..#{stored.ids[-1]} "
+            f"in {store_path(store)}; head {stored.head}",
+            err=True,
+        )
     for e in errors:
         click.echo(e, err=True)
     if errors:
