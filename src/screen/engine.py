@@ -545,8 +545,11 @@ def _evaluate(
         gates.append(GateOutcome(g.id, g.name, outcome, because))
 
     score = _weighted(policy_parts, rs.scale)
-    lo, hi = _weighted(low_parts, rs.scale), _weighted(high_parts, rs.scale)
-    lo, hi = min(lo, score), max(hi, score)
+    if low_parts == policy_parts == high_parts:  # everything scored: no range to compute
+        lo = hi = score
+    else:
+        lo, hi = _weighted(low_parts, rs.scale), _weighted(high_parts, rs.scale)
+        lo, hi = min(lo, score), max(hi, score)
     if any(g.outcome == "fail" for g in gates):
         decision = DECLINE
     else:
@@ -598,6 +601,8 @@ def _unknowns(rs: CompiledRuleSet, run: _AssetRun, asset: Asset) -> list[Unknown
         if question is None:
             question = _default_question(rs, fact, asset)
         out.append(Unknown(fact, question.replace("{asset}", asset.name), rules))
+    if not out:
+        return out
     weight = _importance(rs)
     out.sort(key=lambda u: (-max((weight.get(r, 0.0) for r in u.rules), default=0.0), u.fact))
     return out
@@ -624,6 +629,9 @@ def _default_question(rs: CompiledRuleSet, fact: str, asset: Asset) -> str:
 
 def _importance(rs: CompiledRuleSet) -> dict[str, float]:
     """Rule id -> how much an unknown behind it matters: gates first, then by criterion weight."""
+    cached = rs.__dict__.get("_importance")
+    if cached is not None:
+        return cached
     weights: dict[str, float] = {}
     for c in rs.criteria:
         weights[c.key] = c.weight
@@ -635,6 +643,7 @@ def _importance(rs: CompiledRuleSet) -> dict[str, float]:
             weights[f"table.{c.table}"] = c.weight
     for g in rs.gates:
         weights[g.key] = 10.0
+    rs.__dict__["_importance"] = weights
     return weights
 
 
