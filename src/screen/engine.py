@@ -409,12 +409,29 @@ def _enumerate_outputs(node: TableNode, values: list[Any]) -> tuple[tuple[Any, .
     return tuple(reachable), always
 
 
-def _decide(score: float, rs: CompiledRuleSet) -> str:
-    if score >= rs.decision.advance:
+def threshold_decision(score: float, advance: float, watch: float) -> str:
+    """The decision a score earns on its own: advance, watch or decline."""
+    if score >= advance:
         return ADVANCE
-    if score >= rs.decision.watch:
+    if score >= watch:
         return WATCH
     return DECLINE
+
+
+def decide(
+    low: float, high: float, *, gate_failed: bool, gate_unknown: bool, advance: float, watch: float
+) -> str:
+    """The decision given the reachable score range and the gates.
+
+    Insufficient information exactly when the unknowns could change the decision: the range
+    spans a threshold, or an unknown gate could still decline an asset that would otherwise
+    not be declined. Shared by the engine and by weight-sensitivity analysis."""
+    if gate_failed:
+        return DECLINE
+    possible = {threshold_decision(low, advance, watch), threshold_decision(high, advance, watch)}
+    if gate_unknown:
+        possible.add(DECLINE)
+    return possible.pop() if len(possible) == 1 else INSUFFICIENT
 
 
 def _weighted(parts: list[tuple[float, float, float]], scale: float) -> float:
@@ -431,17 +448,18 @@ def evaluate_asset(
     rs: CompiledRuleSet, case: Case, asset: Asset, *, trace: bool = True
 ) -> AssetOutcome:
     """Evaluate one asset: gates, criteria, score range and decision, with its trace."""
-    facts = _facts(rs, case, asset)
-    return _evaluate(rs, case, asset, facts, trace, _try_fast(rs, facts))
+    facts = extract_facts(rs, case, asset)
+    return evaluate_with_facts(rs, case, asset, facts, trace, try_fast_path(rs, facts))
 
 
-def _facts(rs: CompiledRuleSet, case: Case, asset: Asset) -> dict[str, Any]:
+def extract_facts(rs: CompiledRuleSet, case: Case, asset: Asset) -> dict[str, Any]:
+    """The asset's fact table: parameters plus every case field the rule set reads."""
     facts = dict(rs.base_facts)
     rs.extract(asset, case.company, case, facts)
     return facts
 
 
-def _try_fast(rs: CompiledRuleSet, facts: dict[str, Any]) -> bool:
+def try_fast_path(rs: CompiledRuleSet, facts: dict[str, Any]) -> bool:
     """Run the generated fast path on `facts`; False when it gives way (see fastpath.py).
 
     On give-way the facts it wrote are rule results that the interpretive pass recomputes
@@ -453,7 +471,7 @@ def _try_fast(rs: CompiledRuleSet, facts: dict[str, Any]) -> bool:
     return True
 
 
-def _evaluate(
+def evaluate_with_facts(
     rs: CompiledRuleSet,
     case: Case,
     asset: Asset,
@@ -461,6 +479,7 @@ def _evaluate(
     trace: bool,
     fast_done: bool,
 ) -> AssetOutcome:
+    """Evaluate from an extracted fact table; `fast_done` when `try_fast_path` succeeded on it."""
     run = _AssetRun(rs, asset, facts, trace)
     if fast_done:
         run.replay()
@@ -550,13 +569,14 @@ def _evaluate(
     else:
         lo, hi = _weighted(low_parts, rs.scale), _weighted(high_parts, rs.scale)
         lo, hi = min(lo, score), max(hi, score)
-    if any(g.outcome == "fail" for g in gates):
-        decision = DECLINE
-    else:
-        possible = {_decide(lo, rs), _decide(hi, rs)}
-        if any(g.outcome == "unknown" for g in gates):
-            possible.add(DECLINE)
-        decision = possible.pop() if len(possible) == 1 else INSUFFICIENT
+    decision = decide(
+        lo,
+        hi,
+        gate_failed=any(g.outcome == "fail" for g in gates),
+        gate_unknown=any(g.outcome == "unknown" for g in gates),
+        advance=rs.decision.advance,
+        watch=rs.decision.watch,
+    )
 
     unknowns = _unknowns(rs, run, asset)
     return AssetOutcome(
@@ -649,10 +669,10 @@ def _importance(rs: CompiledRuleSet) -> dict[str, float]:
 
 def score_asset(rs: CompiledRuleSet, case: Case, asset: Asset) -> tuple[str, float]:
     """(decision, score) only: the fast path, for ranking many cases and for benchmarks."""
-    facts = _facts(rs, case, asset)
-    if _try_fast(rs, facts):
+    facts = extract_facts(rs, case, asset)
+    if try_fast_path(rs, facts):
         return facts["#decision"], facts["#score"]
-    outcome = _evaluate(rs, case, asset, facts, False, False)
+    outcome = evaluate_with_facts(rs, case, asset, facts, False, False)
     return outcome.decision, outcome.score
 
 
