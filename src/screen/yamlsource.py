@@ -67,9 +67,17 @@ class SourceDoc:
         return Location(self.path, 1, 1)
 
 
+_MAY_BE_TYPED = frozenset("0123456789+-.~nNtTfF")
+MAX_NUMBER_CHARS = 64
+
+
 def _scalar(value: str, plain: bool) -> Any:
     if not plain:
         return value
+    if not value:
+        return None
+    if value[0] not in _MAY_BE_TYPED or len(value) > MAX_NUMBER_CHARS:
+        return value  # most scalars are text: skip the pattern tests
     if _NULL.match(value):
         return None
     if _TRUE.match(value):
@@ -77,7 +85,7 @@ def _scalar(value: str, plain: bool) -> Any:
     if _FALSE.match(value):
         return False
     if _INT.match(value):
-        return int(value)
+        return int(value)  # at most MAX_NUMBER_CHARS digits: far below int()'s limit
     if _INT_OCT.match(value):
         return int(value[2:], 8)
     if _INT_HEX.match(value):
@@ -89,6 +97,20 @@ def _scalar(value: str, plain: bool) -> Any:
     if _NAN.match(value):
         return float("nan")
     return value
+
+
+def _events(text: str) -> Any:
+    """libyaml's event stream, without yaml.parse's per-event check_event round trip."""
+    loader = _Loader(text)
+    try:
+        get = loader.get_event
+        while True:
+            event = get()
+            if event is None or event.__class__ is yaml.StreamEndEvent:
+                return
+            yield event
+    finally:
+        loader.dispose()
 
 
 def _pos(mark: Any) -> tuple[int, int]:
@@ -154,42 +176,48 @@ def parse_yaml(text: str, path: str) -> SourceDoc:
         return (*cpath, key)
 
     try:
-        for event in yaml.parse(text, Loader=_Loader):
-            if isinstance(event, yaml.AliasEvent):
-                raise fail(
-                    "YAML aliases (*name) are not allowed in case and rule files",
-                    event.start_mark,
-                    "write the value out in full",
-                )
-            anchor = getattr(event, "anchor", None)
-            if anchor is not None:
-                raise fail(
-                    f"YAML anchors (&{anchor}) are not allowed in case and rule files",
-                    event.start_mark,
-                    "write the value out in full",
-                )
-            if isinstance(event, yaml.DocumentStartEvent):
-                documents += 1
-                if documents > 1:
-                    raise fail("only one YAML document per file is allowed", event.start_mark)
-            elif isinstance(event, yaml.ScalarEvent):
+        for event in _events(text):
+            cls = event.__class__
+            if cls is yaml.ScalarEvent:
+                if event.anchor is not None:
+                    raise fail(
+                        f"YAML anchors (&{event.anchor}) are not allowed in case and rule files",
+                        event.start_mark,
+                        "write the value out in full",
+                    )
                 tag = event.tag
                 if tag not in (None, "!", "tag:yaml.org,2002:str"):
                     raise fail(f"YAML tags ({tag}) are not allowed", event.start_mark)
-                plain = event.implicit[0] and tag is None and event.style in (None, "")
+                plain = event.implicit[0] and tag is None and not event.style
                 attach(_scalar(event.value, plain), event.start_mark)
-            elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            elif cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
+                if event.anchor is not None:
+                    raise fail(
+                        f"YAML anchors (&{event.anchor}) are not allowed in case and rule files",
+                        event.start_mark,
+                        "write the value out in full",
+                    )
                 if event.tag not in (None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
                     raise fail(f"YAML tags ({event.tag}) are not allowed", event.start_mark)
                 if stack and isinstance(stack[-1][0], dict) and stack[-1][2] is None:
                     raise fail("mapping keys must be text, not a list or mapping", event.start_mark)
                 if len(stack) >= MAX_DEPTH:
                     raise fail(f"nesting deeper than {MAX_DEPTH} levels", event.start_mark)
-                container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
+                container: Any = {} if cls is yaml.MappingStartEvent else []
                 stack.append([container, child_path(), None, event.start_mark])
-            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            elif cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
                 container, _, _, start = stack.pop()
                 attach(container, start)
+            elif cls is yaml.AliasEvent:
+                raise fail(
+                    "YAML aliases (*name) are not allowed in case and rule files",
+                    event.start_mark,
+                    "write the value out in full",
+                )
+            elif cls is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise fail("only one YAML document per file is allowed", event.start_mark)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
