@@ -144,4 +144,3 @@ FUNCTIONS: dict[str, Function] = {
         Function("clamp", _clamp, 3, 3, "num", "value limited to [low, high]"),
     ]
 }
-
