@@ -216,12 +216,7 @@ def _register_commands() -> None:
     import importlib
 
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"screen.{name}")
-        except ModuleNotFoundError as err:
-            if err.name != f"screen.{name}":
-                raise
-            continue
+        module = importlib.import_module(f"screen.{name}")
         for command in module.COMMANDS:
             main.add_command(command)
 
