@@ -63,11 +63,14 @@ def main() -> None:
     """Screen biotech investment candidates against the firm's thesis.
 
     \b
-    Typical use:
-      dealscreen score cases/                 ranked screening of every case file
-      dealscreen score cases/x.yaml --format json
-      dealscreen explain cases/x.yaml         why: decision <- criteria <- rules <- facts
-      dealscreen schema case > case.schema.json
+    Screen and explain:
+      dealscreen score cases/                  ranked screening of every case file
+      dealscreen explain cases/x.yaml          decision <- criteria <- rules <- facts
+      dealscreen memo cases/ --format html -o out/memos
+    \b
+    Pipeline:     rank, sensitivity, compare
+    Audit trail:  score --record, decide, audit, why-not, diff
+    Rule sets:    lint, test --coverage, graph, schema
 
     Exit codes: 0 success, 2 bad input (file:line:col message), 70 internal error.
     """
