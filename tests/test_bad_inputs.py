@@ -310,7 +310,7 @@ BAD: dict[str, Bad] = {
         "require: asset.unmet_need.addressed == true",
         "require: asset.therapeutic_area == 'oncolgy'",
         "'oncolgy'",
-        ("'oncolgy'", "TherapeuticArea", "did you mean 'oncology'"),
+        ("'oncolgy'", "allowed values", "did you mean 'oncology'"),
     ),
     "rules-type-error": rules_bad(
         "require: asset.unmet_need.addressed == true",
@@ -334,7 +334,7 @@ BAD: dict[str, Bad] = {
         'when: [non_core, "-"]',
         'when: [noncore, "-"]',
         "[noncore",
-        ("'noncore'", "Role", "did you mean 'non_core'"),
+        ("'noncore'", "allowed values", "did you mean 'non_core'"),
         skip=1,
     ),
     "rules-empty-file": Bad("rules", "", 1, 1, ("expected a mapping", "nothing")),

@@ -455,12 +455,7 @@ class _RuleSetCompiler:
                 self.derived_types[name] = ANY
             for name, table in m.tables.items():
                 named("tables", self.table_types, part, name)
-                outs = {_param_type(r.output).kind for r in table.rows}
-                self.table_types[name] = (
-                    {"num": NUM, "str": STR, "bool": BOOL}.get(outs.pop(), ANY)
-                    if len(outs) == 1
-                    else ANY
-                )
+                self.table_types[name] = self.table_output_type(part, name, table)
                 for j, row in enumerate(table.rows):
                     claim(row.id, self.loc(part, ("tables", name, "rows", j, "id")))
             for i, gate in enumerate(m.gates):
@@ -471,6 +466,40 @@ class _RuleSetCompiler:
                 self.criterion_ids.append(crit.id)
                 for j, band in enumerate(crit.bands or []):
                     claim(band.id, self.loc(part, ("criteria", i, "bands", j, "id")))
+
+    def table_output_type(self, part: _Part, name: str, table: Any) -> Type:
+        """All outputs of a table must be of one kind: numbers, text, or true/false."""
+        words = {"num": "a number", "str": "text", "bool": "true/false"}
+        rows_by_kind: dict[str, list[int]] = {}
+        for j, row in enumerate(table.rows):
+            value = row.output
+            if isinstance(value, bool):
+                kind = "bool"
+            elif isinstance(value, int | float):
+                kind = "num"
+            elif isinstance(value, str):
+                kind = "str"
+            else:
+                self.fail(
+                    f"table '{name}' row '{row.id}': output must be a number, text or "
+                    f"true/false, got {value!r}",
+                    self.loc(part, ("tables", name, "rows", j, "output")),
+                )
+                continue
+            rows_by_kind.setdefault(kind, []).append(j)
+        if len(rows_by_kind) > 1:
+            odd = min(rows_by_kind, key=lambda k: (len(rows_by_kind[k]), rows_by_kind[k][0]))
+            usual = max(rows_by_kind, key=lambda k: len(rows_by_kind[k]))
+            j = rows_by_kind[odd][0]
+            self.fail(
+                f"table '{name}' row '{table.rows[j].id}' outputs {words[odd]} "
+                f"({table.rows[j].output!r}) while other rows output {words[usual]}",
+                self.loc(part, ("tables", name, "rows", j, "output")),
+                "all rows of a table give the same kind of output",
+            )
+            return ANY
+        kind = next(iter(rows_by_kind), "")
+        return {"num": NUM, "str": STR, "bool": BOOL}.get(kind, ANY)
 
     def compile_all(self, order: list[str] | None = None) -> list[Node]:
         nodes: dict[str, Node] = {}
@@ -575,6 +604,25 @@ class _RuleSetCompiler:
             output_type=self.table_types[name],
         )
 
+    def check_table_scores(self, c: Any, part: _Part, where: PathKey) -> None:
+        """A table that scores a criterion must give scores within 0..max, like bands."""
+        for tpart in self.parts:
+            table = tpart.model.tables.get(c.table)
+            if table is None:
+                continue
+            for j, row in enumerate(table.rows):
+                out = row.output
+                if (
+                    isinstance(out, int | float)
+                    and not isinstance(out, bool)
+                    and not 0 <= out <= c.max
+                ):
+                    self.fail(
+                        f"table '{c.table}' row '{row.id}' gives score {out:g}, outside "
+                        f"0..{c.max:g} of criterion '{c.id}'",
+                        self.loc(tpart, ("tables", c.table, "rows", j, "output")),
+                    )
+
     def rationale(self, text: str, part: _Part, path: PathKey) -> None:
         if not text or not text.strip():
             self.fail(
@@ -629,6 +677,7 @@ class _RuleSetCompiler:
                     f"criterion '{c.id}': table '{c.table}' outputs are not numbers",
                     self.loc(part, (*base, "table")),
                 )
+            self.check_table_scores(c, part, (*base, "table"))
             reads.append(f"table.{c.table}")
             blame.append(f"table.{c.table}")
         for j, b in enumerate(c.bands or []):

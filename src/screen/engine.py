@@ -495,7 +495,7 @@ def evaluate_with_facts(
     for c in rs.criteria:
         output, possible, fired, matched = crit_state[c.id]
         reachable = [float(p) for p in possible if isinstance(p, int | float)]
-        if not matched:
+        if not matched or not reachable:
             reachable.append(0.0)  # no band might match at all
         if output is not UNKNOWN:
             status, score, policy = "scored", float(output), float(output)

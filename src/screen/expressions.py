@@ -205,6 +205,23 @@ _CMP_NAMES = {
     ast.NotIn: "not in",
 }
 _ARITH = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
+_NODE_NAMES = {
+    ast.Subscript: "indexing (x[...])",
+    ast.ListComp: "a list comprehension",
+    ast.GeneratorExp: "a generator expression",
+    ast.SetComp: "a set comprehension",
+    ast.DictComp: "a dict comprehension",
+    ast.Lambda: "lambda",
+    ast.JoinedStr: "an f-string",
+    ast.NamedExpr: "an assignment (:=)",
+    ast.Dict: "a mapping {...}",
+    ast.Set: "a set {...}",
+    ast.Starred: "a starred argument",
+    ast.Await: "await",
+    ast.Yield: "yield",
+    ast.YieldFrom: "yield",
+    ast.Slice: "a slice",
+}
 _FORBIDDEN_HINTS = {
     ast.Subscript: "indexing is not allowed; use a function such as count() or max()",
     ast.ListComp: "comprehensions are not allowed",
@@ -311,7 +328,7 @@ class _Compiler:
         method = getattr(self, f"check_{type(node).__name__}", None)
         if method is None:
             hint = _FORBIDDEN_HINTS.get(type(node))
-            what = type(node).__name__
+            what = _NODE_NAMES.get(type(node), type(node).__name__)
             raise self.error(f"{what} is not allowed in rule expressions", node, hint)
         return method(node)
 
@@ -416,6 +433,11 @@ class _Compiler:
             raise self.error("bitwise operators are not allowed", node)
         left, right = self.number(node.left), self.number(node.right)
         if isinstance(node.op, ast.Pow):
+            if isinstance(left, ast.Constant) and isinstance(right, ast.Constant):
+                try:  # a constant power is checked now, not left to fail on every asset
+                    _pow(left.value, right.value)
+                except EvalError as exc:
+                    raise self.error(str(exc), node) from None
             return self.call_helper("_pow", [left, right], node), NUM
         return ast.copy_location(ast.BinOp(left, node.op, right), node), NUM
 
@@ -533,7 +555,7 @@ class _Compiler:
             values = [m.value for m in other.enum]
             if text not in values:
                 hint = did_you_mean(text, values) or f"expected one of: {', '.join(values)}"
-                raise self.error(f"'{text}' is not a valid {other.enum.__name__}", node, hint)
+                raise self.error(f"'{text}' is not one of the allowed values", node, hint)
             return self.const(other.enum(text), expr)
         return expr
 

@@ -74,7 +74,7 @@ def _coerce(raw: Any, typ: Type) -> Any:
         values = [m.value for m in typ.enum]
         if raw not in values:
             hint = did_you_mean(str(raw), values) or f"expected one of: {', '.join(values)}"
-            raise CellError(f"{raw!r} is not a valid {typ.enum.__name__}", hint)
+            raise CellError(f"{raw!r} is not one of the allowed values", hint)
         return typ.enum(raw)
     if typ.kind == "num":
         if isinstance(raw, str):

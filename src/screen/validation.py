@@ -104,7 +104,8 @@ def _one(model: type[BaseModel], doc: SourceDoc, loc: PathKey, err: dict[str, An
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
     got = "" if kind.startswith("value_error") else f" (got {_kind(value)}{_short(value)})"
-    return ScreenError(f"{dotted}: {msg[:1].lower()}{msg[1:]}{got}", doc.location(loc))
+    prefix = f"{dotted}: " if loc else ""
+    return ScreenError(f"{prefix}{msg[:1].lower()}{msg[1:]}{got}", doc.location(loc))
 
 
 def _dotted(loc: PathKey) -> str:
