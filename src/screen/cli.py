@@ -225,10 +225,27 @@ def _register_commands() -> None:
 
 
 def _emit(text: str, output: str | None) -> None:
-    if output:
-        Path(output).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
+    write_output(text, output)
+
+
+def write_output(text: str, output: str | None, *, bom: bool = False) -> None:
+    """Write command output to FILE (creating its folder) or stdout; I/O problems are user
+    errors with the path, never tracebacks."""
+    from screen.errors import Location, ScreenError
+
+    data = ("\ufeff" if bom else "") + text
+    if not output:
+        sys.stdout.write(data)
+        sys.stdout.flush()
+        return
+    path = Path(output)
+    if path.is_dir():
+        raise ScreenError("is a folder; name a file to write", Location(output))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data.encode("utf-8"))
+    except OSError as exc:
+        raise ScreenError(f"cannot write: {exc.strerror}", Location(output)) from None
 
 
 _register_commands()

@@ -46,9 +46,9 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> obje
     "--format",
     "fmt",
     type=click.Choice(["md", "html", "pdf"]),
-    default="md",
-    show_default=True,
-    help="md: Markdown with footnotes; html: one self-contained page; pdf: needs dealscreen[pdf].",
+    default=None,
+    help="md: Markdown with footnotes; html: one self-contained page; pdf: needs "
+    "dealscreen[pdf]. Default: from the -o file suffix, else md.",
 )
 @click.option(
     "-o",
@@ -126,6 +126,16 @@ def memo(
     stale = memos.STALE_AFTER_MONTHS if stale_months is None else stale_months
     paths = expand_case_paths(list(cases))
     out = Path(output) if output else None
+    suffix_format = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".pdf": "pdf"}
+    named = suffix_format.get(out.suffix.lower()) if out is not None else None
+    if fmt is None:
+        fmt = named or "md"
+    if len(paths) > 1 and named and out is not None and not out.is_dir():
+        raise ScreenError(
+            f"{len(paths)} cases give {len(paths)} memos, but '{output}' names one file",
+            Location(str(output)),
+            "give a folder, e.g. -o out/memos",
+        )
     to_dir = out is not None and (
         len(paths) > 1 or out.is_dir() or str(output).endswith(("/", "\\"))
     )

@@ -31,15 +31,9 @@ def _guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _write(data: str, output: str | None, *, bom: bool = False) -> None:
-    if output:
-        from pathlib import Path
+    from screen.cli import write_output
 
-        Path(output).write_bytes(("\ufeff" if bom else "").encode() + data.encode("utf-8"))
-    else:
-        if bom:
-            data = "\ufeff" + data
-        sys.stdout.write(data)
-        sys.stdout.flush()
+    write_output(data, output, bom=bom)
 
 
 def _evaluate_with_progress(
@@ -139,7 +133,16 @@ def rank(
     from screen.loader import expand_case_paths, load_ruleset
 
     if fmt is None:
-        fmt = FORMAT_BY_SUFFIX.get(Path(output).suffix.lower(), "table") if output else "table"
+        suffix = Path(output).suffix.lower() if output else ""
+        if suffix and suffix not in FORMAT_BY_SUFFIX and suffix not in (".txt", ".text"):
+            from screen.errors import Location, ScreenError
+
+            raise ScreenError(
+                f"cannot tell the format from '{suffix}'",
+                Location(str(output)),
+                "use .csv, .json, .html or .txt, or give --format",
+            )
+        fmt = FORMAT_BY_SUFFIX.get(suffix, "table")
     row_filters = [pipeline.parse_filter(f) for f in filters]
     rs = load_ruleset(rules)
     paths = expand_case_paths(list(cases))
