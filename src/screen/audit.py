@@ -128,6 +128,13 @@ def replay(store: Store, record: Record) -> Replay:
 
     stored = record.result()
     case_name = record.case_path or f"{record.case_id}.yaml"
+    for sha, kind in ((record.case_sha256, "case"), (record.ruleset_sha256, "rule-set")):
+        if not store.text_ok(sha, kind):  # a replay of altered inputs would prove nothing
+            return Replay(
+                record, False, [], stored, None, record.engine_version, __version__,
+                error=f"the stored {kind} text {sha[:12]} is missing or was altered; "
+                "run `dealscreen audit verify`",
+            )  # fmt: skip
     try:
         fresh = evaluate_texts(
             store.ruleset_files(record.ruleset_sha256), store.text(record.case_sha256), case_name

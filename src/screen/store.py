@@ -581,6 +581,10 @@ class Store:
                 return f"the stored {kind} text {sha[:12]} is missing or was altered"
         return None
 
+    def text_ok(self, sha: str, kind: str) -> bool:
+        """Does the stored text still hash to the sha256 it is filed under?"""
+        return self._text_ok(sha, kind)
+
     def _text_ok(self, sha: str, kind: str) -> bool:
         row = self.conn.execute("SELECT body FROM texts WHERE sha256 = ?", (sha,)).fetchone()
         if row is None:
