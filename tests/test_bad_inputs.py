@@ -475,3 +475,27 @@ def test_bad_question_path_points_at_its_entry(tmp_path):
     assert proc.returncode == 2
     assert "did you mean 'addressed'" in proc.stderr
     assert proc.stderr.startswith(f"{path}:{line}:{col}:")
+
+
+def test_growth_written_as_a_percentage_is_refused_with_a_hint(tmp_path):
+    path = tmp_path / "growth.yaml"
+    path.write_text(
+        "company: {name: X, domestic_sales_growth: 42}\nassets:\n  - {id: a, name: A}\n",
+        encoding="utf-8",
+    )
+    done = run_cli("score", str(path))
+    assert done.returncode == 2
+    assert f"{path}:1:" in done.stderr
+    assert "write 0.42 for 42%" in done.stderr
+
+
+def test_negative_patient_count_is_refused(tmp_path):
+    path = tmp_path / "neg.yaml"
+    path.write_text(
+        "company: {name: X}\nassets:\n  - id: a\n    name: A\n    epidemiology: {us: -5}\n",
+        encoding="utf-8",
+    )
+    done = run_cli("score", str(path))
+    assert done.returncode == 2
+    assert f"{path}:5:" in done.stderr
+    assert "must not be negative" in done.stderr

@@ -14,6 +14,7 @@ import re
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -77,7 +78,7 @@ class Figure(Model):
 
     model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_figure_json_schema)
 
-    value: float
+    value: float = Field(strict=True, description="the number (quoted text is refused)")
     unit: str | None = None
     source: str | None = Field(None, description="id of an entry in the case's sources list")
     as_of: dt.date | None = Field(None, description="date the figure refers to")
@@ -126,7 +127,7 @@ class Trial(Model):
     registry_id: str | None = Field(None, description="other registry id, e.g. CTR20231234")
     phase: vocab.TrialPhase | None = None
     region: vocab.Region | None = None
-    size: Figure | None = Field(None, description="enrolment (patients)")
+    size: NonNegativeFigure | None = Field(None, description="enrolment (patients)")
     status: str | None = None
     readouts: list[Readout] = Field(default_factory=list)
 
@@ -166,13 +167,35 @@ class UnmetNeed(Model):
     evidence: str | None = None
 
 
+def _non_negative(fig: Figure | None) -> Figure | None:
+    if fig is not None and fig.value < 0:
+        raise ValueError(f"must not be negative, got {fig.value:g}")
+    return fig
+
+
+NonNegativeFigure = Annotated[Figure, AfterValidator(_non_negative)]
+
+
+def _fraction(fig: Figure | None) -> Figure | None:
+    if fig is not None and abs(fig.value) > 5:
+        raise ValueError(
+            f"{fig.value:g} looks like a percentage; growth is a fraction (write 0.42 for 42%)"
+        )
+    return fig
+
+
+FractionFigure = Annotated[Figure, AfterValidator(_fraction)]
+
+
 class Epidemiology(Model):
     """Patients addressable in the lead indication, by region."""
 
-    us: Figure | None = Field(None, description="addressable patients in the US")
-    eu: Figure | None = Field(None, description="addressable patients in the EU")
-    china: Figure | None = Field(None, description="addressable patients in China")
-    rest_of_world: Figure | None = Field(None, description="addressable patients elsewhere")
+    us: NonNegativeFigure | None = Field(None, description="addressable patients in the US")
+    eu: NonNegativeFigure | None = Field(None, description="addressable patients in the EU")
+    china: NonNegativeFigure | None = Field(None, description="addressable patients in China")
+    rest_of_world: NonNegativeFigure | None = Field(
+        None, description="addressable patients elsewhere"
+    )
     basis: str | None = Field(None, description="prevalence or incidence, and how derived")
 
 
@@ -222,8 +245,8 @@ class Deal(Model):
     deal_model: vocab.DealModel | None = None
     territory: vocab.Territory | None = None
     date: dt.date | None = None
-    upfront_usd_m: Figure | None = None
-    total_value_usd_m: Figure | None = None
+    upfront_usd_m: NonNegativeFigure | None = None
+    total_value_usd_m: NonNegativeFigure | None = None
 
 
 class Bd(Model):
@@ -253,18 +276,20 @@ class Asset(Model):
         None, description="where the clinical data come from"
     )
     bd: Bd | None = None
-    peak_sales_usd_m: Figure | None = Field(None, description="peak sales estimate (USD m)")
+    peak_sales_usd_m: NonNegativeFigure | None = Field(
+        None, description="peak sales estimate (USD m)"
+    )
 
 
 class Company(Model):
     name: str
     hq: str | None = Field(None, description="headquarters (city, country)")
     financing_stage: vocab.FinancingStage | None = None
-    cash_runway_months: Figure | None = Field(None, description="cash runway in months")
+    cash_runway_months: NonNegativeFigure | None = Field(None, description="cash runway in months")
     overseas_capability: vocab.OverseasCapability | None = Field(
         None, description="overseas commercial capability: own, partner or none"
     )
-    domestic_sales_growth: Figure | None = Field(
+    domestic_sales_growth: FractionFigure | None = Field(
         None, description="year-on-year growth of domestic product sales (fraction)"
     )
     description: str | None = None
@@ -281,13 +306,24 @@ class Case(Model):
     sources: list[Source] = Field(default_factory=list)
     notes: str | None = None
 
-    @model_validator(mode="after")
-    def _unique_asset_ids(self) -> Case:
-        ids = [a.id for a in self.assets]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        if dupes:
-            raise ValueError(f"asset ids must be unique, repeated: {', '.join(dupes)}")
-        return self
+
+def reference_problems(case: Case) -> list[tuple[tuple[str | int, ...], str, str | None]]:
+    """Repeated asset ids and unknown source ids, with the path of each: (path, message, hint).
+
+    Checked after validation, so the loader can point at the exact line."""
+    problems: list[tuple[tuple[str | int, ...], str, str | None]] = []
+    seen: dict[str, int] = {}
+    for i, asset in enumerate(case.assets):
+        if asset.id in seen:
+            problems.append(
+                (
+                    ("assets", i, "id"),
+                    f"asset id '{asset.id}' is used twice",
+                    f"first used by assets[{seen[asset.id]}]; asset ids must be unique",
+                )
+            )
+        seen.setdefault(asset.id, i)
+    return problems + unknown_sources(case)
 
 
 def unknown_sources(case: Case) -> list[tuple[tuple[str | int, ...], str, str | None]]:

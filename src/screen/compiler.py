@@ -34,7 +34,6 @@ from screen.expressions import (
 from screen.facts import ROOT_MODELS, FieldPath, build_extractor, resolve_field
 from screen.functions import FUNCTIONS
 from screen.ruleset import (
-    CompanyAggregation,
     Decision,
     HitPolicy,
     Parameter,
@@ -414,10 +413,6 @@ class _RuleSetCompiler:
                 )
         if not self.criterion_ids:
             self.fail("rule set has no criteria", Location(part.doc.path, 1, 1))
-        if decision.company not in (CompanyAggregation.best, CompanyAggregation.worst):
-            self.fail(
-                "decision.company must be 'best' or 'worst'", self.loc(dp, ("decision", "company"))
-            )
 
     def collect_names(self) -> None:
         seen_ids: dict[str, Location] = {}

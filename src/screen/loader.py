@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from screen.case import Case, unknown_sources
+from screen.case import Case, reference_problems
 from screen.compiler import CompiledRuleSet, compile_ruleset
 from screen.errors import Location, ScreenError, ScreenErrors
 from screen.ruleset import RuleSetFile
@@ -46,7 +46,7 @@ def load_case(path: str | Path) -> LoadedCase:
     raw = read_bytes(Path(path), display)
     doc = parse_yaml_bytes(raw, display)
     case = validate_doc(Case, doc)
-    problems = unknown_sources(case)
+    problems = reference_problems(case)
     if problems:
         raise ScreenErrors(
             [ScreenError(msg, doc.location(path), hint) for path, msg, hint in problems]

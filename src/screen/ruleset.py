@@ -104,9 +104,10 @@ class Criterion(Model):
 
 
 class CompanyAggregation(StrEnum):
+    """Which core asset the company decision follows when there are several."""
+
     best = "best"
     worst = "worst"
-    mean = "mean"
 
 
 class Decision(Model):
