@@ -428,7 +428,13 @@ def _counts(d: dict[str, int]) -> str:
     help="The decision to reach (advance/watch: at least that good).",
 )
 @click.option("--rules", "rules", type=click.Path(), help=RULES_HELP)
-@click.option("--max-changes", type=click.IntRange(1, 2), default=2, show_default=True)
+@click.option(
+    "--max-changes",
+    type=click.IntRange(1, 2),
+    default=2,
+    show_default=True,
+    help="Largest set of facts changed together: 1 (single facts) or 2 (pairs).",
+)
 @click.option(
     "--limit", type=click.IntRange(1), default=12, show_default=True, help="Lines per section."
 )

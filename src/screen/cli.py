@@ -184,7 +184,7 @@ def raise_first(errors: list[str]) -> NoReturn:
 
 
 @main.command()
-@click.argument("kind", type=click.Choice(["case", "rules", "result"]))
+@click.argument("kind", type=click.Choice(["case", "rules"]))
 @_guard
 def schema(kind: str) -> None:
     """Print the JSON Schema of a case file or a rule-set file (for editor autocompletion).

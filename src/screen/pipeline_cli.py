@@ -177,7 +177,13 @@ def rank(
     show_default=True,
     help="Each weight is multiplied by a factor drawn from [1-spread, 1+spread].",
 )
-@click.option("--samples", type=click.IntRange(1, 1_000_000), default=1000, show_default=True)
+@click.option(
+    "--samples",
+    type=click.IntRange(1, 1_000_000),
+    default=1000,
+    show_default=True,
+    help="How many random weight sets to try.",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same report.")
 @click.option("--thresholds", is_flag=True, help="Also perturb the advance and watch thresholds.")
 @click.option(
