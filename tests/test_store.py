@@ -54,7 +54,7 @@ def record(rules: Path, cases: Path, store: Path) -> subprocess.CompletedProcess
 def test_record_list_show_replay_round_trip(setup):
     rules, cases, store = setup
     out = record(rules, cases, store)
-    assert "recorded 2 result(s) as #1..#2" in out.stderr and "head " in out.stderr
+    assert "recorded 2 results as #1..#2" in out.stderr and "head " in out.stderr
     listed = json.loads(dealscreen("audit", "list", "--format", "json", store=store).stdout)
     assert [r["id"] for r in listed] == [1, 2]
     assert {r["decision"] for r in listed} == {"advance", "watch"}

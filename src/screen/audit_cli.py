@@ -8,38 +8,14 @@ input (unknown record, corrupt store, bad reason code); 70 internal error.
 
 from __future__ import annotations
 
-import functools
 import sys
 from collections.abc import Callable
 from typing import Any
 
 import click
 
-EXIT_CHECK_FAILED = 1
-RULES_HELP = "Rule set: a YAML file or a folder of them (default: the bundled thesis)."
-STORE_HELP = "Decision store [env DEALSCREEN_STORE; default .dealscreen/decisions.db]."
-
-
-def _guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """cli._guard, looked up at call time (cli imports this module while it is being built)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from screen.cli import _guard
-
-        return _guard(fn)(*args, **kwargs)
-
-    return wrapper
-
-
-def _store_option(fn: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--store",
-        "store",
-        type=click.Path(dir_okay=False),
-        envvar="DEALSCREEN_STORE",
-        help=STORE_HELP,
-    )(fn)
+from screen.cli_common import EXIT_FAILED as EXIT_CHECK_FAILED
+from screen.cli_common import RULES_HELP, guard, store_option
 
 
 def _format_option(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -84,8 +60,8 @@ def _score_one(case: str, rules: str | None) -> tuple[Any, Any, dict[str, Any]]:
 @click.option("--note", help="Free text: what the reason code does not say.")
 @click.option("--rules", "rules", type=click.Path(), help=RULES_HELP)
 @click.option("--who", help="Who made the call (default: the OS user name).")
-@_store_option
-@_guarded
+@store_option
+@guard
 def decide(
     case: str,
     decision: str,
@@ -179,8 +155,8 @@ def _label(r: Any) -> str:
 )
 @click.option("--overrides", is_flag=True, help="Only firm decisions that overrule the engine.")
 @_format_option
-@_store_option
-@_guarded
+@store_option
+@guard
 def list_records(
     company: str | None,
     decision: str | None,
@@ -246,8 +222,8 @@ def _since(text: str) -> str:
     show_default=True,
     help="text: record header and the explanation; json: the record and its stored result.",
 )
-@_store_option
-@_guarded
+@store_option
+@guard
 def show(record_id: int, fmt: str, store: str | None) -> None:
     """Show record RECORD_ID: who, when, under which rule set, and the stored explanation
     exactly as `dealscreen explain` printed it then."""
@@ -286,8 +262,8 @@ def show(record_id: int, fmt: str, store: str | None) -> None:
 
 @audit.command()
 @click.option("--head", "head", help="A head hash kept elsewhere (printed by an earlier write).")
-@_store_option
-@_guarded
+@store_option
+@guard
 def verify(head: str | None, store: str | None) -> None:
     """Check the hash chain, stored results and texts; name the first broken record.
 
@@ -310,8 +286,8 @@ def verify(head: str | None, store: str | None) -> None:
 @audit.command("replay")
 @click.argument("record_id", type=int)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-@_store_option
-@_guarded
+@store_option
+@guard
 def replay_cmd(record_id: int, fmt: str, store: str | None) -> None:
     """Re-evaluate record RECORD_ID's stored case under its stored rule set with the current
     engine; report identical or different (with the differences). Exit 1 when different."""
@@ -358,8 +334,8 @@ def replay_cmd(record_id: int, fmt: str, store: str | None) -> None:
 @audit.command("stats")
 @click.option("--since", help="Only records written on or after this date (YYYY-MM-DD).")
 @_format_option
-@_store_option
-@_guarded
+@store_option
+@guard
 def stats_cmd(since: str | None, fmt: str, store: str | None) -> None:
     """What share of our passes have a documented reason; where did we overrule the screen.
 
@@ -439,7 +415,7 @@ def _counts(d: dict[str, int]) -> str:
     "--limit", type=click.IntRange(1), default=12, show_default=True, help="Lines per section."
 )
 @_format_option
-@_guarded
+@guard
 def why_not(
     case: str, target: str, rules: str | None, max_changes: int, limit: int, fmt: str
 ) -> None:
@@ -477,7 +453,7 @@ def why_not(
 )
 @click.option("--all", "show_all", is_flag=True, help="Also list cases that do not change.")
 @_format_option
-@_guarded
+@guard
 def diff(
     cases: tuple[str, ...],
     old: str | None,

@@ -7,48 +7,13 @@ fast; `cli.py` registers `COMMANDS`.
 
 from __future__ import annotations
 
-import functools
-import os
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import click
 
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_INTERNAL = 70
-
-
-def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Our errors print `file:line:col: message` and exit 2; bugs print one line and exit 70."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from screen.errors import ScreenError
-
-        try:
-            return fn(*args, **kwargs)
-        except ScreenError as err:
-            click.echo(str(err), err=True)
-            sys.exit(EXIT_USAGE)
-        except (click.ClickException, SystemExit):
-            raise
-        except (BrokenPipeError, KeyboardInterrupt):
-            sys.exit(EXIT_FAILED)
-        except Exception as err:
-            if "DEALSCREEN_DEBUG" in os.environ:
-                raise
-            click.echo(
-                f"internal error: {type(err).__name__}: {err} "
-                "(set DEALSCREEN_DEBUG=1 for the traceback)",
-                err=True,
-            )
-            sys.exit(EXIT_INTERNAL)
-
-    return wrapper
+from screen.cli_common import EXIT_FAILED, guard
 
 
 @click.command()
@@ -63,7 +28,7 @@ def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
 )
 @click.option("--strict", is_flag=True, help="Warnings fail too (exit 1).")
 @click.option("--notes", is_flag=True, help="Also print notes (informational, never fail).")
-@_guard
+@guard
 def lint(rules: tuple[str, ...], fmt: str, strict: bool, notes: bool) -> None:
     """Check RULES (rule-set files or folders; default: the bundled thesis) for mistakes.
 
@@ -114,7 +79,7 @@ def _is_test_path(path: str) -> bool:
     type=click.FloatRange(0, 100),
     help="With --coverage: exit 1 when coverage is below this percentage.",
 )
-@_guard
+@guard
 def test_command(paths: tuple[str, ...], coverage: bool, fail_under: float | None) -> None:
     """Run rule-set tests: dealscreen test [RULES] [TESTS...].
 
@@ -150,7 +115,7 @@ def test_command(paths: tuple[str, ...], coverage: bool, fail_under: float | Non
 )
 @click.option("--impact", "field", metavar="FIELD", help="List everything downstream of FIELD.")
 @click.option("--no-params", is_flag=True, help="Leave parameters out of the picture.")
-@_guard
+@guard
 def graph(rules: str | None, fmt: str, field: str | None, no_params: bool) -> None:
     """Print the dependency graph of RULES: case fields -> derived facts -> tables ->
     criteria and gates -> decision (default: the bundled thesis).

@@ -8,53 +8,20 @@ starts fast. User errors print `file:line:col: message (hint)` and exit 2, never
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 
-EXIT_USAGE = 2
-EXIT_INTERNAL = 70
+from screen.cli_common import (
+    EXIT_USAGE,
+    RULES_HELP,
+    guard,
+    record,
+    record_options,
+    write_output,
+)
 
-RULES_HELP = "Rule set: a YAML file or a folder of them (default: the bundled thesis)."
-
-
-def _fail(err: Exception) -> NoReturn:
-    click.echo(str(err), err=True)
-    sys.exit(EXIT_USAGE)
-
-
-def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn our errors into messages and exit 2; anything else into a one-line internal error."""
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from screen.errors import ScreenError
-
-        try:
-            return fn(*args, **kwargs)
-        except ScreenError as err:
-            _fail(err)
-        except click.ClickException:
-            raise
-        except (BrokenPipeError, KeyboardInterrupt):
-            sys.exit(1)
-        except RecursionError:
-            click.echo("error: input nested too deeply", err=True)
-            sys.exit(EXIT_USAGE)
-        except Exception as err:  # a bug in dealscreen, not in the input
-            if "DEALSCREEN_DEBUG" in __import__("os").environ:
-                raise
-            click.echo(
-                f"internal error: {type(err).__name__}: {err} "
-                "(set DEALSCREEN_DEBUG=1 for the traceback)",
-                err=True,
-            )
-            sys.exit(EXIT_INTERNAL)
-
-    return wrapper
+_guard = guard  # old name, still imported by memo_cli and pipeline_cli
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -112,26 +79,14 @@ def _score_all(
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout."
 )
-@click.option(
-    "--record",
-    is_flag=True,
-    help="Also record every result in the decision store (see `dealscreen audit`).",
-)
-@click.option(
-    "--store",
-    "store",
-    type=click.Path(dir_okay=False),
-    envvar="DEALSCREEN_STORE",
-    help="Decision store for --record [env DEALSCREEN_STORE; default .dealscreen/decisions.db].",
-)
-@click.option("--who", help="Who is recording (default: the OS user name).")
-@_guard
+@record_options
+@guard
 def score(
     cases: tuple[str, ...],
     rules: str | None,
     fmt: str,
     output: str | None,
-    record: bool,
+    record_results: bool,
     store: str | None,
     who: str | None,
 ) -> None:
@@ -146,16 +101,9 @@ def score(
 
     results, errors = _score_all(cases, rules)
     if results or fmt == "json":
-        _emit(dumps(results) if fmt == "json" else report.table(results), output)
-    if record and results:
-        from screen.store import record_results, store_path
-
-        written = record_results(results, rules=rules, store=store, who=who)
-        click.echo(
-            f"recorded {len(written.ids)} result(s) as #{written.ids[0]}..#{written.ids[-1]} "
-            f"in {store_path(store)}; head {written.head}",
-            err=True,
-        )
+        write_output(dumps(results) if fmt == "json" else report.table(results), output)
+    if record_results and results:
+        record(results, rules=rules, store=store, who=who)
     for e in errors:
         click.echo(e, err=True)
     if errors:
@@ -165,19 +113,19 @@ def score(
 @main.command()
 @click.argument("case", type=click.Path())
 @click.option("--rules", "rules", type=click.Path(), help=RULES_HELP)
-@_guard
+@guard
 def explain(case: str, rules: str | None) -> None:
     """Explain one CASE: decision <- criteria <- rules <- facts, then diligence questions."""
     from screen import report
 
     results, errors = _score_all((case,), rules)
     if errors:
-        raise_first(errors)
+        _exit_with(errors)
     for r in results:
         click.echo(report.explain(r), nl=False)
 
 
-def raise_first(errors: list[str]) -> NoReturn:
+def _exit_with(errors: list[str]) -> NoReturn:
     for e in errors:
         click.echo(e, err=True)
     sys.exit(EXIT_USAGE)
@@ -185,7 +133,7 @@ def raise_first(errors: list[str]) -> NoReturn:
 
 @main.command()
 @click.argument("kind", type=click.Choice(["case", "rules"]))
-@_guard
+@guard
 def schema(kind: str) -> None:
     """Print the JSON Schema of a case file or a rule-set file (for editor autocompletion).
 
@@ -222,30 +170,6 @@ def _register_commands() -> None:
         module = importlib.import_module(f"screen.{name}")
         for command in module.COMMANDS:
             main.add_command(command)
-
-
-def _emit(text: str, output: str | None) -> None:
-    write_output(text, output)
-
-
-def write_output(text: str, output: str | None, *, bom: bool = False) -> None:
-    """Write command output to FILE (creating its folder) or stdout; I/O problems are user
-    errors with the path, never tracebacks."""
-    from screen.errors import Location, ScreenError
-
-    data = ("\ufeff" if bom else "") + text
-    if not output:
-        sys.stdout.write(data)
-        sys.stdout.flush()
-        return
-    path = Path(output)
-    if path.is_dir():
-        raise ScreenError("is a folder; name a file to write", Location(output))
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data.encode("utf-8"))
-    except OSError as exc:
-        raise ScreenError(f"cannot write: {exc.strerror}", Location(output)) from None
 
 
 _register_commands()
