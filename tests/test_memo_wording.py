@@ -1,0 +1,312 @@
+"""Memo wording a partner reads: deal models that know about existing deals, plain FDA and gate
+sentences, company questions tagged as such, cases without a core asset, and no machine-like
+leftovers (raw ids where a name exists, 'None', doubled words).
+
+Each test builds the case it needs from the shared base case (tests/helpers.py)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpers import BASE_ASSET, DELETE, ROOT, make_case, merge, write_yaml
+from screen import memo as memos
+from screen.engine import evaluate_case
+from screen.loader import load_case, load_ruleset
+from screen.result import build_result
+
+NORVANE = {
+    "partner": "Norvane Therapeutics",
+    "deal_model": "out_license",
+    "territory": "ex_china",
+    "date": "2024-09-12",
+    "upfront_usd_m": {"value": 45, "source": "deck"},
+}
+
+
+def non_core(**over: Any) -> dict[str, Any]:
+    """A second, non-core phase 1 asset (id A2, name TST-202), with `over` merged in."""
+    base = merge(
+        BASE_ASSET,
+        {
+            "id": "A2",
+            "name": "TST-202",
+            "role": "non_core",
+            "stage": "phase1",
+            "bd": {"status": "preparing", "plan": {"deal_model": "out_license"}},
+        },
+    )
+    return merge(base, over)
+
+
+def memo_for(tmp_path: Path, case: dict[str, Any]) -> tuple[dict[str, Any], str, str]:
+    """(view model, Markdown, HTML) for a case dict."""
+    path = write_yaml(tmp_path / "case.yaml", case)
+    rs = load_ruleset(None)
+    loaded = load_case(path)
+    result = build_result(rs, loaded, evaluate_case(rs, loaded.case, trace=True))
+    md = memos.render(loaded, result, "md")
+    page = memos.render(loaded, result, "html")
+    assert isinstance(md, str) and isinstance(page, str)
+    return memos.memo_context(loaded, result), md, page
+
+
+def two_assets(tmp_path: Path, second: dict[str, Any], **top: Any) -> dict[str, Any]:
+    case = make_case(**top)
+    case["assets"].append(second)
+    return memo_for(tmp_path, case)[0]
+
+
+def asset(ctx: dict[str, Any], asset_id: str) -> dict[str, Any]:
+    return next(a for a in ctx["assets"] if a["id"] == asset_id)
+
+
+def section(md: str, heading: str) -> str:
+    return md.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+
+
+# -- 1. the suggested deal model knows about bd.status and deals --------------------------------
+
+
+@pytest.mark.parametrize(
+    "bd",
+    [
+        {"status": "partnered", "deals": [NORVANE]},
+        {"status": "in_discussion", "deals": [NORVANE]},  # a deal covering the planned territory
+    ],
+)
+def test_partnered_non_core_asset_is_not_told_to_out_license_now(tmp_path: Path, bd) -> None:
+    plan = {"plan": {"deal_model": "out_license", "territory": "ex_china"}}
+    ctx = two_assets(tmp_path, non_core(bd={**bd, **plan}))
+    t5 = asset(ctx, "A2")["readings"]["t5"]
+    assert t5.startswith(
+        "Already partnered with Norvane Therapeutics under an ex-China out-licence (2024-09-12); "
+        "next: "
+    )
+    assert "out-license now" not in t5
+    assert "retained China rights" in t5  # an ex-China deal leaves China with the company
+    for thesis in ("T5", "T6", "T10"):
+        assert thesis in t5
+    options = next(s for s in ctx["summary"] if s.startswith("Non-core assets"))
+    assert "already partnered with Norvane Therapeutics" in options
+
+
+def test_partnered_status_without_deal_terms_still_reads_as_partnered(tmp_path: Path) -> None:
+    ctx = two_assets(tmp_path, non_core(bd={"status": "partnered"}))
+    t5 = asset(ctx, "A2")["readings"]["t5"]
+    assert t5.startswith("Already partnered (the case file records no deal terms); next: ")
+    assert "out-license now" not in t5
+
+
+def test_deal_for_part_of_the_planned_territory_leaves_the_rest_open(tmp_path: Path) -> None:
+    us_deal = {**NORVANE, "territory": "us"}
+    bd = {"status": "preparing", "deals": [us_deal], "plan": {"territory": "ex_china"}}
+    t5 = asset(two_assets(tmp_path, non_core(bd=bd)), "A2")["readings"]["t5"]
+    assert t5.startswith(
+        "Partly partnered (Norvane Therapeutics under a US out-licence (2024-09-12)); "
+        "Asia ex-China and rest-of-world of the planned territory still open. Non-core: "
+    )
+
+
+def test_returned_rights_ask_why_then_re_partner(tmp_path: Path) -> None:
+    ctx = two_assets(tmp_path, non_core(bd={"status": "returned", "deals": [NORVANE]}))
+    t5 = asset(ctx, "A2")["readings"]["t5"]
+    assert t5.startswith(
+        "Rights were returned by Norvane Therapeutics: a normal risk, not a scandal (T6); "
+        "find out why, then re-partner. Non-core: out-license now"
+    )
+    assert not t5.startswith("Already partnered")
+
+
+@pytest.mark.parametrize(
+    ("status", "opening"),
+    [
+        ("in_discussion", "A deal is in discussion now (live process). "),
+        ("term_sheet", "A term sheet is under negotiation now (live process). "),
+    ],
+)
+def test_live_bd_process_is_noted(tmp_path: Path, status: str, opening: str) -> None:
+    ctx = memo_for(tmp_path, make_case(asset={"bd": {"status": status}}))[0]
+    assert ctx["lead"]["readings"]["t5"].startswith(opening + "Core with phase 2 data: ")
+
+
+def test_kestrel_memo_reports_kst305_as_partnered(tmp_path: Path) -> None:
+    """The QA finding on the bundled case (frozen copy in tests/golden/memo/inputs)."""
+    case = Path(__file__).parent / "golden" / "memo" / "inputs" / "kestrel-bio.yaml"
+    rs = load_ruleset(None)
+    loaded = load_case(case)
+    result = build_result(rs, loaded, evaluate_case(rs, loaded.case, trace=True))
+    md = memos.render(loaded, result, "md")
+    bd = section(md, "BD readiness and suggested deal model")
+    kst305 = bd.split("### KST-305", 1)[1]
+    assert "out-license now" not in kst305
+    assert "Thesis view: Already partnered with Norvane Therapeutics (US)" in kst305
+
+
+# -- 2. FDA path in plain sentences --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("regulatory", "sentence"),
+    [
+        ({"fda_ind": "none", "designations": DELETE}, "No FDA IND yet."),
+        (
+            {"fda_ind": "cleared"},
+            "FDA IND cleared; FDA designation: breakthrough therapy.",
+        ),
+        ({"fda_ind": "submitted", "designations": DELETE}, "FDA IND submitted, not yet cleared."),
+        (DELETE, "FDA path unknown: no FDA status in the case file."),
+    ],
+)
+def test_fda_path_is_a_plain_sentence(tmp_path: Path, regulatory: Any, sentence: str) -> None:
+    _, md, page = memo_for(tmp_path, make_case(asset={"regulatory": regulatory}))
+    assert f"\n- {sentence}\n" in section(md, "International competitiveness")
+    assert f"<li>{sentence}</li>" in page
+    assert "FDA path: IND" not in md and "FDA path: IND" not in page
+
+
+# -- 3. gates by name, in plain grammar ----------------------------------------------------------
+
+
+def test_unknown_gate_is_named_in_the_summary(tmp_path: Path) -> None:
+    ctx, md, page = memo_for(tmp_path, make_case(asset={"unmet_need": {"addressed": DELETE}}))
+    recommendation = next(s for s in ctx["summary"] if s.startswith("Recommendation"))
+    assert 'the gate "Addresses an unmet clinical need" cannot be checked yet' in recommendation
+    assert "unmet_need" not in recommendation
+    assert "gate unmet_need" not in md
+    risk = next(k for k in ctx["risks"] if "gate" in k["text"])
+    assert risk["text"] == (
+        'The gate "Addresses an unmet clinical need" cannot be checked yet; '
+        "see diligence question 1."
+    )
+    assert ctx["questions"][0]["fact"] == "asset.unmet_need.addressed"
+    assert "Addresses an unmet clinical need: unknown" in section(md, "Thesis fit")
+    assert "Addresses an unmet clinical need: unknown" in page  # scorecard and table
+
+
+def test_failed_gates_are_named_in_the_summary(tmp_path: Path) -> None:
+    case = make_case(
+        asset={"unmet_need": {"addressed": False}, "standard_of_care": {"adequacy": "adequate"}}
+    )
+    ctx, md, _ = memo_for(tmp_path, case)
+    assert (
+        "Recommendation: decline. It fails the knock-out gates "
+        '"Addresses an unmet clinical need" and "Standard of care leaves a gap".'
+    ) in ctx["summary"]
+    red = [k["text"] for k in ctx["risks"] if k["level"] == "red"]
+    assert red[0].startswith('Fails the knock-out gate "Addresses an unmet clinical need" (T1: ')
+    assert "== true is false" not in md
+
+
+# -- 4. company questions are tagged as company questions ----------------------------------------
+
+
+def test_company_questions_are_tagged_company_and_asked_once(tmp_path: Path) -> None:
+    case = make_case(company={"overseas_capability": DELETE, "cash_runway_months": 30})
+    case["assets"].append(non_core())
+    ctx, md, page = memo_for(tmp_path, case)
+    overseas = [q for q in ctx["questions"] if q["fact"] == "company.overseas_capability"]
+    assert len(overseas) == 1
+    assert overseas[0]["tag"] == "Company" and overseas[0]["asset"] is None
+    runway = next(q for q in ctx["questions"] if q["fact"] == "company.cash_runway_months")
+    assert runway["tag"] == "Company"
+    assert runway["question"] == "What is the source for the company's cash runway (30 months)?"
+    questions = section(md, "Open diligence questions")
+    assert re.search(r"\d\. \[Company\] Can the company commercialise overseas", questions)
+    assert "[A1]" not in questions and "[TST-101] Can the company" not in questions
+    assert questions.count("commercialise overseas") == 1
+    assert "[company]" not in md and "company: cash runway" not in md
+    assert "[Company] What is the source for the company&#39;s cash runway" in page
+
+
+# -- 5. a case with no asset marked core ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", [DELETE, "non_core"])
+def test_no_core_asset_says_so_and_names_the_assets_judged(tmp_path: Path, role: Any) -> None:
+    case = make_case(asset={"role": role})
+    case["assets"].append(non_core(role=role))
+    ctx, md, _ = memo_for(tmp_path, case)
+    first = ctx["summary"][0]
+    assert "the decision follows the core asset" not in first
+    assert first == (
+        "Testco Bio is screened on 2 assets. No asset is marked core, so the decision was "
+        "judged on TST-101 and TST-202; it follows TST-101, a phase 2 asset in EGFR-mutant "
+        "NSCLC after osimertinib."
+    )
+    risk = ctx["risks"][0]
+    assert risk["tag"] == "Company"
+    assert risk["text"].startswith("No asset is marked core; the decision was judged on ")
+    assert "the company is judged on A1, A2" not in md  # the engine's note, with raw ids
+
+
+def test_single_asset_without_core_role(tmp_path: Path) -> None:
+    ctx = memo_for(tmp_path, make_case(asset={"role": DELETE}))[0]
+    assert ctx["summary"][0] == (
+        "Testco Bio is screened on 1 asset. No asset is marked core, so the decision was "
+        "judged on TST-101, a phase 2 asset in EGFR-mutant NSCLC after osimertinib."
+    )
+    assert ctx["lead"]["readings"]["t5"].startswith("Role (core or non-core) not recorded")
+
+
+# -- 6. no machine-like leftovers ----------------------------------------------------------------
+
+
+def test_assets_are_tagged_by_name_when_the_id_is_not_part_of_it(tmp_path: Path) -> None:
+    case = make_case(asset={"epidemiology": {"eu": 250000}})  # EU patients: unsourced
+    _, md, _ = memo_for(tmp_path, case)
+    assert "[TST-101] EU patient numbers (250,000 patients): unsourced." in md
+    assert "[TST-101] What is the source for EU patient numbers (250,000 patients)?" in md
+    assert "[A1]" not in md and "A1:" not in md
+
+
+def test_figure_lists_read_as_sentences(tmp_path: Path) -> None:
+    case = make_case(
+        asset={"trials": [{"registry_id": "CTR20241022", "size": 36, "phase": "PHASE1"}]},
+    )
+    ctx, md, _ = memo_for(tmp_path, case)
+    assert "[TST-101] Enrolment in CTR20241022 (36 patients): unsourced." in md
+    quality = next(s for s in ctx["summary"] if s.startswith("Data quality"))
+    assert " 1 are " not in quality
+
+
+def test_bd_plan_and_header_read_as_prose(tmp_path: Path) -> None:
+    plan = {"deal_model": "self_commercialise", "territory": "china", "target_stage": "filed"}
+    case = make_case(
+        asset={"bd": {"status": "none", "plan": {**plan, "market_scope": "domestic"}}},
+        company={"financing_stage": "public", "overseas_capability": "none"},
+    )
+    _, md, _ = memo_for(tmp_path, case)
+    bd = section(md, "BD readiness and suggested deal model")
+    assert "### TST-101: core, phase 2\n" in bd
+    assert (
+        "- BD status: no BD process yet. Plan (T10): self-commercialisation in China at "
+        "NDA/BLA filing; domestic market only.\n"
+    ) in bd
+    assert "Company: publicly listed; cash runway 30 months" in bd
+    assert "no overseas commercial capability" in bd
+    assert "at filed" not in md and "overseas capability none" not in md
+    assert "| Assets | TST-101: core, lead |" in md
+    assert "| Headquarters | Shanghai, China |" in md
+
+
+_DOUBLED = re.compile(r"\b(\w+) \1\b", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("case", sorted((ROOT / "cases").glob("*.yaml")), ids=lambda p: p.stem)
+def test_bundled_memos_have_no_machine_leftovers(case: Path) -> None:
+    rs = load_ruleset(None)
+    loaded = load_case(case)
+    result = build_result(rs, loaded, evaluate_case(rs, loaded.case, trace=True))
+    md = memos.render(loaded, result, "md")
+    assert isinstance(md, str)
+    prose = md.split("\n## Appendix B", 1)[0]  # the rule trace is raw by design
+    assert "None" not in prose
+    assert not _DOUBLED.search(prose), _DOUBLED.search(prose)
+    for raw in ("FDA path: IND", "Figure ", "(core, lead)", "- T7: ", "- T8: ", "severity life"):
+        assert raw not in prose, raw
+    for a in result["assets"]:
+        assert f"[{a['id'].lower()}]" not in prose
