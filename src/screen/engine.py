@@ -641,10 +641,10 @@ def _question_for(questions: dict[str, str], fact: str) -> str | None:
 def _default_question(rs: CompiledRuleSet, fact: str, asset: Asset) -> str:
     fp = rs.fields.get(fact)
     what = fp.description if fp and fp.description else fact.split(".", 1)[-1].replace("_", " ")
-    subject = asset.name if fact.startswith("asset.") else "the company"
+    subject = asset.name if fact.startswith("asset.") else "Company"
     if fp is not None and fp.type.kind == "bool":
-        return f"Establish {what} ({subject})."
-    return f"Provide {what}, with its source ({subject}; case field {fact})."
+        return f"{subject}: establish {what}."
+    return f"{subject}: provide {what}, with its source (case field {fact})."
 
 
 def _importance(rs: CompiledRuleSet) -> dict[str, float]:
