@@ -62,3 +62,64 @@ def test_cli_reports_a_broken_case_with_its_location(tmp_path: Path) -> None:
     bad.write_text("company:\n  name: X\nassets:\n  - id: 1\n    nam: y\n", encoding="utf-8")
     proc = run_cli("compare", str(a), str(bad))
     assert proc.returncode == 2 and "bad.yaml:" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def _same_score_other_rule(tmp_path: Path) -> tuple[Path, Path]:
+    """commercial_path 4/5 both ways: by an overseas partner (A), by domestic growth (B)."""
+    a = write_yaml(tmp_path / "a.yaml", make_case({"stage": "phase3"}))
+    b = write_yaml(
+        tmp_path / "b.yaml",
+        make_case(
+            {"stage": "phase1"},
+            company={"name": "Other", "overseas_capability": "none", "domestic_sales_growth": 0.5},
+        ),
+    )
+    return a, b
+
+
+def test_differences_lists_only_criteria_whose_score_differs(tmp_path: Path) -> None:
+    from screen import compare as cmp
+    from screen.loader import load_case
+
+    a, b = _same_score_other_rule(tmp_path)
+    c = cmp.compare(thesis_ruleset(), load_case(a), load_case(b))
+    path = next(x for x in c.criteria if x.id == "commercial_path")
+    assert (path.a_score, path.b_score) == (4, 4) and path.a_fired != path.b_fired
+    assert not path.differs and path.rule_differs
+    only = run_cli("compare", str(a), str(b), "--differences").stdout
+    table = only.split("rules that make the difference")[0]
+    assert "commercial_path" not in only.split("facts that differ")[0]
+    assert "bd_readiness" in table
+    rows = table.split("----")[-1].strip().splitlines()[1:]
+    assert rows and all(row.split()[-1] not in ("=", "+0", "+0.00") for row in rows)
+    full = run_cli("compare", str(a), str(b)).stdout
+    row = next(line for line in full.splitlines() if line.startswith("commercial_path"))
+    assert row.rstrip().endswith("=")
+    assert "same score by different rules: commercial_path" in full
+
+
+def test_scores_and_points_show_two_decimals_with_deltas_from_unrounded_values(
+    tmp_path: Path,
+) -> None:
+    # 3.925: a score with a third decimal (as `score` and `rank` show it: 3.92)
+    a = write_yaml(
+        tmp_path / "a.yaml",
+        make_case(
+            {"stage": "phase1_2", "competition": {"first_in_class": False}},
+            company={"overseas_capability": "own"},
+        ),
+    )
+    b = write_yaml(tmp_path / "b.yaml", make_case(company={"name": "Other"}))
+    doc = json.loads(run_cli("compare", str(a), str(b), "--format", "json").stdout)
+    score_a, score_b = doc["a"]["score"], doc["b"]["score"]
+    assert round(score_a, 2) != score_a  # JSON keeps the 4-decimal value
+    text = run_cli("compare", str(a), str(b)).stdout
+    score_row = next(line for line in text.splitlines() if line.startswith("score"))
+    assert score_row.split()[1:] == [f"{score_a:.2f}", f"{score_b:.2f}"]
+    total = next(line for line in text.splitlines() if line.startswith("total"))
+    assert total.split()[-1] == f"{round(doc['score_delta'], 2) + 0.0:+.2f}"
+    for crit in doc["criteria"]:
+        if crit["differs"]:
+            row = next(line for line in text.splitlines() if line.startswith(crit["id"] + " "))
+            assert row.split()[-1] == f"{round(crit['points_delta'], 2) + 0.0:+.2f}"
+            assert len(row.split()[-1].split(".")[1]) == 2

@@ -112,10 +112,60 @@ def test_top_reason_names_failed_gate_or_missing_fact(tmp_path: Path) -> None:
     rs = thesis_ruleset()
     failing = write_yaml(tmp_path / "f.yaml", make_case({"unmet_need": {"addressed": False}}))
     missing = write_yaml(tmp_path / "m.yaml", make_case({"unmet_need": DELETE}))
-    assert pipeline.row_for(rs, load_case(failing)).top_reason.startswith("gate failed: ")
+    row = pipeline.row_for(rs, load_case(failing))
+    assert row.top_reason == "gate failed: Addresses an unmet clinical need"
+    assert row.top_reason_ids == ("gates.unmet_need",)
     row = pipeline.row_for(rs, load_case(missing))
     assert row.decision == "insufficient_information"
-    assert row.top_reason.startswith("needs asset.unmet_need")
+    # the gate's name and the rule set's question (first sentence, asset by id), no fact path
+    assert row.top_reason.startswith(
+        "open for gate Addresses an unmet clinical need: "
+        "Does A1 definitively address an unmet clinical need? (+"
+    )
+    assert row.top_reason_ids == ("asset.unmet_need.addressed", "gates.unmet_need")
+
+
+def test_top_reason_is_worded_for_people_and_keeps_the_ids_apart(tmp_path: Path) -> None:
+    """No fact paths or rule ids in the text: criterion names, a plain phrase for a fact the
+    rule set asks no question about, and the ids in `top_reason_ids` (CSV and JSON)."""
+    from screen import pipeline
+    from screen.loader import load_case
+
+    rs = thesis_ruleset()
+    no_fda = {"regulatory": {"fda_ind": "none"}}
+    cases = {
+        "open": make_case({"competition": {"best_in_class": DELETE, "first_in_class": False}}
+                          | no_fda),
+        "watch": make_case({"competition": {"first_in_class": False, "best_in_class": False},
+                            "stage": "phase1"} | no_fda),
+        "advance": make_case(),
+    }  # fmt: skip
+    rows = {k: pipeline.row_for(rs, load_case(write_yaml(tmp_path / f"{k}.yaml", c)))
+            for k, c in cases.items()}  # fmt: skip
+    open_ = rows["open"]
+    assert open_.decision == "insufficient_information"
+    assert open_.top_reason == (
+        "open for International competitiveness: whether the asset has best-in-class potential"
+    )
+    assert open_.top_reason_ids == (
+        "asset.competition.best_in_class",
+        "criteria.global_competitiveness",
+    )
+    assert rows["advance"].top_reason.startswith("strongest: ")
+    assert rows["watch"].decision == "watch"
+    assert rows["watch"].top_reason.startswith("held back by: ")
+    for row in rows.values():
+        assert "asset." not in row.top_reason and "criteria." not in row.top_reason
+        assert "gates." not in row.top_reason
+        for c in rs.criteria:  # band ids such as comp.first_in_class stay in the ids
+            for band in c.bands or []:
+                assert band.id not in row.top_reason
+    assert any("." in i for i in rows["advance"].top_reason_ids)
+    out = tmp_path / "p.csv"
+    assert run_cli("rank", str(tmp_path), "-o", str(out)).returncode == 0
+    table = read_csv(out)
+    ids = {r[1]: r[table[0].index("top_reason_ids")] for r in table[1:]}
+    assert "asset.competition.best_in_class criteria.global_competitiveness" in ids.values()
 
 
 # --------------------------------------------------------------------------- rank command
@@ -130,7 +180,7 @@ def test_rank_csv_one_row_per_bundled_case_in_decision_then_score_order(tmp_path
     assert rows[0] == [
         "rank", "company", "case_id", "decision", "score", "score_low", "score_high", *ids,
         "lead_asset", "lead_asset_name", "stage", "therapeutic_area", "indication", "unknowns",
-        "top_reason", "failed_gates", "as_of", "analyst", "file",
+        "top_reason", "top_reason_ids", "failed_gates", "as_of", "analyst", "file",
     ]  # fmt: skip
     body = rows[1:]
     bundled = sorted(CASES.glob("*.yaml"))
@@ -295,3 +345,58 @@ def test_every_format_is_deterministic(fmt: str, tmp_path: Path) -> None:
     a = run_cli("rank", str(CASES), "--format", fmt)
     b = run_cli("rank", str(CASES), "--format", fmt)
     assert a.returncode == 0 and a.stdout == b.stdout
+
+
+def test_missing_memo_folder_is_warned_about_and_the_page_still_written(tmp_path: Path) -> None:
+    folder = tmp_path / "c"
+    write_yaml(folder / "a.yaml", make_case())
+    out = tmp_path / "p.html"
+    proc = run_cli("rank", str(folder), "-o", str(out), "--memos", str(tmp_path / "nope"))
+    assert proc.returncode == 0
+    assert "warning: --memos" in proc.stderr and "not a folder" in proc.stderr
+    assert "<table" in out.read_text(encoding="utf-8")
+    memos = tmp_path / "memos"
+    memos.mkdir()
+    proc = run_cli("rank", str(folder), "-o", str(out), "--memos", str(memos))
+    assert proc.returncode == 0 and proc.stderr == ""  # an empty folder is not a mistake
+    proc = run_cli("rank", str(folder), "--format", "csv", "--memos", str(memos))
+    assert "only by the HTML page" in proc.stderr
+
+
+def test_page_labels_thresholds_and_explains_criteria_and_colours(tmp_path: Path) -> None:
+    from screen import pipeline, pipeline_html
+    from screen.loader import load_case
+
+    rs = thesis_ruleset()
+    rows = [pipeline.row_for(rs, load_case(p)) for p in write_cases(tmp_path, variant_cases(4))]
+    page = pipeline_html.render(rs, pipeline.rank(rows))
+    watch, advance = rs.decision.watch, rs.decision.advance
+    assert f'fill="#b00020">watch {watch:g}</text>' in page
+    assert f'fill="#b00020">advance {advance:g}</text>' in page
+    legend = page[page.index('id="criteria-legend"') :]
+    legend = legend[: legend.index("</p>")]
+    for c, color in zip(rs.criteria, pipeline_html.PALETTE, strict=False):
+        assert c.name in legend and color in legend
+    assert "decision thresholds" in page and "range the unknowns still allow" in page
+
+
+def test_scores_show_two_decimals_for_people_and_four_in_csv_and_json(tmp_path: Path) -> None:
+    """A score of 3.925 (third decimal) reads 3.92 in the table and page, 3.925 in CSV/JSON."""
+    from screen import pipeline
+    from screen.loader import load_case
+    from screen.pipeline_report import to_table
+
+    case = make_case(
+        {"stage": "phase1_2", "competition": {"first_in_class": False}},
+        company={"overseas_capability": "own"},
+    )
+    path = write_yaml(tmp_path / "c" / "x.yaml", case)
+    row = pipeline.row_for(thesis_ruleset(), load_case(path))
+    assert round(row.score, 2) != row.score, row.score  # the case needs a third decimal
+    shown = f"{row.score:.2f}"
+    assert shown in to_table(thesis_ruleset(), [row])
+    assert f"{row.score:g}" not in to_table(thesis_ruleset(), [row]).split("criteria (")[0]
+    html = run_cli("rank", str(tmp_path / "c"), "--format", "html").stdout
+    assert f">{shown}<" in html
+    doc = json.loads(run_cli("rank", str(tmp_path / "c"), "--format", "json").stdout)
+    assert doc["rows"][0]["score"] == row.score

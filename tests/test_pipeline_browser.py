@@ -51,3 +51,54 @@ def test_pipeline_page_loads_without_errors_and_sorts(tmp_path: Path) -> None:
         and names != report.values["company"]["second"]["order"]
     )
     assert report.screenshot.stat().st_size > 0
+
+
+FITS = """(() => {
+  const heads = [...document.querySelectorAll('#pipeline thead th')];
+  const right = h => Math.round(h.getBoundingClientRect().right);
+  const rows = [...document.querySelectorAll('#pipeline tbody tr')];
+  return {
+    page: document.documentElement.scrollWidth,
+    view: window.innerWidth,
+    last: right(heads[heads.length - 1]),
+    reason: Math.round(heads.find(h => h.textContent.trim() === 'Top reason')
+      .getBoundingClientRect().width),
+    tallest: Math.max(...rows.map(r => r.getBoundingClientRect().height)),
+  };
+})()"""
+
+
+def test_pipeline_page_fits_a_1200px_window_and_uses_a_wide_one(tmp_path: Path) -> None:
+    """Every column (memo links last) is on screen at 1200 px, without a horizontal scroll
+    bar, long names and reasons wrap into rows of a few lines; at 2400 px it still fits."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from helpers import DELETE, make_case, write_yaml
+
+    folder = tmp_path / "cases"
+    long_name = "Very Long Company Name Biopharmaceutical Holdings International Limited"
+    write_yaml(folder / "a.yaml", make_case(id="a", company={"name": long_name}))
+    write_yaml(
+        folder / "b.yaml",
+        make_case(
+            {"name": "B-1 (a rather long asset description, bispecific antibody-drug conjugate)",
+             "epidemiology": {"us": DELETE, "china": DELETE}},
+            id="b",
+        ),
+    )  # fmt: skip
+    for p in sorted((ROOT / "cases").glob("*.yaml")):
+        (folder / p.name).write_text(p.read_text(encoding="utf-8"), encoding="utf-8")
+    page = tmp_path / "pipeline.html"
+    memos = tmp_path / "memos"
+    memos.mkdir()
+    (memos / "a.html").write_text("<p>memo</p>", encoding="utf-8")
+    proc = run_cli("rank", str(folder), "-o", str(page), "--memos", str(memos))
+    assert proc.returncode == 0, proc.stderr
+    for width in (1200, 2400):
+        report = open_html(page, tmp_path / f"p{width}.png", {"fit": FITS}, width=width)
+        fit = report.values["fit"]
+        assert fit["page"] <= fit["view"], fit  # no horizontal scrolling
+        assert fit["last"] <= fit["view"], fit  # the memo column is on screen
+        assert fit["reason"] >= 180, fit  # the reason column is not squeezed to a sliver
+        assert fit["tallest"] <= 170, fit  # rows stay a few lines tall

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ROOT, run_cli, thesis_ruleset
+from helpers import ROOT, make_case, run_cli, thesis_ruleset, write_yaml
 from test_pipeline import variant_cases, write_cases
 
 CASES = ROOT / "cases"
@@ -100,3 +100,38 @@ def test_cli_is_reproducible_and_reports_every_company() -> None:
 def test_cli_refuses_a_spread_that_could_make_weights_negative() -> None:
     proc = run_cli("sensitivity", str(CASES), "--spread", "1.5")
     assert proc.returncode == 2
+
+
+def test_margins_name_the_threshold_and_gates_that_decline_at_any_weights(tmp_path) -> None:
+    """A declined-by-gate company whose score is over watch has no margin ("declines at any
+    weights"), a watch company just under advance is "below advance", an advance one "above"."""
+    from screen import sensitivity, sensitivity_report
+
+    gated = make_case({"unmet_need": {"addressed": False}}, id="gated", company={"name": "Gated"})
+    near = make_case(
+        {"stage": "phase1_2", "regulatory": {"fda_ind": "none", "designations": []},
+         "competition": {"first_in_class": False}},
+        id="near", company={"name": "Near", "overseas_capability": "none"},
+    )  # fmt: skip
+    top = make_case(id="top", company={"name": "Top"})
+    paths = [write_yaml(tmp_path / f"{c['id']}.yaml", c) for c in (gated, near, top)]
+    rs = thesis_ruleset()
+    report = sensitivity.analyse(rs, case_scores(paths), spread=0.2, samples=50, seed=1)
+    by = {c.company: c for c in report.companies}
+    assert by["Gated"].decision == "decline" and by["Gated"].score > rs.decision.watch
+    assert by["Gated"].gated and by["Gated"].margin is None and by["Gated"].flips == 0
+    assert by["Near"].decision == "watch" and by["Near"].threshold == "advance"
+    assert by["Top"].decision == "advance" and by["Top"].margin > 0
+    table = sensitivity_report.to_table(rs, report)
+    line = {c: next(x for x in table.splitlines() if f" {c} " in x) for c in by}
+    assert "declines at any weights" in line["Gated"] and "watch" not in line["Gated"]
+    near_margin = rs.decision.advance - by["Near"].score
+    assert f"{near_margin:.2f} below advance" in line["Near"]
+    assert f"{by['Top'].margin:.2f} above advance" in line["Top"]
+    assert " over " not in table
+    doc = json.loads(sensitivity_report.to_json(rs, report))
+    row = next(r for r in doc["companies"] if r["company"] == "Gated")
+    assert row["margin"] is None and row["gate_declines"] is True
+    csv_text = sensitivity_report.to_csv(rs, report)
+    gated_row = next(x for x in csv_text.splitlines() if x.split(",")[1] == "Gated")
+    assert gated_row.split(",")[5:8] == ["", "", "true"]  # margin, margin_to, gate_declines

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import MINI_RULES, ROOT, make_case, write_yaml
+from helpers import DELETE, MINI_RULES, ROOT, make_case, write_yaml
 
 
 def search(tmp_path: Path, case: dict, extra_rules: str = "", **kw):
@@ -42,7 +42,7 @@ def test_reports_no_flip_where_none_exists(tmp_path):
     assert "asset.epidemiology.us" in found.fixed_skipped
     from screen.counterfactual import format_why_not
 
-    assert "no change of one or two facts reaches advance" in format_why_not(found)
+    assert "no change of one fact, or of two together, reaches advance" in format_why_not(found)
 
 
 def test_pairs_only_when_no_single_change_suffices(tmp_path):
@@ -108,3 +108,98 @@ def test_why_not_cli(tmp_path):
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert "if asset A1 epidemiology.us were 100000 (is 1000): decision advance" in out.stdout
+
+
+def test_max_changes_1_says_only_single_changes_were_searched(tmp_path):
+    from screen.counterfactual import format_why_not
+
+    case = make_case({"epidemiology": {"us": 1000}, "unmet_need": {"addressed": False}})
+    found = search(tmp_path, case, max_changes=1)
+    assert found.singles == [] and found.pairs == [] and found.max_changes == 1
+    text = format_why_not(found)
+    assert "no single fact change reaches advance" in text
+    assert "pairs were not searched" in text and "two" not in text
+    assert found.as_dict()["max_changes"] == 1
+
+
+def thesis_search(tmp_path, case: dict, **kw):
+    from screen.counterfactual import why_not
+    from screen.loader import load_case, load_ruleset
+
+    return why_not(load_ruleset(), load_case(write_yaml(tmp_path / "t.yaml", case)).case, **kw)
+
+
+def test_company_facts_say_company_like_asset_facts_say_asset(tmp_path):
+    from screen.counterfactual import format_why_not
+
+    case = make_case(
+        {"stage": "phase1", "competition": {"first_in_class": False}},
+        company={"overseas_capability": DELETE, "domestic_sales_growth": DELETE},
+    )
+    found = thesis_search(tmp_path, case)
+    text = format_why_not(found)
+    unknown_lines = text.split("unknown facts, by how much")[1].splitlines()[1:]
+    company = [line for line in unknown_lines if "overseas_capability" in line]
+    assert company and company[0].strip().startswith("company overseas_capability: ")
+    for line in unknown_lines:
+        if line.startswith("  ") and ":" in line:
+            assert line.strip().startswith(("asset ", "company ", "case ")), line
+
+
+def _values(found, fact):
+    changes = [ch for cf in found.singles + found.pairs for ch in cf.changes if ch.fact == fact]
+    also = [v for cf in found.singles if cf.changes[0].fact == fact for v in cf.also]
+    unknown = [v for u in found.unknowns if u.fact == fact for v, _, _ in u.outcomes]
+    return [ch.value for ch in changes] + also + unknown, changes
+
+
+NO_FDA_PATH = {
+    "regulatory": {"fda_ind": "none", "designations": []},
+    "competition": {"first_in_class": False},
+}
+
+
+def test_no_approval_is_proposed_before_filing(tmp_path):
+    # a phase 1/2 asset without FDA path or approvals: an FDA approval would lift it to advance
+    case = make_case({"stage": "phase1_2", **NO_FDA_PATH}, company={"overseas_capability": "none"})
+    found = thesis_search(tmp_path, case)
+    changed = [ch.fact for cf in found.singles + found.pairs for ch in cf.changes]
+    assert changed, "expected some change to reach advance"
+    assert not any(f.startswith("asset.regulatory.approvals") for f in changed)
+    assert not any(u.fact.startswith("asset.regulatory.approvals") for u in found.unknowns)
+    # once filed, an FDA approval is a plausible next fact
+    filed = make_case({"stage": "filed", **NO_FDA_PATH}, company={"overseas_capability": "none"})
+    found = thesis_search(tmp_path, filed)
+    facts = [ch.fact for cf in found.singles + found.pairs for ch in cf.changes]
+    facts += [u.fact for u in found.unknowns]
+    assert any(f.startswith("asset.regulatory.approvals") for f in facts)
+
+
+def test_stage_moves_one_step_at_a_time(tmp_path):
+    from screen.vocab import Stage
+
+    # phase 2 reaches advance (so would phase 3 or filing, which are more than one step away)
+    case = make_case({"stage": "phase1_2", **NO_FDA_PATH}, company={"overseas_capability": "none"})
+    found = thesis_search(tmp_path, case)
+    stages, _ = _values(found, "asset.stage")
+    assert Stage.phase2 in stages
+    assert all(abs(int(v) - int(Stage.phase1_2)) == 1 for v in stages), stages
+
+
+def test_patient_counts_are_whole_numbers_at_the_rules_thresholds(tmp_path):
+    from screen.loader import load_ruleset
+
+    rs = load_ruleset()
+    names = ("niche_population", "large_population", "large_china_population")
+    thresholds = {float(rs.parameters[n].value) for n in names}  # what the rules compare with
+    case = make_case(
+        {"epidemiology": {"us": 1000, "eu": 1000, "china": 1000, "rest_of_world": DELETE},
+         "competition": {"first_in_class": False}},
+    )  # fmt: skip
+    found = thesis_search(tmp_path, case)
+    for fact in ("asset.epidemiology.us", "asset.epidemiology.rest_of_world"):
+        values, _ = _values(found, fact)
+        assert values, fact
+        for v in values:
+            assert v >= 1 and float(v).is_integer(), (fact, v)
+            assert any(abs(v - t) <= 1 for t in thresholds), (fact, v)

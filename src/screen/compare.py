@@ -6,6 +6,10 @@ Both cases are evaluated in full (with trace) on the same compiled rule set; the
 between their lead assets, the ones each company decision follows. A criterion's facts are the
 case fields it reads directly or through derived facts and tables (the compiler's dependency
 graph), so "why does need_magnitude differ" is answered in case fields, not in derived names.
+
+Numbers: the text shows scores and points with 2 decimals (as `score` and `rank` do); a
+difference is computed from the unrounded values, then rounded the same way. JSON keeps 4
+decimals, as the result JSON does.
 """
 
 from __future__ import annotations
@@ -55,10 +59,16 @@ class CriterionDiff:
     a_rationale: str | None
     b_rationale: str | None
     facts: list[str]  # differing case facts this criterion depends on
+    points_delta: float = 0.0  # a_points - b_points, from the unrounded contributions
 
     @property
     def differs(self) -> bool:
-        return self.a_score != self.b_score or self.a_fired != self.b_fired
+        """The scores differ (the same score by another band or row does not count)."""
+        return self.a_score != self.b_score
+
+    @property
+    def rule_differs(self) -> bool:
+        return self.a_fired != self.b_fired
 
 
 @dataclass
@@ -85,10 +95,15 @@ class Comparison:
     criteria: list[CriterionDiff]  # every criterion, rule-set order
     gates: list[GateDiff]  # every gate
     facts: list[FactDiff]  # only those that differ
+    score_delta: float = 0.0  # A's score minus B's, from the unrounded scores
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["schema"] = SCHEMA_VERSION
+        d["score_delta"] = plain(self.score_delta)
+        for c, out in zip(self.criteria, d["criteria"], strict=True):
+            out["points_delta"] = plain(c.points_delta)
+            out["differs"] = c.differs
         return d
 
 
@@ -166,6 +181,7 @@ def compare_outcomes(
                 rationale.get(ca.fired or ""),
                 rationale.get(cb.fired or ""),
                 [f for f in differing if f in deps.get(node.key, ())],
+                ca.contribution - cb.contribution,
             )
         )
     gates = [
@@ -177,7 +193,8 @@ def compare_outcomes(
         for f in deps.get(node.key, ()):
             users.setdefault(f, []).append(node.key)
     facts = [FactDiff(f, facts_a[f], facts_b[f], users.get(f, [])) for f in differing]
-    return Comparison(_side(*a), _side(*b), criteria, gates, facts)
+    delta = a[1].score - b[1].score
+    return Comparison(_side(*a), _side(*b), criteria, gates, facts, delta)
 
 
 def _field_values(rs: CompiledRuleSet, o: AssetOutcome) -> dict[str, Any]:
@@ -205,6 +222,12 @@ def _score(s: float | None, m: float) -> str:
     return "?" if s is None else f"{s:g}/{m:g}"
 
 
+def _delta(x: float) -> str:
+    """A difference of unrounded values, rounded like the values (2 decimals), with its sign."""
+    r = round(x, 2)
+    return f"{r + 0.0:+.2f}"  # + 0.0: no "-0.00"
+
+
 def to_text(cmp: Comparison, *, all_criteria: bool = True) -> str:
     a, b = cmp.a, cmp.b
     rows = [
@@ -216,20 +239,27 @@ def to_text(cmp: Comparison, *, all_criteria: bool = True) -> str:
     ]
     out = _columns(rows)
     out.append("")
-    crit_rows = [("criterion (weight)", "A", "B", "points A-B")]
-    for c in cmp.criteria:
-        if not all_criteria and not c.differs:
-            continue
-        delta = round(c.a_points - c.b_points, 4)
-        crit_rows.append(
-            (
-                f"{c.id} ({c.weight:g})",
-                f"{_score(c.a_score, c.max)} {c.a_fired or ''}".rstrip(),
-                f"{_score(c.b_score, c.max)} {c.b_fired or ''}".rstrip(),
-                "=" if c.a_points == c.b_points and not c.differs else f"{delta:+g}",
+    shown = [c for c in cmp.criteria if all_criteria or c.differs]
+    if shown:
+        crit_rows = [("criterion (weight)", "A", "B", "points A-B")]
+        for c in shown:
+            same = not c.differs and round(c.points_delta, 2) == 0
+            crit_rows.append(
+                (
+                    f"{c.id} ({c.weight:g})",
+                    f"{_score(c.a_score, c.max)} {c.a_fired or ''}".rstrip(),
+                    f"{_score(c.b_score, c.max)} {c.b_fired or ''}".rstrip(),
+                    "=" if same else _delta(c.points_delta),
+                )
             )
-        )
-    out.extend(_columns(crit_rows, underline=True))
+        if all_criteria:
+            crit_rows.append(("total", _total(a), _total(b), _delta(cmp.score_delta)))
+        out.extend(_columns(crit_rows, underline=True))
+    else:
+        out.append("no criterion scores differ")
+    same_score = [c for c in cmp.criteria if not c.differs and c.rule_differs]
+    if same_score and all_criteria:
+        out.append("same score by different rules: " + ", ".join(c.id for c in same_score))
     gate_diffs = [g for g in cmp.gates if g.a != g.b]
     if gate_diffs:
         out.append("")
@@ -268,7 +298,7 @@ def to_text(cmp: Comparison, *, all_criteria: bool = True) -> str:
 
 def _total(s: Side) -> str:
     lo, hi = s.score_range
-    return f"{s.score:g}" + ("" if lo == hi else f" (could be {lo:g}-{hi:g})")
+    return f"{s.score:.2f}" + ("" if lo == hi else f" (could be {lo:.2f}-{hi:.2f})")
 
 
 def _columns(

@@ -9,11 +9,14 @@ What is searched, and why it stays small:
   gate or a criterion in the dependency graph (`CompiledRuleSet.edges`), on the core assets (the
   company decision follows them, T1) and the company. Facts listed under `fixed:` in the rule
   set, and the identity fields `asset.id`, `asset.name`, `asset.role`, are never changed.
-- Values come from the case schema: every member of an enum, every stage, true/false; numbers
-  take the thresholds that appear in the rules and parameters (each, and just above it); a list
-  can become empty or gain one item. Values that leave every rule outcome of the asset exactly
-  as another value does are merged (one representative: the nearest to the current value), so
-  pairs are searched over distinct rule outcomes only.
+- Values come from the case schema: every member of an enum, true/false; a known stage moves one
+  step (earlier or later), an unknown one may be any stage; numbers take the thresholds that
+  the rules reading the fact (directly or through derived facts) compare against (each, and just
+  above it); patient counts take only whole numbers of at least 1 (each threshold, one below and
+  one above it); a list can become empty or gain one item, except that an approval is proposed
+  only for an asset that is already filed or approved. Values that leave every rule outcome of
+  the asset exactly as another value does are merged (one representative: the nearest to the
+  current value), so pairs are searched over distinct rule outcomes only.
 - A pair is reported only when neither of its changes reaches the target alone (minimal sets),
   and pairs are searched only when no single change does.
 """
@@ -21,6 +24,7 @@ What is searched, and why it stays small:
 from __future__ import annotations
 
 import ast
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from enum import Enum
@@ -37,6 +41,8 @@ from screen.unknown import UNKNOWN
 from screen.vocab import Role, Stage
 
 IDENTITY_FACTS = ("asset.id", "asset.name", "asset.role")
+# Facts that only make sense from a development stage on: no approval before filing.
+STAGE_FLOOR = {"asset.regulatory.approvals": Stage.filed}
 MAX_PAIRS = 20000  # pair evaluations per search: a bound on work, not a tuning knob
 TARGETS = ("advance", "watch", "decline")
 
@@ -51,11 +57,15 @@ class Change:
     was: Any
 
     def describe(self) -> str:
-        subject = f"asset {self.asset} " if self.asset else ""
-        name = self.fact.split(".", 1)[1]
-        if self.fact.startswith("company."):
-            subject = "company "
-        return f"{subject}{name} were {show(self.value)} (is {show(self.was)})"
+        return f"{subject(self.asset, self.fact)} were {show(self.value)} (is {show(self.was)})"
+
+
+def subject(asset: str | None, fact: str) -> str:
+    """`asset A1 epidemiology.us`, `company overseas_capability`, `case as_of`."""
+    root, _, name = fact.partition(".")
+    if root == "asset":
+        return f"asset {asset} {name}" if asset else f"asset {name}"
+    return f"{root} {name}"
 
 
 @dataclass
@@ -96,6 +106,7 @@ class WhyNot:
     fixed_skipped: list[str]
     evaluations: int
     truncated: bool = False
+    max_changes: int = 2  # 1: single facts only; 2: pairs too, when no single change suffices
 
     @property
     def reached(self) -> bool:
@@ -138,6 +149,7 @@ class WhyNot:
             "fixed_skipped": self.fixed_skipped,
             "evaluations": self.evaluations,
             "truncated": self.truncated,
+            "max_changes": self.max_changes,
         }
 
 
@@ -230,7 +242,62 @@ def rule_numbers(rs: CompiledRuleSet) -> list[float]:
     return sorted(found)
 
 
-def _number_candidates(numbers: list[float]) -> list[float]:
+def _node_numbers(rs: CompiledRuleSet, node: Any) -> set[float]:
+    """Numeric literals in one rule's expressions."""
+    exprs = []
+    for attr in ("expr", "require"):
+        e = getattr(node, attr, None)
+        if e is not None:
+            exprs.append(e)
+    exprs.extend(getattr(node, "inputs", []) or [])
+    exprs.extend(b.when for b in getattr(node, "bands", None) or [])
+    found: set[float] = set()
+    for e in exprs:
+        for n in ast.walk(e.tree):
+            if isinstance(n, ast.Constant) and type(n.value) in (int, float):
+                found.add(float(n.value))
+    return found
+
+
+def field_numbers(rs: CompiledRuleSet) -> dict[str, list[float]]:
+    """Case field -> the numbers the rules that read it (directly or through derived facts and
+    tables) compare against: their numeric literals and the numeric parameters they read."""
+    cached = rs.__dict__.get("_field_numbers")
+    if cached is not None:
+        return cached
+    readers: dict[str, set[str]] = defaultdict(set)
+    numbers: dict[str, set[float]] = defaultdict(set)
+    for read, node in rs.edges:
+        readers[read].add(node)
+        if read.startswith("params."):
+            p = rs.parameters.get(read.removeprefix("params."))
+            if p is not None and isinstance(p.value, int | float) and not isinstance(p.value, bool):
+                numbers[node].add(float(p.value))
+    for node in rs.steps:
+        numbers[node.key] |= _node_numbers(rs, node)
+    out: dict[str, list[float]] = {}
+    for fact in rs.fields:
+        seen: set[str] = set()
+        stack = list(readers.get(fact, ()))
+        while stack:
+            k = stack.pop()
+            if k not in seen:
+                seen.add(k)
+                stack.extend(readers.get(k, ()))
+        out[fact] = sorted(set().union(*(numbers[k] for k in seen)) if seen else set())
+    rs.__dict__["_field_numbers"] = out
+    return out
+
+
+def _is_count(fp: FieldPath) -> bool:
+    """A number of patients (epidemiology, trial size): whole, and at least 1 when proposed."""
+    return "patients" in (fp.description or "")
+
+
+def _number_candidates(numbers: list[float], *, count: bool = False) -> list[float]:
+    if count:  # whole patients, never fewer than one: each threshold, one below and one above
+        whole = {float(math.ceil(x)) for x in numbers if x >= 1}
+        return sorted({v for x in whole for v in (x - 1, x, x + 1) if v >= 1})
     out: set[float] = {0.0}
     for x in numbers:
         if x < 0:
@@ -245,13 +312,24 @@ def _domain(fp: FieldPath, numbers: list[float], current: Any) -> list[Any]:
     in_list = any(fp.list_steps)
     if in_list:
         return []  # lists are handled by _list_domain
+    if leaf is Stage and isinstance(current, Stage):  # one development stage at a time
+        return [s for s in Stage if abs(int(s) - int(current)) == 1]
     if isinstance(leaf, type) and issubclass(leaf, Enum):
         return list(leaf)
     if leaf is bool:
         return [True, False]
     if leaf is Figure or leaf in (int, float):
-        return _number_candidates(numbers)
+        return _number_candidates(numbers, count=_is_count(fp))
     return []  # free text, dates: no meaningful alternatives
+
+
+def _below_stage_floor(fp: FieldPath, holder: Any) -> bool:
+    """Whether `holder` (an asset) is not yet at the stage this fact needs (see STAGE_FLOOR)."""
+    for prefix, floor in STAGE_FLOOR.items():
+        if fp.key == prefix or fp.key.startswith(prefix + "."):
+            stage = getattr(holder, "stage", None)
+            return stage is None or int(stage) < int(floor)
+    return False
 
 
 # --------------------------------------------------------------------------- setting facts
@@ -295,6 +373,8 @@ def _options(
     fp: FieldPath, holder: Any, numbers: list[float], asset_id: str | None
 ) -> list[_Option]:
     steps = fp.steps
+    if _below_stage_floor(fp, holder):
+        return []  # e.g. no approval proposed (nor asked about) for an asset not yet filed
     if any(fp.list_steps):
         cut = fp.list_steps.index(True) + 1
         list_steps = steps[:cut]
@@ -428,6 +508,19 @@ class _Evaluator:
         return tuple(sig)
 
 
+def _cost(c: Change) -> tuple[int, float]:
+    """How a change ranks among equivalent ones: a threshold itself (500000) before the values
+    just beside it (499999, 500001), then the smallest move from the current value."""
+    v = c.value
+    beside = isinstance(v, float) and v >= 10 and v.is_integer() and int(v) % 10 != 0
+    return int(beside), _distance(c)
+
+
+def _pair_cost(cf: Counterfactual) -> tuple[int, float]:
+    costs = [_cost(c) for c in cf.changes]
+    return sum(b for b, _ in costs), sum(d for _, d in costs)
+
+
 def _distance(c: Change) -> float:
     v, w = c.value, c.was
     if isinstance(v, Stage) and isinstance(w, Stage):
@@ -447,6 +540,7 @@ def why_not(
     pick = min if rs.decision.company is CompanyAggregation.worst else max
     decision, score = pick(ev.base.values(), key=lambda r: (DECISION_RANK[r[0]], r[1]))
     numbers = rule_numbers(rs)
+    per_field = field_numbers(rs)
     facts = influencing_facts(rs)
     fixed = [f for f in facts if _is_fixed(f, rs.fixed)]
     searched = [f for f in facts if f not in fixed and f not in IDENTITY_FACTS]
@@ -462,7 +556,7 @@ def why_not(
         else:
             holders = [(None, case)]
         for asset_id, holder in holders:
-            opts = _options(fp, holder, numbers, asset_id)
+            opts = _options(fp, holder, per_field.get(fact) or numbers, asset_id)
             if opts:
                 groups[(asset_id, opts[0].change.fact)] = (
                     groups.get((asset_id, opts[0].change.fact), []) + opts
@@ -470,7 +564,7 @@ def why_not(
     reps: dict[tuple[str | None, str], list[tuple[_Option, list[_Option]]]] = {}
     for key, opts in groups.items():
         classes: dict[Any, list[_Option]] = {}
-        for o in sorted(opts, key=lambda o: _distance(o.change)):
+        for o in sorted(opts, key=lambda o: _cost(o.change)):
             classes.setdefault(ev.signature(o), []).append(o)
         reps[key] = [(members[0], members) for members in classes.values()]
 
@@ -488,7 +582,7 @@ def why_not(
                     single_ok.add(m.change)
                 working.extend((m, d, s) for m in members)
         if working:
-            working.sort(key=lambda w: (_distance(w[0].change), -w[2]))
+            working.sort(key=lambda w: (_cost(w[0].change), -w[2]))
             best = working[0]
             singles.append(
                 Counterfactual(
@@ -521,8 +615,7 @@ def why_not(
                         if _reaches(d, target):
                             cf = Counterfactual((r1.change, r2.change), d, s)
                             old = best_per_pair.get((k1, k2))
-                            dist = _distance(r1.change) + _distance(r2.change)
-                            if old is None or dist < sum(_distance(c) for c in old.changes):
+                            if old is None or _pair_cost(cf) < _pair_cost(old):
                                 best_per_pair[(k1, k2)] = cf
         pairs = sorted(best_per_pair.values(), key=lambda c: (-c.score, c.changes[0].fact))
 
@@ -552,6 +645,7 @@ def why_not(
         fixed,
         ev.count,
         truncated,
+        max_changes,
     )
 
 
@@ -574,15 +668,18 @@ def format_why_not(w: WhyNot, limit: int = 12) -> str:
     elif w.pairs:
         out.append(f"no single fact change reaches {w.target}; pairs that do: {len(w.pairs)}")
         out.extend("  " + line(w, c) for c in w.pairs[:limit])
+    elif w.max_changes < 2:
+        out.append(
+            f"no single fact change reaches {w.target} (pairs were not searched: --max-changes 1)"
+        )
     else:
         out.append(
-            f"no change of one or two facts reaches {w.target}"
-            + (" (search truncated)" if w.truncated else "")
+            f"no change of one fact, or of two together, reaches {w.target}"
+            + (f" (pair search stopped after {MAX_PAIRS} pairs)" if w.truncated else "")
         )
     if w.unknowns:
         out.append("unknown facts, by how much they could move the decision:")
         for u in w.unknowns[:limit]:
-            who = f"asset {u.asset} " if u.asset else ""
             by_decision: dict[str, list[str]] = {}
             for v, d, s in u.outcomes:
                 by_decision.setdefault(f"{d} {s:.2f}", []).append(show(v))
@@ -590,7 +687,7 @@ def format_why_not(w: WhyNot, limit: int = 12) -> str:
                 f"{', '.join(vs[:3])}{'...' if len(vs) > 3 else ''} -> {k}"
                 for k, vs in by_decision.items()
             )
-            out.append(f"  {who}{u.fact.split('.', 1)[1]}: {detail}")
+            out.append(f"  {subject(u.asset, u.fact)}: {detail}")
     skipped = f"; fixed (not changed): {', '.join(w.fixed_skipped)}" if w.fixed_skipped else ""
     out.append(
         f"searched {len(w.facts_searched)} fact(s) that can influence the decision, "

@@ -62,6 +62,10 @@ class AssetScores:
     failed_gates: tuple[str, ...]
     unknown_gates: tuple[str, ...]
     unknowns: tuple[str, ...]  # fact paths, most important first
+    # per unknown (same order): the rule set's question for it (None: no author question), and
+    # the rules (gates, criteria, bands, rows) it leaves open
+    questions: tuple[str | None, ...] = ()
+    unknown_rules: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +90,9 @@ class PipelineRow:
     therapeutic_area: str | None
     indication: str | None
     unknowns: int  # open diligence questions on the core asset(s)
-    top_reason: str
+    top_reason: str  # for people: gate / criterion names, the rule set's question text
     failed_gates: tuple[str, ...] = field(default=())
+    top_reason_ids: tuple[str, ...] = field(default=())  # the same, as rule ids and fact paths
 
     def sort_key(self) -> tuple[Any, ...]:
         """Decision (advance ... decline), then score, then company and file: a total order."""
@@ -119,7 +124,7 @@ def score_assets(rs: CompiledRuleSet, loaded: LoadedCase) -> list[AssetScores]:
             out.append(_from_fast_facts(rs, asset, facts))
         else:  # the interpretive pass reuses the extracted facts, as evaluate_asset does
             out.append(
-                _from_outcome(engine.evaluate_with_facts(rs, case, asset, facts, False, False))
+                _from_outcome(rs, engine.evaluate_with_facts(rs, case, asset, facts, False, False))
             )
     return out
 
@@ -164,7 +169,7 @@ def _from_fast_facts(rs: CompiledRuleSet, asset: Any, F: dict[str, Any]) -> Asse
     )
 
 
-def _from_outcome(o: Any) -> AssetScores:
+def _from_outcome(rs: CompiledRuleSet, o: Any) -> AssetScores:
     lows, highs = [], []
     for c in o.criteria:
         if c.score is not None:
@@ -193,7 +198,28 @@ def _from_outcome(o: Any) -> AssetScores:
         tuple(g.id for g in o.gates if g.outcome == "fail"),
         tuple(g.id for g in o.gates if g.outcome == "unknown"),
         tuple(u.fact for u in o.unknowns),
+        tuple(u.question if _authored(rs, u.fact, u.rules) else None for u in o.unknowns),
+        tuple(tuple(u.rules) for u in o.unknowns),
     )
+
+
+def _authored(rs: CompiledRuleSet, fact: str, rules: Sequence[str]) -> bool:
+    """Whether the rule set words the question for `fact` (else the engine made one up).
+
+    As the engine looks them up: `questions:` for the fact or an enclosing group, else the
+    `question` of a gate, criterion or derived fact that needs it."""
+    if fact not in rs.fields:  # a rule that could not be evaluated: its message is the question
+        return True
+    parts = fact.split(".")
+    if any(".".join(parts[:end]) in rs.questions for end in range(len(parts), 1, -1)):
+        return True
+    asked = rs.__dict__.get("_pipeline_asked")
+    if asked is None:
+        asked = {
+            n.key for n in [*rs.steps, *rs.gates, *rs.criteria] if getattr(n, "question", None)
+        }
+        rs.__dict__["_pipeline_asked"] = asked
+    return any(r in asked for r in rules)
 
 
 def company_lead(rs: CompiledRuleSet, assets: Sequence[AssetScores]) -> tuple[tuple[int, ...], int]:
@@ -235,18 +261,41 @@ def contributions(rs: CompiledRuleSet, policy: Sequence[float | None]) -> tuple[
 
 
 def top_reason(rs: CompiledRuleSet, a: AssetScores) -> str:
-    """One line a partner reads first: what decides this company.
+    """One line a partner reads first: what decides this company (see `reason`)."""
+    return reason(rs, a)[0]
 
-    A failed gate; else, when the decision is open, the most important unknown fact; else the
-    criterion furthest above the advance bar (advance) or furthest below the bar the company
-    missed (watch: advance; decline: watch), weighted by the criterion's weight."""
+
+def reason(rs: CompiledRuleSet, a: AssetScores) -> tuple[str, tuple[str, ...]]:
+    """(text, ids): what decides this company, for people and as rule ids / fact paths.
+
+    A failed gate (by name); else, when the decision is open, the most important unknown fact:
+    the rule set's question for it (first sentence; a plain phrase when the rule set has none)
+    and the gates / criteria it leaves open; else the criterion furthest above the advance bar
+    (advance) or furthest below the bar the company missed (watch: advance; decline: watch),
+    weighted by the criterion's weight. The text uses names, never ids; `ids` has the rule keys
+    (`gates.unmet_need`, `criteria.us_path`), the band or row that fired, and the fact path."""
+    gates = {g.id: g for g in rs.gates}
     if a.failed_gates:
-        names = {g.id: g.name or g.id for g in rs.gates}
-        return "gate failed: " + "; ".join(names[g] for g in a.failed_gates)
+        text = "gate failed: " + "; ".join(gates[g].name or g for g in a.failed_gates)
+        return text, tuple(gates[g].key for g in a.failed_gates)
     if a.decision == INSUFFICIENT:
-        facts = list(a.unknowns) or [f"gate {g}" for g in a.unknown_gates]
-        more = f" (+{len(facts) - 1} more)" if len(facts) > 1 else ""
-        return f"needs {facts[0]}{more}" if facts else "open unknowns"
+        if not a.unknowns:
+            if not a.unknown_gates:
+                return "open unknowns", ()
+            text = "open gate: " + "; ".join(gates[g].name or g for g in a.unknown_gates)
+            return text, tuple(gates[g].key for g in a.unknown_gates)
+        fact = a.unknowns[0]
+        question = a.questions[0] if a.questions else None
+        rules = a.unknown_rules[0] if a.unknown_rules else ()
+        what = _first_sentence(question) if question else _plain_fact(rs, fact)
+        if a.name and a.name != a.id:  # the lead asset's name is shown beside it: its id will do
+            what = what.replace(a.name, a.id)
+        opened, opened_ids = _opened(rs, rules)
+        more = len(a.unknowns) - 1
+        text = f"open for {', '.join(opened)}: {what}" if opened else f"open: {what}"
+        if more:
+            text += f" (+{more} more open question{'s' if more > 1 else ''})"
+        return text, (fact, *opened_ids)
     if a.decision == "advance":
         label, bar, sign = "strongest", rs.decision.advance, 1.0
     else:
@@ -257,7 +306,44 @@ def top_reason(rs: CompiledRuleSet, a: AssetScores) -> str:
         key=lambda t: sign * ((t[1] or 0.0) / t[0].max - bar / rs.scale) * t[0].weight,
     )
     c, score, fired = best
-    return f"{label}: {c.name} {score or 0.0:g}/{c.max:g}" + (f" ({fired})" if fired else "")
+    text = f"{label}: {c.name or c.id} {score or 0.0:g}/{c.max:g}"
+    return text, (c.key, fired) if fired else (c.key,)
+
+
+def _first_sentence(text: str) -> str:
+    """Up to the first `?` or `.` that ends a sentence (questions often add a second one)."""
+    import re
+
+    m = re.match(r"(.+?[?.])(\s|$)", text.strip(), re.DOTALL)
+    return " ".join((m.group(1) if m else text).split())
+
+
+def _plain_fact(rs: CompiledRuleSet, fact: str) -> str:
+    """The field's description (`addressable patients in the US`), else its name in words."""
+    fp = rs.fields.get(fact)
+    if fp is not None and fp.description:
+        return fp.description
+    root, _, rest = fact.partition(".")
+    words = rest.replace(".", " ").replace("_", " ") or fact
+    return f"company {words}" if root == "company" else words
+
+
+def _opened(rs: CompiledRuleSet, rules: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Names and ids of the gates, then criteria, that the unknown leaves open (rule-set order)."""
+    needed = set(rules)
+    names, ids = [], []
+    for g in rs.gates:
+        if g.key in needed or g.id in needed:
+            names.append(f"gate {g.name or g.id}")
+            ids.append(g.key)
+    for c in rs.criteria:
+        own = {c.key, *(b.id for b in c.bands or [])}
+        if c.table and c.table in rs.tables:
+            own |= {f"table.{c.table}", *(row.id for row in rs.tables[c.table].rows)}
+        if own & needed:
+            names.append(c.name or c.id)
+            ids.append(c.key)
+    return names, ids
 
 
 def row_for(rs: CompiledRuleSet, loaded: LoadedCase) -> PipelineRow:
@@ -265,6 +351,7 @@ def row_for(rs: CompiledRuleSet, loaded: LoadedCase) -> PipelineRow:
     cs = score_case(rs, loaded)
     lead = cs.assets[cs.lead]
     case = loaded.case
+    text, ids = reason(rs, lead)
     return PipelineRow(
         path=loaded.path,
         sha256=loaded.sha256,
@@ -284,8 +371,9 @@ def row_for(rs: CompiledRuleSet, loaded: LoadedCase) -> PipelineRow:
         therapeutic_area=lead.therapeutic_area,
         indication=lead.indication,
         unknowns=sum(len(cs.assets[i].unknowns) for i in cs.core),
-        top_reason=top_reason(rs, lead),
+        top_reason=text,
         failed_gates=lead.failed_gates,
+        top_reason_ids=ids,
     )
 
 

@@ -118,7 +118,10 @@ def rank(
     \b
     Rows are sorted by decision (advance, watch, insufficient information, decline), then score.
     Columns: decision, score (and the range unknowns allow), each criterion's score, lead asset,
-    stage, therapeutic area, open questions, and the top reason.
+    stage, therapeutic area, open questions, and the top reason (in words: gate and criterion
+    names, the rule set's question; CSV and JSON add top_reason_ids with the rule ids and fact).
+    Scores show 2 decimals in the table and the HTML page; CSV and JSON keep 4, as the result
+    JSON does.
     \b
       dealscreen rank cases/
       dealscreen rank cases/ -o pipeline.csv --bom
@@ -157,10 +160,17 @@ def rank(
 
         page_dir = Path(output).resolve().parent if output else Path.cwd()
         memo_dir = Path(memos).resolve() if memos else page_dir
+        if memos and not memo_dir.is_dir():
+            click.echo(
+                f"warning: --memos {memos} is not a folder; the page has no memo links",
+                err=True,
+            )
         links = pipeline_html.find_memos(rows, memo_dir, page_dir)
         text = pipeline_html.render(rs, rows, memo_links=links, failures=failed)
     else:
         text = pipeline_report.to_table(rs, rows)
+    if memos and fmt != "html":
+        click.echo(f"warning: --memos is used only by the HTML page, not by {fmt}", err=True)
     _write(text, output, bom=bom and fmt == "csv")
     _report_failures(failed, len(paths))
     if failed:
@@ -217,8 +227,11 @@ def sensitivity(
     """How robust is the ranking? Perturb the criterion weights, re-rank, count changes.
 
     \b
-    For each company: its decision and rank with the thesis weights, in how many samples the
-    decision changes (and to what), and the range of ranks and scores it takes.
+    For each company: its decision and rank with the thesis weights, its margin (the score's
+    distance above or below the nearest threshold; a company declined by a failed gate is
+    declined at any weights and has none), in how many samples the decision changes (and to
+    what), and the range of ranks and scores it takes. The table shows 2 decimals; CSV and
+    JSON keep 4, as the result JSON does.
     Every case is evaluated once; samples only re-weigh. Seeded: the same seed gives the
     same report.
       dealscreen sensitivity cases/ --spread 0.2 --samples 1000 --seed 7
@@ -254,13 +267,19 @@ def sensitivity(
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
-@click.option("--differences", is_flag=True, help="Only the criteria whose score differs.")
+@click.option(
+    "--differences",
+    is_flag=True,
+    help="Only the criteria whose score differs (the same score from another band or row "
+    "counts as equal).",
+)
 @_guarded
 def compare(case_a: str, case_b: str, rules: str | None, fmt: str, differences: bool) -> None:
     """Two candidates side by side: criterion by criterion, the facts that differ, and the
     rules that make the difference (e.g. a new deal against one the firm already did).
 
-    Compares the lead assets (the ones each company decision follows).
+    Compares the lead assets (the ones each company decision follows). Scores and points show
+    2 decimals; differences are computed before rounding. JSON keeps 4 decimals.
     """
     from screen import compare as cmp
     from screen.errors import ScreenError, ScreenErrors

@@ -6,6 +6,10 @@ through Jinja's autoescaping. The page is deterministic: same rows, same bytes.
 
 The chart shows, for each company, its total score split into what each criterion contributes
 (the lead asset's), the range the unknowns still allow, and the watch / advance thresholds.
+
+Layout: the table fits a 1200 px window (criteria as narrow shaded columns with short labels,
+explained in one legend that also gives the chart's colours; long text wraps), uses the width
+of wider windows up to a readable measure, and prints in landscape without the filter box.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ BAR_HEIGHT = 16
 ROW_GAP = 6
 LABEL_WIDTH = 220
 PLOT_WIDTH = 520
+PLOT_TOP = 18  # room above the bars for the threshold labels
 
 
 def find_memos(rows: Sequence[PipelineRow], memo_dir: Path, page_dir: Path) -> dict[str, str]:
@@ -60,12 +65,37 @@ def find_memos(rows: Sequence[PipelineRow], memo_dir: Path, page_dir: Path) -> d
     return links
 
 
+def _criteria(rs: CompiledRuleSet) -> list[dict[str, Any]]:
+    """Per criterion: short label (as in the text table), name, weight, max and chart colour."""
+    from screen.pipeline_report import abbreviations
+
+    return [
+        {
+            "id": c.id,
+            "abbr": abbr,
+            "name": c.name or c.id,
+            "weight": f"{c.weight:g}",
+            "max": c.max,
+            "color": PALETTE[k % len(PALETTE)],
+        }
+        for k, (c, abbr) in enumerate(zip(rs.criteria, abbreviations(rs), strict=True))
+    ]
+
+
+def _shade(score: float | None, top: float) -> str:
+    """Cell background for a criterion score: the darker, the closer to the maximum."""
+    if score is None or top <= 0:
+        return ""
+    share = min(max(score / top, 0.0), 1.0)
+    return f"background: rgba(0, 114, 178, {0.06 + 0.44 * share:.2f})"
+
+
 def _chart(rs: CompiledRuleSet, rows: Sequence[PipelineRow]) -> dict[str, Any]:
     shown = rows[:MAX_CHART_ROWS]
     unit = PLOT_WIDTH / rs.scale
     bars = []
     for i, r in enumerate(shown):
-        y = i * (BAR_HEIGHT + ROW_GAP)
+        y = PLOT_TOP + i * (BAR_HEIGHT + ROW_GAP)
         x = 0.0
         segments = []
         for k, (c, contribution, score) in enumerate(
@@ -78,7 +108,7 @@ def _chart(rs: CompiledRuleSet, rows: Sequence[PipelineRow]) -> dict[str, Any]:
                     "x": round(LABEL_WIDTH + x, 2),
                     "width": round(width, 2),
                     "color": PALETTE[k % len(PALETTE)],
-                    "title": f"{r.company}: {c.name} {shown_score} (+{contribution:g})",
+                    "title": f"{r.company}: {c.name} {shown_score} (+{contribution:.2f})",
                 }
             )
             x += width
@@ -90,6 +120,7 @@ def _chart(rs: CompiledRuleSet, rows: Sequence[PipelineRow]) -> dict[str, Any]:
                 "segments": segments,
                 "score": r.score,
                 "score_x": round(LABEL_WIDTH + max(r.score, r.score_high) * unit + 4, 2),
+                "range_text": f"{r.score_low:.2f}-{r.score_high:.2f}",
                 "range": None
                 if r.score_low == r.score_high
                 else (
@@ -98,28 +129,35 @@ def _chart(rs: CompiledRuleSet, rows: Sequence[PipelineRow]) -> dict[str, Any]:
                 ),
             }
         )
-    height = len(shown) * (BAR_HEIGHT + ROW_GAP) + 24
+    height = PLOT_TOP + len(shown) * (BAR_HEIGHT + ROW_GAP) + 24
     ticks = [
         {"x": round(LABEL_WIDTH + t * unit, 2), "label": f"{t:g}"} for t in range(int(rs.scale) + 1)
     ]
+    watch, advance = rs.decision.watch, rs.decision.advance
+    close = (advance - watch) * unit < 70  # labels would overlap: watch's goes left of its line
     thresholds = [
-        {"x": round(LABEL_WIDTH + rs.decision.watch * unit, 2), "label": "watch"},
-        {"x": round(LABEL_WIDTH + rs.decision.advance * unit, 2), "label": "advance"},
+        {
+            "x": round(LABEL_WIDTH + watch * unit, 2),
+            "label": f"watch {watch:g}",
+            "anchor": "end" if close else "middle",
+        },
+        {
+            "x": round(LABEL_WIDTH + advance * unit, 2),
+            "label": f"advance {advance:g}",
+            "anchor": "start" if close else "middle",
+        },
     ]
     return {
         "bars": bars,
         "height": height,
         "width": LABEL_WIDTH + PLOT_WIDTH + 60,
+        "plot_top": PLOT_TOP,
         "plot_bottom": height - 20,
         "ticks": ticks,
         "thresholds": thresholds,
         "bar_height": BAR_HEIGHT,
         "label_x": LABEL_WIDTH - 6,
         "omitted": len(rows) - len(shown),
-        "legend": [
-            {"name": c.name, "id": c.id, "weight": c.weight, "color": PALETTE[k % len(PALETTE)]}
-            for k, c in enumerate(rs.criteria)
-        ],
     }
 
 
@@ -159,5 +197,7 @@ def render(
         memo_links=memo_links or {},
         failures=failures,
         chart=_chart(rs, rows),
+        criteria=_criteria(rs),
+        shade=_shade,
         palette=PALETTE,
     )

@@ -52,7 +52,10 @@ class CompanySensitivity:
     decision: str  # with the rule set's own weights
     score: float
     rank: int
-    margin: float  # score minus the nearest threshold (negative: below it)
+    margin: float | None  # score minus the nearest threshold (negative: below); None if gated
+    threshold: str | None = None  # that threshold: "advance" or "watch" (None if gated)
+    gated: bool = False  # declined by a failed gate, whatever the weights and thresholds
+    gate_unknown: bool = False  # a gate of the lead asset is unknown (decision open or decline)
     flips: int = 0  # samples in which the decision differs from `decision`
     decisions: dict[str, int] | None = None
     rank_min: int = 0  # over the baseline and every sample
@@ -156,6 +159,15 @@ def _ranks(cases: Sequence[CaseScores], outcomes: Sequence[tuple[str, float]]) -
     return ranks
 
 
+def gate_declines(rs: CompiledRuleSet, cs: CaseScores) -> bool:
+    """Whether failed gates decline the company under any weights and thresholds: every core
+    asset fails a gate (company: best), or any does (company: worst)."""
+    failed = [bool(cs.assets[i].failed_gates) for i in cs.core]
+    if rs.decision.company is CompanyAggregation.worst:
+        return any(failed)
+    return all(failed)
+
+
 def scenarios(
     rs: CompiledRuleSet, *, spread: float, samples: int, seed: int, thresholds: bool
 ) -> list[Scenario]:
@@ -193,7 +205,10 @@ def analyse(
     base_ranks = _ranks(cases, base_outcomes)
     companies = []
     for cs, (decision, score), rank in zip(cases, base_outcomes, base_ranks, strict=True):
-        nearest = min((rs.decision.advance, rs.decision.watch), key=lambda t: abs(score - t))
+        gated = gate_declines(rs, cs)
+        adv, watch = rs.decision.advance, rs.decision.watch
+        name = "advance" if abs(score - adv) <= abs(score - watch) else "watch"
+        nearest = adv if name == "advance" else watch
         companies.append(
             CompanySensitivity(
                 cs.path,
@@ -202,7 +217,10 @@ def analyse(
                 decision,
                 round(score, DIGITS),
                 rank,
-                round(score - nearest, DIGITS),
+                None if gated else round(score - nearest, DIGITS),
+                None if gated else name,
+                gated,
+                bool(cs.assets[cs.lead].unknown_gates),
                 decisions={},
                 rank_min=rank,
                 rank_max=rank,

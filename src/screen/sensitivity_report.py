@@ -1,4 +1,9 @@
-"""The sensitivity report as a text table, CSV or JSON."""
+"""The sensitivity report as a text table, CSV or JSON.
+
+Scores and margins show 2 decimals in the table (as `score` and `rank` do); CSV and JSON keep 4,
+as the result JSON does. A company that a failed gate declines has no margin (its decision does
+not depend on the score): the table says so, CSV leaves the cell empty, JSON has null.
+"""
 
 from __future__ import annotations
 
@@ -15,11 +20,18 @@ SCHEMA_VERSION = 1
 
 
 def _margin(rs: CompiledRuleSet, c: CompanySensitivity) -> str:
-    """`+0.45 over advance` / `0.05 under advance`: how far the nearest threshold is."""
-    adv, watch = rs.decision.advance, rs.decision.watch
-    name = "advance" if abs(c.score - adv) <= abs(c.score - watch) else "watch"
-    m = c.margin
-    return f"{m:+.2f} over {name}" if m >= 0 else f"{-m:.2f} under {name}"
+    """`0.45 above advance` / `0.05 below advance`: the score's distance to the nearest
+    threshold; `gate failed: declines at any weights` when the score does not matter."""
+    if c.gated or c.margin is None:
+        return "gate failed: declines at any weights"
+    m = round(c.margin, 2) + 0.0
+    where = "at" if m == 0 else "above" if m > 0 else "below"
+    text = f"{abs(m):.2f} {where} {c.threshold}" if m else f"at {c.threshold}"
+    if c.gate_unknown:
+        text += " (a gate is unknown)"
+    elif c.decision == "insufficient_information":
+        text += " (unknowns open)"
+    return text
 
 
 def _shares(c: CompanySensitivity, samples: int) -> str:
@@ -65,6 +77,10 @@ def to_table(rs: CompiledRuleSet, r: SensitivityReport) -> str:
         f"{robust} of {len(r.companies)} decisions never change; "
         "'changes' is the share of samples in which the decision differs from the thesis weights'."
     )
+    lines.append(
+        "'margin' is the score's distance to the nearest threshold (thesis weights); a company "
+        "declined by a failed gate stays declined at any weights."
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -77,6 +93,8 @@ def _row(c: CompanySensitivity, samples: int) -> dict[str, Any]:
         "decision": c.decision,
         "score": c.score,
         "margin": c.margin,
+        "margin_to": c.threshold,
+        "gate_declines": c.gated,
         "changes": c.flips,
         "change_share": round(c.flip_share(samples), 4),
         "rank_min": c.rank_min,
@@ -113,6 +131,8 @@ def to_csv(rs: CompiledRuleSet, r: SensitivityReport) -> str:
             "decision",
             "score",
             "margin",
+            "margin_to",
+            "gate_declines",
             "changes",
             "change_share",
             "rank_min",
@@ -125,6 +145,7 @@ def to_csv(rs: CompiledRuleSet, r: SensitivityReport) -> str:
     )
     for c in r.companies:
         row = _row(c, r.samples)
+        row["gate_declines"] = "true" if c.gated else "false"
         w.writerow(
             [
                 row[k]
@@ -135,6 +156,8 @@ def to_csv(rs: CompiledRuleSet, r: SensitivityReport) -> str:
                     "decision",
                     "score",
                     "margin",
+                    "margin_to",
+                    "gate_declines",
                     "changes",
                     "change_share",
                     "rank_min",
