@@ -21,8 +21,6 @@ from screen.cli_common import (
     write_output,
 )
 
-_guard = guard  # old name, still imported by memo_cli and pipeline_cli
-
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="dealscreen", prog_name="dealscreen")

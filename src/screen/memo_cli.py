@@ -6,27 +6,9 @@ machinery (jinja2, the engine) loads when the command runs.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Any
-
 import click
 
-EXIT_USAGE = 2
-RULES_HELP = "Rule set: a YAML file or a folder of them (default: the bundled thesis)."
-
-
-def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """cli._guard (errors -> `file:line:col: message`, exit 2), looked up when the command runs:
-    importing screen.cli here would be circular, since screen.cli imports this module."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from screen.cli import _guard as guard
-
-        return guard(fn)(*args, **kwargs)
-
-    return wrapper
+from screen.cli_common import EXIT_USAGE, RULES_HELP, guard, record, record_options
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> object:
@@ -76,20 +58,8 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> obje
     default=None,
     help="Flag figures older than this many months before the case's as_of date [default: 24].",
 )
-@click.option(
-    "--record",
-    is_flag=True,
-    help="Also record each memo's screening result in the decision store (see `dealscreen audit`).",
-)
-@click.option(
-    "--store",
-    "store",
-    type=click.Path(dir_okay=False),
-    envvar="DEALSCREEN_STORE",
-    help="Decision store for --record [env DEALSCREEN_STORE; default .dealscreen/decisions.db].",
-)
-@click.option("--who", help="Who is recording (default: the OS user name).")
-@_guard
+@record_options
+@guard
 def memo(
     cases: tuple[str, ...],
     fmt: str,
@@ -98,7 +68,7 @@ def memo(
     template_dir: str | None,
     date: object,
     stale_months: int | None,
-    record: bool,
+    record_results: bool,
     store: str | None,
     who: str | None,
 ) -> None:
@@ -193,15 +163,8 @@ def memo(
         where = str(out) if to_dir else next(iter(written))
         n = len(written)
         click.echo(f"wrote {n} {fmt} memo{'s' if n != 1 else ''} to {where}", err=True)
-    if record and recorded:
-        from screen.store import record_results, store_path
-
-        stored = record_results(recorded, rules=rules, store=store, who=who, case_texts=case_texts)
-        click.echo(
-            f"recorded {len(stored.ids)} result(s) as #{stored.ids[0]}..#{stored.ids[-1]} "
-            f"in {store_path(store)}; head {stored.head}",
-            err=True,
-        )
+    if record_results and recorded:
+        record(recorded, rules=rules, store=store, who=who, case_texts=case_texts)
     for e in errors:
         click.echo(e, err=True)
     if errors:

@@ -6,34 +6,16 @@ Only click is imported at module level (cli.py registers COMMANDS at start-up, a
 
 from __future__ import annotations
 
-import functools
 import sys
 from collections.abc import Callable
 from typing import Any
 
 import click
 
+from screen.cli_common import RULES_HELP, guard, write_output
+
 PROGRESS_MIN_FILES = 30  # fewer files finish before a progress bar would be worth drawing
 FORMAT_BY_SUFFIX = {".csv": "csv", ".json": "json", ".html": "html", ".htm": "html"}
-RULES_HELP = "Rule set: a YAML file or a folder of them (default: the bundled thesis)."
-
-
-def _guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """cli._guard (errors -> file:line:col message, exit 2), resolved when the command runs."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from screen.cli import _guard
-
-        return _guard(fn)(*args, **kwargs)
-
-    return wrapper
-
-
-def _write(data: str, output: str | None, *, bom: bool = False) -> None:
-    from screen.cli import write_output
-
-    write_output(data, output, bom=bom)
 
 
 def _evaluate_with_progress(
@@ -102,7 +84,7 @@ def _report_failures(failed: list[Any], total: int) -> None:
     show_default=True,
     help="Worker processes; 0: one per core for large batches, else 1.",
 )
-@_guarded
+@guard
 def rank(
     cases: tuple[str, ...],
     rules: str | None,
@@ -171,7 +153,7 @@ def rank(
         text = pipeline_report.to_table(rs, rows)
     if memos and fmt != "html":
         click.echo(f"warning: --memos is used only by the HTML page, not by {fmt}", err=True)
-    _write(text, output, bom=bom and fmt == "csv")
+    write_output(text, output, bom=bom and fmt == "csv")
     _report_failures(failed, len(paths))
     if failed:
         sys.exit(2)
@@ -212,7 +194,7 @@ def rank(
     show_default=True,
     help="Worker processes for loading the cases; 0: auto.",
 )
-@_guarded
+@guard
 def sensitivity(
     cases: tuple[str, ...],
     rules: str | None,
@@ -254,7 +236,7 @@ def sensitivity(
         "csv": sensitivity_report.to_csv,
         "json": sensitivity_report.to_json,
     }[fmt]
-    _write(render(rs, report), output)
+    write_output(render(rs, report), output)
     _report_failures(failed, len(paths))
     if failed:
         sys.exit(2)
@@ -273,7 +255,7 @@ def sensitivity(
     help="Only the criteria whose score differs (the same score from another band or row "
     "counts as equal).",
 )
-@_guarded
+@guard
 def compare(case_a: str, case_b: str, rules: str | None, fmt: str, differences: bool) -> None:
     """Two candidates side by side: criterion by criterion, the facts that differ, and the
     rules that make the difference (e.g. a new deal against one the firm already did).
