@@ -107,7 +107,12 @@ def responsible(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
             crit.append((b["contribution"], f"criterion {cid}: added, +{b['contribution']}"))  # type: ignore[index]
             continue
         if b is None:
-            crit.append((a["contribution"], f"criterion {cid}: removed (was +{a['contribution']})"))
+            crit.append(
+                (
+                    a["contribution"],
+                    f"criterion {cid}: removed (was +{float(a['contribution']):.2f})",
+                )
+            )
             continue
         delta = float(b["contribution"]) - float(a["contribution"])
         if abs(delta) <= SCORE_EPSILON and a["fired"] == b["fired"]:
@@ -122,13 +127,13 @@ def responsible(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
         if a["max"] != b["max"]:
             parts.append(f"max {a['max']} -> {b['max']}")
         if not parts:  # same rule, same score: only the weights around it moved
-            renormalised.append(f"{cid} {delta:+.3g}")
+            renormalised.append(f"{cid} {delta:+.2f}")
             continue
         crit.append(
             (
                 abs(delta),
                 f"criterion {cid}: {', '.join(parts)}; contribution "
-                f"{a['contribution']} -> {b['contribution']} ({delta:+.4g})",
+                f"{float(a['contribution']):.2f} -> {float(b['contribution']):.2f} ({delta:+.2f})",
             )
         )
     out.extend(text for _, text in sorted(crit, key=lambda x: -x[0]))
