@@ -119,53 +119,22 @@ def to_json(rs: CompiledRuleSet, r: SensitivityReport) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
+CSV_COLUMNS = (
+    "rank", "company", "case_id", "decision", "score", "margin", "margin_to", "gate_declines",
+    "changes", "change_share", "rank_min", "rank_max", "score_min", "score_max",
+)  # fmt: skip
+
+
 def to_csv(rs: CompiledRuleSet, r: SensitivityReport) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     decisions = list(DECISION_ORDER)
-    w.writerow(
-        [
-            "rank",
-            "company",
-            "case_id",
-            "decision",
-            "score",
-            "margin",
-            "margin_to",
-            "gate_declines",
-            "changes",
-            "change_share",
-            "rank_min",
-            "rank_max",
-            "score_min",
-            "score_max",
-            *(f"n_{d}" for d in decisions),
-            "file",
-        ]
-    )
+    w.writerow([*CSV_COLUMNS, *(f"n_{d}" for d in decisions), "file"])
     for c in r.companies:
         row = _row(c, r.samples)
         row["gate_declines"] = "true" if c.gated else "false"
         w.writerow(
-            [
-                row[k]
-                for k in (
-                    "rank",
-                    "company",
-                    "case_id",
-                    "decision",
-                    "score",
-                    "margin",
-                    "margin_to",
-                    "gate_declines",
-                    "changes",
-                    "change_share",
-                    "rank_min",
-                    "rank_max",
-                    "score_min",
-                    "score_max",
-                )
-            ]
+            [row[k] for k in CSV_COLUMNS]
             + [(c.decisions or {}).get(d, 0) for d in decisions]
             + [c.path]
         )
