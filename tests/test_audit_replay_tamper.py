@@ -29,3 +29,12 @@ def test_replay_of_an_altered_case_text_says_it_was_altered(tmp_path: Path) -> N
     assert done.returncode == 1
     assert "altered" in done.stdout + done.stderr
     assert "Kestral" not in done.stdout
+
+
+def test_audit_show_accepts_the_id_as_list_prints_it(tmp_path: Path) -> None:
+    store = tmp_path / "d.db"
+    case = str(ROOT / "cases" / "kestrel-bio.yaml")
+    assert run("score", case, "--record", "--store", str(store), cwd=tmp_path).returncode == 0
+    shown = run("audit", "show", "#1", "--store", str(store), cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "record #1" in shown.stdout

@@ -18,6 +18,21 @@ from screen.cli_common import EXIT_FAILED as EXIT_CHECK_FAILED
 from screen.cli_common import RULES_HELP, guard, store_option
 
 
+class _RecordId(click.ParamType):
+    """A record id as `audit list` prints it: 12 or #12."""
+
+    name = "ID"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        text = str(value).strip().lstrip("#")
+        if not text.isdigit():
+            self.fail(f"{value!r} is not a record id (e.g. 12 or #12)", param, ctx)
+        return int(text)
+
+
+RECORD_ID = _RecordId()
+
+
 def _format_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--format",
@@ -213,7 +228,7 @@ def _since(text: str) -> str:
 
 
 @audit.command()
-@click.argument("record_id", type=int)
+@click.argument("record_id", type=RECORD_ID)
 @click.option(
     "--format",
     "fmt",
@@ -284,7 +299,7 @@ def verify(head: str | None, store: str | None) -> None:
 
 
 @audit.command("replay")
-@click.argument("record_id", type=int)
+@click.argument("record_id", type=RECORD_ID)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @store_option
 @guard

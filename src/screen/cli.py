@@ -113,7 +113,8 @@ def score(
 @click.option("--rules", "rules", type=click.Path(), help=RULES_HELP)
 @guard
 def explain(case: str, rules: str | None) -> None:
-    """Explain one CASE: decision <- criteria <- rules <- facts, then diligence questions."""
+    """Explain CASE (a case file, or a folder: each file in turn): decision <- criteria <- rules
+    <- facts, then the diligence questions."""
     from screen import report
 
     results, errors = _score_all((case,), rules)
