@@ -14,6 +14,14 @@ import click
 
 from screen.cli_common import RULES_HELP, guard, write_output
 
+
+def _jobs_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """-j/--jobs N: worker processes (0 = decide from the batch size and the cores)."""
+    return click.option(
+        "-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True, help=help_text
+    )
+
+
 PROGRESS_MIN_FILES = 30  # fewer files finish before a progress bar would be worth drawing
 FORMAT_BY_SUFFIX = {".csv": "csv", ".json": "json", ".html": "html", ".htm": "html"}
 
@@ -76,14 +84,7 @@ def _report_failures(failed: list[Any], total: int) -> None:
     type=click.Path(file_okay=False),
     help="HTML: folder of memos (<case-id>.html/.md/.pdf) to link [default: next to -o FILE].",
 )
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="Worker processes; 0: one per core for large batches, else 1.",
-)
+@_jobs_option("Worker processes; 0: one per core for large batches, else 1.")
 @guard
 def rank(
     cases: tuple[str, ...],
@@ -186,14 +187,7 @@ def rank(
     show_default=True,
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="Worker processes for loading the cases; 0: auto.",
-)
+@_jobs_option("Worker processes for loading the cases; 0: auto.")
 @guard
 def sensitivity(
     cases: tuple[str, ...],
