@@ -163,6 +163,20 @@ def gate(result: dict[str, Any], gid: str) -> dict[str, Any]:
     return next(g for g in result["gates"] if g["id"] == gid)
 
 
+# 441 bytes that expand to 9**9 items: must be refused at the first anchor, instantly.
+ALIAS_BOMB = """\
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+"""
+
+
 def run_cli(
     *args: str, cwd: Path | str | None = None, timeout: float = 20
 ) -> subprocess.CompletedProcess:

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
+
+from helpers import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "screen", *args], cwd=cwd, capture_output=True, text=True, timeout=60
-    )
+    return run_cli(*args, cwd=cwd, timeout=60)
 
 
 def test_replay_of_an_altered_case_text_says_it_was_altered(tmp_path: Path) -> None:

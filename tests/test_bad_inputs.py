@@ -12,21 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import BASE_CASE, MINI_RULES, run_cli
+from helpers import ALIAS_BOMB, BASE_CASE, MINI_RULES, run_cli
 
 CASE_YAML = yaml.safe_dump(BASE_CASE, sort_keys=False)
 
-BOMB = """\
-a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
-b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
-c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
-d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
-e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
-f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
-g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
-h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
-i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
-"""
 
 JUNK = bytes(range(128, 256)) * 4 + b"\n" + bytes(range(1, 128))
 
@@ -99,7 +88,7 @@ BAD: dict[str, Bad] = {
         "adressed",
         ("unknown key 'adressed'", "unmet_need", "did you mean 'addressed'"),
     ),
-    "case-alias-bomb": Bad("case", BOMB, 1, 4, ("anchors", "not allowed")),
+    "case-alias-bomb": Bad("case", ALIAS_BOMB, 1, 4, ("anchors", "not allowed")),
     "case-list-not-mapping": Bad(
         "case", "- company: {name: X}\n- assets: []\n", 1, 1, ("expected a mapping", "list")
     ),
@@ -200,7 +189,7 @@ BAD: dict[str, Bad] = {
         "critera",
         ("unknown key 'critera'", "did you mean 'criteria'"),
     ),
-    "rules-alias-bomb": Bad("rules", BOMB, 1, 4, ("anchors", "not allowed")),
+    "rules-alias-bomb": Bad("rules", ALIAS_BOMB, 1, 4, ("anchors", "not allowed")),
     "rules-list-not-mapping": Bad(
         "rules", "- ruleset: {name: x, version: '1'}\n", 1, 1, ("expected a mapping", "list")
     ),

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
+
+from helpers import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "screen", *args], cwd=cwd, capture_output=True, text=True, timeout=60
-    )
+    return run_cli(*args, cwd=cwd, timeout=60)
 
 
 def test_memo_record_stores_each_result_and_prints_the_head(tmp_path: Path) -> None:

@@ -6,21 +6,10 @@ import time
 
 import pytest
 
+from helpers import ALIAS_BOMB
 from screen import yamlsource
 from screen.errors import ScreenError
 from screen.yamlsource import parse_yaml, parse_yaml_bytes, read_yaml_file
-
-BILLION_LAUGHS = """\
-a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
-b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
-c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
-d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
-e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
-f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
-g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
-h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
-i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
-"""
 
 
 def error_of(text: str, name: str = "f.yaml") -> ScreenError:
@@ -124,7 +113,7 @@ def test_merge_key_with_alias_rejected():
 
 def test_billion_laughs_alias_bomb_refused_quickly():
     start = time.perf_counter()
-    err = error_of(BILLION_LAUGHS, "bomb.yaml")
+    err = error_of(ALIAS_BOMB, "bomb.yaml")
     elapsed = time.perf_counter() - start
     assert elapsed < 1.0, f"alias bomb took {elapsed:.2f}s"
     assert "not allowed" in err.message
@@ -133,7 +122,7 @@ def test_billion_laughs_alias_bomb_refused_quickly():
 
 def test_billion_laughs_via_file_refused_quickly(tmp_path):
     path = tmp_path / "bomb.yaml"
-    path.write_text(BILLION_LAUGHS, encoding="utf-8")
+    path.write_text(ALIAS_BOMB, encoding="utf-8")
     start = time.perf_counter()
     with pytest.raises(ScreenError) as info:
         read_yaml_file(path)

@@ -227,36 +227,22 @@ def rule_numbers(rs: CompiledRuleSet) -> list[float]:
     for p in rs.parameters.values():
         if isinstance(p.value, int | float) and not isinstance(p.value, bool):
             found.add(float(p.value))
-    exprs = []
     for node in rs.steps:
-        for attr in ("expr", "require"):
-            e = getattr(node, attr, None)
-            if e is not None:
-                exprs.append(e)
-        exprs.extend(getattr(node, "inputs", []) or [])
-        exprs.extend(b.when for b in getattr(node, "bands", None) or [])
-    for e in exprs:
-        for n in ast.walk(e.tree):
-            if isinstance(n, ast.Constant) and type(n.value) in (int, float):
-                found.add(float(n.value))
+        found |= _node_numbers(rs, node)
     return sorted(found)
 
 
 def _node_numbers(rs: CompiledRuleSet, node: Any) -> set[float]:
-    """Numeric literals in one rule's expressions."""
-    exprs = []
-    for attr in ("expr", "require"):
-        e = getattr(node, attr, None)
-        if e is not None:
-            exprs.append(e)
+    """Numeric literals in one rule's expressions (value, condition, table inputs, bands)."""
+    exprs = [e for attr in ("expr", "require") if (e := getattr(node, attr, None)) is not None]
     exprs.extend(getattr(node, "inputs", []) or [])
     exprs.extend(b.when for b in getattr(node, "bands", None) or [])
-    found: set[float] = set()
-    for e in exprs:
-        for n in ast.walk(e.tree):
-            if isinstance(n, ast.Constant) and type(n.value) in (int, float):
-                found.add(float(n.value))
-    return found
+    return {
+        float(n.value)
+        for e in exprs
+        for n in ast.walk(e.tree)
+        if isinstance(n, ast.Constant) and type(n.value) in (int, float)
+    }
 
 
 def field_numbers(rs: CompiledRuleSet) -> dict[str, list[float]]:
