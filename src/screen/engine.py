@@ -153,9 +153,6 @@ class _AssetRun:
             self.errors[rule] = str(exc)
             return UNKNOWN
 
-    def inputs(self, reads: tuple[str, ...]) -> dict[str, Any]:
-        return {r: self.F.get(r, UNKNOWN) for r in reads}
-
     def note_unknown(self, key: str, rule: str, reads: tuple[str, ...]) -> None:
         roots = self.roots(reads)
         if rule in self.errors:
@@ -270,7 +267,6 @@ class _AssetRun:
 
     def table(self, node: TableNode) -> None:
         values = [self.run_expr(e, node.key) for e in node.inputs]
-        input_reads = [e.reads for e in node.inputs]
 
         def row_thunk(cells: list[Any]) -> Any:
             def evaluate() -> Any:
@@ -288,7 +284,7 @@ class _AssetRun:
 
             return evaluate
 
-        reads = tuple(dict.fromkeys(r for rs in input_reads for r in rs))
+        reads = node.reads  # the union of the inputs' reads, computed once by the compiler
         output, possible, fired, matched = self.first_hit(
             [
                 (row.id, row_thunk(row.cells), row.output, row.rationale, reads, node.blame)
