@@ -54,13 +54,18 @@ def load_case(path: str | Path) -> LoadedCase:
     return LoadedCase(display, hashlib.sha256(raw).hexdigest(), doc.text, case)
 
 
+def yaml_files(folder: Path) -> list[Path]:
+    """The YAML files directly in `folder`, sorted by name (deterministic order)."""
+    return sorted(f for f in folder.iterdir() if f.suffix in YAML_SUFFIXES and f.is_file())
+
+
 def expand_case_paths(items: list[str]) -> list[Path]:
     """Files as given; folders become their *.yaml files, sorted by name (deterministic)."""
     out: list[Path] = []
     for item in items:
         p = Path(item)
         if p.is_dir():
-            found = sorted(f for f in p.iterdir() if f.suffix in YAML_SUFFIXES and f.is_file())
+            found = yaml_files(p)
             if not found:
                 raise ScreenError("folder has no .yaml case files", Location(item))
             out.extend(found)
@@ -73,7 +78,7 @@ def rule_files(path: str | Path) -> list[Path]:
     """The YAML files of a rule set: the file itself, or a folder's top-level *.yaml files."""
     p = Path(path)
     if p.is_dir():
-        files = sorted(f for f in p.iterdir() if f.suffix in YAML_SUFFIXES and f.is_file())
+        files = yaml_files(p)
         if not files:
             raise ScreenError("folder has no .yaml rule files", Location(str(path)))
         return files

@@ -43,7 +43,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from screen.case import Case, unknown_sources
 from screen.compiler import CompiledRuleSet
 from screen.errors import Location, ScreenError, ScreenErrors, did_you_mean
-from screen.loader import YAML_SUFFIXES, default_rules_path, load_ruleset
+from screen.loader import YAML_SUFFIXES, default_rules_path, load_ruleset, yaml_files
 from screen.validation import validate_doc
 from screen.yamlsource import PathKey, SourceDoc, read_yaml_file
 
@@ -210,7 +210,7 @@ def discover_test_files(rules: str | Path | None, tests: list[str | Path]) -> li
     for item in tests:
         p = Path(item)
         if p.is_dir():
-            found = sorted(f for f in p.iterdir() if f.suffix in YAML_SUFFIXES and f.is_file())
+            found = yaml_files(p)
             if not found:
                 raise ScreenError("no rule-set test files (*.yaml) here", Location(str(item)))
             out.extend(found)
