@@ -15,11 +15,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from screen.counterfactual import why_not
-from screen.engine import evaluate_case
-from screen.loader import expand_case_paths, load_case, load_ruleset
-from screen.result import build_result
-from screen.store import Entry, Store, read_ruleset_files
+from screen.audit.store import Entry, Store, read_ruleset_files
+from screen.audit.whynot import why_not
+from screen.engine.evaluate import evaluate_case
+from screen.engine.loader import expand_case_paths, load_case, load_ruleset
+from screen.engine.result import build_result
 
 ROOT = Path(__file__).resolve().parents[1]
 

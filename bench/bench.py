@@ -11,7 +11,7 @@ What it does (see bench/README.md):
    result has no unknowns;
 4. times hand-written vs engine (no trace, trace) on the small rule set, best of --reps runs,
    and prints the ratios next to the targets (no-trace within 3x, trace within 6x);
-5. for context, writes 500 case files to a temp dir and times `screen.loader.load_case`.
+5. for context, writes 500 case files to a temp dir and times `screen.engine.loader.load_case`.
 
 Nothing here asserts on time; the only assertions are correctness checks.
 """
@@ -40,14 +40,14 @@ from typing import Any
 import pydantic
 import yaml
 
-from screen import engine as engine_mod
-from screen.case import Asset, Case, Company
-from screen.compiler import CompiledRuleSet, compile_ruleset
-from screen.engine import evaluate_asset
-from screen.loader import load_case, load_ruleset
-from screen.ruleset import RuleSetFile
-from screen.validation import validate_doc
-from screen.vocab import (
+from screen.engine import evaluate as engine_mod
+from screen.engine.compiler import CompiledRuleSet, compile_ruleset
+from screen.engine.evaluate import evaluate_asset
+from screen.engine.loader import load_case, load_ruleset
+from screen.model.case import Asset, Case, Company
+from screen.model.ruleset import RuleSetFile
+from screen.model.validation import validate_doc
+from screen.model.vocab import (
     FinancingStage,
     IndStatus,
     MarketScope,
@@ -57,7 +57,7 @@ from screen.vocab import (
     SocAdequacy,
     Stage,
 )
-from screen.yamlsource import parse_yaml
+from screen.model.yamlsource import parse_yaml
 
 TARGET_NO_TRACE = 3.0  # engine (no trace) / hand-written
 TARGET_TRACE = 6.0  # engine (trace) / hand-written
@@ -780,7 +780,7 @@ def interpreter_only(rs: CompiledRuleSet) -> CompiledRuleSet | None:
     """A copy of `rs` whose fast path always steps aside (as tests/test_fastpath.py does)."""
     if not hasattr(rs, "_fast"):
         return None
-    from screen.fastpath import Fallback
+    from screen.engine.fastpath import Fallback
 
     def never_fast(*_: Any) -> dict[str, Any]:
         raise Fallback

@@ -67,8 +67,9 @@ def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
 
 def child_rank(folder: str, jobs: int, limit: int) -> dict[str, Any]:
     """Rank the first `limit` files; runs in a fresh interpreter so RSS is its own."""
-    from screen import pipeline, pipeline_report
-    from screen.loader import expand_case_paths, load_ruleset
+    from screen.engine.loader import expand_case_paths, load_ruleset
+    from screen.pipeline import rank as pipeline
+    from screen.pipeline import report as pipeline_report
 
     rss_start = peak_rss_mb()
     t0 = time.perf_counter()
@@ -106,11 +107,11 @@ def run_child(*args: str) -> dict[str, Any]:
 
 def stage_split(folder: Path, n: int) -> dict[str, Any]:
     """Where single-process time goes: read + YAML parse, validation, evaluation (best of 3)."""
-    from screen import pipeline
-    from screen.case import Case
-    from screen.loader import LoadedCase, load_ruleset
-    from screen.validation import validate_doc
-    from screen.yamlsource import parse_yaml_bytes
+    from screen.engine.loader import LoadedCase, load_ruleset
+    from screen.model.case import Case
+    from screen.model.validation import validate_doc
+    from screen.model.yamlsource import parse_yaml_bytes
+    from screen.pipeline import rank as pipeline
 
     rs = load_ruleset()
     paths = sorted(folder.glob("*.yaml"))[:n]
@@ -139,9 +140,9 @@ def stage_split(folder: Path, n: int) -> dict[str, Any]:
 
 def loaded_evaluation(folder: Path, n: int) -> dict[str, Any]:
     """Assets/s for cases already in memory: the ranking path and the full evaluator."""
-    from screen import pipeline
-    from screen.engine import evaluate_case
-    from screen.loader import load_case, load_ruleset
+    from screen.engine.evaluate import evaluate_case
+    from screen.engine.loader import load_case, load_ruleset
+    from screen.pipeline import rank as pipeline
 
     rs = load_ruleset()
     loaded = [load_case(p) for p in sorted(folder.glob("*.yaml"))[:n]]
@@ -170,8 +171,9 @@ def loaded_evaluation(folder: Path, n: int) -> dict[str, Any]:
 
 
 def sensitivity_time(folder: Path, n: int, samples: int) -> dict[str, Any]:
-    from screen import pipeline, sensitivity
-    from screen.loader import load_case, load_ruleset
+    from screen.engine.loader import load_case, load_ruleset
+    from screen.pipeline import rank as pipeline
+    from screen.pipeline import sensitivity
 
     t0 = time.perf_counter()
     rs = load_ruleset()

@@ -126,7 +126,7 @@ def write_yaml(path: Path, data: Any) -> Path:
 
 @cache
 def _ruleset(path: str | None) -> Any:
-    from screen.loader import load_ruleset
+    from screen.engine.loader import load_ruleset
 
     return load_ruleset(path)
 
@@ -140,10 +140,10 @@ def evaluate(
     case: dict[str, Any], ruleset: Any = None, path: str = "inline.yaml"
 ) -> dict[str, Any]:
     """Validate a case dict and evaluate it in-process; returns the result document."""
-    from screen.case import Case
-    from screen.engine import evaluate_case
-    from screen.loader import LoadedCase
-    from screen.result import build_result
+    from screen.engine.evaluate import evaluate_case
+    from screen.engine.loader import LoadedCase
+    from screen.engine.result import build_result
+    from screen.model.case import Case
 
     rs = ruleset if ruleset is not None else thesis_ruleset()
     model = Case.model_validate(case)

@@ -9,8 +9,8 @@ from helpers import DELETE, make_case, run_cli, thesis_ruleset, write_yaml
 
 
 def compare(tmp_path: Path, a: dict, b: dict):
-    from screen import compare as cmp
-    from screen.loader import load_case
+    from screen.engine.loader import load_case
+    from screen.pipeline import compare as cmp
 
     pa, pb = write_yaml(tmp_path / "a.yaml", a), write_yaml(tmp_path / "b.yaml", b)
     return cmp.compare(thesis_ruleset(), load_case(pa), load_case(pb))
@@ -78,8 +78,8 @@ def _same_score_other_rule(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def test_differences_lists_only_criteria_whose_score_differs(tmp_path: Path) -> None:
-    from screen import compare as cmp
-    from screen.loader import load_case
+    from screen.engine.loader import load_case
+    from screen.pipeline import compare as cmp
 
     a, b = _same_score_other_rule(tmp_path)
     c = cmp.compare(thesis_ruleset(), load_case(a), load_case(b))

@@ -17,9 +17,9 @@ from helpers import (
     make_case,
     merge,
 )
-from screen.case import Case
-from screen.engine import evaluate_case
-from screen.loader import load_ruleset
+from screen.engine.evaluate import evaluate_case
+from screen.engine.loader import load_ruleset
+from screen.model.case import Case
 
 DECISIONS = {"advance", "watch", "decline", "insufficient_information"}
 
@@ -389,14 +389,14 @@ VARIANTS = {
 
 
 def _never_fast(*_args):
-    from screen.fastpath import Fallback
+    from screen.engine.fastpath import Fallback
 
     raise Fallback
 
 
 @pytest.mark.parametrize("name", list(VARIANTS))
 def test_fast_path_and_interpreter_agree_on_complete_variants(name):
-    from screen.result import dumps
+    from screen.engine.result import dumps
 
     fast_rs = load_ruleset()
     slow_rs = load_ruleset()

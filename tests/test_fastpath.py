@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from screen.engine import FAST_PATH_GIVES_WAY, evaluate_case, score_asset
-from screen.fastpath import Fallback
-from screen.loader import load_case, load_ruleset
-from screen.result import build_result, dumps
+from screen.engine.evaluate import FAST_PATH_GIVES_WAY, evaluate_case, score_asset
+from screen.engine.fastpath import Fallback, fast_path
+from screen.engine.loader import load_case, load_ruleset
+from screen.engine.result import build_result, dumps
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = sorted(glob.glob(str(ROOT / "cases" / "*.yaml")))
@@ -37,7 +37,7 @@ def test_fast_and_interpretive_paths_give_identical_results(path: str) -> None:
 
 def test_fast_path_is_actually_used_on_complete_data() -> None:
     rs = load_ruleset()
-    fast = rs.fast_path()
+    fast = fast_path(rs)
     used = 0
     for path in CASES:
         case = load_case(path).case

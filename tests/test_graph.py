@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from screen import graph as g
-from screen.errors import ScreenError
-from screen.loader import load_ruleset
+from screen.authoring import graph as g
+from screen.engine.loader import load_ruleset
+from screen.model.errors import ScreenError
 
 RULES = Path(__file__).parent / "fixtures" / "authoring" / "lint" / "clean.yaml"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from screen.lint import lint_paths
+from screen.authoring.lint import lint_paths
 
 FIXTURES = Path(__file__).parent / "fixtures" / "authoring" / "lint"
 ROOT = Path(__file__).resolve().parents[1]
@@ -119,8 +119,8 @@ def test_cli_strict_and_json(tmp_path):
 
 def test_rules_json_schema_accepts_the_bundled_thesis_and_rejects_a_misspelt_key():
     jsonschema = pytest.importorskip("jsonschema")
-    from screen.ruleset import RuleSetFile
-    from screen.yamlsource import read_yaml_file
+    from screen.model.ruleset import RuleSetFile
+    from screen.model.yamlsource import read_yaml_file
 
     schema = RuleSetFile.model_json_schema()
     thesis = read_yaml_file(ROOT / "rules" / "thesis.yaml").data

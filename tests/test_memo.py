@@ -20,10 +20,10 @@ import pytest
 
 from helpers import ROOT, make_case, run_cli, write_yaml
 from screen import memo as memos
-from screen.engine import evaluate_case
-from screen.errors import ScreenError
-from screen.loader import load_case, load_ruleset
-from screen.result import build_result
+from screen.engine.evaluate import evaluate_case
+from screen.engine.loader import load_case, load_ruleset
+from screen.engine.result import build_result
+from screen.model.errors import ScreenError
 
 GOLDEN = Path(__file__).parent / "golden" / "memo"
 INPUTS = GOLDEN / "inputs"
@@ -346,7 +346,7 @@ def test_memo_file_names_come_from_case_ids_safely() -> None:
 def test_pdf_without_weasyprint_says_how_to_install(tmp_path: Path) -> None:
     case = write_yaml(tmp_path / "c.yaml", make_case())
     code = (
-        "import sys; sys.modules['weasyprint'] = None; from screen.cli import main; "
+        "import sys; sys.modules['weasyprint'] = None; from screen.cli.app import main; "
         f"main(['memo', {str(case)!r}, '--format', 'pdf', '-o', {str(tmp_path / 'x.pdf')!r}])"
     )
     import subprocess

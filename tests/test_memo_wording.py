@@ -14,9 +14,9 @@ import pytest
 
 from helpers import BASE_ASSET, DELETE, ROOT, make_case, merge, write_yaml
 from screen import memo as memos
-from screen.engine import evaluate_case
-from screen.loader import load_case, load_ruleset
-from screen.result import build_result
+from screen.engine.evaluate import evaluate_case
+from screen.engine.loader import load_case, load_ruleset
+from screen.engine.result import build_result
 
 NORVANE = {
     "partner": "Norvane Therapeutics",

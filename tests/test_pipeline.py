@@ -60,9 +60,9 @@ def read_csv(path: Path) -> list[list[str]]:
 
 
 def full_results(paths: list[Path]) -> list[dict[str, Any]]:
-    from screen.engine import evaluate_case
-    from screen.loader import load_case
-    from screen.result import build_result
+    from screen.engine.evaluate import evaluate_case
+    from screen.engine.loader import load_case
+    from screen.engine.result import build_result
 
     rs = thesis_ruleset()
     out = []
@@ -76,8 +76,8 @@ def full_results(paths: list[Path]) -> list[dict[str, Any]]:
 
 
 def test_rows_agree_with_full_result_documents(tmp_path: Path) -> None:
-    from screen import pipeline
-    from screen.loader import load_case
+    from screen.engine.loader import load_case
+    from screen.pipeline import rank as pipeline
 
     rs = thesis_ruleset()
     paths = sorted(CASES.glob("*.yaml")) + write_cases(tmp_path, variant_cases(80))
@@ -96,8 +96,8 @@ def test_rows_agree_with_full_result_documents(tmp_path: Path) -> None:
 
 
 def test_variant_cases_cover_every_decision_and_both_paths(tmp_path: Path) -> None:
-    from screen import pipeline
-    from screen.loader import load_case
+    from screen.engine.loader import load_case
+    from screen.pipeline import rank as pipeline
 
     rs = thesis_ruleset()
     rows = [pipeline.row_for(rs, load_case(p)) for p in write_cases(tmp_path, variant_cases(80))]
@@ -106,8 +106,8 @@ def test_variant_cases_cover_every_decision_and_both_paths(tmp_path: Path) -> No
 
 
 def test_top_reason_names_failed_gate_or_missing_fact(tmp_path: Path) -> None:
-    from screen import pipeline
-    from screen.loader import load_case
+    from screen.engine.loader import load_case
+    from screen.pipeline import rank as pipeline
 
     rs = thesis_ruleset()
     failing = write_yaml(tmp_path / "f.yaml", make_case({"unmet_need": {"addressed": False}}))
@@ -128,8 +128,8 @@ def test_top_reason_names_failed_gate_or_missing_fact(tmp_path: Path) -> None:
 def test_top_reason_is_worded_for_people_and_keeps_the_ids_apart(tmp_path: Path) -> None:
     """No fact paths or rule ids in the text: criterion names, a plain phrase for a fact the
     rule set asks no question about, and the ids in `top_reason_ids` (CSV and JSON)."""
-    from screen import pipeline
-    from screen.loader import load_case
+    from screen.engine.loader import load_case
+    from screen.pipeline import rank as pipeline
 
     rs = thesis_ruleset()
     no_fda = {"regulatory": {"fda_ind": "none"}}
@@ -192,7 +192,7 @@ def test_rank_csv_one_row_per_bundled_case_in_decision_then_score_order(tmp_path
     assert keys == sorted(keys)
     assert [r[0] for r in body] == [str(i) for i in range(1, len(body) + 1)]
     # the same order as `dealscreen score` (report.rank over the full result documents)
-    from screen.report import rank
+    from screen.report.console import rank
 
     expected = [r["case"]["path"] for r in rank(full_results(bundled))]
     assert [Path(r[head.index("file")]).name for r in body] == [Path(p).name for p in expected]
@@ -278,8 +278,8 @@ def test_no_progress_output_when_stderr_is_not_a_terminal(tmp_path: Path) -> Non
 
 
 def test_parallel_rows_equal_serial_rows(tmp_path: Path) -> None:
-    from screen import pipeline
-    from screen.loader import expand_case_paths
+    from screen.engine.loader import expand_case_paths
+    from screen.pipeline import rank as pipeline
 
     folder = tmp_path / "c"
     write_cases(folder, variant_cases(130))
@@ -305,7 +305,7 @@ def test_parallel_cli_output_is_byte_identical(tmp_path: Path) -> None:
 
 def test_pipeline_cli_imports_only_click_at_startup() -> None:
     code = (
-        "import sys, screen.pipeline_cli; "
+        "import sys, screen.cli.pipeline; "
         "print(sorted(m for m in ('pydantic', 'yaml', 'jinja2', 'networkx') if m in sys.modules))"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -364,8 +364,9 @@ def test_missing_memo_folder_is_warned_about_and_the_page_still_written(tmp_path
 
 
 def test_page_labels_thresholds_and_explains_criteria_and_colours(tmp_path: Path) -> None:
-    from screen import pipeline, pipeline_html
-    from screen.loader import load_case
+    from screen.engine.loader import load_case
+    from screen.pipeline import page as pipeline_html
+    from screen.pipeline import rank as pipeline
 
     rs = thesis_ruleset()
     rows = [pipeline.row_for(rs, load_case(p)) for p in write_cases(tmp_path, variant_cases(4))]
@@ -382,9 +383,9 @@ def test_page_labels_thresholds_and_explains_criteria_and_colours(tmp_path: Path
 
 def test_scores_show_two_decimals_for_people_and_four_in_csv_and_json(tmp_path: Path) -> None:
     """A score of 3.925 (third decimal) reads 3.92 in the table and page, 3.925 in CSV/JSON."""
-    from screen import pipeline
-    from screen.loader import load_case
-    from screen.pipeline_report import to_table
+    from screen.engine.loader import load_case
+    from screen.pipeline import rank as pipeline
+    from screen.pipeline.report import to_table
 
     case = make_case(
         {"stage": "phase1_2", "competition": {"first_in_class": False}},

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from screen.errors import ScreenError
-from screen.ruletests import deep_merge, run_tests
+from screen.authoring.ruletests import deep_merge, run_tests
+from screen.model.errors import ScreenError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "authoring" / "ruletests"
 RULES = FIXTURES / "rules.yaml"

@@ -11,9 +11,8 @@ import time
 import pytest
 
 from helpers import DELETE, MINI_RULES, evaluate, make_case
-from screen import expressions
-from screen.errors import Location, ScreenError
-from screen.expressions import (
+from screen.lang import expressions
+from screen.lang.expressions import (
     BOOL,
     NUM,
     STAGE,
@@ -24,8 +23,9 @@ from screen.expressions import (
     enum_type,
     list_of,
 )
-from screen.unknown import UNKNOWN, UnknownValue
-from screen.vocab import Stage, TherapeuticArea
+from screen.lang.unknown import UNKNOWN, UnknownValue
+from screen.model.errors import Location, ScreenError
+from screen.model.vocab import Stage, TherapeuticArea
 
 TYPES = {
     "asset.x": NUM,
@@ -263,7 +263,7 @@ def test_error_in_rule_makes_result_unknown_with_a_question(tmp_path):
     )
     path = tmp_path / "rules.yaml"
     path.write_text(rules, encoding="utf-8")
-    from screen.loader import load_ruleset
+    from screen.engine.loader import load_ruleset
 
     result = evaluate(make_case(), load_ruleset(path))
     size = next(c for c in result["criteria"] if c["id"] == "size")
@@ -408,7 +408,7 @@ def test_stage_comparison_with_literal_uses_clinical_order():
 
 
 def test_stage_comparison_in_a_rule_set_gate(tmp_path):
-    from screen.loader import load_ruleset
+    from screen.engine.loader import load_ruleset
 
     rules = MINI_RULES.replace(
         "require: asset.unmet_need.addressed == true", "require: asset.stage >= 'phase2'"
@@ -430,7 +430,7 @@ def test_unknown_stage_in_table_cell_is_unknown_not_false():
 
 
 def test_stage_in_a_parameter_list_uses_stage_names(tmp_path):
-    from screen.loader import load_ruleset
+    from screen.engine.loader import load_ruleset
 
     rules = MINI_RULES.replace(
         "parameters:\n", "parameters:\n  late:\n    value: [phase2, phase3]\n    source: test\n"

@@ -14,8 +14,8 @@ CASES = ROOT / "cases"
 
 
 def case_scores(paths: list[Path]):
-    from screen import pipeline
-    from screen.loader import load_case
+    from screen.engine.loader import load_case
+    from screen.pipeline import rank as pipeline
 
     rs = thesis_ruleset()
     return [pipeline.score_case(rs, load_case(p)) for p in paths]
@@ -30,8 +30,9 @@ def mixed_cases(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.mark.parametrize("thresholds", [False, True])
 def test_zero_spread_gives_zero_flips_and_the_engine_ranking(mixed_cases, thresholds) -> None:
-    from screen import pipeline, sensitivity
-    from screen.loader import load_case
+    from screen.engine.loader import load_case
+    from screen.pipeline import rank as pipeline
+    from screen.pipeline import sensitivity
 
     paths, cases = mixed_cases
     rs = thesis_ruleset()
@@ -45,7 +46,7 @@ def test_zero_spread_gives_zero_flips_and_the_engine_ranking(mixed_cases, thresh
 
 
 def test_same_seed_same_report_and_other_seed_differs(mixed_cases) -> None:
-    from screen import sensitivity
+    from screen.pipeline import sensitivity
 
     _, cases = mixed_cases
     rs = thesis_ruleset()
@@ -59,7 +60,7 @@ def test_same_seed_same_report_and_other_seed_differs(mixed_cases) -> None:
 
 
 def test_spread_moves_companies_near_a_threshold(mixed_cases) -> None:
-    from screen import sensitivity
+    from screen.pipeline import sensitivity
 
     _, cases = mixed_cases
     report = sensitivity.analyse(thesis_ruleset(), cases, spread=0.3, samples=300, seed=0)
@@ -74,7 +75,7 @@ def test_spread_moves_companies_near_a_threshold(mixed_cases) -> None:
 
 
 def test_failed_gate_never_flips(mixed_cases) -> None:
-    from screen import sensitivity
+    from screen.pipeline import sensitivity
 
     _, cases = mixed_cases
     report = sensitivity.analyse(thesis_ruleset(), cases, spread=0.5, samples=200, seed=3)
@@ -105,7 +106,7 @@ def test_cli_refuses_a_spread_that_could_make_weights_negative() -> None:
 def test_margins_name_the_threshold_and_gates_that_decline_at_any_weights(tmp_path) -> None:
     """A declined-by-gate company whose score is over watch has no margin ("declines at any
     weights"), a watch company just under advance is "below advance", an advance one "above"."""
-    from screen import sensitivity, sensitivity_report
+    from screen.pipeline import sensitivity, sensitivity_report
 
     gated = make_case({"unmet_need": {"addressed": False}}, id="gated", company={"name": "Gated"})
     near = make_case(

@@ -129,7 +129,7 @@ def test_verify_detects_altered_case_text_and_deleted_rows(setup):
 
 
 def test_head_kept_elsewhere_catches_a_rewritten_tail(setup, tmp_path):
-    from screen.store import Store
+    from screen.audit.store import Store
 
     rules, cases, store = setup
     out = record(rules, cases, store)
@@ -146,7 +146,7 @@ def test_head_kept_elsewhere_catches_a_rewritten_tail(setup, tmp_path):
     con.execute("DELETE FROM records WHERE id >= 2")
     con.commit()
     con.close()
-    from screen.store import Entry
+    from screen.audit.store import Entry
 
     with Store.open(store) as s:
         forged = []
@@ -233,7 +233,7 @@ def test_missing_corrupt_foreign_and_newer_stores_are_clear_errors(tmp_path):
     out = dealscreen("audit", "list", store=foreign)
     assert out.returncode == 2 and "not a dealscreen decision store" in out.stderr
 
-    from screen.store import SCHEMA_VERSION, Store
+    from screen.audit.store import SCHEMA_VERSION, Store
 
     newer = tmp_path / "newer.db"
     Store.open(newer).close()
@@ -247,7 +247,7 @@ def test_missing_corrupt_foreign_and_newer_stores_are_clear_errors(tmp_path):
 
 
 def test_store_is_wal_and_versioned(tmp_path):
-    from screen.store import APPLICATION_ID, SCHEMA_VERSION, Store
+    from screen.audit.store import APPLICATION_ID, SCHEMA_VERSION, Store
 
     Store.open(tmp_path / "s.db").close()
     con = sqlite3.connect(tmp_path / "s.db")
@@ -257,7 +257,7 @@ def test_store_is_wal_and_versioned(tmp_path):
 
 
 def test_failed_write_leaves_the_store_unchanged(setup):
-    from screen.store import Entry, Store
+    from screen.audit.store import Entry, Store
 
     rules, cases, store = setup
     record(rules, cases, store)
@@ -271,7 +271,7 @@ def test_failed_write_leaves_the_store_unchanged(setup):
 
 
 def _writer(store: str, n: int, who: str, seed: dict) -> None:
-    from screen.store import Entry, Store
+    from screen.audit.store import Entry, Store
 
     with Store.open(store) as s:
         for _ in range(n):  # one transaction per record: the worst case for contention
@@ -279,7 +279,7 @@ def _writer(store: str, n: int, who: str, seed: dict) -> None:
 
 
 def test_parallel_writers_lose_nothing_and_keep_the_chain(setup):
-    from screen.store import Store
+    from screen.audit.store import Store
 
     rules, cases, store = setup
     record(rules, cases, store)
@@ -304,10 +304,10 @@ def test_parallel_writers_lose_nothing_and_keep_the_chain(setup):
 
 def test_record_results_api_for_other_commands(setup):
     """The memo command records through `record_results`, passing the texts it loaded."""
-    from screen.engine import evaluate_case
-    from screen.loader import load_case, load_ruleset
-    from screen.result import build_result
-    from screen.store import Store, record_results
+    from screen.audit.store import Store, record_results
+    from screen.engine.evaluate import evaluate_case
+    from screen.engine.loader import load_case, load_ruleset
+    from screen.engine.result import build_result
 
     rules, cases, store = setup
     rs = load_ruleset(rules)

@@ -11,8 +11,8 @@ from helpers import DELETE, MINI_RULES, ROOT, make_case, write_yaml
 
 
 def search(tmp_path: Path, case: dict, extra_rules: str = "", **kw):
-    from screen.counterfactual import why_not
-    from screen.loader import load_case, load_ruleset
+    from screen.audit.whynot import why_not
+    from screen.engine.loader import load_case, load_ruleset
 
     rules = tmp_path / "rules.yaml"
     rules.write_text(MINI_RULES + extra_rules, encoding="utf-8")
@@ -27,7 +27,7 @@ def test_finds_the_single_fact_that_flips_the_decision(tmp_path):
     assert set(facts) == {"asset.epidemiology.us"}
     flip = facts["asset.epidemiology.us"]
     assert flip.decision == "advance" and flip.changes[0].value == 100000
-    from screen.counterfactual import line
+    from screen.audit.whynot import line
 
     assert line(found, flip).startswith(
         "if asset A1 epidemiology.us were 100000 (is 1000): decision advance (score 3.00 -> 5.00)"
@@ -40,7 +40,7 @@ def test_reports_no_flip_where_none_exists(tmp_path):
     )
     assert found.singles == [] and found.pairs == []
     assert "asset.epidemiology.us" in found.fixed_skipped
-    from screen.counterfactual import format_why_not
+    from screen.audit.whynot import format_why_not
 
     assert "no change of one fact, or of two together, reaches advance" in format_why_not(found)
 
@@ -65,9 +65,9 @@ def test_unknown_facts_ranked_by_what_they_could_change(tmp_path):
 
 def test_reported_singles_really_flip_a_bundled_case(tmp_path):
     """Every single change reported for a bundled case, applied to its file, gives the target."""
-    from screen.counterfactual import plain, why_not
-    from screen.engine import evaluate_case
-    from screen.loader import load_case, load_ruleset
+    from screen.audit.whynot import plain, why_not
+    from screen.engine.evaluate import evaluate_case
+    from screen.engine.loader import load_case, load_ruleset
 
     rs = load_ruleset()
     src = ROOT / "cases" / "tidewater-bio.yaml"
@@ -111,7 +111,7 @@ def test_why_not_cli(tmp_path):
 
 
 def test_max_changes_1_says_only_single_changes_were_searched(tmp_path):
-    from screen.counterfactual import format_why_not
+    from screen.audit.whynot import format_why_not
 
     case = make_case({"epidemiology": {"us": 1000}, "unmet_need": {"addressed": False}})
     found = search(tmp_path, case, max_changes=1)
@@ -123,14 +123,14 @@ def test_max_changes_1_says_only_single_changes_were_searched(tmp_path):
 
 
 def thesis_search(tmp_path, case: dict, **kw):
-    from screen.counterfactual import why_not
-    from screen.loader import load_case, load_ruleset
+    from screen.audit.whynot import why_not
+    from screen.engine.loader import load_case, load_ruleset
 
     return why_not(load_ruleset(), load_case(write_yaml(tmp_path / "t.yaml", case)).case, **kw)
 
 
 def test_company_facts_say_company_like_asset_facts_say_asset(tmp_path):
-    from screen.counterfactual import format_why_not
+    from screen.audit.whynot import format_why_not
 
     case = make_case(
         {"stage": "phase1", "competition": {"first_in_class": False}},
@@ -176,7 +176,7 @@ def test_no_approval_is_proposed_before_filing(tmp_path):
 
 
 def test_stage_moves_one_step_at_a_time(tmp_path):
-    from screen.vocab import Stage
+    from screen.model.vocab import Stage
 
     # phase 2 reaches advance (so would phase 3 or filing, which are more than one step away)
     case = make_case({"stage": "phase1_2", **NO_FDA_PATH}, company={"overseas_capability": "none"})
@@ -187,7 +187,7 @@ def test_stage_moves_one_step_at_a_time(tmp_path):
 
 
 def test_patient_counts_are_whole_numbers_at_the_rules_thresholds(tmp_path):
-    from screen.loader import load_ruleset
+    from screen.engine.loader import load_ruleset
 
     rs = load_ruleset()
     names = ("niche_population", "large_population", "large_china_population")

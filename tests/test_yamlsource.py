@@ -7,9 +7,9 @@ import time
 import pytest
 
 from helpers import ALIAS_BOMB
-from screen import yamlsource
-from screen.errors import ScreenError
-from screen.yamlsource import parse_yaml, parse_yaml_bytes, read_yaml_file
+from screen.model import yamlsource
+from screen.model.errors import ScreenError
+from screen.model.yamlsource import parse_yaml, parse_yaml_bytes, read_yaml_file
 
 
 def error_of(text: str, name: str = "f.yaml") -> ScreenError:
@@ -283,8 +283,8 @@ def test_pathological_bracket_flood_is_fast():
 
 
 def test_top_level_list_refused_by_case_validation():
-    from screen.case import Case
-    from screen.validation import validate_doc
+    from screen.model.case import Case
+    from screen.model.validation import validate_doc
 
     doc = parse_yaml("- company: x\n- assets: []\n", "c.yaml")
     assert isinstance(doc.data, list)  # the reader reads it ...
@@ -296,8 +296,8 @@ def test_top_level_list_refused_by_case_validation():
 
 
 def test_empty_and_comment_only_files_are_none_then_refused():
-    from screen.case import Case
-    from screen.validation import validate_doc
+    from screen.model.case import Case
+    from screen.model.validation import validate_doc
 
     for text in ("", "# only a comment\n"):
         doc = parse_yaml(text, "c.yaml")

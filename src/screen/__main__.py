@@ -1,6 +1,6 @@
 """`python -m screen` runs the same CLI as the `dealscreen` command."""
 
-from screen.cli import main
+from screen.cli.app import main
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,682 @@
+"""Counterfactuals: what would have had to be different for a case to reach another decision.
+
+`why_not(rs, case, target)` searches the smallest sets of fact changes, one fact first, then
+pairs, that move the company decision to `target`, and ranks the unknown facts by how much their
+plausible values could move the decision.
+
+What is searched, and why it stays small:
+- Only case facts that can influence the decision: the fields the rule set reads that reach a
+  gate or a criterion in the dependency graph (`CompiledRuleSet.edges`), on the core assets (the
+  company decision follows them, T1) and the company. Facts listed under `fixed:` in the rule
+  set, and the identity fields `asset.id`, `asset.name`, `asset.role`, are never changed.
+- Values come from the case schema: every member of an enum, true/false; a known stage moves one
+  step (earlier or later), an unknown one may be any stage; numbers take the thresholds that
+  the rules reading the fact (directly or through derived facts) compare against (each, and just
+  above it); patient counts take only whole numbers of at least 1 (each threshold, one below and
+  one above it); a list can become empty or gain one item, except that an approval is proposed
+  only for an asset that is already filed or approved. Values that leave every rule outcome of
+  the asset exactly as another value does are merged (one representative: the nearest to the
+  current value), so pairs are searched over distinct rule outcomes only.
+- A pair is reported only when neither of its changes reaches the target alone (minimal sets),
+  and pairs are searched only when no single change does.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel
+
+from screen.engine.compiler import CompiledRuleSet
+from screen.engine.evaluate import DECISION_RANK, evaluate_asset, score_asset
+from screen.engine.facts import FieldPath, _unwrap
+from screen.lang.unknown import UNKNOWN
+from screen.model.case import Asset, Case, Figure
+from screen.model.ruleset import CompanyAggregation
+from screen.model.vocab import Role, Stage
+
+IDENTITY_FACTS = ("asset.id", "asset.name", "asset.role")
+# Facts that only make sense from a development stage on: no approval before filing.
+STAGE_FLOOR = {"asset.regulatory.approvals": Stage.filed}
+MAX_PAIRS = 20000  # pair evaluations per search: a bound on work, not a tuning knob
+TARGETS = ("advance", "watch", "decline")
+
+
+@dataclass(frozen=True, eq=False)  # identity: values may be lists
+class Change:
+    """One fact set to one value, on one asset (None: a company or case fact)."""
+
+    asset: str | None
+    fact: str
+    value: Any
+    was: Any
+
+    def describe(self) -> str:
+        return f"{subject(self.asset, self.fact)} were {show(self.value)} (is {show(self.was)})"
+
+
+def subject(asset: str | None, fact: str) -> str:
+    """`asset A1 epidemiology.us`, `company overseas_capability`, `case as_of`."""
+    root, _, name = fact.partition(".")
+    if root == "asset":
+        return f"asset {asset} {name}" if asset else f"asset {name}"
+    return f"{root} {name}"
+
+
+@dataclass
+class Counterfactual:
+    changes: tuple[Change, ...]
+    decision: str
+    score: float
+    also: list[Any] = field(default_factory=list)  # other values of a single fact that work too
+
+
+@dataclass
+class UnknownImpact:
+    asset: str | None
+    fact: str
+    outcomes: list[tuple[Any, str, float]]  # value, decision, score
+
+    @property
+    def decisions(self) -> set[str]:
+        return {d for _, d, _ in self.outcomes}
+
+    @property
+    def span(self) -> float:
+        scores = [s for _, _, s in self.outcomes]
+        return max(scores) - min(scores) if scores else 0.0
+
+
+@dataclass
+class WhyNot:
+    case_id: str
+    company: str
+    target: str
+    decision: str
+    score: float
+    singles: list[Counterfactual]
+    pairs: list[Counterfactual]
+    unknowns: list[UnknownImpact]
+    facts_searched: list[str]
+    fixed_skipped: list[str]
+    evaluations: int
+    truncated: bool = False
+    max_changes: int = 2  # 1: single facts only; 2: pairs too, when no single change suffices
+
+    @property
+    def reached(self) -> bool:
+        return _reaches(self.decision, self.target)
+
+    def as_dict(self) -> dict[str, Any]:
+        def cf(c: Counterfactual) -> dict[str, Any]:
+            return {
+                "changes": [
+                    {"asset": x.asset, "fact": x.fact, "value": plain(x.value), "was": plain(x.was)}
+                    for x in c.changes
+                ],
+                "decision": c.decision,
+                "score": round(c.score, 4),
+                "also": [plain(v) for v in c.also],
+                "text": line(self, c),
+            }
+
+        return {
+            "case": self.case_id,
+            "company": self.company,
+            "target": self.target,
+            "decision": self.decision,
+            "score": round(self.score, 4),
+            "already_at_target": self.reached,
+            "singles": [cf(c) for c in self.singles],
+            "pairs": [cf(c) for c in self.pairs],
+            "unknowns": [
+                {
+                    "asset": u.asset,
+                    "fact": u.fact,
+                    "outcomes": [
+                        {"value": plain(v), "decision": d, "score": round(s, 4)}
+                        for v, d, s in u.outcomes
+                    ],
+                }
+                for u in self.unknowns
+            ],
+            "facts_searched": self.facts_searched,
+            "fixed_skipped": self.fixed_skipped,
+            "evaluations": self.evaluations,
+            "truncated": self.truncated,
+            "max_changes": self.max_changes,
+        }
+
+
+def show(v: Any) -> str:
+    if v is UNKNOWN or v is None:
+        return "unknown"
+    if isinstance(v, bool):
+        return str(v).lower()
+    if isinstance(v, Stage):
+        return v.name
+    if isinstance(v, Enum):
+        return str(v.value)
+    if isinstance(v, float):
+        return f"{v:g}"
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(show(x) for x in v) + "]" if v else "none"
+    return str(v)
+
+
+def plain(v: Any) -> Any:
+    if v is UNKNOWN:
+        return None
+    if isinstance(v, Stage):
+        return v.name
+    if isinstance(v, Enum):
+        return v.value
+    if isinstance(v, list | tuple):
+        return [plain(x) for x in v]
+    return v
+
+
+def _reaches(decision: str, target: str) -> bool:
+    if target == "decline":
+        return decision == "decline"
+    return (
+        DECISION_RANK[decision] >= DECISION_RANK[target] and decision != "insufficient_information"
+    )
+
+
+# --------------------------------------------------------------------------- facts and domains
+
+
+def influencing_facts(rs: CompiledRuleSet) -> list[str]:
+    """Case-field paths from which a gate or a criterion can be reached in the dependency graph."""
+    parents: dict[str, set[str]] = defaultdict(set)
+    for read, node in rs.edges:
+        parents[node].add(read)
+    seen: set[str] = set()
+    stack = [c.key for c in rs.criteria] + [g.key for g in rs.gates]
+    while stack:
+        k = stack.pop()
+        if k in seen:
+            continue
+        seen.add(k)
+        stack.extend(parents.get(k, ()))
+    return sorted(k for k in seen if k in rs.fields)
+
+
+def _is_fixed(fact: str, fixed: list[str]) -> bool:
+    return any(fact == f or fact.startswith(f + ".") for f in fixed)
+
+
+def _leaf_type(fp: FieldPath) -> Any:
+    from screen.engine.facts import ROOT_MODELS
+
+    model: Any = ROOT_MODELS[fp.root]
+    for step in fp.steps:
+        model, _, _ = _unwrap(model.model_fields[step].annotation)
+    return model
+
+
+def rule_numbers(rs: CompiledRuleSet) -> list[float]:
+    """Numbers the rules compare against: numeric parameters and literals in expressions."""
+    found: set[float] = set()
+    for p in rs.parameters.values():
+        if isinstance(p.value, int | float) and not isinstance(p.value, bool):
+            found.add(float(p.value))
+    for node in rs.steps:
+        found |= _node_numbers(rs, node)
+    return sorted(found)
+
+
+def _node_numbers(rs: CompiledRuleSet, node: Any) -> set[float]:
+    """Numeric literals in one rule's expressions (value, condition, table inputs, bands)."""
+    exprs = [e for attr in ("expr", "require") if (e := getattr(node, attr, None)) is not None]
+    exprs.extend(getattr(node, "inputs", []) or [])
+    exprs.extend(b.when for b in getattr(node, "bands", None) or [])
+    return {
+        float(n.value)
+        for e in exprs
+        for n in ast.walk(e.tree)
+        if isinstance(n, ast.Constant) and type(n.value) in (int, float)
+    }
+
+
+def field_numbers(rs: CompiledRuleSet) -> dict[str, list[float]]:
+    """Case field -> the numbers the rules that read it (directly or through derived facts and
+    tables) compare against: their numeric literals and the numeric parameters they read."""
+    cached = rs.__dict__.get("_field_numbers")
+    if cached is not None:
+        return cached
+    readers: dict[str, set[str]] = defaultdict(set)
+    numbers: dict[str, set[float]] = defaultdict(set)
+    for read, node in rs.edges:
+        readers[read].add(node)
+        if read.startswith("params."):
+            p = rs.parameters.get(read.removeprefix("params."))
+            if p is not None and isinstance(p.value, int | float) and not isinstance(p.value, bool):
+                numbers[node].add(float(p.value))
+    for node in rs.steps:
+        numbers[node.key] |= _node_numbers(rs, node)
+    out: dict[str, list[float]] = {}
+    for fact in rs.fields:
+        seen: set[str] = set()
+        stack = list(readers.get(fact, ()))
+        while stack:
+            k = stack.pop()
+            if k not in seen:
+                seen.add(k)
+                stack.extend(readers.get(k, ()))
+        out[fact] = sorted(set().union(*(numbers[k] for k in seen)) if seen else set())
+    rs.__dict__["_field_numbers"] = out
+    return out
+
+
+def _is_count(fp: FieldPath) -> bool:
+    """A number of patients (epidemiology, trial size): whole, and at least 1 when proposed."""
+    return "patients" in (fp.description or "")
+
+
+def _number_candidates(numbers: list[float], *, count: bool = False) -> list[float]:
+    if count:  # whole patients, never fewer than one: each threshold, one below and one above
+        whole = {float(math.ceil(x)) for x in numbers if x >= 1}
+        return sorted({v for x in whole for v in (x - 1, x, x + 1) if v >= 1})
+    out: set[float] = {0.0}
+    for x in numbers:
+        if x < 0:
+            continue
+        out.add(x)
+        out.add(x + 1 if x >= 10 else round(x + 0.01, 6))  # just above a `>` threshold
+    return sorted(out)
+
+
+def _domain(fp: FieldPath, numbers: list[float], current: Any) -> list[Any]:
+    leaf = _leaf_type(fp)
+    in_list = any(fp.list_steps)
+    if in_list:
+        return []  # lists are handled by _list_domain
+    if leaf is Stage and isinstance(current, Stage):  # one development stage at a time
+        return [s for s in Stage if abs(int(s) - int(current)) == 1]
+    if isinstance(leaf, type) and issubclass(leaf, Enum):
+        return list(leaf)
+    if leaf is bool:
+        return [True, False]
+    if leaf is Figure or leaf in (int, float):
+        return _number_candidates(numbers, count=_is_count(fp))
+    return []  # free text, dates: no meaningful alternatives
+
+
+def _below_stage_floor(fp: FieldPath, holder: Any) -> bool:
+    """Whether `holder` (an asset) is not yet at the stage this fact needs (see STAGE_FLOOR)."""
+    for prefix, floor in STAGE_FLOOR.items():
+        if fp.key == prefix or fp.key.startswith(prefix + "."):
+            stage = getattr(holder, "stage", None)
+            return stage is None or int(stage) < int(floor)
+    return False
+
+
+# --------------------------------------------------------------------------- setting facts
+
+
+def _set_path(obj: BaseModel | None, model: Any, steps: tuple[str, ...], value: Any) -> BaseModel:
+    """A copy of `obj` with the field at `steps` set to `value` (absent groups are created)."""
+    if obj is None:
+        obj = model.model_construct()
+    step = steps[0]
+    if len(steps) == 1:
+        return obj.model_copy(update={step: value})
+    inner, _, _ = _unwrap(type(obj).model_fields[step].annotation)
+    return obj.model_copy(update={step: _set_path(getattr(obj, step), inner, steps[1:], value)})
+
+
+def _get_path(obj: Any, steps: tuple[str, ...]) -> Any:
+    for step in steps:
+        if obj is None:
+            return None
+        obj = getattr(obj, step)
+    return obj
+
+
+def _figure(current: Any, value: float) -> Figure:
+    if isinstance(current, Figure):
+        return current.model_copy(update={"value": value})
+    return Figure.model_construct(value=value)
+
+
+@dataclass(frozen=True, eq=False)
+class _Option:
+    """A change ready to apply: the description, and the new container value to set."""
+
+    change: Change
+    steps: tuple[str, ...]  # where to set it (for lists: the list field itself)
+    new: Any
+
+
+def _options(
+    fp: FieldPath, holder: Any, numbers: list[float], asset_id: str | None
+) -> list[_Option]:
+    steps = fp.steps
+    if _below_stage_floor(fp, holder):
+        return []  # e.g. no approval proposed (nor asked about) for an asset not yet filed
+    if any(fp.list_steps):
+        cut = fp.list_steps.index(True) + 1
+        list_steps = steps[:cut]
+        current = _get_path(holder, list_steps)
+        was = current if current is not None else UNKNOWN
+        opts: list[_Option] = []
+        if current is None or len(current) > 0:
+            opts.append(
+                _Option(Change(asset_id, ".".join((fp.root, *list_steps)), [], was), list_steps, [])
+            )
+        item_type, _, _ = _unwrap(_field_annotation(fp, cut))
+        rest = steps[cut:]
+        leaf = _leaf_type(fp)
+        if isinstance(leaf, type) and issubclass(leaf, Enum):
+            for v in leaf:
+                if rest:
+                    if len(rest) != 1:
+                        continue
+                    item = item_type.model_construct(**{rest[0]: v})
+                else:
+                    item = v
+                new = list(current or []) + [item]
+                shown = [_get_path(x, rest) if rest else x for x in new]
+                opts.append(
+                    _Option(
+                        Change(
+                            asset_id,
+                            fp.key,
+                            shown,
+                            [_get_path(x, rest) if rest else x for x in current]
+                            if current is not None
+                            else UNKNOWN,
+                        ),
+                        list_steps,
+                        new,
+                    )
+                )
+        return opts
+    current = _get_path(holder, steps)
+    cur_value = current.value if isinstance(current, Figure) else current
+    was = UNKNOWN if cur_value is None else cur_value
+    out = []
+    for v in _domain(fp, numbers, cur_value):
+        if cur_value is not None and v == cur_value and type(v) is type(cur_value):
+            continue
+        new = _figure(current, v) if _leaf_type(fp) is Figure else v
+        out.append(_Option(Change(asset_id, fp.key, v, was), steps, new))
+    return out
+
+
+def _field_annotation(fp: FieldPath, upto: int) -> Any:
+    from screen.engine.facts import ROOT_MODELS
+
+    model: Any = ROOT_MODELS[fp.root]
+    ann = None
+    for step in fp.steps[:upto]:
+        ann = model.model_fields[step].annotation
+        model, _, _ = _unwrap(ann)
+    return ann
+
+
+# --------------------------------------------------------------------------- the search
+
+
+class _Evaluator:
+    """Company decision for a case with some facts changed, reusing unchanged assets' scores."""
+
+    def __init__(self, rs: CompiledRuleSet, case: Case):
+        self.rs = rs
+        self.case = case
+        core = [a for a in case.assets if a.role is Role.core]
+        if not core:
+            core = [a for a in case.assets if a.role is None] or list(case.assets)
+        self.core = core
+        self.count = 0
+        self.base = {a.id: self._score(case, a) for a in core}
+
+    def _score(self, case: Case, asset: Asset) -> tuple[str, float]:
+        self.count += 1
+        return score_asset(self.rs, case, asset)
+
+    def company(self, options: tuple[_Option, ...]) -> tuple[str, float]:
+        case = self.case
+        assets = {a.id: a for a in self.core}
+        company_changed = False
+        for o in options:
+            if o.change.asset is None:
+                root = o.change.fact.split(".")[0]
+                if root == "company":
+                    case = case.model_copy(
+                        update={"company": _set_path(case.company, None, o.steps, o.new)}
+                    )
+                else:
+                    case = case.model_copy(update={o.steps[0]: o.new})
+                company_changed = True
+            else:
+                assets[o.change.asset] = _set_path(assets[o.change.asset], Asset, o.steps, o.new)
+        results = []
+        for a in self.core:
+            changed = company_changed or assets[a.id] is not a
+            results.append(self._score(case, assets[a.id]) if changed else self.base[a.id])
+        pick = min if self.rs.decision.company is CompanyAggregation.worst else max
+        return pick(results, key=lambda r: (DECISION_RANK[r[0]], r[1]))
+
+    def signature(self, option: _Option) -> tuple[Any, ...]:
+        """Every rule outcome of the changed asset(s): values that give the same are merged."""
+        case = self.case
+        targets = self.core
+        if option.change.asset is None:
+            if option.change.fact.startswith("company."):
+                case = case.model_copy(
+                    update={"company": _set_path(case.company, None, option.steps, option.new)}
+                )
+            else:
+                case = case.model_copy(update={option.steps[0]: option.new})
+        else:
+            targets = [a for a in self.core if a.id == option.change.asset]
+        sig = []
+        for a in targets:
+            if option.change.asset is not None:
+                a = _set_path(a, Asset, option.steps, option.new)
+            self.count += 1
+            out = evaluate_asset(self.rs, case, a, trace=False)
+            sig.append(
+                tuple(
+                    (k, repr(v))
+                    for k, v in sorted(out.facts.items())
+                    if not k.startswith(("asset.", "company.", "case.", "params."))
+                )
+            )
+        return tuple(sig)
+
+
+def _cost(c: Change) -> tuple[int, float]:
+    """How a change ranks among equivalent ones: a threshold itself (500000) before the values
+    just beside it (499999, 500001), then the smallest move from the current value."""
+    v = c.value
+    beside = isinstance(v, float) and v >= 10 and v.is_integer() and int(v) % 10 != 0
+    return int(beside), _distance(c)
+
+
+def _pair_cost(cf: Counterfactual) -> tuple[int, float]:
+    costs = [_cost(c) for c in cf.changes]
+    return sum(b for b, _ in costs), sum(d for _, d in costs)
+
+
+def _distance(c: Change) -> float:
+    v, w = c.value, c.was
+    if isinstance(v, Stage) and isinstance(w, Stage):
+        return abs(int(v) - int(w))
+    if isinstance(v, int | float) and isinstance(w, int | float) and not isinstance(v, bool):
+        return abs(float(v) - float(w)) / (abs(float(w)) + 1.0)
+    return 0.5
+
+
+def why_not(
+    rs: CompiledRuleSet, case: Case, *, target: str = "advance", max_changes: int = 2
+) -> WhyNot:
+    """Search the smallest fact changes that move `case` to `target` (see module docstring)."""
+    if target not in TARGETS:
+        raise ValueError(f"target must be one of {TARGETS}")
+    ev = _Evaluator(rs, case)
+    pick = min if rs.decision.company is CompanyAggregation.worst else max
+    decision, score = pick(ev.base.values(), key=lambda r: (DECISION_RANK[r[0]], r[1]))
+    numbers = rule_numbers(rs)
+    per_field = field_numbers(rs)
+    facts = influencing_facts(rs)
+    fixed = [f for f in facts if _is_fixed(f, rs.fixed)]
+    searched = [f for f in facts if f not in fixed and f not in IDENTITY_FACTS]
+
+    # every option, grouped per (asset, fact); values with the same rule outcomes merged
+    groups: dict[tuple[str | None, str], list[_Option]] = {}
+    for fact in searched:
+        fp = rs.fields[fact]
+        if fp.root == "asset":
+            holders = [(a.id, a) for a in ev.core]
+        elif fp.root == "company":
+            holders = [(None, case.company)]
+        else:
+            holders = [(None, case)]
+        for asset_id, holder in holders:
+            opts = _options(fp, holder, per_field.get(fact) or numbers, asset_id)
+            if opts:
+                groups[(asset_id, opts[0].change.fact)] = (
+                    groups.get((asset_id, opts[0].change.fact), []) + opts
+                )
+    reps: dict[tuple[str | None, str], list[tuple[_Option, list[_Option]]]] = {}
+    for key, opts in groups.items():
+        classes: dict[Any, list[_Option]] = {}
+        for o in sorted(opts, key=lambda o: _cost(o.change)):
+            classes.setdefault(ev.signature(o), []).append(o)
+        reps[key] = [(members[0], members) for members in classes.values()]
+
+    # singles
+    singles: list[Counterfactual] = []
+    single_ok: set[Change] = set()
+    results: dict[Change, tuple[str, float]] = {}
+    for classes in reps.values():
+        working: list[tuple[_Option, str, float]] = []
+        for rep, members in classes:
+            d, s = ev.company((rep,))
+            results[rep.change] = (d, s)
+            if _reaches(d, target):
+                for m in members:
+                    single_ok.add(m.change)
+                working.extend((m, d, s) for m in members)
+        if working:
+            working.sort(key=lambda w: (_cost(w[0].change), -w[2]))
+            best = working[0]
+            singles.append(
+                Counterfactual(
+                    (best[0].change,),
+                    best[1],
+                    best[2],
+                    [w[0].change.value for w in working[1:]],
+                )
+            )
+    singles.sort(key=lambda c: (-c.score, c.changes[0].fact))
+
+    # pairs, only when no single change is enough
+    pairs: list[Counterfactual] = []
+    truncated = False
+    if not singles and max_changes >= 2 and not _reaches(decision, target):
+        keys = list(reps)
+        budget = MAX_PAIRS
+        best_per_pair: dict[tuple[Any, Any], Counterfactual] = {}
+        for i, k1 in enumerate(keys):
+            for k2 in keys[i + 1 :]:
+                if k1[1] == k2[1] and k1[0] == k2[0]:
+                    continue
+                for r1, _ in reps[k1]:
+                    for r2, _ in reps[k2]:
+                        if budget == 0:
+                            truncated = True
+                            break
+                        budget -= 1
+                        d, s = ev.company((r1, r2))
+                        if _reaches(d, target):
+                            cf = Counterfactual((r1.change, r2.change), d, s)
+                            old = best_per_pair.get((k1, k2))
+                            if old is None or _pair_cost(cf) < _pair_cost(old):
+                                best_per_pair[(k1, k2)] = cf
+        pairs = sorted(best_per_pair.values(), key=lambda c: (-c.score, c.changes[0].fact))
+
+    # unknowns: which matter most
+    unknowns: list[UnknownImpact] = []
+    for (asset_id, fact), classes in reps.items():
+        members = [m for _, ms in classes for m in ms]
+        if not members or members[0].change.was is not UNKNOWN:
+            continue
+        outcomes = []
+        for rep, ms in classes:
+            d, s = results.get(rep.change) or ev.company((rep,))
+            outcomes.extend((m.change.value, d, s) for m in ms[:1])
+        unknowns.append(UnknownImpact(asset_id, fact, outcomes))
+    unknowns.sort(key=lambda u: (-len(u.decisions), -u.span, u.fact))
+
+    return WhyNot(
+        case.id or "",
+        case.company.name,
+        target,
+        decision,
+        score,
+        singles,
+        pairs,
+        unknowns,
+        searched,
+        fixed,
+        ev.count,
+        truncated,
+        max_changes,
+    )
+
+
+# --------------------------------------------------------------------------- report
+
+
+def line(w: WhyNot, c: Counterfactual) -> str:
+    what = " and ".join(ch.describe() for ch in c.changes)
+    also = f"; also at {', '.join(show(v) for v in c.also[:4])}" if c.also else ""
+    return f"if {what}: decision {c.decision} (score {w.score:.2f} -> {c.score:.2f}){also}"
+
+
+def format_why_not(w: WhyNot, limit: int = 12) -> str:
+    out = [f"{w.company}: decision {w.decision}, score {w.score:.2f}; target {w.target}"]
+    if w.reached:
+        out.append(f"already at the target ({w.decision}); nothing to change")
+    elif w.singles:
+        out.append(f"single fact changes that reach {w.target}: {len(w.singles)}")
+        out.extend("  " + line(w, c) for c in w.singles[:limit])
+    elif w.pairs:
+        out.append(f"no single fact change reaches {w.target}; pairs that do: {len(w.pairs)}")
+        out.extend("  " + line(w, c) for c in w.pairs[:limit])
+    elif w.max_changes < 2:
+        out.append(
+            f"no single fact change reaches {w.target} (pairs were not searched: --max-changes 1)"
+        )
+    else:
+        out.append(
+            f"no change of one fact, or of two together, reaches {w.target}"
+            + (f" (pair search stopped after {MAX_PAIRS} pairs)" if w.truncated else "")
+        )
+    if w.unknowns:
+        out.append("unknown facts, by how much they could move the decision:")
+        for u in w.unknowns[:limit]:
+            by_decision: dict[str, list[str]] = {}
+            for v, d, s in u.outcomes:
+                by_decision.setdefault(f"{d} {s:.2f}", []).append(show(v))
+            detail = "; ".join(
+                f"{', '.join(vs[:3])}{'...' if len(vs) > 3 else ''} -> {k}"
+                for k, vs in by_decision.items()
+            )
+            out.append(f"  {subject(u.asset, u.fact)}: {detail}")
+    skipped = f"; fixed (not changed): {', '.join(w.fixed_skipped)}" if w.fixed_skipped else ""
+    out.append(
+        f"searched {len(w.facts_searched)} fact(s) that can influence the decision, "
+        f"{w.evaluations} evaluations{skipped}"
+    )
+    return "\n".join(out) + "\n"

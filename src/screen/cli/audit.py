@@ -1,0 +1,514 @@
+"""Commands of the audit trail: `decide`, `audit list|show|verify|replay|stats`, `why-not`, `diff`.
+
+Thin shells over `store`, `audit`, `counterfactual` and `thesis_diff`. Only click is imported at
+module level (cli/app.py registers `COMMANDS` at start-up and `dealscreen --help` must stay fast).
+Exit codes: 0 success; 1 a check failed (verify found a broken chain, replay differs); 2 bad
+input (unknown record, corrupt store, bad reason code); 70 internal error.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from screen.cli.common import EXIT_FAILED as EXIT_CHECK_FAILED
+from screen.cli.common import RULES_HELP, guard, store_option
+
+
+class _RecordId(click.ParamType):
+    """A record id as `audit list` prints it: 12 or #12."""
+
+    name = "ID"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        text = str(value).strip().lstrip("#")
+        if not text.isdigit():
+            self.fail(f"{value!r} is not a record id (e.g. 12 or #12)", param, ctx)
+        return int(text)
+
+
+RECORD_ID = _RecordId()
+
+
+def _format_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["table", "json"]),
+        default="table",
+        show_default=True,
+        help="table: for people; json: for programs.",
+    )(fn)
+
+
+def _json(data: Any) -> None:
+    import json
+
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def _score_one(case: str, rules: str | None) -> tuple[Any, Any, dict[str, Any]]:
+    from screen.engine.evaluate import evaluate_case
+    from screen.engine.loader import load_case, load_ruleset
+    from screen.engine.result import build_result
+
+    rs = load_ruleset(rules)
+    loaded = load_case(case)
+    return rs, loaded, build_result(rs, loaded, evaluate_case(rs, loaded.case))
+
+
+# --------------------------------------------------------------------------- decide
+
+
+@click.command()
+@click.argument("case", type=click.Path())
+@click.option(
+    "--decision",
+    required=True,
+    type=click.Choice(["advance", "watch", "decline", "pass"]),
+    help="The firm's call ('pass' = decline).",
+)
+@click.option("--reason", help="Reason code from the rule set's `reasons:` list.")
+@click.option("--note", help="Free text: what the reason code does not say.")
+@click.option("--rules", "rules", type=click.Path(), help=RULES_HELP)
+@click.option("--who", help="Who made the call (default: the OS user name).")
+@store_option
+@guard
+def decide(
+    case: str,
+    decision: str,
+    reason: str | None,
+    note: str | None,
+    rules: str | None,
+    who: str | None,
+    store: str | None,
+) -> None:
+    """Record the firm's decision on CASE next to the engine's.
+
+    The case is screened again under the rule set, and the human call is stored with that
+    result; a call that differs from the engine's is an override (see `audit stats`).
+
+    \b
+      dealscreen decide cases/x.yaml --decision pass --reason crowded_target \\
+          --note "three phase 3 rivals; revisit after the 2026 readout"
+    """
+    from screen.audit.store import DECISION_ALIASES, record_decision
+    from screen.model.errors import ScreenError, did_you_mean
+
+    rs, loaded, result = _score_one(case, rules)
+    if reason is not None and reason not in rs.reasons:
+        if not rs.reasons:
+            raise ScreenError(
+                f"--reason {reason}: the rule set '{rs.name}' defines no reason codes",
+                hint="add a `reasons:` section to the rule set, or leave --reason out",
+            )
+        raise ScreenError(
+            f"--reason: unknown reason code '{reason}'",
+            hint=did_you_mean(reason, rs.reasons) or "codes: " + ", ".join(rs.reasons),
+        )
+    if reason == "other" and not (note and note.strip()):
+        raise ScreenError("--reason other needs a --note saying what the reason is")
+    written = record_decision(
+        result,
+        decision,
+        reason=reason,
+        note=note,
+        rules=rules,
+        store=store,
+        who=who,
+        case_texts={loaded.sha256: loaded.text},
+    )
+    firm = DECISION_ALIASES.get(decision, decision)
+    engine = result["decision"]
+    flag = "" if firm == engine else f"  OVERRIDE of the engine's {engine}"
+    click.echo(
+        f"#{written.ids[0]} {result['case']['company']}: firm decision {firm}"
+        f" (engine: {engine}, score {result['score']}){flag}"
+    )
+    if firm == "decline" and not reason:
+        click.echo(
+            "note: a pass without --reason counts as undocumented in `audit stats`", err=True
+        )
+    click.echo(f"head {written.head}", err=True)
+
+
+# --------------------------------------------------------------------------- audit
+
+
+@click.group()
+def audit() -> None:
+    """The decision store: list, show, verify, replay, stats."""
+
+
+def _open(store: str | None) -> Any:
+    from screen.audit.store import Store
+
+    return Store.open(store, create=False)
+
+
+def _label(r: Any) -> str:
+    if r.kind == "screen":
+        return r.decision
+    return f"{r.decision} (OVERRIDE: engine {r.engine_decision})" if r.override else r.decision
+
+
+@audit.command("list")
+@click.option("--company", help="Company name or case id contains this (case-insensitive).")
+@click.option(
+    "--decision",
+    type=click.Choice(["advance", "watch", "decline", "pass", "insufficient_information"]),
+    help="Only records with this decision (the firm's for `decide` records).",
+)
+@click.option("--since", help="Only records written on or after this date (YYYY-MM-DD).")
+@click.option(
+    "--kind",
+    type=click.Choice(["screen", "decision"]),
+    help="screen: engine results; decision: the firm's calls.",
+)
+@click.option("--overrides", is_flag=True, help="Only firm decisions that overrule the engine.")
+@_format_option
+@store_option
+@guard
+def list_records(
+    company: str | None,
+    decision: str | None,
+    since: str | None,
+    kind: str | None,
+    overrides: bool,
+    fmt: str,
+    store: str | None,
+) -> None:
+    """List recorded results and decisions, oldest first."""
+    from screen.audit.replay import format_table
+
+    since_key = _since(since) if since else None
+    with _open(store) as s:
+        records = s.records(company=company, decision=decision, since=since_key, kind=kind)
+    if overrides:
+        records = [r for r in records if r.override]
+    if fmt == "json":
+        _json([r.summary() for r in records])
+        return
+    if not records:
+        click.echo("no records match", err=True)
+        return
+    rows = [
+        [
+            f"#{r.id}",
+            r.created_at[:19].replace("T", " "),
+            r.who,
+            r.kind,
+            r.company,
+            _label(r),
+            f"{r.engine_score:.2f}" if r.engine_score is not None else "",
+            r.reason or "",
+            f"{r.ruleset_name} {r.ruleset_version}",
+        ]
+        for r in records
+    ]
+    headers = ["id", "when (UTC)", "who", "kind", "company", "decision", "score", "reason", "rules"]
+    click.echo(format_table(headers, rows), nl=False)
+
+
+def _since(text: str) -> str:
+    import datetime as dt
+
+    try:
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is not a date (YYYY-MM-DD)", param_hint="--since"
+        ) from None
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value.strftime("%Y-%m-%dT%H:%M:%S") if "T" in text or " " in text else text[:10]
+
+
+@audit.command()
+@click.argument("record_id", type=RECORD_ID)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: record header and the explanation; json: the record and its stored result.",
+)
+@store_option
+@guard
+def show(record_id: int, fmt: str, store: str | None) -> None:
+    """Show record RECORD_ID: who, when, under which rule set, and the stored explanation
+    exactly as `dealscreen explain` printed it then."""
+    from screen.report import console as report
+
+    with _open(store) as s:
+        r = s.get(record_id)
+        result = r.result()
+    if fmt == "json":
+        _json({"record": r.summary(), "result": result})
+        return
+    lines = [
+        f"record #{r.id} ({r.kind}) written {r.created_at} by {r.who}",
+        f"case {r.case_id} ({r.company}), file {r.case_path}, sha256 {r.case_sha256}",
+        f"rule set {r.ruleset_name} {r.ruleset_version}, sha256 {r.ruleset_sha256}; "
+        f"engine {r.engine_version}",
+    ]
+    if r.kind == "decision":
+        if r.override:
+            lines.append(
+                f"firm decision: {r.decision.upper()} - OVERRIDES the engine's "
+                f"{r.engine_decision} (score {r.engine_score})"
+            )
+        else:
+            lines.append(f"firm decision: {r.decision.upper()} (agrees with the engine)")
+        lines.append(f"reason: {r.reason or '(none given)'}")
+        if r.note:
+            lines.append(f"note: {r.note}")
+        if r.refers_to:
+            lines.append(f"screen record: #{r.refers_to}")
+    lines.append(f"hash {r.hash} (previous {r.prev_hash[:16]})")
+    click.echo("\n".join(lines))
+    click.echo("")
+    click.echo(report.explain(result), nl=False)
+
+
+@audit.command()
+@click.option("--head", "head", help="A head hash kept elsewhere (printed by an earlier write).")
+@store_option
+@guard
+def verify(head: str | None, store: str | None) -> None:
+    """Check the hash chain, stored results and texts; name the first broken record.
+
+    Exit 0 when intact, 1 when not."""
+    with _open(store) as s:
+        v = s.verify(head)
+    if not v.ok:
+        click.echo(f"BROKEN: {v.problem}", err=True)
+        if v.broken_id:
+            click.echo(
+                f"checked records #1..#{v.broken_id}; #{v.broken_id} is the first bad one", err=True
+            )
+        sys.exit(EXIT_CHECK_FAILED)
+    click.echo(f"ok: {v.records} record(s), chain intact; head {v.head}")
+    if v.head_record is not None:
+        since = f"; {v.since_head} record(s) written since" if v.since_head else ""
+        click.echo(f"ok: the given head is record #{v.head_record}{since}")
+
+
+@audit.command("replay")
+@click.argument("record_id", type=RECORD_ID)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@store_option
+@guard
+def replay_cmd(record_id: int, fmt: str, store: str | None) -> None:
+    """Re-evaluate record RECORD_ID's stored case under its stored rule set with the current
+    engine; report identical or different (with the differences). Exit 1 when different."""
+    from screen.audit.replay import MAX_DIFFERENCES, replay
+
+    with _open(store) as s:
+        rp = replay(s, s.get(record_id))
+    r = rp.record
+    if fmt == "json":
+        _json(
+            {
+                "id": r.id,
+                "identical": rp.identical,
+                "differences": rp.differences,
+                "error": rp.error,
+                "engine_then": rp.engine_then,
+                "engine_now": rp.engine_now,
+            }
+        )
+    else:
+        what = f"record #{r.id} {r.company} ({r.ruleset_name} {r.ruleset_version})"
+        engines = (
+            f"engine {rp.engine_then}"
+            if rp.engine_then == rp.engine_now
+            else f"engine {rp.engine_then} then, {rp.engine_now} now"
+        )
+        if rp.error:
+            click.echo(f"DIFFERENT: {what}, {engines}\n{rp.error}")
+        elif rp.identical:
+            click.echo(
+                f"IDENTICAL: {what}, {engines}: decision {rp.stored['decision']}, "
+                f"score {rp.stored['score']}"
+            )
+        else:
+            click.echo(f"DIFFERENT: {what}, {engines}: {len(rp.differences)} difference(s)")
+            for d in rp.differences[:MAX_DIFFERENCES]:
+                click.echo(f"  {d}")
+            if len(rp.differences) > MAX_DIFFERENCES:
+                click.echo(f"  ... {len(rp.differences) - MAX_DIFFERENCES} more (--format json)")
+    if not rp.identical:
+        sys.exit(EXIT_CHECK_FAILED)
+
+
+@audit.command("stats")
+@click.option("--since", help="Only records written on or after this date (YYYY-MM-DD).")
+@_format_option
+@store_option
+@guard
+def stats_cmd(since: str | None, fmt: str, store: str | None) -> None:
+    """What share of our passes have a documented reason; where did we overrule the screen.
+
+    Firm decisions count once per case: the latest `decide` for it."""
+    from screen.audit.replay import format_table, stats
+
+    with _open(store) as s:
+        data = stats(s.records(since=_since(since) if since else None))
+    if fmt == "json":
+        _json(data)
+        return
+    out = [
+        f"records: {data['records']} ({data['screens']} screens of {data['screened_cases']} "
+        f"case(s), {data['human_decisions']} firm decisions on {data['decided_cases']} case(s))",
+        "engine decisions: " + _counts(data["screen_decisions"]),
+        "firm decisions (latest per case): " + _counts(data["calls"]),
+    ]
+    if data["passes"]:
+        share = data["share_of_passes_with_reason"]
+        out.append(
+            f"passes with a documented reason: {data['passes_with_reason']} of {data['passes']} "
+            f"({share:.0%})"
+        )
+        out.append("pass reasons: " + _counts(data["pass_reasons"]))
+    else:
+        out.append("passes with a documented reason: no passes recorded")
+    n = len(data["overrides"])
+    out.append(
+        f"overrides of the screen: {n}" + (f" ({_counts(data['override_kinds'])})" if n else "")
+    )
+    click.echo("\n".join(out))
+    if n:
+        rows = [
+            [
+                f"#{o['id']}",
+                o["company"],
+                f"{o['engine']} ({o['engine_score']:.2f})",
+                o["firm"],
+                o["reason"] or "",
+                o["who"],
+                (o["note"] or "")[:60],
+            ]
+            for o in data["overrides"]
+        ]
+        click.echo("")
+        click.echo(
+            format_table(["id", "company", "engine", "firm", "reason", "who", "note"], rows),
+            nl=False,
+        )
+
+
+def _counts(d: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in d.items()) or "none"
+
+
+# --------------------------------------------------------------------------- why-not
+
+
+@click.command("why-not")
+@click.argument("case", type=click.Path())
+@click.option(
+    "--target",
+    type=click.Choice(["advance", "watch", "decline"]),
+    default="advance",
+    show_default=True,
+    help="The decision to reach (advance/watch: at least that good).",
+)
+@click.option("--rules", "rules", type=click.Path(), help=RULES_HELP)
+@click.option(
+    "--max-changes",
+    type=click.IntRange(1, 2),
+    default=2,
+    show_default=True,
+    help="Largest set of facts changed together: 1 (single facts) or 2 (pairs).",
+)
+@click.option(
+    "--limit", type=click.IntRange(1), default=12, show_default=True, help="Lines per section."
+)
+@_format_option
+@guard
+def why_not(
+    case: str, target: str, rules: str | None, max_changes: int, limit: int, fmt: str
+) -> None:
+    """Smallest sets of fact changes (one fact, then pairs) that would move CASE to --target,
+    and which unknown facts matter most. Facts in the rule set's `fixed:` list are not changed."""
+    from screen.audit.whynot import format_why_not
+    from screen.audit.whynot import why_not as search
+    from screen.engine.loader import load_case, load_ruleset
+
+    rs = load_ruleset(rules)
+    found = search(rs, load_case(case).case, target=target, max_changes=max_changes)
+    if fmt == "json":
+        _json(found.as_dict())
+    else:
+        click.echo(format_why_not(found, limit=limit), nl=False)
+
+
+# --------------------------------------------------------------------------- diff
+
+
+@click.command("diff")
+@click.argument("cases", nargs=-1, type=click.Path())
+@click.option("--old", "old", type=click.Path(), help="The current rule set (default: bundled).")
+@click.option("--new", "new", type=click.Path(), required=True, help="The proposed rule set.")
+@click.option(
+    "--store",
+    "store",
+    type=click.Path(dir_okay=False),
+    help="Re-screen every recorded case (latest record per case) from this store under --new.",
+)
+@click.option(
+    "--from-store",
+    is_flag=True,
+    help="Use the store at $DEALSCREEN_STORE / the default path (like --store).",
+)
+@click.option("--all", "show_all", is_flag=True, help="Also list cases that do not change.")
+@_format_option
+@guard
+def diff(
+    cases: tuple[str, ...],
+    old: str | None,
+    new: str,
+    store: str | None,
+    from_store: bool,
+    show_all: bool,
+    fmt: str,
+) -> None:
+    """Which cases a new thesis changes, and the rules responsible.
+
+    \b
+      dealscreen diff --old rules/ --new proposal.yaml cases/
+      dealscreen diff --new proposal.yaml --store .dealscreen/decisions.db
+    """
+    from screen.audit.thesis_diff import diff_cases, diff_store, format_diff
+    from screen.engine.loader import load_ruleset
+
+    if (store or from_store) and cases:
+        raise click.UsageError("give CASES or --store, not both")
+    if not (store or from_store or cases):
+        raise click.UsageError("give CASES (files or folders) or --store")
+    new_rs = load_ruleset(new)
+    if store or from_store:
+        if old:
+            raise click.UsageError(
+                "with --store the old rule set is the one stored with each record; drop --old"
+            )
+        with _open(store) as s:
+            report = diff_store(s, new_rs)
+    else:
+        report = diff_cases(load_ruleset(old), new_rs, list(cases))
+    if fmt == "json":
+        _json(report.as_dict(show_all))
+    else:
+        click.echo(format_diff(report, show_all), nl=False)
+    for e in report.errors:
+        click.echo(e, err=True)
+    if report.errors:
+        sys.exit(2)
+
+
+COMMANDS = [decide, audit, why_not, diff]

@@ -1,0 +1,110 @@
+"""What every `dealscreen` command shares: error handling, exit codes, common options, output.
+
+Kept separate from `cli/app.py` (which registers the feature commands) so feature modules can import
+it without a circular import, and light (click only) so `dealscreen --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+EXIT_FAILED = 1  # a check the user asked for failed (lint errors, tests, verify)
+EXIT_USAGE = 2  # bad input: file:line:col message
+EXIT_INTERNAL = 70  # a bug in dealscreen
+
+RULES_HELP = "Rule set: a YAML file or a folder of them (default: the bundled thesis)."
+STORE_HELP = "Decision store [env DEALSCREEN_STORE; default .dealscreen/decisions.db]."
+
+
+def guard(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Our errors print `file:line:col: message (hint)` and exit 2; a bug prints one line and
+    exits 70 (DEALSCREEN_DEBUG=1 shows its traceback). Never a traceback for bad input."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from screen.model.errors import ScreenError
+
+        try:
+            return fn(*args, **kwargs)
+        except ScreenError as err:
+            click.echo(str(err), err=True)
+            sys.exit(EXIT_USAGE)
+        except (click.ClickException, SystemExit):
+            raise
+        except (BrokenPipeError, KeyboardInterrupt):
+            sys.exit(EXIT_FAILED)
+        except RecursionError:
+            click.echo("error: input nested too deeply", err=True)
+            sys.exit(EXIT_USAGE)
+        except Exception as err:  # a bug in dealscreen, not in the input
+            if "DEALSCREEN_DEBUG" in os.environ:
+                raise
+            click.echo(
+                f"internal error: {type(err).__name__}: {err} "
+                "(set DEALSCREEN_DEBUG=1 for the traceback)",
+                err=True,
+            )
+            sys.exit(EXIT_INTERNAL)
+
+    return wrapper
+
+
+def store_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--store PATH (env DEALSCREEN_STORE)."""
+    return click.option(
+        "--store", "store", type=click.Path(dir_okay=False), envvar="DEALSCREEN_STORE",
+        help=STORE_HELP,
+    )(fn)  # fmt: skip
+
+
+def record_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--record, --store, --who: store what a command screened in the audit trail."""
+    fn = click.option("--who", help="Who is recording (default: the OS user name).")(fn)
+    fn = store_option(fn)
+    return click.option(
+        "--record",
+        "record_results",
+        is_flag=True,
+        help="Also record each screening result in the decision store (see `dealscreen audit`).",
+    )(fn)
+
+
+def record(results: list[dict[str, Any]], **kwargs: Any) -> None:
+    """Record results and print where, with the new head hash (keep it: `audit verify --head`)."""
+    from screen.audit.store import record_results, store_path
+
+    written = record_results(results, **kwargs)
+    first, last = written.ids[0], written.ids[-1]
+    ids = f"#{first}" if first == last else f"#{first}..#{last}"
+    click.echo(
+        f"recorded {len(written.ids)} result{'s' if len(written.ids) != 1 else ''} as {ids} "
+        f"in {store_path(kwargs.get('store'))}; head {written.head}",
+        err=True,
+    )
+
+
+def write_output(text: str, output: str | None, *, bom: bool = False) -> None:
+    """Write command output to FILE (creating its folder) or stdout; I/O problems are user
+    errors with the path, never tracebacks."""
+    from screen.model.errors import Location, ScreenError
+
+    data = ("\ufeff" if bom else "") + text
+    if not output:
+        sys.stdout.write(data)
+        sys.stdout.flush()
+        return
+    path = Path(output)
+    if path.is_dir():
+        raise ScreenError("is a folder; name a file to write", Location(output))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data.encode("utf-8"))
+    except OSError as exc:
+        raise ScreenError(f"cannot write: {exc.strerror}", Location(output)) from None

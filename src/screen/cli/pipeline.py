@@ -1,0 +1,282 @@
+"""`dealscreen rank`, `sensitivity` and `compare`: the pipeline view's commands.
+
+Only click is imported at module level (cli/app.py registers COMMANDS at start-up, and
+`dealscreen --help` must stay fast); each command imports what it needs when it runs.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from screen.cli.common import RULES_HELP, guard, write_output
+
+
+def _jobs_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """-j/--jobs N: worker processes (0 = decide from the batch size and the cores)."""
+    return click.option(
+        "-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True, help=help_text
+    )
+
+
+PROGRESS_MIN_FILES = 30  # fewer files finish before a progress bar would be worth drawing
+FORMAT_BY_SUFFIX = {".csv": "csv", ".json": "json", ".html": "html", ".htm": "html"}
+
+
+def _evaluate_with_progress(
+    rs: Any, paths: list[Any], rules: str | None, jobs: int, evaluate: Any, label: str
+) -> tuple[list[Any], list[Any]]:
+    """Evaluate files (in parallel if asked); progress bar on a terminal for larger batches."""
+    from screen.pipeline import rank as pipeline
+
+    n_jobs = pipeline.default_jobs(len(paths)) if jobs == 0 else jobs
+    show = len(paths) > PROGRESS_MIN_FILES and sys.stderr.isatty()
+    good, failed = [], []
+
+    def consume(progress: Callable[[int], None] | None) -> None:
+        for item in pipeline.evaluate_files(
+            rs, paths, rules=rules, jobs=n_jobs, evaluate=evaluate, progress=progress
+        ):
+            (failed if isinstance(item, pipeline.Failure) else good).append(item)
+
+    if show:
+        with click.progressbar(length=len(paths), label=label, file=sys.stderr) as bar:
+            consume(bar.update)
+    else:
+        consume(None)
+    return good, failed
+
+
+def _report_failures(failed: list[Any], total: int) -> None:
+    for f in failed:
+        click.echo(f.message, err=True)
+    if failed:
+        click.echo(
+            f"{len(failed)} of {total} case file(s) could not be loaded; the others were ranked",
+            err=True,
+        )
+
+
+@click.command()
+@click.argument("cases", nargs=-1, required=True, type=click.Path())
+@click.option("--rules", type=click.Path(), help=RULES_HELP)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json", "html"]),
+    help="Output format [default: from the -o suffix, else table].",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
+@click.option(
+    "--filter",
+    "filters",
+    multiple=True,
+    metavar="KEY=V[,V]",
+    help="Keep rows whose decision / area / stage is one of the values; stage also takes "
+    ">= and <= (stage>=phase2). Repeat to combine (all must hold).",
+)
+@click.option("--bom", is_flag=True, help="CSV: start with a UTF-8 byte-order mark (old Excel).")
+@click.option(
+    "--memos",
+    type=click.Path(file_okay=False),
+    help="HTML: folder of memos (<case-id>.html/.md/.pdf) to link [default: next to -o FILE].",
+)
+@_jobs_option("Worker processes; 0: one per core for large batches, else 1.")
+@guard
+def rank(
+    cases: tuple[str, ...],
+    rules: str | None,
+    fmt: str | None,
+    output: str | None,
+    filters: tuple[str, ...],
+    bom: bool,
+    memos: str | None,
+    jobs: int,
+) -> None:
+    """Rank CASES (files or folders): one row per company, best first.
+
+    \b
+    Rows are sorted by decision (advance, watch, insufficient information, decline), then score.
+    Columns: decision, score (and the range unknowns allow), each criterion's score, lead asset,
+    stage, therapeutic area, open questions, and the top reason (in words: gate and criterion
+    names, the rule set's question; CSV and JSON add top_reason_ids with the rule ids and fact).
+    Scores show 2 decimals in the table and the HTML page; CSV and JSON keep 4, as the result
+    JSON does.
+    \b
+      dealscreen rank cases/
+      dealscreen rank cases/ -o pipeline.csv --bom
+      dealscreen rank cases/ --filter decision=advance,watch --filter stage>=phase2
+      dealscreen rank cases/ -o pipeline.html --memos memos/
+    Case files that fail to load are reported on stderr (file:line:col: message), the others
+    are still ranked, and the exit code is 2.
+    """
+    from pathlib import Path
+
+    from screen.engine.loader import expand_case_paths, load_ruleset
+    from screen.pipeline import rank as pipeline
+    from screen.pipeline import report as pipeline_report
+
+    if fmt is None:
+        suffix = Path(output).suffix.lower() if output else ""
+        if suffix and suffix not in FORMAT_BY_SUFFIX and suffix not in (".txt", ".text"):
+            from screen.model.errors import Location, ScreenError
+
+            raise ScreenError(
+                f"cannot tell the format from '{suffix}'",
+                Location(str(output)),
+                "use .csv, .json, .html or .txt, or give --format",
+            )
+        fmt = FORMAT_BY_SUFFIX.get(suffix, "table")
+    row_filters = [pipeline.parse_filter(f) for f in filters]
+    rs = load_ruleset(rules)
+    paths = expand_case_paths(list(cases))
+    good, failed = _evaluate_with_progress(rs, paths, rules, jobs, pipeline.row_for, "ranking")
+    rows = [r for r in pipeline.rank(good) if all(f(r) for f in row_filters)]
+    if fmt == "csv":
+        text = pipeline_report.to_csv(rs, rows)
+    elif fmt == "json":
+        text = pipeline_report.to_json(rs, rows, failed)
+    elif fmt == "html":
+        from screen.pipeline import page as pipeline_html
+
+        page_dir = Path(output).resolve().parent if output else Path.cwd()
+        memo_dir = Path(memos).resolve() if memos else page_dir
+        if memos and not memo_dir.is_dir():
+            click.echo(
+                f"warning: --memos {memos} is not a folder; the page has no memo links",
+                err=True,
+            )
+        links = pipeline_html.find_memos(rows, memo_dir, page_dir)
+        text = pipeline_html.render(rs, rows, memo_links=links, failures=failed)
+    else:
+        text = pipeline_report.to_table(rs, rows)
+    if memos and fmt != "html":
+        click.echo(f"warning: --memos is used only by the HTML page, not by {fmt}", err=True)
+    write_output(text, output, bom=bom and fmt == "csv")
+    _report_failures(failed, len(paths))
+    if failed:
+        sys.exit(2)
+
+
+@click.command()
+@click.argument("cases", nargs=-1, required=True, type=click.Path())
+@click.option("--rules", type=click.Path(), help=RULES_HELP)
+@click.option(
+    "--spread",
+    type=click.FloatRange(0.0, 0.95),
+    default=0.2,
+    show_default=True,
+    help="Each weight is multiplied by a factor drawn from [1-spread, 1+spread].",
+)
+@click.option(
+    "--samples",
+    type=click.IntRange(1, 1_000_000),
+    default=1000,
+    show_default=True,
+    help="How many random weight sets to try.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same report.")
+@click.option("--thresholds", is_flag=True, help="Also perturb the advance and watch thresholds.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
+@_jobs_option("Worker processes for loading the cases; 0: auto.")
+@guard
+def sensitivity(
+    cases: tuple[str, ...],
+    rules: str | None,
+    spread: float,
+    samples: int,
+    seed: int,
+    thresholds: bool,
+    fmt: str,
+    output: str | None,
+    jobs: int,
+) -> None:
+    """How robust is the ranking? Perturb the criterion weights, re-rank, count changes.
+
+    \b
+    For each company: its decision and rank with the thesis weights, its margin (the score's
+    distance above or below the nearest threshold; a company declined by a failed gate is
+    declined at any weights and has none), in how many samples the decision changes (and to
+    what), and the range of ranks and scores it takes. The table shows 2 decimals; CSV and
+    JSON keep 4, as the result JSON does.
+    Every case is evaluated once; samples only re-weigh. Seeded: the same seed gives the
+    same report.
+      dealscreen sensitivity cases/ --spread 0.2 --samples 1000 --seed 7
+      dealscreen sensitivity cases/ --thresholds --format csv -o robustness.csv
+    """
+    from screen.engine.loader import expand_case_paths, load_ruleset
+    from screen.pipeline import rank as pipeline
+    from screen.pipeline import sensitivity as sens
+    from screen.pipeline import sensitivity_report
+
+    rs = load_ruleset(rules)
+    paths = expand_case_paths(list(cases))
+    good, failed = _evaluate_with_progress(
+        rs, paths, rules, jobs, pipeline.score_case, "evaluating"
+    )
+    report = sens.analyse(
+        rs, good, spread=spread, samples=samples, seed=seed, thresholds=thresholds
+    )
+    render = {
+        "table": sensitivity_report.to_table,
+        "csv": sensitivity_report.to_csv,
+        "json": sensitivity_report.to_json,
+    }[fmt]
+    write_output(render(rs, report), output)
+    _report_failures(failed, len(paths))
+    if failed:
+        sys.exit(2)
+
+
+@click.command()
+@click.argument("case_a", type=click.Path())
+@click.argument("case_b", type=click.Path())
+@click.option("--rules", type=click.Path(), help=RULES_HELP)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--differences",
+    is_flag=True,
+    help="Only the criteria whose score differs (the same score from another band or row "
+    "counts as equal).",
+)
+@guard
+def compare(case_a: str, case_b: str, rules: str | None, fmt: str, differences: bool) -> None:
+    """Two candidates side by side: criterion by criterion, the facts that differ, and the
+    rules that make the difference (e.g. a new deal against one the firm already did).
+
+    Compares the lead assets (the ones each company decision follows). Scores and points show
+    2 decimals; differences are computed before rounding. JSON keeps 4 decimals.
+    """
+    from screen.engine.loader import load_case, load_ruleset
+    from screen.model.errors import ScreenError, ScreenErrors
+    from screen.pipeline import compare as cmp
+
+    rs = load_ruleset(rules)
+    loaded, errors = [], []
+    for path in (case_a, case_b):
+        try:
+            loaded.append(load_case(path))
+        except ScreenError as err:
+            errors.append(err)
+    if errors:
+        raise ScreenErrors(errors)
+    result = cmp.compare(rs, loaded[0], loaded[1])
+    text = (
+        cmp.to_json(result) if fmt == "json" else cmp.to_text(result, all_criteria=not differences)
+    )
+    sys.stdout.write(text)
+
+
+COMMANDS = [rank, sensitivity, compare]

@@ -1,0 +1,737 @@
+"""Compile a rule set: resolve names, type-check expressions, order rules by dependency.
+
+Input: the parsed files of one rule set (`ruleset.RuleSetFile` + the YAML positions).
+Output: a `CompiledRuleSet`, an immutable plan the engine runs per asset without further checks.
+
+What is checked here (each failure is a located error with a hint, collected so an author sees
+all of them at once): references to fields, parameters, derived facts, criteria, gates and tables
+exist (did-you-mean otherwise); expressions are well-typed (stage literals are valid stages, enum
+literals valid values); ids are unique; every gate, band and row has a rationale; table cells fit
+their columns and `unique` tables have no overlapping rows; the dependency graph (networkx) has no
+cycle, which is printed as `derived.a -> derived.b -> derived.a`.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from screen.engine.facts import ROOT_MODELS, FieldPath, build_extractor, resolve_field
+from screen.engine.tables import Cell, CellError, parse_cell, rows_overlap
+from screen.lang.expressions import (
+    ANY,
+    BOOL,
+    NUM,
+    STR,
+    Expression,
+    NameProblem,
+    Type,
+    compile_expression,
+    list_of,
+)
+from screen.lang.functions import FUNCTIONS
+from screen.model.errors import Location, ScreenError, ScreenErrors, did_you_mean
+from screen.model.ruleset import (
+    Decision,
+    HitPolicy,
+    Parameter,
+    RuleSetFile,
+    UnknownPolicy,
+)
+from screen.model.yamlsource import PathKey, SourceDoc
+
+ROOTS = ["asset", "company", "case", "params", "derived", "criteria", "gates"]
+
+
+@dataclass
+class Node:
+    """Something the engine evaluates per asset and stores in the fact table under `key`."""
+
+    kind: str
+    id: str
+    key: str
+    location: Location
+    reads: tuple[str, ...] = ()
+    blame: tuple[str, ...] = ()  # reads whose absence can make this node unknown
+
+
+@dataclass
+class DerivedNode(Node):
+    expr: Expression | None = None
+    description: str | None = None
+    question: str | None = None
+
+
+@dataclass
+class Row:
+    id: str
+    cells: list[Cell]
+    output: Any
+    rationale: str
+    location: Location
+
+
+@dataclass
+class TableNode(Node):
+    hit_policy: HitPolicy = HitPolicy.first
+    inputs: list[Expression] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+    output_type: Type = ANY
+    reachable_cache: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
+
+
+@dataclass
+class Band:
+    id: str
+    when: Expression
+    score: float
+    rationale: str
+    location: Location
+
+
+@dataclass
+class CriterionNode(Node):
+    name: str = ""
+    weight: float = 1.0
+    max: float = 5.0
+    policy: UnknownPolicy = UnknownPolicy.lowest
+    rationale: str | None = None
+    bands: list[Band] | None = None
+    table: str | None = None
+    question: str | None = None
+
+
+@dataclass
+class GateNode(Node):
+    name: str = ""
+    require: Expression | None = None
+    rationale: str = ""
+    question: str | None = None
+
+
+@dataclass
+class CompiledRuleSet:
+    """Everything the engine needs, in evaluation order. Built once, used for every case."""
+
+    name: str
+    version: str
+    sha256: str
+    description: str | None
+    scale: float
+    files: list[str]
+    parameters: dict[str, Parameter]
+    steps: list[Node]
+    criteria: list[CriterionNode]
+    gates: list[GateNode]
+    tables: dict[str, TableNode]
+    decision: Decision
+    questions: dict[str, str]
+    fields: dict[str, FieldPath]
+    fixed: list[str]
+    reasons: dict[str, str]
+    extract: Callable[..., dict[str, Any]]
+    edges: list[tuple[str, str]]
+    base_facts: dict[str, Any]
+    # The generated straight-line evaluator, cached here by `fastpath.fast_path(rs)` on first
+    # use. The compiler never builds it: the fast path reads what the compiler produced.
+    _fast: Callable[..., dict[str, Any]] | None = field(default=None, repr=False)
+
+    @functools.cached_property
+    def total_weight(self) -> float:
+        return math.fsum(c.weight for c in self.criteria)
+
+
+@dataclass
+class _Part:
+    """A rule-set file with its parsed YAML, so every item can be located."""
+
+    doc: SourceDoc
+    model: RuleSetFile
+
+
+def _param_type(value: Any) -> Type:
+    if isinstance(value, bool):
+        return BOOL
+    if isinstance(value, int | float):
+        return NUM
+    if isinstance(value, str):
+        return STR
+    if isinstance(value, list):
+        kinds = {_param_type(v).kind for v in value}
+        return list_of(_param_type(value[0]) if len(kinds) == 1 else ANY)
+    return ANY
+
+
+class _Scope:
+    """Name resolution for expressions: case fields, params, derived, criteria, gates, tables."""
+
+    def __init__(self, compiler: _RuleSetCompiler):
+        self.c = compiler
+
+    def roots(self) -> list[str]:
+        return ROOTS
+
+    def resolve(self, parts: tuple[str, ...]) -> tuple[str, Type]:
+        root = parts[0]
+        c = self.c
+        if root in ROOT_MODELS:
+            fp = c.fields.get(".".join(parts))
+            if fp is None:
+                fp = resolve_field(parts)
+                c.fields[fp.key] = fp
+            return fp.key, fp.type
+        if root in ("params", "derived", "criteria", "gates"):
+            if len(parts) != 2:
+                raise NameProblem(f"'{'.'.join(parts)}': {root} are referred to as {root}.NAME")
+            name = parts[1]
+            names = {
+                "params": c.param_types,
+                "derived": c.derived_types,
+                "criteria": {k: NUM for k in c.criterion_ids},
+                "gates": {k: BOOL for k in c.gate_ids},
+            }[root]
+            if name not in names:
+                hint = did_you_mean(name, names) or (
+                    f"known {root}: {', '.join(sorted(names))}"
+                    if names
+                    else f"no {root} are defined"
+                )
+                noun = {
+                    "params": "parameter",
+                    "derived": "derived fact",
+                    "criteria": "criterion",
+                    "gates": "gate",
+                }[root]
+                raise NameProblem(f"unknown {noun} '{name}'", hint)
+            return f"{root}.{name}", names[name]
+        if root in c.param_types:
+            raise NameProblem(f"unknown name '{root}'", f"did you mean 'params.{root}'?")
+        if root in c.derived_types:
+            raise NameProblem(f"unknown name '{root}'", f"did you mean 'derived.{root}'?")
+        if root in FUNCTIONS:
+            raise NameProblem(f"'{root}' is a function", f"call it: {root}(...)")
+        hint = did_you_mean(root, ROOTS)
+        raise NameProblem(f"unknown name '{root}'", hint or f"names start with: {', '.join(ROOTS)}")
+
+    def parameter_value(self, name: str) -> Any:
+        for part in self.c.parts:
+            if name in part.model.parameters:
+                return part.model.parameters[name].value
+        return None
+
+    def table(self, name: str) -> tuple[str, Type]:
+        if name not in self.c.table_types:
+            hint = did_you_mean(name, self.c.table_types) or (
+                f"tables: {', '.join(sorted(self.c.table_types))}"
+                if self.c.table_types
+                else "no tables are defined"
+            )
+            raise NameProblem(f"unknown table '{name}'", hint)
+        return f"table.{name}", self.c.table_types[name]
+
+
+class _RuleSetCompiler:
+    def __init__(self, parts: list[_Part], sha256: str):
+        self.parts = parts
+        self.sha256 = sha256
+        self.errors: list[ScreenError] = []
+        self.fields: dict[str, FieldPath] = {}
+        self.param_types: dict[str, Type] = {}
+        self.derived_types: dict[str, Type] = {}
+        self.table_types: dict[str, Type] = {}
+        self.criterion_ids: list[str] = []
+        self.gate_ids: list[str] = []
+        self.scope = _Scope(self)
+
+    # ------------------------------------------------------------------ helpers
+    def loc(self, part: _Part, path: PathKey, key: bool = False) -> Location:
+        return part.doc.location(path, key=key)
+
+    def expr_loc(self, part: _Part, path: PathKey) -> tuple[Location, bool]:
+        """Location of an expression scalar and whether it is quoted (to place columns)."""
+        loc = part.doc.location(path)
+        lines = part.doc.text.splitlines()
+        if 0 < loc.line <= len(lines):
+            line = lines[loc.line - 1]
+            ch = line[loc.column - 1 : loc.column] if loc.column else ""
+            if ch in ("|", ">") and loc.line < len(lines):
+                nxt = lines[loc.line]
+                indent = len(nxt) - len(nxt.lstrip())
+                return Location(loc.file, loc.line + 1, indent + 1), False
+            return loc, ch in ("'", '"')
+        return loc, False
+
+    def expr(self, source: str, part: _Part, path: PathKey) -> Expression | None:
+        loc, quoted = self.expr_loc(part, path)
+        try:
+            return compile_expression(source, self.scope, loc, quoted=quoted)
+        except ScreenError as exc:
+            self.errors.append(exc)
+            return None
+
+    def fail(self, message: str, loc: Location, hint: str | None = None) -> None:
+        self.errors.append(ScreenError(message, loc, hint))
+
+    def raise_errors(self) -> None:
+        if self.errors:
+            unique: dict[str, ScreenError] = {}
+            for e in self.errors:
+                unique.setdefault(str(e), e)
+            errs = sorted(
+                unique.values(),
+                key=lambda e: (
+                    str(e.location.file) if e.location else "",
+                    e.location.line if e.location else 0,
+                    e.location.column if e.location else 0,
+                ),
+            )
+            raise ScreenErrors(errs)
+
+    # ------------------------------------------------------------------ main
+    def run(self) -> CompiledRuleSet:
+        header, header_part = self.header()
+        decision = self.decision_section()
+        self.collect_names()
+        self.raise_errors()
+        self.compile_all()  # pass 1: references and types of non-derived names
+        self.raise_errors()
+        order, edges = self.order()
+        self.raise_errors()
+        # pass 2: compile in dependency order, so derived facts carry their real types
+        self.fields = {}
+        steps = self.compile_all(order)
+        self.raise_errors()
+        self.check_decision(decision, header.scale, header_part)
+        self.raise_errors()
+        params = {k: v for p in self.parts for k, v in p.model.parameters.items()}
+        base = {f"params.{k}": v.value for k, v in params.items()}
+        criteria = [s for s in steps if isinstance(s, CriterionNode)]
+        criteria.sort(key=lambda c: self.criterion_ids.index(c.id))
+        gates = [s for s in steps if isinstance(s, GateNode)]
+        gates.sort(key=lambda g: self.gate_ids.index(g.id))
+        questions = {k: v for p in self.parts for k, v in p.model.questions.items()}
+        for fact, _ in questions.items():
+            self.check_fact_path(fact, "questions")
+        fixed = [f for p in self.parts for f in p.model.fixed]
+        for fact in fixed:
+            self.check_fact_path(fact, "fixed")
+        self.raise_errors()
+        return CompiledRuleSet(
+            name=header.name,
+            version=header.version,
+            sha256=self.sha256,
+            description=header.description,
+            scale=header.scale,
+            files=[p.doc.path for p in self.parts],
+            parameters=params,
+            steps=steps,
+            criteria=criteria,
+            gates=gates,
+            tables={s.id: s for s in steps if isinstance(s, TableNode)},
+            decision=decision,
+            questions=questions,
+            fields=dict(sorted(self.fields.items())),
+            fixed=fixed,
+            reasons={k: v for p in self.parts for k, v in p.model.reasons.items()},
+            extract=build_extractor(list(self.fields.values())),
+            edges=edges,
+            base_facts=base,
+        )
+
+    def check_fact_path(self, fact: str, section: str) -> None:
+        parts = tuple(fact.split("."))
+        part = next(p for p in self.parts if fact in p.model.questions or fact in p.model.fixed)
+        if section == "questions":
+            loc = self.loc(part, (section, fact), key=True)
+        else:
+            loc = self.loc(part, (section, part.model.fixed.index(fact)))
+        if parts[0] not in ROOT_MODELS:
+            self.fail(
+                f"{section}: '{fact}' is not a case field path",
+                loc,
+                "paths start with asset., company. or case.",
+            )
+            return
+        try:
+            resolve_field(parts)
+        except NameProblem as exc:
+            if "is a group of fields" not in exc.message:  # a group may be asked about as a whole
+                self.fail(f"{section}: {exc.message}", loc, exc.hint)
+
+    def header(self) -> tuple[Any, _Part]:
+        found = [(p.model.ruleset, p) for p in self.parts if p.model.ruleset is not None]
+        if not found:
+            where = Location(self.parts[0].doc.path, 1, 1)
+            raise ScreenError(
+                "rule set has no 'ruleset:' header (name, version)",
+                where,
+                "add  ruleset: {name: my-thesis, version: '1.0'}",
+            )
+        if len(found) > 1:
+            p = found[1][1]
+            raise ScreenError(
+                "a second 'ruleset:' header",
+                self.loc(p, ("ruleset",), key=True),
+                f"the header is already in {found[0][1].doc.path}",
+            )
+        return found[0]
+
+    def decision_section(self) -> Decision:
+        found = [p for p in self.parts if p.model.decision is not None]
+        if not found:
+            raise ScreenError(
+                "rule set has no 'decision:' section (advance / watch thresholds)",
+                Location(self.parts[0].doc.path, 1, 1),
+            )
+        if len(found) > 1:
+            raise ScreenError(
+                "a second 'decision:' section", self.loc(found[1], ("decision",), True)
+            )
+        return found[0].model.decision  # type: ignore[return-value]
+
+    def check_decision(self, decision: Decision, scale: float, part: _Part) -> None:
+        dp = next(p for p in self.parts if p.model.decision is not None)
+        if decision.advance < decision.watch:
+            self.fail(
+                "decision.advance must be >= decision.watch", self.loc(dp, ("decision", "advance"))
+            )
+        for name in ("advance", "watch"):
+            value = getattr(decision, name)
+            if not 0 <= value <= scale:
+                self.fail(
+                    f"decision.{name} = {value} is outside the score scale 0..{scale:g}",
+                    self.loc(dp, ("decision", name)),
+                )
+        if not self.criterion_ids:
+            self.fail("rule set has no criteria", Location(part.doc.path, 1, 1))
+
+    def collect_names(self) -> None:
+        seen_ids: dict[str, Location] = {}
+
+        def claim(rule_id: str, loc: Location) -> None:
+            if rule_id in seen_ids:
+                first = seen_ids[rule_id]
+                self.fail(f"duplicate id '{rule_id}'", loc, f"first used at {first}")
+            else:
+                seen_ids[rule_id] = loc
+
+        def named(section: str, names: dict[str, Any], part: _Part, name: str) -> None:
+            if name in names:
+                self.fail(
+                    f"{section} '{name}' is defined twice", self.loc(part, (section, name), True)
+                )
+            if not name.isidentifier() or name.startswith("_"):
+                self.fail(
+                    f"{section} name '{name}' must be a plain identifier (letters, digits, _)",
+                    self.loc(part, (section, name), True),
+                )
+
+        for part in self.parts:
+            m = part.model
+            for name, param in m.parameters.items():
+                named("parameters", self.param_types, part, name)
+                self.param_types[name] = _param_type(param.value)
+                if isinstance(param.value, dict) or param.value is None:
+                    self.fail(
+                        f"parameter '{name}' must be a number, text, true/false or a list",
+                        self.loc(part, ("parameters", name, "value")),
+                    )
+            for name in m.derived:
+                named("derived", self.derived_types, part, name)
+                self.derived_types[name] = ANY
+            for name, table in m.tables.items():
+                named("tables", self.table_types, part, name)
+                self.table_types[name] = self.table_output_type(part, name, table)
+                for j, row in enumerate(table.rows):
+                    claim(row.id, self.loc(part, ("tables", name, "rows", j, "id")))
+            for i, gate in enumerate(m.gates):
+                claim(gate.id, self.loc(part, ("gates", i, "id")))
+                self.gate_ids.append(gate.id)
+            for i, crit in enumerate(m.criteria):
+                claim(crit.id, self.loc(part, ("criteria", i, "id")))
+                self.criterion_ids.append(crit.id)
+                for j, band in enumerate(crit.bands or []):
+                    claim(band.id, self.loc(part, ("criteria", i, "bands", j, "id")))
+
+    def table_output_type(self, part: _Part, name: str, table: Any) -> Type:
+        """All outputs of a table must be of one kind: numbers, text, or true/false."""
+        words = {"num": "a number", "str": "text", "bool": "true/false"}
+        rows_by_kind: dict[str, list[int]] = {}
+        for j, row in enumerate(table.rows):
+            value = row.output
+            if isinstance(value, bool):
+                kind = "bool"
+            elif isinstance(value, int | float):
+                kind = "num"
+            elif isinstance(value, str):
+                kind = "str"
+            else:
+                self.fail(
+                    f"table '{name}' row '{row.id}': output must be a number, text or "
+                    f"true/false, got {value!r}",
+                    self.loc(part, ("tables", name, "rows", j, "output")),
+                )
+                continue
+            rows_by_kind.setdefault(kind, []).append(j)
+        if len(rows_by_kind) > 1:
+            odd = min(rows_by_kind, key=lambda k: (len(rows_by_kind[k]), rows_by_kind[k][0]))
+            usual = max(rows_by_kind, key=lambda k: len(rows_by_kind[k]))
+            j = rows_by_kind[odd][0]
+            self.fail(
+                f"table '{name}' row '{table.rows[j].id}' outputs {words[odd]} "
+                f"({table.rows[j].output!r}) while other rows output {words[usual]}",
+                self.loc(part, ("tables", name, "rows", j, "output")),
+                "all rows of a table give the same kind of output",
+            )
+            return ANY
+        kind = next(iter(rows_by_kind), "")
+        return {"num": NUM, "str": STR, "bool": BOOL}.get(kind, ANY)
+
+    def compile_all(self, order: list[str] | None = None) -> list[Node]:
+        nodes: dict[str, Node] = {}
+        pending: list[tuple[str, Callable[[], Node | None]]] = []
+        for part in self.parts:
+            m = part.model
+            for name, d in m.derived.items():
+                pending.append(
+                    (
+                        f"derived.{name}",
+                        lambda part=part, name=name, d=d: self.derived(part, name, d),
+                    )
+                )
+            for name, t in m.tables.items():
+                pending.append(
+                    (f"table.{name}", lambda part=part, name=name, t=t: self.table(part, name, t))
+                )
+            for i, g in enumerate(m.gates):
+                pending.append((f"gates.{g.id}", lambda part=part, i=i, g=g: self.gate(part, i, g)))
+            for i, c in enumerate(m.criteria):
+                pending.append(
+                    (f"criteria.{c.id}", lambda part=part, i=i, c=c: self.criterion(part, i, c))
+                )
+        by_key = dict(pending)
+        self.declared = [k for k, _ in pending]
+        for key in order or self.declared:
+            node = by_key[key]()
+            if node is not None:
+                nodes[key] = node
+        self.nodes = nodes
+        return list(nodes.values())
+
+    def derived(self, part: _Part, name: str, d: Any) -> Node | None:
+        e = self.expr(d.expr, part, ("derived", name, "expr"))
+        if e is None:
+            return None
+        self.derived_types[name] = e.type
+        return DerivedNode(
+            "derived",
+            name,
+            f"derived.{name}",
+            self.loc(part, ("derived", name), True),
+            e.reads,
+            e.blamable,
+            expr=e,
+            description=d.description,
+            question=d.question,
+        )
+
+    def table(self, part: _Part, name: str, t: Any) -> Node | None:
+        base: PathKey = ("tables", name)
+        inputs = [self.expr(src, part, (*base, "inputs", i)) for i, src in enumerate(t.inputs)]
+        if any(e is None for e in inputs):
+            return None
+        types = [e.type for e in inputs]  # type: ignore[union-attr]
+        rows: list[Row] = []
+        for j, row in enumerate(t.rows):
+            rloc = self.loc(part, (*base, "rows", j))
+            self.rationale(row.rationale, part, (*base, "rows", j, "rationale"))
+            if len(row.when) != len(inputs):
+                self.fail(
+                    f"table '{name}' row '{row.id}' has {len(row.when)} cells for "
+                    f"{len(inputs)} inputs",
+                    self.loc(part, (*base, "rows", j, "when")),
+                    "one cell per input; '-' matches anything",
+                )
+                continue
+            cells = []
+            for k, (raw, typ) in enumerate(zip(row.when, types, strict=True)):
+                try:
+                    cells.append(parse_cell(raw, typ))
+                except CellError as exc:
+                    self.fail(
+                        f"table '{name}' row '{row.id}', input {t.inputs[k]!r}: {exc}",
+                        self.loc(part, (*base, "rows", j, "when", k)),
+                        exc.hint,
+                    )
+            if len(cells) == len(inputs):
+                rows.append(Row(row.id, cells, row.output, row.rationale, rloc))
+        if t.hit_policy is HitPolicy.unique:
+            for a in range(len(rows)):
+                for b in range(a + 1, len(rows)):
+                    if rows_overlap(rows[a].cells, rows[b].cells, types):
+                        self.fail(
+                            f"table '{name}' has hit policy 'unique' but rows '{rows[a].id}' "
+                            f"(line {rows[a].location.line}) and '{rows[b].id}' overlap",
+                            rows[b].location,
+                            "make the conditions exclusive, or use hit_policy: first",
+                        )
+        reads = tuple(dict.fromkeys(r for e in inputs for r in e.reads))  # type: ignore[union-attr]
+        blame = tuple(dict.fromkeys(r for e in inputs for r in e.blamable))  # type: ignore[union-attr]
+        return TableNode(
+            "table",
+            name,
+            f"table.{name}",
+            self.loc(part, base, True),
+            reads,
+            blame,
+            hit_policy=t.hit_policy,
+            inputs=inputs,
+            rows=rows,  # type: ignore[arg-type]
+            output_type=self.table_types[name],
+        )
+
+    def check_table_scores(self, c: Any, part: _Part, where: PathKey) -> None:
+        """A table that scores a criterion must give scores within 0..max, like bands."""
+        for tpart in self.parts:
+            table = tpart.model.tables.get(c.table)
+            if table is None:
+                continue
+            for j, row in enumerate(table.rows):
+                out = row.output
+                if (
+                    isinstance(out, int | float)
+                    and not isinstance(out, bool)
+                    and not 0 <= out <= c.max
+                ):
+                    self.fail(
+                        f"table '{c.table}' row '{row.id}' gives score {out:g}, outside "
+                        f"0..{c.max:g} of criterion '{c.id}'",
+                        self.loc(tpart, ("tables", c.table, "rows", j, "output")),
+                    )
+
+    def rationale(self, text: str, part: _Part, path: PathKey) -> None:
+        if not text or not text.strip():
+            self.fail(
+                "empty rationale",
+                self.loc(part, path),
+                "cite a thesis point (T1–T13) or a parameter's source",
+            )
+
+    def gate(self, part: _Part, i: int, g: Any) -> Node | None:
+        self.rationale(g.rationale, part, ("gates", i, "rationale"))
+        e = self.expr(g.require, part, ("gates", i, "require"))
+        if e is None:
+            return None
+        if e.type.kind not in ("bool", "any"):
+            self.fail(
+                f"gate '{g.id}': 'require' must be a condition (true/false), got {e.type}",
+                self.loc(part, ("gates", i, "require")),
+            )
+        return GateNode(
+            "gate",
+            g.id,
+            f"gates.{g.id}",
+            self.loc(part, ("gates", i)),
+            e.reads,
+            e.blamable,
+            name=g.name or g.id,
+            require=e,
+            rationale=g.rationale,
+            question=g.question,
+        )
+
+    def criterion(self, part: _Part, i: int, c: Any) -> Node | None:
+        base: PathKey = ("criteria", i)
+        loc = self.loc(part, base)
+        if (c.bands is None) == (c.table is None):
+            self.fail(f"criterion '{c.id}' needs exactly one of 'bands' or 'table'", loc)
+            return None
+        bands: list[Band] = []
+        reads: list[str] = []
+        blame: list[str] = []
+        if c.table is not None:
+            if c.table not in self.table_types:
+                hint = did_you_mean(c.table, self.table_types)
+                self.fail(
+                    f"criterion '{c.id}': unknown table '{c.table}'",
+                    self.loc(part, (*base, "table")),
+                    hint,
+                )
+                return None
+            if self.table_types[c.table].kind not in ("num", "any"):
+                self.fail(
+                    f"criterion '{c.id}': table '{c.table}' outputs are not numbers",
+                    self.loc(part, (*base, "table")),
+                )
+            self.check_table_scores(c, part, (*base, "table"))
+            reads.append(f"table.{c.table}")
+            blame.append(f"table.{c.table}")
+        for j, b in enumerate(c.bands or []):
+            self.rationale(b.rationale, part, (*base, "bands", j, "rationale"))
+            if not 0 <= b.score <= c.max:
+                self.fail(
+                    f"band '{b.id}' score {b.score:g} is outside 0..{c.max:g}",
+                    self.loc(part, (*base, "bands", j, "score")),
+                )
+            e = self.expr(b.when, part, (*base, "bands", j, "when"))
+            if e is None:
+                continue
+            if e.type.kind not in ("bool", "any"):
+                self.fail(
+                    f"band '{b.id}': 'when' must be a condition, got {e.type}",
+                    self.loc(part, (*base, "bands", j, "when")),
+                )
+            reads.extend(e.reads)
+            blame.extend(e.blamable)
+            bands.append(Band(b.id, e, b.score, b.rationale, self.loc(part, (*base, "bands", j))))
+        return CriterionNode(
+            "criterion",
+            c.id,
+            f"criteria.{c.id}",
+            loc,
+            tuple(dict.fromkeys(reads)),
+            tuple(dict.fromkeys(blame)),
+            name=c.name or c.id,
+            weight=c.weight,
+            max=c.max,
+            policy=c.unknown_policy,
+            rationale=c.rationale,
+            bands=bands if c.bands is not None else None,
+            table=c.table,
+            question=c.question,
+        )
+
+    def order(self) -> tuple[list[str], list[tuple[str, str]]]:
+        import networkx as nx
+
+        graph = nx.DiGraph()
+        index = {k: i for i, k in enumerate(self.declared)}
+        graph.add_nodes_from(self.declared)
+        edges: list[tuple[str, str]] = []
+        for key, node in self.nodes.items():
+            for read in node.reads:
+                if read in index:
+                    graph.add_edge(read, key)
+                edges.append((read, key))
+        try:
+            cycle = nx.find_cycle(graph)
+        except nx.NetworkXNoCycle:
+            cycle = None
+        if cycle:
+            names = [u for u, _ in cycle] + [cycle[0][0]]
+            first = self.nodes[names[0]]
+            raise ScreenError(
+                f"dependency cycle: {' -> '.join(names)}",
+                first.location,
+                "a derived fact, table, gate or criterion cannot depend on itself",
+            )
+        order = list(nx.lexicographical_topological_sort(graph, key=lambda k: f"{index[k]:06d}"))
+        return order, sorted(set(edges))
+
+
+def compile_ruleset(parts: list[tuple[SourceDoc, RuleSetFile]], sha256: str) -> CompiledRuleSet:
+    """Compile parsed rule-set files into an evaluation plan, or raise located errors."""
+    return _RuleSetCompiler([_Part(d, m) for d, m in parts], sha256).run()

@@ -1,0 +1,102 @@
+"""Loading from disk: case files and rule sets (file or folder), with content hashes.
+
+This is the I/O edge of the pipeline; everything after it works on in-memory models. Hashes are
+over the exact bytes read, so a result can later be matched to the precise files it came from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from screen.engine.compiler import CompiledRuleSet, compile_ruleset
+from screen.model.case import Case, reference_problems
+from screen.model.errors import Location, ScreenError, ScreenErrors
+from screen.model.ruleset import RuleSetFile
+from screen.model.validation import validate_doc
+from screen.model.yamlsource import parse_yaml_bytes, read_bytes
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class LoadedCase:
+    """A validated case and where it came from."""
+
+    path: str
+    sha256: str
+    text: str
+    case: Case
+
+    @property
+    def case_id(self) -> str:
+        return self.case.id or Path(self.path).stem
+
+
+def default_rules_path() -> Path:
+    """The thesis that ships inside the package (also visible as `rules/` in the repository)."""
+    return Path(str(resources.files("screen") / "rules"))
+
+
+def load_case(path: str | Path) -> LoadedCase:
+    """Read, parse and validate one case file."""
+    display = str(path)
+    raw = read_bytes(Path(path), display)
+    doc = parse_yaml_bytes(raw, display)
+    case = validate_doc(Case, doc)
+    problems = reference_problems(case)
+    if problems:
+        raise ScreenErrors(
+            [ScreenError(msg, doc.location(path), hint) for path, msg, hint in problems]
+        )
+    return LoadedCase(display, hashlib.sha256(raw).hexdigest(), doc.text, case)
+
+
+def yaml_files(folder: Path) -> list[Path]:
+    """The YAML files directly in `folder`, sorted by name (deterministic order)."""
+    return sorted(f for f in folder.iterdir() if f.suffix in YAML_SUFFIXES and f.is_file())
+
+
+def expand_case_paths(items: list[str]) -> list[Path]:
+    """Files as given; folders become their *.yaml files, sorted by name (deterministic)."""
+    out: list[Path] = []
+    for item in items:
+        p = Path(item)
+        if p.is_dir():
+            found = yaml_files(p)
+            if not found:
+                raise ScreenError("folder has no .yaml case files", Location(item))
+            out.extend(found)
+        else:
+            out.append(p)
+    return out
+
+
+def rule_files(path: str | Path) -> list[Path]:
+    """The YAML files of a rule set: the file itself, or a folder's top-level *.yaml files."""
+    p = Path(path)
+    if p.is_dir():
+        files = yaml_files(p)
+        if not files:
+            raise ScreenError("folder has no .yaml rule files", Location(str(path)))
+        return files
+    if not p.exists():
+        raise ScreenError("rule set not found", Location(str(path)))
+    return [p]
+
+
+def load_ruleset(path: str | Path | None = None) -> CompiledRuleSet:
+    """Read, validate and compile a rule set; the default is the bundled thesis."""
+    root = Path(path) if path is not None else default_rules_path()
+    files = rule_files(root)
+    digest = hashlib.sha256()
+    parts = []
+    for f in files:
+        display = str(f) if path is not None else f"rules/{f.name}"
+        raw = read_bytes(f, display)
+        digest.update(f.name.encode() + b"\0" + raw + b"\0")
+        doc = parse_yaml_bytes(raw, display)
+        parts.append((doc, validate_doc(RuleSetFile, doc)))
+    return compile_ruleset(parts, digest.hexdigest())

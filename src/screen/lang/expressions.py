@@ -1,0 +1,759 @@
+"""Rule expressions: a small, Python-like language, safe by construction and fast.
+
+Design
+------
+An expression (`asset.stage >= 'phase2' and derived.total_patients > params.niche_max`) is
+parsed once with `ast`, checked against an allow-list of node types, type-checked against the
+case schema, rewritten, and compiled to a Python function of one argument, the fact table `F`
+(a dict from fact path to value). Field paths never become attribute access at run time: the
+compiler resolves `asset.stage` against the schema and emits `F['asset.stage']`.
+
+Three-valued logic: an absent fact is `UNKNOWN`, whose every operation raises `UnknownValue`.
+The compiled function therefore runs at native speed on complete data; when it touches an
+unknown, `evaluate` re-runs the same checked tree in a small Kleene interpreter, which gives
+`unknown or true == true` and `unknown and true == unknown`.
+
+Threat model
+------------
+Rule files come from colleagues and may be wrong or hostile. A rule file must not be able to run
+code, read files, or exhaust the machine. So:
+
+- Only these nodes are accepted: boolean operators, `not`, comparisons (incl. `in`, `not in`),
+  `+ - * / // % **` and unary minus on numbers, `x if c else y`, number/text/boolean literals,
+  list/tuple literals, dotted field paths, and calls of registry functions by bare name.
+  Everything else (attribute calls, subscripts, comprehensions, lambdas, f-strings, walrus,
+  starred arguments, keyword arguments) is rejected at load time with its column.
+- No name reaches Python: names resolve to schema fields, parameters, derived facts, criteria,
+  tables or registry functions, else load-time error with a did-you-mean. Path segments that
+  start with `_` are refused, so there is no way to spell a dunder.
+- Code runs with empty `__builtins__`, and the only callables in its namespace are registry
+  functions and our bounded helpers.
+- Bounded work: expression text is at most `MAX_EXPR_CHARS`, `MAX_NODES` nodes; arithmetic is on
+  numbers only (no `'x' * 10**9`: text and lists never meet `*` or `+`); `**` goes through
+  `_pow`, which works in floats and caps the exponent, so `4000000**4000000` is an error, not a
+  CPU burn; literals are bounded in size. Every run is linear in the size of the case.
+- A misspelt field is a load-time error (checked against the case schema), never a silent None.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Protocol
+
+from screen.lang.functions import FUNCTIONS
+from screen.lang.unknown import UNKNOWN, UnknownValue
+from screen.model.errors import Location, ScreenError, did_you_mean
+from screen.model.vocab import Stage, parse_stage
+
+MAX_EXPR_CHARS = 2000
+MAX_NODES = 400
+MAX_LITERAL_CHARS = 200
+MAX_INT_LITERAL = 10**15
+MAX_EXPONENT = 64.0
+
+FACTS = "F"  # the one argument of every compiled expression
+
+
+# --------------------------------------------------------------------------- static types
+
+
+@dataclass(frozen=True)
+class Type:
+    """Static type of an expression: num, bool, str, stage, date, enum, list, any."""
+
+    kind: str
+    enum: type[Enum] | None = None
+    elem: Type | None = None
+
+    def __str__(self) -> str:
+        if self.kind == "enum" and self.enum is not None:
+            return f"one of {self.enum.__name__}"
+        if self.kind == "list" and self.elem is not None:
+            return f"list of {self.elem}"
+        return {"num": "number", "bool": "true/false", "str": "text"}.get(self.kind, self.kind)
+
+
+NUM = Type("num")
+BOOL = Type("bool")
+STR = Type("str")
+STAGE = Type("stage")
+DATE = Type("date")
+ANY = Type("any")
+
+
+def list_of(elem: Type) -> Type:
+    return Type("list", elem=elem)
+
+
+def enum_type(cls: type[Enum]) -> Type:
+    return STAGE if cls is Stage else Type("enum", enum=cls)
+
+
+class NameProblem(Exception):
+    """Raised by a Scope for a name that does not resolve; carries an optional hint."""
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class Scope(Protocol):
+    """What an expression may refer to; provided by the rule-set compiler."""
+
+    def resolve(self, parts: tuple[str, ...]) -> tuple[str, Type]:
+        """Map a dotted name to (fact key, type), or raise NameProblem."""
+        ...
+
+    def table(self, name: str) -> tuple[str, Type]:
+        """Map a table name (for lookup()) to (fact key, output type), or raise NameProblem."""
+        ...
+
+    def roots(self) -> list[str]:
+        """Names an expression may start with (for did-you-mean)."""
+        ...
+
+
+class EvalError(Exception):
+    """A run-time failure inside an expression (division by zero, overflow)."""
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _pow(base: Any, exponent: Any) -> float:
+    if abs(exponent) > MAX_EXPONENT:
+        raise EvalError(f"exponent {exponent} is larger than {MAX_EXPONENT:g}")
+    try:
+        return float(base) ** float(exponent)
+    except (OverflowError, ZeroDivisionError) as exc:
+        raise EvalError(f"power out of range: {exc}") from None
+
+
+def _num(value: Any) -> Any:
+    if value is UNKNOWN:
+        raise UnknownValue
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise EvalError(f"expected a number, got {value!r}")
+    return value
+
+
+def _truth(value: Any) -> bool:
+    if value is UNKNOWN:
+        raise UnknownValue
+    if not isinstance(value, bool):
+        raise EvalError(f"expected true/false, got {value!r}")
+    return value
+
+
+BASE_NAMESPACE: dict[str, Any] = {
+    "__builtins__": {},
+    "_pow": _pow,
+    "_num": _num,
+    "_truth": _truth,
+    **{f"_fn_{name}": fn.impl for name, fn in FUNCTIONS.items()},
+}
+
+
+# --------------------------------------------------------------------------- compiled form
+
+
+@dataclass
+class Expression:
+    """A checked, compiled expression. Call `evaluate(F)`; it never raises UnknownValue."""
+
+    source: str
+    type: Type
+    reads: tuple[str, ...]
+    tree: ast.expr
+    namespace: dict[str, Any]
+    native: Callable[[dict[str, Any]], Any] = field(repr=False)
+    location: Location | None = None
+    guarded: frozenset[str] = frozenset()  # reads whose absence the expression absorbs
+    blamable: tuple[str, ...] = ()  # reads whose absence can make the result unknown
+
+    def __post_init__(self) -> None:
+        self.blamable = tuple(r for r in self.reads if r not in self.guarded)
+
+    def evaluate(self, facts: dict[str, Any]) -> Any:
+        """Value of the expression, UNKNOWN if it depends on missing facts.
+
+        Raises EvalError on arithmetic failures (division by zero, overflow)."""
+        try:
+            return self.native(facts)
+        except UnknownValue:
+            return evaluate_kleene(self.tree, facts, self.namespace)
+        except (ZeroDivisionError, OverflowError, TypeError, ValueError) as exc:
+            raise EvalError(f"{type(exc).__name__}: {exc}") from None
+
+
+# --------------------------------------------------------------------------- compiler
+
+
+_CMP_NAMES = {
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.In: "in",
+    ast.NotIn: "not in",
+}
+_ARITH = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
+_NODE_NAMES = {
+    ast.Subscript: "indexing (x[...])",
+    ast.ListComp: "a list comprehension",
+    ast.GeneratorExp: "a generator expression",
+    ast.SetComp: "a set comprehension",
+    ast.DictComp: "a dict comprehension",
+    ast.Lambda: "lambda",
+    ast.JoinedStr: "an f-string",
+    ast.NamedExpr: "an assignment (:=)",
+    ast.Dict: "a mapping {...}",
+    ast.Set: "a set {...}",
+    ast.Starred: "a starred argument",
+    ast.Await: "await",
+    ast.Yield: "yield",
+    ast.YieldFrom: "yield",
+    ast.Slice: "a slice",
+}
+_FORBIDDEN_HINTS = {
+    ast.Subscript: "indexing is not allowed; use a function such as count() or max()",
+    ast.ListComp: "comprehensions are not allowed",
+    ast.GeneratorExp: "comprehensions are not allowed",
+    ast.SetComp: "comprehensions are not allowed",
+    ast.DictComp: "comprehensions are not allowed",
+    ast.Lambda: "lambdas are not allowed",
+    ast.JoinedStr: "f-strings are not allowed",
+    ast.NamedExpr: "assignment expressions are not allowed",
+    ast.Dict: "mappings are not allowed in expressions",
+    ast.Set: "sets are not allowed; use a list [a, b]",
+    ast.Starred: "starred arguments are not allowed",
+    ast.Await: "await is not allowed",
+    ast.Yield: "yield is not allowed",
+}
+
+
+def compile_expression(
+    source: str, scope: Scope, location: Location | None = None, *, quoted: bool = False
+) -> Expression:
+    """Parse, check and compile `source`; errors point at the column inside the YAML file."""
+    if not isinstance(source, str):
+        raise ScreenError(f"expected an expression (text), got {source!r}", location)
+    compiler = _Compiler(source, scope, location, quoted)
+    try:
+        return compiler.run()
+    except RecursionError:
+        raise ScreenError(
+            "expression nested too deeply", location, "split it into derived facts"
+        ) from None
+
+
+class _Compiler:
+    def __init__(self, source: str, scope: Scope, location: Location | None, quoted: bool):
+        self.source = source
+        self.scope = scope
+        self.location = location
+        self.quoted = quoted
+        self.reads: list[str] = []
+        self.namespace: dict[str, Any] = dict(BASE_NAMESPACE)
+        self.nodes = 0
+
+    # -- errors
+    def error(
+        self, message: str, node: ast.AST | None = None, hint: str | None = None
+    ) -> ScreenError:
+        loc = self.location
+        if loc is not None and node is not None and hasattr(node, "col_offset"):
+            lineno = getattr(node, "lineno", 1)
+            shift = 1 if self.quoted else 0
+            if lineno == 1:
+                loc = Location(loc.file, loc.line, loc.column + node.col_offset + shift)
+            else:
+                loc = Location(loc.file, loc.line + lineno - 1, node.col_offset + 1)
+        where = f" in `{self.source.strip()}`" if len(self.source) <= 120 else ""
+        return ScreenError(message + where, loc, hint)
+
+    def run(self) -> Expression:
+        src = self.source.strip()
+        if not src:
+            raise self.error("empty expression")
+        if len(src) > MAX_EXPR_CHARS:
+            raise self.error(f"expression longer than {MAX_EXPR_CHARS} characters")
+        try:
+            tree = ast.parse(src, mode="eval")
+        except SyntaxError as exc:
+            fake = ast.Constant(0)
+            fake.lineno = exc.lineno or 1
+            fake.col_offset = max((exc.offset or 1) - 1, 0)
+            msg = (exc.msg or "invalid syntax").replace("invalid syntax. ", "")
+            raise self.error(f"syntax error: {msg}", fake) from None
+        body, typ = self.check(tree.body)
+        lam = ast.Expression(
+            ast.Lambda(
+                args=ast.arguments(
+                    posonlyargs=[],
+                    args=[ast.arg(FACTS)],
+                    kwonlyargs=[],
+                    kw_defaults=[],
+                    defaults=[],
+                ),
+                body=body,
+            )
+        )
+        ast.fix_missing_locations(lam)
+        code = compile(lam, "<rule expression>", "eval")
+        native = eval(code, self.namespace)
+        reads = tuple(dict.fromkeys(self.reads))
+        guarded = frozenset(reads) - _unguarded_reads(body)
+        return Expression(src, typ, reads, body, self.namespace, native, self.location, guarded)
+
+    # -- constants live in the namespace so enum members and tuples need no rebuilding per call
+    def const(self, value: Any, like: ast.AST) -> ast.expr:
+        if isinstance(value, bool | int | float | str) and not isinstance(value, Enum):
+            return ast.copy_location(ast.Constant(value), like)
+        name = f"_k{len(self.namespace)}"
+        self.namespace[name] = value
+        return ast.copy_location(ast.Name(name, ast.Load()), like)
+
+    def check(self, node: ast.AST) -> tuple[ast.expr, Type]:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise self.error(f"expression has more than {MAX_NODES} parts", node)
+        method = getattr(self, f"check_{type(node).__name__}", None)
+        if method is None:
+            hint = _FORBIDDEN_HINTS.get(type(node))
+            what = _NODE_NAMES.get(type(node), type(node).__name__)
+            raise self.error(f"{what} is not allowed in rule expressions", node, hint)
+        return method(node)
+
+    # literals
+    def check_Constant(self, node: ast.Constant) -> tuple[ast.expr, Type]:
+        v = node.value
+        if isinstance(v, bool):
+            return node, BOOL
+        if isinstance(v, int | float):
+            if abs(v) > MAX_INT_LITERAL:
+                raise self.error(f"number literal larger than {MAX_INT_LITERAL:.0e}", node)
+            return node, NUM
+        if isinstance(v, str):
+            if len(v) > MAX_LITERAL_CHARS:
+                raise self.error(f"text literal longer than {MAX_LITERAL_CHARS} characters", node)
+            return node, STR
+        if v is None:
+            raise self.error("None is not allowed", node, "test for missing data with known(x)")
+        raise self.error(f"literal {v!r} is not allowed", node)
+
+    def check_List(self, node: ast.List | ast.Tuple) -> tuple[ast.expr, Type]:
+        if len(node.elts) > 64:
+            raise self.error("list literal longer than 64 items", node)
+        elts = []
+        types = set()
+        for elt in node.elts:
+            e, t = self.check(elt)
+            elts.append(e)
+            types.add(t)
+        elem = types.pop() if len(types) == 1 else ANY
+        return ast.copy_location(ast.Tuple(elts, ast.Load()), node), list_of(elem)
+
+    check_Tuple = check_List
+
+    # names and paths
+    def check_Name(self, node: ast.Name) -> tuple[ast.expr, Type]:
+        if node.id in ("true", "True"):
+            return ast.copy_location(ast.Constant(True), node), BOOL
+        if node.id in ("false", "False"):
+            return ast.copy_location(ast.Constant(False), node), BOOL
+        return self.path(node, (node.id,))
+
+    def check_Attribute(self, node: ast.Attribute) -> tuple[ast.expr, Type]:
+        parts: list[str] = []
+        cur: ast.AST = node
+        while isinstance(cur, ast.Attribute):
+            parts.append(cur.attr)
+            cur = cur.value
+        if not isinstance(cur, ast.Name):
+            raise self.error(
+                "only dotted field paths may use '.'", node, "method calls are not allowed"
+            )
+        parts.append(cur.id)
+        return self.path(node, tuple(reversed(parts)))
+
+    def path(self, node: ast.AST, parts: tuple[str, ...]) -> tuple[ast.expr, Type]:
+        for part in parts:
+            if part.startswith("_"):
+                raise self.error(f"names starting with '_' are not allowed ('{part}')", node)
+        try:
+            key, typ = self.scope.resolve(parts)
+        except NameProblem as exc:
+            raise self.error(exc.message, node, exc.hint) from None
+        self.reads.append(key)
+        sub = ast.Subscript(ast.Name(FACTS, ast.Load()), ast.Constant(key), ast.Load())
+        return ast.copy_location(sub, node), typ
+
+    # operators
+    def check_BoolOp(self, node: ast.BoolOp) -> tuple[ast.expr, Type]:
+        values = [self.boolean(v) for v in node.values]
+        return ast.copy_location(ast.BoolOp(node.op, values), node), BOOL
+
+    def boolean(self, node: ast.AST) -> ast.expr:
+        e, t = self.check(node)
+        if t.kind == "bool":
+            return e
+        if t.kind == "any":
+            return self.call_helper("_truth", [e], node)
+        raise self.error(f"expected true/false here, got {t}", node, "compare it, e.g. `x > 0`")
+
+    def call_helper(self, name: str, args: list[ast.expr], like: ast.AST) -> ast.expr:
+        call = ast.Call(ast.Name(name, ast.Load()), args, [])
+        return ast.copy_location(call, like)
+
+    def number(self, node: ast.AST) -> ast.expr:
+        e, t = self.check(node)
+        if t.kind == "num":
+            return e
+        if t.kind == "any":
+            return self.call_helper("_num", [e], node)
+        raise self.error(f"arithmetic needs numbers, got {t}", node)
+
+    def check_UnaryOp(self, node: ast.UnaryOp) -> tuple[ast.expr, Type]:
+        if isinstance(node.op, ast.Not):
+            return ast.copy_location(ast.UnaryOp(ast.Not(), self.boolean(node.operand)), node), BOOL
+        if isinstance(node.op, ast.USub | ast.UAdd):
+            return ast.copy_location(ast.UnaryOp(node.op, self.number(node.operand)), node), NUM
+        raise self.error("operator not allowed", node)
+
+    def check_BinOp(self, node: ast.BinOp) -> tuple[ast.expr, Type]:
+        if not isinstance(node.op, _ARITH):
+            raise self.error("bitwise operators are not allowed", node)
+        left, right = self.number(node.left), self.number(node.right)
+        if isinstance(node.op, ast.Pow):
+            if isinstance(left, ast.Constant) and isinstance(right, ast.Constant):
+                try:  # a constant power is checked now, not left to fail on every asset
+                    _pow(left.value, right.value)
+                except EvalError as exc:
+                    raise self.error(str(exc), node) from None
+            return self.call_helper("_pow", [left, right], node), NUM
+        return ast.copy_location(ast.BinOp(left, node.op, right), node), NUM
+
+    def check_IfExp(self, node: ast.IfExp) -> tuple[ast.expr, Type]:
+        test = self.boolean(node.test)
+        body, bt = self.check(node.body)
+        orelse, ot = self.check(node.orelse)
+        typ = bt if bt == ot else ANY
+        return ast.copy_location(ast.IfExp(test, body, orelse), node), typ
+
+    def check_Compare(self, node: ast.Compare) -> tuple[ast.expr, Type]:
+        operands = [node.left, *node.comparators]
+        checked = [self.check(o) for o in operands]
+        exprs = [c[0] for c in checked]
+        types = [c[1] for c in checked]
+        for i, op in enumerate(node.ops):
+            if type(op) not in _CMP_NAMES:
+                raise self.error("'is' is not allowed", node, "use == or known(x)")
+            exprs[i], exprs[i + 1] = self.coerce_pair(
+                op, (exprs[i], types[i], operands[i]), (exprs[i + 1], types[i + 1], operands[i + 1])
+            )
+        out = ast.Compare(exprs[0], node.ops, exprs[1:])
+        return ast.copy_location(out, node), BOOL
+
+    def coerce_pair(
+        self,
+        op: ast.cmpop,
+        left: tuple[ast.expr, Type, ast.AST],
+        right: tuple[ast.expr, Type, ast.AST],
+    ) -> tuple[ast.expr, ast.expr]:
+        le, lt, lnode = left
+        re_, rt, rnode = right
+        name = _CMP_NAMES[type(op)]
+        if isinstance(le, ast.Constant) and isinstance(re_, ast.Constant):
+            raise self.error(
+                f"comparing two literals ({ast.unparse(lnode)} {name} {ast.unparse(rnode)})",
+                lnode,
+                "compare a field with a literal; stage order applies only to stage fields",
+            )
+        le, re_ = self.parameter_against(le, lnode, rt), self.parameter_against(re_, rnode, lt)
+        if name in ("in", "not in"):
+            if rt.kind not in ("list", "any"):
+                raise self.error(
+                    f"'{name}' needs a list on its right, got {rt}",
+                    rnode,
+                    "write a list like ['a', 'b']",
+                )
+            elem = rt.elem or ANY
+            if lt.kind == "list":
+                raise self.error(f"left side of '{name}' is a {lt}", lnode)
+            le, re_ = (
+                self.literal_against(le, lnode, elem),
+                self.literal_list_against(re_, rnode, lt),
+            )
+            return le, re_
+        if lt.kind == "list" or rt.kind == "list":
+            bad = lnode if lt.kind == "list" else rnode
+            raise self.error(
+                f"cannot compare a {lt if lt.kind == 'list' else rt} with '{name}'",
+                bad,
+                "use `x in list`, count(list, x) or max(list)",
+            )
+        le2 = self.literal_against(le, lnode, rt)
+        re2 = self.literal_against(re_, rnode, lt)
+        # a literal turned into a stage or enum constant takes the other side's type
+        lt2 = rt if le2 is not le else lt
+        rt2 = lt if re2 is not re_ else rt
+        le, re_ = le2, re2
+        if name not in ("==", "!="):
+            for t, n in ((lt2, lnode), (rt2, rnode)):
+                if t.kind in ("bool", "enum"):
+                    raise self.error(f"'{name}' cannot order {t}", n)
+                if t.kind == "str" and not isinstance(n, ast.Constant):
+                    raise self.error(f"'{name}' cannot order text", n)
+            kinds = {lt2.kind, rt2.kind} - {"any"}
+            if len(kinds) > 1:
+                raise self.error(f"cannot compare {lt2} with {rt2} using '{name}'", lnode)
+        else:
+            kinds = {lt2.kind, rt2.kind} - {"any"}
+            if len(kinds) > 1 and kinds not in ({"str", "enum"},):
+                raise self.error(f"comparing {lt2} with {rt2} is always false", lnode)
+        return le, re_
+
+    def parameter_against(self, expr: ast.expr, node: ast.AST, other: Type) -> ast.expr:
+        """A text (or list-of-text) parameter compared with a stage or enum field becomes a
+        constant of that type, checked now: `asset.stage in params.late_stages` compares by
+        stage, and a misspelt stage in the parameter is a load-time error."""
+        if other.kind not in ("stage", "enum") or not isinstance(expr, ast.Subscript):
+            return expr
+        key = expr.slice.value if isinstance(expr.slice, ast.Constant) else None
+        lookup = getattr(self.scope, "parameter_value", None)
+        if not (isinstance(key, str) and key.startswith("params.") and lookup):
+            return expr
+        value = lookup(key.removeprefix("params."))
+        if isinstance(value, str):
+            return self.literal_against(ast.copy_location(ast.Constant(value), expr), node, other)
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            elts = [self.literal_against(ast.Constant(v), node, other) for v in value]
+            return self.const(tuple(self.namespace[e.id] for e in elts), expr)  # type: ignore[attr-defined]
+        return expr
+
+    def literal_against(self, expr: ast.expr, node: ast.AST, other: Type) -> ast.expr:
+        """Check a text literal compared with an enum or stage; turn stage names into Stage."""
+        if not (isinstance(expr, ast.Constant) and isinstance(expr.value, str)):
+            return expr
+        text = expr.value
+        if other.kind == "stage":
+            try:
+                return self.const(parse_stage(text), expr)
+            except ValueError:
+                raise self.error(
+                    f"unknown stage '{text}'", node, did_you_mean(text, Stage.__members__)
+                ) from None
+        if other.kind == "enum" and other.enum is not None:
+            values = [m.value for m in other.enum]
+            if text not in values:
+                hint = did_you_mean(text, values) or f"expected one of: {', '.join(values)}"
+                raise self.error(f"'{text}' is not one of the allowed values", node, hint)
+            return self.const(other.enum(text), expr)
+        return expr
+
+    def literal_list_against(self, expr: ast.expr, node: ast.AST, other: Type) -> ast.expr:
+        if isinstance(expr, ast.Tuple):
+            elts = [
+                self.literal_against(e, n, other) for e, n in zip(expr.elts, node.elts, strict=True)
+            ]  # type: ignore[attr-defined]
+            if all(isinstance(e, ast.Constant | ast.Name) for e in elts):
+                values = tuple(
+                    self.namespace[e.id] if isinstance(e, ast.Name) else e.value for e in elts
+                )
+                return self.const(values, expr)
+            return ast.copy_location(ast.Tuple(elts, ast.Load()), expr)
+        return expr
+
+    # calls
+    def check_Call(self, node: ast.Call) -> tuple[ast.expr, Type]:
+        if not isinstance(node.func, ast.Name):
+            raise self.error(
+                "only registry functions may be called",
+                node,
+                "method calls such as x.upper() are not allowed",
+            )
+        name = node.func.id
+        if node.keywords:
+            raise self.error("keyword arguments are not allowed", node)
+        if name == "lookup":
+            return self.lookup(node)
+        fn = FUNCTIONS.get(name)
+        if fn is None:
+            hint = did_you_mean(name, [*FUNCTIONS, "lookup"])
+            raise self.error(
+                f"unknown function '{name}'",
+                node,
+                hint or f"available: {', '.join(sorted([*FUNCTIONS, 'lookup']))}",
+            )
+        if not fn.min_args <= len(node.args) <= fn.max_args:
+            want = (
+                str(fn.min_args) if fn.min_args == fn.max_args else f"{fn.min_args}-{fn.max_args}"
+            )
+            raise self.error(f"{name}() takes {want} argument(s), got {len(node.args)}", node)
+        checked = [self.check(a) for a in node.args]
+        args = [c[0] for c in checked]
+        types = [c[1] for c in checked]
+        returns = Type(fn.returns)
+        if name in ("count", "count_at_least") and types[0].kind == "list" and types[0].elem:
+            args[1] = self.literal_against(args[1], node.args[1], types[0].elem)
+        if name in ("coalesce", "min", "max"):
+            flat = [t.elem if t.kind == "list" and len(types) == 1 else t for t in types]
+            kinds = {t.kind for t in flat if t is not None and t.kind != "any"}
+            if len(kinds) == 1:
+                returns = next(t for t in flat if t is not None and t.kind in kinds)
+        if name == "stage_rank" and isinstance(args[0], ast.Constant):
+            args[0] = self.literal_against(args[0], node.args[0], STAGE)
+        call = ast.Call(ast.Name(f"_fn_{name}", ast.Load()), args, [])
+        return ast.copy_location(call, node), returns
+
+    def lookup(self, node: ast.Call) -> tuple[ast.expr, Type]:
+        if len(node.args) != 1 or not (
+            isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
+        ):
+            raise self.error(
+                "lookup() takes one table name in quotes, e.g. lookup('bd_stage')", node
+            )
+        try:
+            key, typ = self.scope.table(node.args[0].value)
+        except NameProblem as exc:
+            raise self.error(exc.message, node.args[0], exc.hint) from None
+        self.reads.append(key)
+        sub = ast.Subscript(ast.Name(FACTS, ast.Load()), ast.Constant(key), ast.Load())
+        return ast.copy_location(sub, node), typ
+
+
+def _unguarded_reads(node: ast.AST, guarded: bool = False) -> set[str]:
+    """Fact keys read outside `known(...)` and outside non-final `coalesce(...)` arguments.
+
+    `coalesce(x, 0)` is known whether or not x is: x's absence is not why a rule is unknown,
+    so it should not become a diligence question on that rule's account."""
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+        return set() if guarded else {node.slice.value}
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        if node.func.id == "_fn_known":
+            return set()
+        if node.func.id == "_fn_coalesce":
+            out: set[str] = set()
+            for i, arg in enumerate(node.args):
+                out |= _unguarded_reads(arg, guarded or i < len(node.args) - 1)
+            return out
+    out = set()
+    for child in ast.iter_child_nodes(node):
+        out |= _unguarded_reads(child, guarded)
+    return out
+
+
+# --------------------------------------------------------------------------- Kleene interpreter
+
+_BIN = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+}
+_CMP = {
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+}
+
+
+def evaluate_kleene(node: ast.expr, facts: dict[str, Any], ns: dict[str, Any]) -> Any:
+    """Evaluate a checked tree with three-valued logic; UNKNOWN propagates, never raises."""
+    ev = evaluate_kleene
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Name):
+        return ns[node.id]
+    if isinstance(node, ast.Subscript):
+        return facts[node.slice.value]  # type: ignore[attr-defined]
+    if isinstance(node, ast.Tuple):
+        return tuple(ev(e, facts, ns) for e in node.elts)
+    if isinstance(node, ast.BoolOp):
+        is_and = isinstance(node.op, ast.And)
+        unknown = False
+        for value_node in node.values:
+            v = ev(value_node, facts, ns)
+            if v is UNKNOWN:
+                unknown = True
+            elif bool(v) is not is_and:  # a False in `and`, a True in `or` decides
+                return not is_and
+        return UNKNOWN if unknown else is_and
+    if isinstance(node, ast.UnaryOp):
+        v = ev(node.operand, facts, ns)
+        if v is UNKNOWN:
+            return UNKNOWN
+        if isinstance(node.op, ast.Not):
+            return not v
+        return -v if isinstance(node.op, ast.USub) else +v
+    if isinstance(node, ast.BinOp):
+        left, right = ev(node.left, facts, ns), ev(node.right, facts, ns)
+        if left is UNKNOWN or right is UNKNOWN:
+            return UNKNOWN
+        return _BIN[type(node.op)](left, right)
+    if isinstance(node, ast.IfExp):
+        test = ev(node.test, facts, ns)
+        if test is UNKNOWN:
+            a, b = ev(node.body, facts, ns), ev(node.orelse, facts, ns)
+            return a if a is not UNKNOWN and b is not UNKNOWN and a == b else UNKNOWN
+        return ev(node.body if test else node.orelse, facts, ns)
+    if isinstance(node, ast.Compare):
+        return _compare(node, facts, ns)
+    if isinstance(node, ast.Call):
+        fn = ns[node.func.id]  # type: ignore[attr-defined]
+        args = [ev(a, facts, ns) for a in node.args]
+        name = node.func.id  # type: ignore[attr-defined]
+        accepts = name in ("_fn_coalesce", "_fn_known")
+        if not accepts and any(a is UNKNOWN for a in args):
+            return UNKNOWN
+        try:
+            return fn(*args)
+        except UnknownValue:
+            return UNKNOWN
+    raise EvalError(f"cannot evaluate {type(node).__name__}")  # unreachable after checking
+
+
+def _compare(node: ast.Compare, facts: dict[str, Any], ns: dict[str, Any]) -> Any:
+    left = evaluate_kleene(node.left, facts, ns)
+    unknown = False
+    for op, comp in zip(node.ops, node.comparators, strict=True):
+        right = evaluate_kleene(comp, facts, ns)
+        if isinstance(op, ast.In | ast.NotIn):
+            result = _contains(left, right)
+            if result is not UNKNOWN and isinstance(op, ast.NotIn):
+                result = not result
+        elif left is UNKNOWN or right is UNKNOWN:
+            result = UNKNOWN
+        else:
+            result = _CMP[type(op)](left, right)
+        if result is UNKNOWN:
+            unknown = True
+        elif not result:
+            return False
+        left = right
+    return UNKNOWN if unknown else True
+
+
+def _contains(item: Any, items: Any) -> Any:
+    if item is UNKNOWN or items is UNKNOWN:
+        return UNKNOWN
+    saw_unknown = False
+    for candidate in items:
+        if candidate is UNKNOWN:
+            saw_unknown = True
+        elif candidate == item:
+            return True
+    return UNKNOWN if saw_unknown else False

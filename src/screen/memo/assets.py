@@ -1,0 +1,243 @@
+"""The per-asset view model: product facts, citations and the criteria that judged the asset."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from screen.memo.citations import Citation, Citations, fact_rows, fmt_value
+from screen.memo.readings import (
+    adds_text,
+    bd_deal,
+    bd_text,
+    fda_path,
+    outcome,
+    plan,
+    readings,
+    result_text,
+    rule_needs,
+    score_text,
+)
+from screen.memo.wording import DECISION_LABEL, STAGE_RANK, label, short_name
+from screen.model.case import Figure
+
+
+def asset_view(
+    asset: Any,
+    index: int,
+    res: dict[str, Any],
+    result: dict[str, Any],
+    cites: Citations,
+) -> dict[str, Any]:
+    p = f"assets[{index}]"
+    name = asset.name
+    tag = short_name(asset.id, name)
+    figures: dict[str, Citation] = {}
+
+    def cite(fig: Figure | None, rel: str, item: str, unit: str | None = None) -> Citation | None:
+        c = cites.cite(fig, f"{p}.{rel}", item, owner=asset.id, subject=tag, unit=unit)
+        if c is not None and "[" not in rel:
+            figures["asset." + rel] = c
+        return c
+
+    epi = asset.epidemiology
+    regions = []
+    for region in ("us", "eu", "china", "rest_of_world"):
+        fig = getattr(epi, region) if epi else None
+        where = label(region)
+        regions.append(
+            {
+                "region": where[:1].upper() + where[1:],
+                "key": region,
+                "cite": cite(
+                    fig,
+                    f"epidemiology.{region}",
+                    f"{where.replace(' ', '-')} patient numbers",
+                    "patients",
+                ),
+            }
+        )
+    trials = []
+    for ti, t in enumerate(asset.trials or []):
+        readouts = [
+            {
+                "endpoint": r.endpoint,
+                "result": r.result,
+                "comparator": r.comparator,
+                "date": r.date.isoformat() if r.date else None,
+                "cite": cite(
+                    r.value, f"trials[{ti}].readouts[{ri}].value", f"{r.endpoint} readout"
+                ),
+            }
+            for ri, r in enumerate(t.readouts)
+        ]
+        trials.append(
+            {
+                "id": t.nct_id or t.registry_id,
+                "nct_id": t.nct_id,
+                "registry_id": t.registry_id,
+                "phase": label(t.phase) if t.phase else None,
+                "region": label(t.region) if t.region else None,
+                "status": t.status,
+                "size": cite(
+                    t.size,
+                    f"trials[{ti}].size",
+                    f"enrolment in {t.nct_id or t.registry_id}"
+                    if t.nct_id or t.registry_id
+                    else "trial enrolment",
+                    "patients",
+                ),
+                "readouts": readouts,
+            }
+        )
+    comp = asset.competition
+    programs = sorted(
+        (comp.same_target_programs or []) if comp else [],
+        key=lambda c: (-(int(c.stage) if c.stage is not None else -1), c.name),
+    )
+    competitors = [
+        {
+            "name": c.name,
+            "company": c.company,
+            "stage": label(c.stage.name) if c.stage is not None else "unknown",
+            "late": c.stage is not None and int(c.stage) >= STAGE_RANK["phase3"],
+            "region": label(c.region) if c.region else None,
+        }
+        for c in programs
+    ]
+    deals = []
+    bd = asset.bd
+    for di, d in enumerate((bd.deals if bd else None) or []):
+        deals.append(
+            {
+                "partner": d.partner,
+                "deal_model": label(d.deal_model) if d.deal_model else None,
+                "deal_model_key": d.deal_model.value if d.deal_model else None,
+                "territory": label(d.territory) if d.territory else None,
+                "territory_key": d.territory.value if d.territory else None,
+                "date": d.date.isoformat() if d.date else None,
+                "upfront": cite(
+                    d.upfront_usd_m,
+                    f"bd.deals[{di}].upfront_usd_m",
+                    f"{d.partner} deal upfront",
+                    "USD m",
+                ),
+                "total": cite(
+                    d.total_value_usd_m,
+                    f"bd.deals[{di}].total_value_usd_m",
+                    f"{d.partner} deal total value",
+                    "USD m",
+                ),
+            }
+        )
+    peak = cite(asset.peak_sales_usd_m, "peak_sales_usd_m", "peak sales", "USD m")
+    reg = asset.regulatory
+    trace = {t["rule"]: t for t in result["trace"] if t["asset"] == asset.id}
+    facts = {**figures}
+    criteria = []
+    for c in res["criteria"]:
+        entry = trace.get(c["id"], {"inputs": {}})
+        fired = trace.get(c["fired"]) if c["fired"] else None
+        fired_rationale = fired.get("rationale") if fired else None
+        needs = rule_needs(res, f"criteria.{c['id']}")
+        criteria.append(
+            {
+                **c,
+                "share": (c["score"] / c["max"]) if c["score"] is not None and c["max"] else None,
+                "score_text": score_text(c),
+                "adds_text": adds_text(c),
+                "result_text": result_text(c, fired_rationale, needs),
+                "rationale": entry.get("rationale"),
+                "fired_rationale": fired_rationale,
+                "facts": fact_rows(entry["inputs"], trace, facts),
+                "needs": needs,
+                # reads company facts only, so it scores the same for every asset
+                "company_level": bool(entry["inputs"])
+                and all(k.startswith(("company.", "params.")) for k in entry["inputs"]),
+            }
+        )
+    role_key = getattr(asset.role, "value", asset.role) if asset.role else None
+    bd_status_key = bd.status.value if bd and bd.status else None
+    view = {
+        "id": asset.id,
+        "name": name,
+        "tag": tag,
+        "role": label(asset.role) if asset.role else None,
+        "role_key": role_key,
+        "is_core": asset.id in result["core_assets"],
+        "is_lead": asset.id == result["lead_asset"],
+        "modality": label(asset.modality) if asset.modality else None,
+        "target": asset.target,
+        "mechanism": asset.mechanism,
+        "indication": asset.indication,
+        "therapeutic_area": label(asset.therapeutic_area) if asset.therapeutic_area else None,
+        "line_of_therapy": label(asset.line_of_therapy) if asset.line_of_therapy else None,
+        "stage": label(asset.stage.name) if asset.stage is not None else None,
+        "stage_key": asset.stage.name if asset.stage is not None else None,
+        "data_origin": label(asset.data_origin) if asset.data_origin else None,
+        "trials": trials,
+        "soc": {
+            "description": asset.standard_of_care.description if asset.standard_of_care else None,
+            "adequacy": label(asset.standard_of_care.adequacy)
+            if asset.standard_of_care and asset.standard_of_care.adequacy
+            else None,
+        },
+        "unmet_need": {
+            "addressed": None if not asset.unmet_need else asset.unmet_need.addressed,
+            "severity": label(asset.unmet_need.severity)
+            if asset.unmet_need and asset.unmet_need.severity
+            else None,
+            "evidence": asset.unmet_need.evidence if asset.unmet_need else None,
+        },
+        "epidemiology": regions,
+        "epidemiology_basis": epi.basis if epi else None,
+        "global_patients": outcome(trace, "derived.global_patients"),
+        "competitors": competitors,
+        "late_competitors": outcome(trace, "derived.late_competitors"),
+        "first_in_class": comp.first_in_class if comp else None,
+        "best_in_class": comp.best_in_class if comp else None,
+        "differentiation": comp.differentiation if comp else None,
+        "fda_ind": label(reg.fda_ind) if reg and reg.fda_ind else None,
+        "fda_ind_key": reg.fda_ind.value if reg and reg.fda_ind else None,
+        "designations": [label(d) for d in (reg.designations or [])] if reg else [],
+        "approvals": [
+            {
+                "agency": label(a.agency),
+                "date": a.date.isoformat() if a.date else None,
+                "indication": a.indication,
+            }
+            for a in ((reg.approvals or []) if reg else [])
+        ],
+        "bd_status": label(bd.status) if bd and bd.status else None,
+        "bd_status_key": bd_status_key,
+        "bd_plan": plan(bd.plan if bd else None),
+        "deals": deals,
+        "peak_sales": peak,
+        "decision": res["decision"],
+        "decision_label": DECISION_LABEL[res["decision"]],
+        "score": res["score"],
+        "score_range": res["score_range"],
+        "criteria": criteria,
+        "gates": [
+            {
+                **g,
+                "rationale": trace.get(g["id"], {}).get("rationale"),
+                "needs": rule_needs(res, f"gates.{g['id']}"),
+            }
+            for g in res["gates"]
+        ],
+        "unknowns": res["unknowns"],
+        "trace": [
+            {
+                **t,
+                "inputs_text": ", ".join(f"{k} = {fmt_value(v)}" for k, v in t["inputs"].items()),
+                "outcome_text": fmt_value(t["outcome"]),
+            }
+            for t in result["trace"]
+            if t["asset"] == asset.id
+        ],
+    }
+    view["fda_path"] = fda_path(view)
+    view["bd_deal"] = bd_deal(view)
+    view["bd_text"] = bd_text(view)
+    view["readings"] = readings(view, trace)
+    return view

@@ -1,0 +1,91 @@
+"""The memo view model: (loaded case, result document) -> the dict the templates lay out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from screen.memo.assets import asset_view
+from screen.memo.citations import Citations
+from screen.memo.prose import questions, risks, summary
+from screen.memo.wording import DECISION_LABEL, OVERSEAS_TEXT, STALE_AFTER_MONTHS, label
+from screen.model.case import Case, Figure, iter_figures
+
+
+def memo_context(
+    loaded: Any,
+    result: dict[str, Any],
+    *,
+    date: dt.date | None = None,
+    stale_months: int = STALE_AFTER_MONTHS,
+) -> dict[str, Any]:
+    """The view model the templates render (documented key by key in templates/default/)."""
+    case: Case = loaded.case
+    cites = Citations(case, case.as_of, stale_months)
+    co = case.company
+
+    def company_cite(fig: Figure | None, field: str, item: str, unit: str | None = None) -> Any:
+        return cites.cite(
+            fig, f"company.{field}", item, owner="company", subject="company", unit=unit
+        )
+
+    runway = company_cite(co.cash_runway_months, "cash_runway_months", "cash runway", "months")
+    growth = company_cite(
+        co.domestic_sales_growth, "domestic_sales_growth", "domestic sales growth"
+    )
+    company = {
+        "name": co.name,
+        "hq": co.hq,
+        "description": co.description,
+        "financing_stage": label(co.financing_stage) if co.financing_stage else None,
+        "overseas_capability": label(co.overseas_capability) if co.overseas_capability else None,
+        "overseas_text": OVERSEAS_TEXT.get(
+            getattr(co.overseas_capability, "value", ""), "overseas capability unknown"
+        ),
+        "cash_runway": runway,
+        "domestic_sales_growth": growth,
+    }
+    by_id = {a["id"]: a for a in result["assets"]}
+    assets = [asset_view(a, i, by_id[a.id], result, cites) for i, a in enumerate(case.assets)]
+    listed = {c.path for c in cites.all}
+    for path, fig in iter_figures(case):  # anything the views above do not show still counts
+        p = _path_text(path)
+        if p not in listed:
+            cites.cite(fig, p, p)
+    lead = next(a for a in assets if a["is_lead"])
+    ctx: dict[str, Any] = {
+        "title": f"Investment memo: {co.name}",
+        "date": date.isoformat() if date else None,
+        "as_of": case.as_of.isoformat() if case.as_of else None,
+        "analyst": case.analyst,
+        "case_notes": case.notes,
+        "stale_months": stale_months,
+        "result": result,
+        "decision_label": DECISION_LABEL[result["decision"]],
+        "company": company,
+        "assets": assets,
+        "lead": lead,
+        "sources": list(cites.sources.values()),
+        "citations": cites.all,
+        "unsourced": [c for c in cites.all if not c.sourced],
+    }
+    ctx["data_quality"] = {
+        "total": len(cites.all),
+        "sourced": sum(c.sourced for c in cites.all),
+        "estimates": sum(c.estimate for c in cites.all),
+        "stale": sum(c.stale for c in cites.all),
+    }
+    ctx["questions"] = questions(ctx)
+    ctx["risks"] = risks(ctx)
+    ctx["summary"] = summary(ctx)
+    return ctx
+
+
+def _path_text(path: tuple[str | int, ...]) -> str:
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else p)
+    return out
+
+
+# -- Markdown escaping -------------------------------------------------------------------------

@@ -1,0 +1,111 @@
+"""Deal-model wording: the deal an asset has, and the one the thesis suggests for it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from screen.memo.wording import STAGE_RANK, join_and
+
+
+def deal_model(a: dict[str, Any]) -> str:
+    """The deal model the thesis suggests for this asset (T5, T6, T10), given where it stands in
+    BD: bd.status and the deals recorded (the plan itself is in `bd_text`)."""
+    deal = a["bd_deal"]
+    role = a["role_key"]
+    if deal["state"] == "partnered":
+        text = "Already partnered"
+        if deal["deals"]:
+            text += " with " + "; and with ".join(deal["deals"])
+        else:
+            text += " (the case file records no deal terms)"
+        retained = deal["retained"]
+        keep = f" and decide on the retained {join_and(retained)} rights (T10)" if retained else ""
+        if role == "non_core":
+            return (
+                text + f"; next: track the milestones that help fund the core program (T5){keep}; "
+                "a return of rights would be a normal risk, and the asset could be re-partnered "
+                "(T6, T10)."
+            )
+        keep = (
+            f" and keep the retained {join_and(retained)} rights for the company's own "
+            "development or a later regional deal (T10)"
+            if retained
+            else ""
+        )
+        return (
+            text + f"; next: track the partner's development milestones{keep}; a return of "
+            "rights would be a normal risk, not a scandal (T5, T6)."
+        )
+    base = _suggested_model(a, role)
+    if deal["state"] == "partly":
+        prefix = (
+            "Partly partnered (" + "; ".join(deal["deals"]) + "); "
+            f"{join_and(deal['open'])} of the planned territory still open. "
+        )
+    elif deal["state"] == "returned":
+        by = f" by {join_and(deal['partners'])}" if deal["partners"] else ""
+        prefix = (
+            f"Rights were returned{by}: a normal risk, not a scandal (T6); find out why, "
+            "then re-partner. "
+        )
+    elif deal["state"] == "in_discussion":
+        prefix = "A deal is in discussion now (live process). "
+    elif deal["state"] == "term_sheet":
+        prefix = "A term sheet is under negotiation now (live process). "
+    else:
+        prefix = ""
+    return prefix + base
+
+
+def _suggested_model(a: dict[str, Any], role: str | None) -> str:
+    """The thesis's deal model for the asset's role and stage (T5, T6, T10)."""
+    rank = STAGE_RANK.get(a["stage_key"] or "", -1)
+    if role is None:
+        return "Role (core or non-core) not recorded: no deal model can be suggested (T5)."
+    if rank < 0:
+        return "Stage unknown: no deal model can be suggested until it is (T5)."
+    if role == "non_core":
+        return (
+            "Non-core: out-license now for upfront cash that funds the core program; early "
+            "out-licensing is normal and trending earlier (T5), and a return is a normal risk (T6)."
+            if rank <= STAGE_RANK["phase1_2"]
+            else "Non-core at a later stage: ready for an out-licence or co-development now, at "
+            "lower termination risk (T5, T6)."
+        )
+    if rank <= STAGE_RANK["ind_enabling"]:
+        return (
+            "Core and preclinical: keep global rights and gather clinical data first (T5); "
+            "a NewCo or regional licence can fund the work without selling the asset early (T10)."
+        )
+    if rank <= STAGE_RANK["phase1_2"]:
+        return (
+            "Core and early clinical: hold global rights until phase 2 data (T5/T6); if cash is "
+            "needed, prefer a regional licence, co-development or NewCo over a global sale (T10)."
+        )
+    if rank == STAGE_RANK["phase2"]:
+        return (
+            "Core with phase 2 data: co-development or an ex-China out-licence can now be "
+            "struck at better terms (T5/T6, T10)."
+        )
+    return (
+        "Core at phase 3 or later: lowest termination risk; global out-licence, "
+        "co-development or equity M&A at late-stage value (T6, T10)."
+    )
+
+
+def bd_phrase(a: dict[str, Any]) -> str | None:
+    """Where a BD option stands, for the summary: 'already partnered with X', ..."""
+    deal = a["bd_deal"]
+    state = deal["state"]
+    if state == "partnered":
+        partners = join_and(deal["partners"])
+        return "already partnered" + (f" with {partners}" if partners else "")
+    if state == "partly":
+        return f"partly partnered with {join_and(deal['partners'])}"
+    return {
+        "returned": "rights returned by a partner",
+        "in_discussion": "a deal in discussion",
+        "term_sheet": "a term sheet under negotiation",
+        "preparing": "preparing for BD",
+        "none": "no BD process yet",
+    }.get(state or "")

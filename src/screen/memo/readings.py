@@ -1,0 +1,254 @@
+"""Thesis readings per asset (T4 need, T5/T6/T10 BD, T7/T8 FDA path) drafted from the trace."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from screen.memo.deals import deal_model
+from screen.memo.wording import (
+    BD_STATUS_TEXT,
+    DEAL_NOUN,
+    REGION_TEXT,
+    TERRITORY_AFTER,
+    TERRITORY_BEFORE,
+    TERRITORY_REGIONS,
+    at_stage,
+    join_and,
+    label,
+    number,
+    sentence,
+    with_article,
+)
+
+
+def rule_needs(res: dict[str, Any], rule: str) -> list[str]:
+    """The missing facts that keep `rule` (e.g. 'gates.unmet_need') from being decided."""
+    return [u["fact"] for u in res["unknowns"] if rule in u["rules"]]
+
+
+def fda_path(a: dict[str, Any]) -> str:
+    """The asset's FDA status as a plain sentence (facts only; the T8 reading follows)."""
+    ind = a["fda_ind_key"]
+    fda = [ap for ap in a["approvals"] if ap["agency"] == "FDA"]
+    others = [
+        ap["agency"] + (f" ({ap['date']})" if ap["date"] else "")
+        for ap in a["approvals"]
+        if ap["agency"] != "FDA"
+    ]
+    if ind is None and not a["approvals"] and not a["designations"]:
+        return "FDA path unknown: no FDA status in the case file."
+    if fda:
+        text = "FDA-approved" + (f" ({fda[0]['date']})" if fda[0]["date"] else "")
+    else:
+        text = {
+            "none": "No FDA IND yet",
+            "planned": "FDA IND planned, not yet submitted",
+            "submitted": "FDA IND submitted, not yet cleared",
+            "cleared": "FDA IND cleared",
+        }.get(ind or "", "No FDA IND status in the case file")
+    if a["designations"]:
+        n = len(a["designations"])
+        text += f"; FDA designation{'s' if n > 1 else ''}: {join_and(a['designations'])}"
+    elif ind == "cleared" and not fda:
+        text += "; no FDA designation yet"
+    if others:
+        text += "; approved by " + join_and(others)
+    return text + "."
+
+
+def _territory_regions(key: str | None) -> frozenset[str] | None:
+    return TERRITORY_REGIONS.get(key) if key else None
+
+
+def _deal_phrase(d: dict[str, Any]) -> str:
+    """'Norvane Therapeutics (US) under an ex-China out-licence (2024-09-12)'."""
+    noun = DEAL_NOUN.get(d["deal_model_key"] or "", "deal")
+    where = TERRITORY_BEFORE.get(d["territory_key"] or "")
+    text = f"{d['partner']} under " + with_article(f"{where} {noun}" if where else noun)
+    if d["date"]:
+        text += f" ({d['date']})"
+    return text
+
+
+def bd_deal(a: dict[str, Any]) -> dict[str, Any]:
+    """Where the asset stands in BD, from bd.status and the deals recorded (T5, T6, T10).
+
+    state: 'partnered' (status partnered, or deals that cover the plan's territory),
+    'partly' (deals, but part of the planned territory is still open), 'returned',
+    'in_discussion', 'term_sheet', 'preparing', 'none' or None (not recorded)."""
+    status, deals = a["bd_status_key"], a["deals"]
+    plan_regions = _territory_regions((a["bd_plan"] or {}).get("territory_key"))
+    known = [_territory_regions(d["territory_key"]) for d in deals]
+    have = frozenset().union(*[r for r in known if r is not None])
+    all_known = bool(deals) and None not in known
+    out: dict[str, Any] = {
+        "state": status,
+        "deals": [_deal_phrase(d) for d in deals],
+        "partners": [d["partner"] for d in deals],
+        "open": [],
+        "retained": [],
+    }
+    if status == "returned":
+        return out
+    if status == "partnered" or deals:
+        open_regions = plan_regions - have if plan_regions is not None and all_known else set()
+        if status != "partnered" and open_regions:
+            out["state"] = "partly"
+            out["open"] = [REGION_TEXT[r] for r in REGION_TEXT if r in open_regions]
+        else:
+            out["state"] = "partnered"
+            retained = TERRITORY_REGIONS["global"] - have if all_known else set()
+            out["retained"] = [REGION_TEXT[r] for r in REGION_TEXT if r in retained]
+    return out
+
+
+def _plan_text(plan: dict[str, Any] | None) -> str | None:
+    """'co-development ex-China at phase 2' (None without a plan or a deal model)."""
+    if not plan or not plan.get("deal_model"):
+        return None
+    parts = [plan["deal_model"]]
+    if plan.get("territory_key"):
+        parts.append(TERRITORY_AFTER.get(plan["territory_key"], plan["territory"]))
+    if plan.get("target_stage_key"):
+        parts.append(at_stage(plan["target_stage_key"]))
+    return " ".join(p for p in parts if p)
+
+
+def bd_text(a: dict[str, Any]) -> str:
+    """'BD status: in discussion. Plan (T10): co-development ex-China at phase 2; global market.'"""
+    status = a["bd_status_key"]
+    text = "BD status: " + (BD_STATUS_TEXT.get(status, label(status)) if status else "not recorded")
+    plan = a["bd_plan"]
+    if plan is None:
+        return text + "; no BD plan recorded."
+    what = _plan_text(plan) or "deal model not stated"
+    text += f". Plan (T10): {what}"
+    if plan.get("market_scope_key") == "domestic":
+        text += "; domestic market only"
+    elif plan.get("market_scope_key"):
+        text += f"; {plan['market_scope']} market"
+    return text + "."
+
+
+def plan(plan: Any) -> dict[str, str | None] | None:
+    if plan is None:
+        return None
+    return {
+        "deal_model": label(plan.deal_model) if plan.deal_model else None,
+        "deal_model_key": plan.deal_model.value if plan.deal_model else None,
+        "territory": label(plan.territory) if plan.territory else None,
+        "territory_key": plan.territory.value if plan.territory else None,
+        "target_stage": label(plan.target_stage.name) if plan.target_stage is not None else None,
+        "target_stage_key": plan.target_stage.name if plan.target_stage is not None else None,
+        "market_scope": label(plan.market_scope) if plan.market_scope else None,
+        "market_scope_key": plan.market_scope.value if plan.market_scope else None,
+    }
+
+
+def outcome(trace: dict[str, dict[str, Any]], rule: str) -> Any:
+    t = trace.get(rule)
+    if t is None or t["outcome"] == "unknown":
+        return None
+    return t["outcome"]
+
+
+def adds_text(c: dict[str, Any]) -> str:
+    """What a criterion adds to the weighted score; a range while it is not scorable."""
+    possible = c.get("possible") or []
+    if c["score"] is None and possible:
+        lo, hi = (round(v * c["weight"], 6) for v in (min(possible), max(possible)))
+        return number(lo) if lo == hi else f"{number(lo)}-{number(hi)}"
+    return number(c["contribution"])
+
+
+def result_text(c: dict[str, Any], fired_rationale: str | None, needs: list[str]) -> str:
+    """How the criterion was scored, in a sentence: which rule gave the score, or what's missing."""
+    if c["score"] is None and needs:
+        return f"Not scorable until {join_and(needs)} {'is' if len(needs) == 1 else 'are'} known."
+    if c["score"] is None:
+        return f"Not scorable: {c['because']}."
+    if not c["fired"]:
+        return f"No rule matched: score {number(c['score'])}."
+    text = f"Rule {c['fired']} gives {number(c['score'])} / {number(c['max'])}."
+    return text + (f" {sentence(fired_rationale)}" if fired_rationale else "")
+
+
+def score_text(c: dict[str, Any]) -> str:
+    if c["score"] is None:
+        possible = c.get("possible") or []
+        if possible:
+            return f"unknown, could be {number(min(possible))}-{number(max(possible))}"
+        return "unknown"
+    return f"{number(c['score'])} / {number(c['max'])}"
+
+
+# -- drafted prose -----------------------------------------------------------------------------
+
+
+def readings(a: dict[str, Any], trace: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """The thesis readings for one asset, as sentences (T4, T7/T8, T5/T6, T10)."""
+    out: dict[str, str] = {}
+    large = outcome(trace, "derived.large_indication")
+    scope = (a["bd_plan"] or {}).get("market_scope_key")
+    total = a["global_patients"]
+    size = f" ({number(total)} addressable patients worldwide, derived)" if total else ""
+    if large is True:
+        out["t4"] = f"Large indication{size}: an acceptable return domestically or globally (T4)."
+    elif large is False and scope == "global":
+        out["t4"] = (
+            f"Niche indication{size} with a global plan: acceptable, as niche indications pay "
+            "off only with global markets, where prices are higher (T4)."
+        )
+    elif large is False and scope == "domestic":
+        out["t4"] = (
+            f"Niche indication{size} with a domestic-only plan: weak; confined to China only "
+            "large indications give an acceptable return (T4)."
+        )
+    elif large is False:
+        out["t4"] = (
+            f"Niche indication{size}; the plan's market scope (domestic or global) is not "
+            "recorded, so the T4 reading is open."
+        )
+    else:
+        out["t4"] = (
+            "The T4 reading (global vs domestic return) is open: the regional patient numbers "
+            "are incomplete."
+        )
+
+    origin = a["data_origin"]
+    t7 = {
+        "China": "The clinical data come from China; China data now carries significant weight "
+        "in global deals (T7), though a US bridging or registrational trial may be asked for.",
+        "mixed": "The clinical data are mixed (China and other regions), which supports both a "
+        "China-data deal (T7) and a US path (T8).",
+        "global": "The clinical data come from global trials, the strongest basis for an FDA "
+        "path (T8).",
+    }.get(origin or "", "Where the clinical data come from is not recorded (T7).")
+    approved = outcome(trace, "derived.fda_approved")
+    ind = a["fda_ind_key"]
+    if approved:
+        t8 = "FDA approval opens the US market, about half the world's (T8)."
+    elif ind == "cleared":
+        t8 = (
+            "A credible FDA path"
+            + (", with expedited designations" if a["designations"] else "")
+            + ", which counts more than early presence elsewhere (T8)."
+        )
+    elif ind in ("planned", "submitted"):
+        t8 = "The US path is under way but not open yet (T8)."
+    elif ind == "none":
+        t8 = "No US path today; early presence elsewhere counts for little (T8, T9)."
+    else:
+        t8 = "Without an FDA status the US path cannot be judged (T8)."
+    out["t7"], out["t8"] = t7, t8
+
+    loa = outcome(trace, "derived.likelihood_of_approval")
+    start = (at_stage(a["stage_key"]) or "at an unrecorded stage").replace("at ", "from ", 1)
+    risk = (
+        f" Likelihood of approval {start}: about {number(round(loa * 100, 1))}% "
+        "(BIO/Informa/QLS 2011-2020; T6)."
+        if isinstance(loa, int | float)
+        else ""
+    )
+    out["t5"] = deal_model(a) + risk
+    return out

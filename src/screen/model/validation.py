@@ -1,0 +1,183 @@
+"""Turn pydantic validation errors into located, plain-language errors with hints.
+
+Pydantic reports *where* (`loc`) and *what* (`type`, `msg`); the YAML reader knows where each
+path sits in the file. This module joins the two and rewrites the messages authors hit most
+(unknown key, missing key, wrong type, bad enum value) with a did-you-mean drawn from the model.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from screen.model.errors import ScreenError, ScreenErrors, did_you_mean
+from screen.model.yamlsource import PathKey, SourceDoc
+
+M = TypeVar("M", bound=BaseModel)
+
+MAX_REPORTED = 20
+_FILE_KIND = {"Case": "case", "RuleSetFile": "rule-set"}
+
+
+def validate_doc(model: type[M], doc: SourceDoc) -> M:
+    """Validate a parsed YAML document against `model`; raise ScreenErrors with locations."""
+    if not isinstance(doc.data, dict):
+        kind = "nothing" if doc.data is None else _kind(doc.data)
+        raise ScreenError(
+            f"expected a mapping of keys at the top level, got {kind}",
+            doc.location(()),
+            f"a {_FILE_KIND.get(model.__name__, 'YAML')} file starts with keys like "
+            + ", ".join(f"'{k}:'" for k in _key_examples(model)),
+        )
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as exc:
+        raise ScreenErrors(_convert(model, doc, exc)) from None
+
+
+def _convert(model: type[BaseModel], doc: SourceDoc, exc: ValidationError) -> list[ScreenError]:
+    found: list[ScreenError] = []
+    seen: set[tuple[Any, ...]] = set()
+    for err in exc.errors(include_url=False):
+        loc = _clean_loc(err["loc"])
+        kind = err["type"]
+        key = (loc, kind)
+        if key in seen:
+            continue
+        seen.add(key)
+        found.append(_one(model, doc, loc, err))
+        if len(found) >= MAX_REPORTED:
+            break
+    found.sort(key=lambda e: (e.location.line, e.location.column) if e.location else (0, 0))
+    return found
+
+
+def _key_examples(model: type[BaseModel]) -> list[str]:
+    """Required keys first, then the first optional ones: what a new file must start with."""
+    fields = model.model_fields
+    required = [k for k, f in fields.items() if f.is_required()]
+    optional = [k for k, f in fields.items() if not f.is_required()]
+    return (required + optional)[:3]
+
+
+def _clean_loc(loc: tuple[Any, ...]) -> PathKey:
+    """Drop pydantic's union/validator markers from a loc so it matches the YAML path."""
+    out: list[str | int] = []
+    for part in loc:
+        if isinstance(part, str) and (
+            part.startswith("function-") or "[" in part or part in {"constrained-str"}
+        ):
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def _one(model: type[BaseModel], doc: SourceDoc, loc: PathKey, err: dict[str, Any]) -> ScreenError:
+    kind = err["type"]
+    dotted = _dotted(loc)
+    value = err.get("input")
+    if kind == "extra_forbidden":
+        allowed = _fields_at(model, loc[:-1])
+        return ScreenError(
+            f"unknown key '{loc[-1]}'" + (f" in {_dotted(loc[:-1])}" if len(loc) > 1 else ""),
+            doc.location(loc, key=True),
+            did_you_mean(str(loc[-1]), allowed) or _allowed_hint(allowed),
+        )
+    if kind == "missing":
+        return ScreenError(
+            f"missing required key '{loc[-1]}'"
+            + (f" in {_dotted(loc[:-1])}" if len(loc) > 1 else ""),
+            doc.location(loc[:-1]),
+        )
+    if kind == "enum":
+        expected = err.get("ctx", {}).get("expected", "")
+        choices = [c.strip(" '") for c in expected.replace(" or ", ", ").split(",") if c.strip()]
+        return ScreenError(
+            f"{dotted}: {value!r} is not one of: {', '.join(choices)}",
+            doc.location(loc),
+            did_you_mean(str(value), choices),
+        )
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    got = "" if kind.startswith("value_error") else f" (got {_kind(value)}{_short(value)})"
+    prefix = f"{dotted}: " if loc else ""
+    return ScreenError(f"{prefix}{msg[:1].lower()}{msg[1:]}{got}", doc.location(loc))
+
+
+def _dotted(loc: PathKey) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "<top>"
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, int | float):
+        return "a number"
+    if value is None:
+        return "an empty value"
+    return type(value).__name__
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, dict | list):
+        return ""
+    text = repr(value)
+    return " " + (text if len(text) <= 40 else text[:37] + "...")
+
+
+def _allowed_hint(allowed: list[str]) -> str | None:
+    return f"allowed keys: {', '.join(allowed)}" if allowed else None
+
+
+def _fields_at(model: type[BaseModel], loc: PathKey) -> list[str]:
+    """Field names of the model that sits at `loc` inside `model` (best effort)."""
+    current: Any = model
+    for part in loc:
+        current = _unwrap(current)
+        if isinstance(part, int):
+            continue
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(str(part))
+            if field is None:
+                return []
+            current = field.annotation
+        else:
+            args = typing.get_args(current)
+            if typing.get_origin(current) is dict and len(args) == 2:
+                current = args[1]
+            else:
+                return []
+    current = _unwrap(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return []
+
+
+def _unwrap(tp: Any) -> Any:
+    """Strip Optional/Annotated/list wrappers to reach the model class inside."""
+    for _ in range(8):
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+            tp = models[0] if models else args[0]
+        elif origin is list:
+            tp = typing.get_args(tp)[0]
+        else:
+            return tp
+    return tp

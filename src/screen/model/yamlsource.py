@@ -1,0 +1,288 @@
+"""Read a YAML file into plain Python data plus the position of every key and value.
+
+Why not `yaml.safe_load`: PyYAML silently keeps the last of two duplicate keys, expands aliases
+(a 441-byte "billion laughs" file loads instantly but hangs anything that walks it), and applies
+YAML 1.1 typing, where `NO` becomes False and `12:30` becomes 750. None of that is acceptable in a
+file that decides investments. So we take libyaml's event stream (the C parser when present) and
+build the data ourselves:
+
+- duplicate keys, anchors and aliases, and non-string keys are errors with their position;
+- plain scalars are typed by the YAML 1.2 core schema (null, bool, int, float, else string);
+  quoted scalars are always strings;
+- nesting depth and file size are bounded (`MAX_DEPTH`, `MAX_BYTES`);
+- positions are kept per path (`("assets", 0, "stage")`), so later stages can point at the line and
+  column of the value (or key) that is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from screen.model.errors import Location, ScreenError
+
+MAX_BYTES = 2_000_000
+MAX_DEPTH = 48
+
+try:  # the C parser is ~8x faster; fall back to pure Python where libyaml is missing
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+PathKey = tuple[str | int, ...]
+
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_TRUE = re.compile(r"^(?:true|True|TRUE)$")
+_FALSE = re.compile(r"^(?:false|False|FALSE)$")
+_INT = re.compile(r"^[-+]?[0-9]+$")
+_INT_OCT = re.compile(r"^0o[0-7]+$")
+_INT_HEX = re.compile(r"^0x[0-9a-fA-F]+$")
+_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
+_NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
+
+
+@dataclass
+class SourceDoc:
+    """A parsed YAML document: the data, its text, and where every key and value sits."""
+
+    path: str
+    text: str
+    data: Any
+    value_pos: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    key_pos: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+
+    def location(self, path: PathKey, *, key: bool = False) -> Location:
+        """Best location for `path`: the exact node if known, else its nearest known parent."""
+        table = self.key_pos if key else self.value_pos
+        for end in range(len(path), -1, -1):
+            prefix = tuple(path[:end])
+            pos = table.get(prefix) or self.value_pos.get(prefix)
+            if pos:
+                return Location(self.path, pos[0], pos[1])
+        return Location(self.path, 1, 1)
+
+
+_MAY_BE_TYPED = frozenset("0123456789+-.~nNtTfF")
+MAX_NUMBER_CHARS = 64
+
+
+def _scalar(value: str, plain: bool) -> Any:
+    if not plain:
+        return value
+    if not value:
+        return None
+    if value[0] not in _MAY_BE_TYPED or len(value) > MAX_NUMBER_CHARS:
+        return value  # most scalars are text: skip the pattern tests
+    if _NULL.match(value):
+        return None
+    if _TRUE.match(value):
+        return True
+    if _FALSE.match(value):
+        return False
+    if _INT.match(value):
+        return int(value)  # at most MAX_NUMBER_CHARS digits: far below int()'s limit
+    if _INT_OCT.match(value):
+        return int(value[2:], 8)
+    if _INT_HEX.match(value):
+        return int(value[2:], 16)
+    if _FLOAT.match(value):
+        return float(value)
+    if _INF.match(value):
+        return float("-inf") if value.startswith("-") else float("inf")
+    if _NAN.match(value):
+        return float("nan")
+    return value
+
+
+def _events(text: str) -> Any:
+    """libyaml's event stream, without yaml.parse's per-event check_event round trip."""
+    loader = _Loader(text)
+    try:
+        get = loader.get_event
+        while True:
+            event = get()
+            if event is None or event.__class__ is yaml.StreamEndEvent:
+                return
+            yield event
+    finally:
+        loader.dispose()
+
+
+def _pos(mark: Any) -> tuple[int, int]:
+    return (mark.line + 1, mark.column + 1)
+
+
+def parse_yaml(text: str, path: str) -> SourceDoc:
+    """Parse one YAML document from `text`; errors name `path`, line and column."""
+    doc = SourceDoc(path=path, text=text, data=None)
+
+    def fail(message: str, mark: Any, hint: str | None = None) -> ScreenError:
+        line, col = _pos(mark)
+        return ScreenError(message, Location(path, line, col), hint)
+
+    # Stack frames: [container, path, pending_key_or_None, depth]
+    stack: list[list[Any]] = []
+    root: list[Any] = []
+    documents = 0
+
+    def attach(value: Any, mark: Any) -> PathKey | None:
+        """Put a finished value into its parent; returns the value's path (None for a key)."""
+        if not stack:
+            root.append(value)
+            doc.value_pos[()] = _pos(mark)
+            return ()
+        frame = stack[-1]
+        container, cpath = frame[0], frame[1]
+        if isinstance(container, list):
+            vpath = (*cpath, len(container))
+            container.append(value)
+            doc.value_pos[vpath] = _pos(mark)
+            return vpath
+        if frame[2] is None:  # this value is a key
+            if not isinstance(value, str):
+                raise fail(
+                    f"mapping keys must be text, got {type(value).__name__} {value!r}",
+                    mark,
+                    "quote the key",
+                )
+            if value in container:
+                first = doc.key_pos.get((*cpath, value))
+                where = f" (first defined at line {first[0]})" if first else ""
+                raise fail(f"duplicate key '{value}'{where}", mark, "remove one of them")
+            frame[2] = value
+            doc.key_pos[(*cpath, value)] = _pos(mark)
+            container[value] = _PENDING
+            return None
+        key = frame[2]
+        container[key] = value
+        frame[2] = None
+        vpath = (*cpath, key)
+        doc.value_pos[vpath] = _pos(mark)
+        return vpath
+
+    def child_path() -> PathKey:
+        if not stack:
+            return ()
+        container, cpath, key = stack[-1][0], stack[-1][1], stack[-1][2]
+        if isinstance(container, list):
+            return (*cpath, len(container))
+        if key is None:
+            return (*cpath, "<key>")
+        return (*cpath, key)
+
+    try:
+        for event in _events(text):
+            cls = event.__class__
+            if cls is yaml.ScalarEvent:
+                if event.anchor is not None:
+                    raise fail(
+                        f"YAML anchors (&{event.anchor}) are not allowed in case and rule files",
+                        event.start_mark,
+                        "write the value out in full",
+                    )
+                tag = event.tag
+                if tag not in (None, "!", "tag:yaml.org,2002:str"):
+                    raise fail(f"YAML tags ({tag}) are not allowed", event.start_mark)
+                plain = event.implicit[0] and tag is None and not event.style
+                attach(_scalar(event.value, plain), event.start_mark)
+            elif cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
+                if event.anchor is not None:
+                    raise fail(
+                        f"YAML anchors (&{event.anchor}) are not allowed in case and rule files",
+                        event.start_mark,
+                        "write the value out in full",
+                    )
+                if event.tag not in (None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
+                    raise fail(f"YAML tags ({event.tag}) are not allowed", event.start_mark)
+                if stack and isinstance(stack[-1][0], dict) and stack[-1][2] is None:
+                    raise fail("mapping keys must be text, not a list or mapping", event.start_mark)
+                if len(stack) >= MAX_DEPTH:
+                    raise fail(f"nesting deeper than {MAX_DEPTH} levels", event.start_mark)
+                container: Any = {} if cls is yaml.MappingStartEvent else []
+                stack.append([container, child_path(), None, event.start_mark])
+            elif cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
+                container, _, _, start = stack.pop()
+                attach(container, start)
+            elif cls is yaml.AliasEvent:
+                raise fail(
+                    "YAML aliases (*name) are not allowed in case and rule files",
+                    event.start_mark,
+                    "write the value out in full",
+                )
+            elif cls is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise fail("only one YAML document per file is allowed", event.start_mark)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        if mark is None:
+            raise ScreenError(f"invalid YAML: {problem}", Location(path)) from None
+        line_text = text.splitlines()[mark.line] if mark.line < len(text.splitlines()) else ""
+        raise fail(f"invalid YAML: {problem}", mark, _yaml_hint(problem, line_text)) from None
+    except yaml.YAMLError as exc:
+        raise ScreenError(f"invalid YAML: {exc}", Location(path)) from None
+
+    doc.data = root[0] if root else None
+    return doc
+
+
+def _yaml_hint(problem: str, line: str) -> str | None:
+    if "\t" in line[: len(line) - len(line.lstrip())] or "found character '\\t'" in problem:
+        return "indent with spaces, not tabs"
+    if "mapping values are not allowed" in problem:
+        return "a value containing ': ' must be quoted"
+    if "expected ',' or '}'" in problem or "expected ',' or ']'" in problem:
+        return "quote values that contain commas, colons or brackets"
+    return None
+
+
+class _Pending:
+    def __repr__(self) -> str:  # pragma: no cover - only visible while parsing
+        return "<pending>"
+
+
+_PENDING = _Pending()
+
+
+def read_bytes(path: str | Path, display: str | None = None) -> bytes:
+    """A file's bytes; a missing, unreadable or directory path is a located ScreenError."""
+    name = display or str(path)
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise ScreenError("file not found", Location(name)) from None
+    except IsADirectoryError:
+        raise ScreenError("is a directory, expected a YAML file", Location(name)) from None
+    except OSError as exc:
+        raise ScreenError(f"cannot read file: {exc.strerror}", Location(name)) from None
+
+
+def read_yaml_file(path: str | Path, display: str | None = None) -> SourceDoc:
+    """Read and parse a YAML file, refusing binary junk, huge files and non-UTF-8 text."""
+    name = display or str(path)
+    return parse_yaml_bytes(read_bytes(path, name), name)
+
+
+def parse_yaml_bytes(raw: bytes, name: str) -> SourceDoc:
+    """Decode and parse; binary or oversized input is an error with a location, not a crash."""
+    if len(raw) > MAX_BYTES:
+        raise ScreenError(f"file is larger than {MAX_BYTES} bytes", Location(name))
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        line = raw.count(b"\n", 0, nul) + 1
+        raise ScreenError("binary data (NUL byte) in a YAML file", Location(name, line))
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ScreenError(
+            "file is not valid UTF-8 text", Location(name, line, col), "save the file as UTF-8"
+        ) from None
+    return parse_yaml(text, name)

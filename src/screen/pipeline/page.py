@@ -1,0 +1,203 @@
+"""The pipeline as one self-contained HTML page: a sortable table and a score chart.
+
+Everything is inline (CSS, a small script, an SVG chart), so the file can be mailed or opened
+from a shared drive and makes no network request. Text from case files reaches the page only
+through Jinja's autoescaping. The page is deterministic: same rows, same bytes.
+
+The chart shows, for each company, its total score split into what each criterion contributes
+(the lead asset's), the range the unknowns still allow, and the watch / advance thresholds.
+
+Layout: the table fits a 1200 px window (criteria as narrow shaded columns with short labels,
+explained in one legend that also gives the chart's colours; long text wraps), uses the width
+of wider windows up to a readable measure, and prints in landscape without the filter box.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from screen.engine.compiler import CompiledRuleSet
+from screen.model.vocab import Stage
+from screen.pipeline.rank import PipelineRow
+from screen.report.console import DECISION_LABEL, DECISION_ORDER
+
+TEMPLATE = "page.html.j2"
+MEMO_SUFFIXES = (".html", ".md", ".pdf")  # preferred first
+MAX_CHART_ROWS = 300  # beyond this the chart would be unreadable; the table has every row
+# Colour-blind-safe qualitative palette (Okabe-Ito plus greys), one colour per criterion.
+PALETTE = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#D55E00",
+    "#F0E442",
+    "#999999",
+    "#000000",
+    "#666666",
+)
+BAR_HEIGHT = 16
+ROW_GAP = 6
+LABEL_WIDTH = 220
+PLOT_WIDTH = 520
+PLOT_TOP = 18  # room above the bars for the threshold labels
+
+
+def find_memos(rows: Sequence[PipelineRow], memo_dir: Path, page_dir: Path) -> dict[str, str]:
+    """Case path -> link (relative to the page) to its memo, for memos found in `memo_dir`.
+
+    A memo is `<case id>.<ext>` or `<case file stem>.<ext>`, ext one of MEMO_SUFFIXES."""
+    links: dict[str, str] = {}
+    if not memo_dir.is_dir():
+        return links
+    present = {p.name for p in memo_dir.iterdir() if p.is_file()}
+    for r in rows:
+        for stem in dict.fromkeys((r.case_id, Path(r.path).stem)):
+            name = next((stem + s for s in MEMO_SUFFIXES if stem + s in present), None)
+            if name:
+                rel = os.path.relpath(memo_dir / name, page_dir)
+                links[r.path] = Path(rel).as_posix()
+                break
+    return links
+
+
+def _criteria(rs: CompiledRuleSet) -> list[dict[str, Any]]:
+    """Per criterion: short label (as in the text table), name, weight, max and chart colour."""
+    from screen.pipeline.report import abbreviations
+
+    return [
+        {
+            "id": c.id,
+            "abbr": abbr,
+            "name": c.name or c.id,
+            "weight": f"{c.weight:g}",
+            "max": c.max,
+            "color": PALETTE[k % len(PALETTE)],
+        }
+        for k, (c, abbr) in enumerate(zip(rs.criteria, abbreviations(rs), strict=True))
+    ]
+
+
+def _shade(score: float | None, top: float) -> str:
+    """Cell background for a criterion score: the darker, the closer to the maximum."""
+    if score is None or top <= 0:
+        return ""
+    share = min(max(score / top, 0.0), 1.0)
+    return f"background: rgba(0, 114, 178, {0.06 + 0.44 * share:.2f})"
+
+
+def _chart(rs: CompiledRuleSet, rows: Sequence[PipelineRow]) -> dict[str, Any]:
+    shown = rows[:MAX_CHART_ROWS]
+    unit = PLOT_WIDTH / rs.scale
+    bars = []
+    for i, r in enumerate(shown):
+        y = PLOT_TOP + i * (BAR_HEIGHT + ROW_GAP)
+        x = 0.0
+        segments = []
+        for k, (c, contribution, score) in enumerate(
+            zip(rs.criteria, r.contributions, r.criteria, strict=True)
+        ):
+            width = contribution * unit
+            shown_score = "unknown" if score is None else f"{score:g}/{c.max:g}"
+            segments.append(
+                {
+                    "x": round(LABEL_WIDTH + x, 2),
+                    "width": round(width, 2),
+                    "color": PALETTE[k % len(PALETTE)],
+                    "title": f"{r.company}: {c.name} {shown_score} (+{contribution:.2f})",
+                }
+            )
+            x += width
+        bars.append(
+            {
+                "y": y,
+                "label": r.company,
+                "decision": r.decision,
+                "segments": segments,
+                "score": r.score,
+                "score_x": round(LABEL_WIDTH + max(r.score, r.score_high) * unit + 4, 2),
+                "range_text": f"{r.score_low:.2f}-{r.score_high:.2f}",
+                "range": None
+                if r.score_low == r.score_high
+                else (
+                    round(LABEL_WIDTH + r.score_low * unit, 2),
+                    round(LABEL_WIDTH + r.score_high * unit, 2),
+                ),
+            }
+        )
+    height = PLOT_TOP + len(shown) * (BAR_HEIGHT + ROW_GAP) + 24
+    ticks = [
+        {"x": round(LABEL_WIDTH + t * unit, 2), "label": f"{t:g}"} for t in range(int(rs.scale) + 1)
+    ]
+    watch, advance = rs.decision.watch, rs.decision.advance
+    close = (advance - watch) * unit < 70  # labels would overlap: watch's goes left of its line
+    thresholds = [
+        {
+            "x": round(LABEL_WIDTH + watch * unit, 2),
+            "label": f"watch {watch:g}",
+            "anchor": "end" if close else "middle",
+        },
+        {
+            "x": round(LABEL_WIDTH + advance * unit, 2),
+            "label": f"advance {advance:g}",
+            "anchor": "start" if close else "middle",
+        },
+    ]
+    return {
+        "bars": bars,
+        "height": height,
+        "width": LABEL_WIDTH + PLOT_WIDTH + 60,
+        "plot_top": PLOT_TOP,
+        "plot_bottom": height - 20,
+        "ticks": ticks,
+        "thresholds": thresholds,
+        "bar_height": BAR_HEIGHT,
+        "label_x": LABEL_WIDTH - 6,
+        "omitted": len(rows) - len(shown),
+    }
+
+
+def render(
+    rs: CompiledRuleSet,
+    rows: Sequence[PipelineRow],
+    *,
+    memo_links: dict[str, str] | None = None,
+    failures: Sequence[Any] = (),
+    title: str = "Pipeline",
+) -> str:
+    """The page as text (UTF-8 when written)."""
+    import jinja2
+
+    from screen.engine.loader import default_rules_path
+
+    templates = default_rules_path().parent / "templates" / "pipeline"
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r.decision] = counts.get(r.decision, 0) + 1
+    return env.get_template(TEMPLATE).render(
+        title=title,
+        rs=rs,
+        rows=rows,
+        labels=DECISION_LABEL,
+        order=DECISION_ORDER,
+        counts=[(DECISION_LABEL[d], counts[d], d) for d in DECISION_ORDER if d in counts],
+        stage_rank=lambda s: "" if s is None else int(Stage[s]),
+        memo_links=memo_links or {},
+        failures=failures,
+        chart=_chart(rs, rows),
+        criteria=_criteria(rs),
+        shade=_shade,
+        palette=PALETTE,
+    )

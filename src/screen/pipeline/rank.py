@@ -1,0 +1,539 @@
+"""The pipeline view: many case files in, one ranked row per company out.
+
+Ranking a folder of hundreds or thousands of candidates must not build the full result document
+(with its trace) for each: every case is loaded, evaluated and immediately reduced to a
+`PipelineRow` (decision, score, per-criterion scores, lead asset, open questions, top reason),
+and only the rows are kept. Assets whose facts are complete take the engine's generated fast path
+and are summarised straight from its fact table; the others go through the interpretive
+evaluator without trace. `tests/test_pipeline.py` checks that the rows agree with the full result
+documents, so this reduction cannot drift from the engine's meaning.
+
+Large batches are spread over worker processes (`jobs`); the rows come back in input order and
+are ranked by the same total order as in a single process, so the output is identical.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from screen.engine import evaluate as engine
+from screen.engine.compiler import CompiledRuleSet
+from screen.engine.evaluate import DECISION_RANK, INSUFFICIENT
+from screen.engine.fastpath import fast_path
+from screen.engine.loader import LoadedCase, load_case
+from screen.model.errors import ScreenError
+from screen.model.ruleset import CompanyAggregation
+from screen.model.vocab import Role
+from screen.report.console import DECISION_ORDER
+
+DIGITS = 4  # as in the result JSON, so rank and score order cases the same way
+PARALLEL_MIN_FILES = 200  # below this, starting worker processes costs more than it saves
+CHUNK_FILES = 50  # case files per task sent to a worker (amortises pickling, keeps order cheap)
+MAX_JOBS = 64
+
+
+@dataclass(frozen=True, slots=True)
+class AssetScores:
+    """One asset reduced to what ranking and sensitivity need (no trace, no fact table).
+
+    `policy` is what each criterion counts in the total (None when excluded by its unknown
+    policy); `lows` / `highs` are its lowest and highest reachable scores."""
+
+    id: str
+    name: str
+    role: Role | None
+    stage: str | None
+    therapeutic_area: str | None
+    indication: str | None
+    decision: str
+    score: float
+    low: float
+    high: float
+    scores: tuple[float | None, ...]  # None: unknown
+    policy: tuple[float | None, ...]
+    lows: tuple[float, ...]
+    highs: tuple[float, ...]
+    fired: tuple[str | None, ...]
+    failed_gates: tuple[str, ...]
+    unknown_gates: tuple[str, ...]
+    unknowns: tuple[str, ...]  # fact paths, most important first
+    # per unknown (same order): the rule set's question for it (None: no author question), and
+    # the rules (gates, criteria, bands, rows) it leaves open
+    questions: tuple[str | None, ...] = ()
+    unknown_rules: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineRow:
+    """One company in the pipeline: what a partner reads in the spreadsheet."""
+
+    path: str
+    sha256: str
+    case_id: str
+    company: str
+    as_of: str | None
+    analyst: str | None
+    decision: str
+    score: float
+    score_low: float
+    score_high: float
+    criteria: tuple[float | None, ...]  # lead asset's scores, rule-set order; None = unknown
+    contributions: tuple[float, ...]  # points each criterion adds to the total
+    lead_asset: str
+    lead_name: str
+    stage: str | None
+    therapeutic_area: str | None
+    indication: str | None
+    unknowns: int  # open diligence questions on the core asset(s)
+    top_reason: str  # for people: gate / criterion names, the rule set's question text
+    failed_gates: tuple[str, ...] = field(default=())
+    top_reason_ids: tuple[str, ...] = field(default=())  # the same, as rule ids and fact paths
+
+    def sort_key(self) -> tuple[Any, ...]:
+        """Decision (advance ... decline), then score, then company and file: a total order."""
+        return (DECISION_ORDER[self.decision], -self.score, self.company, self.path)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseScores:
+    """A case reduced to its assets' scores and the company's lead (input to sensitivity)."""
+
+    path: str
+    case_id: str
+    company: str
+    assets: tuple[AssetScores, ...]
+    core: tuple[int, ...]  # indexes into `assets` of the assets the company decision follows
+    lead: int
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+def score_assets(rs: CompiledRuleSet, loaded: LoadedCase) -> list[AssetScores]:
+    """Evaluate every asset of a case without trace, reduced to `AssetScores`."""
+    case = loaded.case
+    out = []
+    for asset in case.assets:
+        facts = engine.extract_facts(rs, case, asset)
+        if engine.try_fast_path(rs, facts):
+            out.append(_from_fast_facts(rs, asset, facts))
+        else:  # the interpretive pass reuses the extracted facts, as evaluate_asset does
+            out.append(
+                _from_outcome(rs, engine.evaluate_with_facts(rs, case, asset, facts, False, False))
+            )
+    return out
+
+
+def _describe(asset: Any) -> tuple[str | None, str | None]:
+    stage = asset.stage.name if asset.stage is not None else None
+    area = asset.therapeutic_area.value if asset.therapeutic_area is not None else None
+    return stage, area
+
+
+def _from_fast_facts(rs: CompiledRuleSet, asset: Any, F: dict[str, Any]) -> AssetScores:
+    """Complete data: every score is known, so low = high = score for every criterion."""
+    scores = tuple(float(F[c.key]) for c in rs.criteria)
+    fired: list[str | None] = []
+    for c in rs.criteria:
+        index = F["#" + c.key]
+        if c.bands is not None:
+            fired.append(c.bands[index].id if index >= 0 else None)
+        else:
+            fired.append(rs.tables[c.table].rows[index].id)  # type: ignore[index]
+    score = F["#score"]
+    stage, area = _describe(asset)
+    return AssetScores(
+        asset.id,
+        asset.name,
+        asset.role,
+        stage,
+        area,
+        asset.indication,
+        F["#decision"],
+        score,
+        score,
+        score,
+        scores,
+        scores,
+        scores,
+        scores,
+        tuple(fired),
+        tuple(g.id for g in rs.gates if not F[g.key]),
+        (),
+        (),
+    )
+
+
+def _from_outcome(rs: CompiledRuleSet, o: Any) -> AssetScores:
+    lows, highs = [], []
+    for c in o.criteria:
+        if c.score is not None:
+            lows.append(c.score)
+            highs.append(c.score)
+        else:
+            lows.append(min(c.possible))
+            highs.append(max(c.possible))
+    stage, area = _describe(o.asset)
+    return AssetScores(
+        o.asset.id,
+        o.asset.name,
+        o.asset.role,
+        stage,
+        area,
+        o.asset.indication,
+        o.decision,
+        o.score,
+        o.score_range[0],
+        o.score_range[1],
+        tuple(c.score for c in o.criteria),
+        tuple(c.policy_score for c in o.criteria),
+        tuple(lows),
+        tuple(highs),
+        tuple(c.fired for c in o.criteria),
+        tuple(g.id for g in o.gates if g.outcome == "fail"),
+        tuple(g.id for g in o.gates if g.outcome == "unknown"),
+        tuple(u.fact for u in o.unknowns),
+        tuple(u.question if _authored(rs, u.fact, u.rules) else None for u in o.unknowns),
+        tuple(tuple(u.rules) for u in o.unknowns),
+    )
+
+
+def _authored(rs: CompiledRuleSet, fact: str, rules: Sequence[str]) -> bool:
+    """Whether the rule set words the question for `fact` (else the engine made one up).
+
+    As the engine looks them up: `questions:` for the fact or an enclosing group, else the
+    `question` of a gate, criterion or derived fact that needs it."""
+    if fact not in rs.fields:  # a rule that could not be evaluated: its message is the question
+        return True
+    parts = fact.split(".")
+    if any(".".join(parts[:end]) in rs.questions for end in range(len(parts), 1, -1)):
+        return True
+    asked = rs.__dict__.get("_pipeline_asked")
+    if asked is None:
+        asked = {
+            n.key for n in [*rs.steps, *rs.gates, *rs.criteria] if getattr(n, "question", None)
+        }
+        rs.__dict__["_pipeline_asked"] = asked
+    return any(r in asked for r in rules)
+
+
+def company_lead(rs: CompiledRuleSet, assets: Sequence[AssetScores]) -> tuple[tuple[int, ...], int]:
+    """(core asset indexes, lead index), as `engine.evaluate_case` chooses them (T1).
+
+    Core assets decide; with none marked core, the assets of unknown role, else all of them.
+    The lead is the best (or, with `company: worst`, the worst) by decision, then score."""
+    core = tuple(i for i, a in enumerate(assets) if a.role is Role.core)
+    if not core:
+        core = tuple(i for i, a in enumerate(assets) if a.role is None) or tuple(range(len(assets)))
+    key = _lead_key(assets)
+    pick = min if rs.decision.company is CompanyAggregation.worst else max
+    return core, pick(core, key=key)
+
+
+def _lead_key(assets: Sequence[AssetScores]) -> Callable[[int], tuple[int, float]]:
+    return lambda i: (DECISION_RANK[assets[i].decision], assets[i].score)
+
+
+def score_case(rs: CompiledRuleSet, loaded: LoadedCase) -> CaseScores:
+    assets = score_assets(rs, loaded)
+    core, lead = company_lead(rs, assets)
+    return CaseScores(
+        loaded.path, loaded.case_id, loaded.case.company.name, tuple(assets), core, lead
+    )
+
+
+def contributions(rs: CompiledRuleSet, policy: Sequence[float | None]) -> tuple[float, ...]:
+    """Points each criterion adds to the total (excluded criteria add 0; weights renormalised)."""
+    included = math.fsum(
+        c.weight for c, p in zip(rs.criteria, policy, strict=True) if p is not None
+    )
+    if not included:
+        return tuple(0.0 for _ in rs.criteria)
+    return tuple(
+        0.0 if p is None else round(p / c.max * c.weight / included * rs.scale, DIGITS)
+        for c, p in zip(rs.criteria, policy, strict=True)
+    )
+
+
+def top_reason(rs: CompiledRuleSet, a: AssetScores) -> str:
+    """One line a partner reads first: what decides this company (see `reason`)."""
+    return reason(rs, a)[0]
+
+
+def reason(rs: CompiledRuleSet, a: AssetScores) -> tuple[str, tuple[str, ...]]:
+    """(text, ids): what decides this company, for people and as rule ids / fact paths.
+
+    A failed gate (by name); else, when the decision is open, the most important unknown fact:
+    the rule set's question for it (first sentence; a plain phrase when the rule set has none)
+    and the gates / criteria it leaves open; else the criterion furthest above the advance bar
+    (advance) or furthest below the bar the company missed (watch: advance; decline: watch),
+    weighted by the criterion's weight. The text uses names, never ids; `ids` has the rule keys
+    (`gates.unmet_need`, `criteria.us_path`), the band or row that fired, and the fact path."""
+    gates = {g.id: g for g in rs.gates}
+    if a.failed_gates:
+        text = "gate failed: " + "; ".join(gates[g].name or g for g in a.failed_gates)
+        return text, tuple(gates[g].key for g in a.failed_gates)
+    if a.decision == INSUFFICIENT:
+        if not a.unknowns:
+            if not a.unknown_gates:
+                return "open unknowns", ()
+            text = "open gate: " + "; ".join(gates[g].name or g for g in a.unknown_gates)
+            return text, tuple(gates[g].key for g in a.unknown_gates)
+        fact = a.unknowns[0]
+        question = a.questions[0] if a.questions else None
+        rules = a.unknown_rules[0] if a.unknown_rules else ()
+        what = _first_sentence(question) if question else _plain_fact(rs, fact)
+        if a.name and a.name != a.id:  # the lead asset's name is shown beside it: its id will do
+            what = what.replace(a.name, a.id)
+        opened, opened_ids = _opened(rs, rules)
+        more = len(a.unknowns) - 1
+        text = f"open for {', '.join(opened)}: {what}" if opened else f"open: {what}"
+        if more:
+            text += f" (+{more} more open question{'s' if more > 1 else ''})"
+        return text, (fact, *opened_ids)
+    if a.decision == "advance":
+        label, bar, sign = "strongest", rs.decision.advance, 1.0
+    else:
+        label, sign = "held back by", -1.0
+        bar = rs.decision.advance if a.decision == "watch" else rs.decision.watch
+    best = max(
+        zip(rs.criteria, a.policy, a.fired, strict=True),
+        key=lambda t: sign * ((t[1] or 0.0) / t[0].max - bar / rs.scale) * t[0].weight,
+    )
+    c, score, fired = best
+    text = f"{label}: {c.name or c.id} {score or 0.0:g}/{c.max:g}"
+    return text, (c.key, fired) if fired else (c.key,)
+
+
+def _first_sentence(text: str) -> str:
+    """Up to the first `?` or `.` that ends a sentence (questions often add a second one)."""
+    import re
+
+    m = re.match(r"(.+?[?.])(\s|$)", text.strip(), re.DOTALL)
+    return " ".join((m.group(1) if m else text).split())
+
+
+def _plain_fact(rs: CompiledRuleSet, fact: str) -> str:
+    """The field's description (`addressable patients in the US`), else its name in words."""
+    fp = rs.fields.get(fact)
+    if fp is not None and fp.description:
+        return fp.description
+    root, _, rest = fact.partition(".")
+    words = rest.replace(".", " ").replace("_", " ") or fact
+    return f"company {words}" if root == "company" else words
+
+
+def _opened(rs: CompiledRuleSet, rules: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Names and ids of the gates, then criteria, that the unknown leaves open (rule-set order)."""
+    needed = set(rules)
+    names, ids = [], []
+    for g in rs.gates:
+        if g.key in needed or g.id in needed:
+            names.append(f"gate {g.name or g.id}")
+            ids.append(g.key)
+    for c in rs.criteria:
+        own = {c.key, *(b.id for b in c.bands or [])}
+        if c.table and c.table in rs.tables:
+            own |= {f"table.{c.table}", *(row.id for row in rs.tables[c.table].rows)}
+        if own & needed:
+            names.append(c.name or c.id)
+            ids.append(c.key)
+    return names, ids
+
+
+def row_for(rs: CompiledRuleSet, loaded: LoadedCase) -> PipelineRow:
+    """Evaluate one loaded case and reduce it to its pipeline row."""
+    cs = score_case(rs, loaded)
+    lead = cs.assets[cs.lead]
+    case = loaded.case
+    text, ids = reason(rs, lead)
+    return PipelineRow(
+        path=loaded.path,
+        sha256=loaded.sha256,
+        case_id=loaded.case_id,
+        company=case.company.name,
+        as_of=case.as_of.isoformat() if case.as_of else None,
+        analyst=case.analyst,
+        decision=lead.decision,
+        score=round(lead.score, DIGITS),
+        score_low=round(lead.low, DIGITS),
+        score_high=round(lead.high, DIGITS),
+        criteria=tuple(None if s is None else round(s, DIGITS) for s in lead.scores),
+        contributions=contributions(rs, lead.policy),
+        lead_asset=lead.id,
+        lead_name=lead.name,
+        stage=lead.stage,
+        therapeutic_area=lead.therapeutic_area,
+        indication=lead.indication,
+        unknowns=sum(len(cs.assets[i].unknowns) for i in cs.core),
+        top_reason=text,
+        failed_gates=lead.failed_gates,
+        top_reason_ids=ids,
+    )
+
+
+# --------------------------------------------------------------------------- batches
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """A case file that could not be loaded: its path and the located message(s)."""
+
+    path: str
+    message: str
+
+
+Outcome = PipelineRow | Failure
+Evaluator = Callable[[CompiledRuleSet, LoadedCase], Any]
+
+
+def _one(rs: CompiledRuleSet, path: Path, evaluate: Evaluator) -> Any:
+    try:
+        loaded = load_case(path)
+    except ScreenError as err:
+        return Failure(str(path), str(err))
+    return evaluate(rs, loaded)
+
+
+_worker_rs: CompiledRuleSet | None = None
+_worker_eval: Evaluator | None = None
+
+
+def _init_worker(rules: str | None, evaluate: Evaluator) -> None:
+    """Forked workers inherit the parent's compiled rule set; spawned ones compile their own."""
+    global _worker_rs, _worker_eval
+    if _worker_rs is None:
+        from screen.engine.loader import load_ruleset
+
+        _worker_rs = load_ruleset(rules)
+    _worker_eval = evaluate
+
+
+def _work(chunk: list[str]) -> list[Any]:
+    assert _worker_rs is not None and _worker_eval is not None
+    return [_one(_worker_rs, Path(p), _worker_eval) for p in chunk]
+
+
+def default_jobs(n_files: int) -> int:
+    """Worker processes for `n_files`: 1 for small batches, else one per available core."""
+    if n_files < PARALLEL_MIN_FILES:
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_JOBS))
+
+
+def evaluate_files(
+    rs: CompiledRuleSet,
+    paths: Sequence[Path],
+    *,
+    rules: str | None = None,
+    jobs: int = 1,
+    evaluate: Evaluator = row_for,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[Any]:
+    """Load and evaluate each file, yielding `evaluate(rs, loaded)` or a `Failure`, in input order.
+
+    With `jobs` > 1 the files are spread over worker processes in chunks; each worker holds its
+    own compiled rule set (`rules` must be the path `rs` was loaded from, None for the bundled
+    thesis). Only the small per-case results cross process boundaries."""
+    if jobs <= 1 or len(paths) < 2:
+        for p in paths:
+            yield _one(rs, p, evaluate)
+            if progress:
+                progress(1)
+        return
+    fast_path(rs)  # build before forking, so workers inherit it
+    global _worker_rs, _worker_eval
+    _worker_rs, _worker_eval = rs, evaluate
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    chunks = [
+        [str(p) for p in paths[i : i + CHUNK_FILES]] for i in range(0, len(paths), CHUNK_FILES)
+    ]
+    with ctx.Pool(
+        min(jobs, len(chunks)), initializer=_init_worker, initargs=(rules, evaluate)
+    ) as pool:
+        for results in pool.imap(_work, chunks):
+            yield from results
+            if progress:
+                progress(len(results))
+
+
+def rank(rows: Iterable[PipelineRow]) -> list[PipelineRow]:
+    """Rows in pipeline order: decision (advance, watch, insufficient, decline), then score."""
+    return sorted(rows, key=PipelineRow.sort_key)
+
+
+# --------------------------------------------------------------------------- filters
+
+FILTER_KEYS = {"decision": "decision", "area": "therapeutic_area", "stage": "stage"}
+FILTER_ALIASES = {"therapeutic_area": "area", "ta": "area"}
+
+
+@dataclass(frozen=True)
+class RowFilter:
+    """`KEY=V1,V2` (any of the values) or, for stage, `stage>=phase2` / `stage<=phase1`."""
+
+    key: str
+    op: str  # "=" | ">=" | "<=" | "!="
+    values: tuple[str, ...]
+
+    def __call__(self, row: PipelineRow) -> bool:
+        value = getattr(row, FILTER_KEYS[self.key])
+        if self.op in ("=", "!="):
+            hit = (value or "unknown") in self.values
+            return hit if self.op == "=" else not hit
+        from screen.model.vocab import Stage
+
+        if value is None:
+            return False
+        rank, bound = Stage[value], Stage[self.values[0]]
+        return rank >= bound if self.op == ">=" else rank <= bound
+
+
+def parse_filter(text: str) -> RowFilter:
+    """Parse one `--filter` argument; errors say what is allowed, with a did-you-mean."""
+    import re
+
+    from screen.model.errors import did_you_mean
+    from screen.model.vocab import Stage, TherapeuticArea
+
+    m = re.fullmatch(r"\s*([A-Za-z_]+)\s*(>=|<=|!=|=)\s*(.+?)\s*", text)
+    if not m:
+        raise ScreenError(
+            f"bad filter {text!r}", hint="write KEY=VALUE[,VALUE...], e.g. decision=advance,watch"
+        )
+    key, op, raw = m.group(1).lower(), m.group(2), m.group(3)
+    key = FILTER_ALIASES.get(key, key)
+    if key not in FILTER_KEYS:
+        hint = did_you_mean(key, FILTER_KEYS) or "filter keys: " + ", ".join(FILTER_KEYS)
+        raise ScreenError(f"unknown filter key {key!r}", hint=hint)
+    values = tuple(v.strip().lower().replace("-", "_") for v in raw.split(",") if v.strip())
+    allowed: list[str] = {
+        "decision": list(DECISION_ORDER),
+        "area": [a.value for a in TherapeuticArea],
+        "stage": list(Stage.__members__),
+    }[key] + ["unknown"]
+    if key == "decision":
+        values = tuple(
+            "insufficient_information" if v in ("insufficient", "insufficient_info") else v
+            for v in values
+        )
+    for v in values:
+        if v not in allowed:
+            hint = did_you_mean(v, allowed) or "expected one of: " + ", ".join(allowed)
+            raise ScreenError(f"filter {key}: unknown value {v!r}", hint=hint)
+    if op in (">=", "<=") and (key != "stage" or len(values) != 1 or values[0] == "unknown"):
+        raise ScreenError(
+            f"filter {text!r}: >= and <= compare one stage", hint="e.g. stage>=phase2"
+        )
+    return RowFilter(key, op, values)
