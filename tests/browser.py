@@ -61,7 +61,10 @@ def open_html(
     evaluate: dict[str, str] | None = None,
     width: int = 1100,
 ) -> PageReport:
-    """Load `path` (a local HTML file) and return what happened; write `screenshot` (PNG)."""
+    """Load `path` (a local HTML file) and return what happened; write `screenshot` (PNG).
+
+    Skips (fails on CI) when no browser is available, so no browser test can forget to."""
+    skip_without_browser()
     from playwright.sync_api import sync_playwright
 
     page_url = Path(path).resolve().as_uri()

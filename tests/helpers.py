@@ -178,15 +178,53 @@ i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
 
 
 def run_cli(
-    *args: str, cwd: Path | str | None = None, timeout: float = 20
+    *args: str,
+    cwd: Path | str | None = None,
+    timeout: float = 20,
+    env: dict[str, str | None] | None = None,
+    input: str | None = None,
 ) -> subprocess.CompletedProcess:
-    """`python -m screen ARGS` in a subprocess (text mode)."""
+    """`dealscreen ARGS` run in-process (click's CliRunner), as a CompletedProcess.
+
+    In-process saves ~0.5 s of interpreter start-up per call. `env` entries are set (None
+    unsets) only for the call; `cwd` is entered and left. Tests about the process boundary
+    itself (start-up time, hash seeds, concurrent writers) use `run_cli_process`. `timeout`
+    is accepted for the same call shape; an in-process run is bounded by the test itself."""
+    import contextlib
+
+    from click.testing import CliRunner
+
+    from screen.cli.app import main
+
+    env = {"DEALSCREEN_DEBUG": None, **(env or {})}
+    runner = CliRunner()
+    with contextlib.chdir(cwd) if cwd is not None else contextlib.nullcontext():
+        result = runner.invoke(main, list(args), env=env, input=input, catch_exceptions=True)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return subprocess.CompletedProcess(
+        ["dealscreen", *args], result.exit_code, result.stdout, result.stderr
+    )
+
+
+def run_cli_process(
+    *args: str,
+    cwd: Path | str | None = None,
+    timeout: float = 60,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess:
+    """`python -m screen ARGS` in a real subprocess (text mode), for process-boundary tests."""
+    import os
+
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("DEALSCREEN_DEBUG", None)
     return subprocess.run(
         [sys.executable, "-m", "screen", *args],
         capture_output=True,
         text=True,
         cwd=cwd,
         timeout=timeout,
+        env=full_env,
     )
 
 

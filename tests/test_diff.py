@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
-from helpers import MINI_RULES, make_case, write_yaml
+from helpers import MINI_RULES, make_case, run_cli, write_yaml
 
 
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "screen", *args],
-        capture_output=True, text=True, timeout=60, env={**os.environ, **(env or {})},
-    )  # fmt: skip
+    return run_cli(*args, env=env)
 
 
 def setup(tmp_path: Path) -> tuple[Path, Path, Path]:

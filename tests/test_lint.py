@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+import helpers
 from screen.authoring.lint import lint_paths
 
 FIXTURES = Path(__file__).parent / "fixtures" / "authoring" / "lint"
@@ -90,9 +90,7 @@ def test_rule_set_split_over_files_is_linted_as_one(tmp_path):
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "screen", *args], capture_output=True, text=True, cwd=ROOT
-    )
+    return helpers.run_cli(*args, cwd=ROOT)
 
 
 def test_cli_misspelt_weight_in_a_copy_of_the_thesis_exits_non_zero_with_a_location(tmp_path):

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+import helpers
 from screen.authoring.ruletests import deep_merge, run_tests
 from screen.model.errors import ScreenError
 
@@ -102,9 +102,7 @@ def test_missing_test_folder_is_a_located_error(tmp_path):
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "screen", *args], capture_output=True, text=True, cwd=ROOT
-    )
+    return helpers.run_cli(*args, cwd=ROOT)
 
 
 def test_cli_exit_codes_and_coverage():

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import MINI_RULES, make_case, write_yaml
+from helpers import MINI_RULES, make_case, run_cli, write_yaml
 
 REASONS = """
 reasons:
@@ -23,16 +23,7 @@ reasons:
 
 
 def dealscreen(*args: str, store: Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DEALSCREEN_STORE": str(store)}
-    env.pop("DEALSCREEN_DEBUG", None)
-    return subprocess.run(
-        [sys.executable, "-m", "screen", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=60,
-    )
+    return run_cli(*args, cwd=cwd, env={"DEALSCREEN_STORE": str(store)})
 
 
 @pytest.fixture

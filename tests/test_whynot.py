@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import DELETE, MINI_RULES, ROOT, make_case, write_yaml
+from helpers import DELETE, MINI_RULES, ROOT, make_case, run_cli, write_yaml
 
 
 def search(tmp_path: Path, case: dict, extra_rules: str = "", **kw):
@@ -96,16 +96,11 @@ def test_reported_singles_really_flip_a_bundled_case(tmp_path):
 
 
 def test_why_not_cli(tmp_path):
-    import subprocess
-    import sys
 
     rules = tmp_path / "rules.yaml"
     rules.write_text(MINI_RULES, encoding="utf-8")
     case = write_yaml(tmp_path / "c.yaml", make_case({"epidemiology": {"us": 1000}}))
-    out = subprocess.run(
-        [sys.executable, "-m", "screen", "why-not", str(case), "--rules", str(rules)],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    out = run_cli("why-not", str(case), "--rules", str(rules))
     assert out.returncode == 0, out.stderr
     assert "if asset A1 epidemiology.us were 100000 (is 1000): decision advance" in out.stdout
 
