@@ -1,0 +1,1 @@
+"""Importers of outside records (ClinicalTrials.gov) into case files."""
