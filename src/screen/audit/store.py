@@ -50,7 +50,7 @@ STORE_ENV = "DEALSCREEN_STORE"
 ZLIB_LEVEL = 1  # result JSON compresses ~8x even at level 1; higher levels cost write time
 GENESIS = "0" * 64  # the "previous hash" of the first record
 BUSY_TIMEOUT_S = 60.0  # how long a writer waits for another process's transaction
-HUMAN_DECISIONS = ("advance", "watch", "decline")
+HUMAN_DECISIONS = ("advance", "watch", "decline", "park")  # park: more diligence first
 DECISION_ALIASES = {"pass": "decline"}  # "we passed" = declined, in VC speech
 
 # Columns covered by the record hash, in table order (`id` included, so rows cannot be renumbered).
@@ -689,7 +689,7 @@ def record_decision(
     """Record the firm's call on a case, next to the engine's result for the same inputs."""
     decision = DECISION_ALIASES.get(decision, decision)
     if decision not in HUMAN_DECISIONS:
-        raise StoreError(f"unknown decision '{decision}'", hint="advance, watch, decline or pass")
+        raise StoreError(f"unknown decision '{decision}'", hint="advance, watch, decline, pass or park")
     files = read_ruleset_files(rules)
     _check_ruleset(files, result, rules)
     entry = Entry(result, _case_text(result, case_texts), files, "decision", decision, reason, note)

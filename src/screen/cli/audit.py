@@ -68,8 +68,9 @@ def _score_one(case: str, rules: str | None) -> tuple[Any, Any, dict[str, Any]]:
 @click.option(
     "--decision",
     required=True,
-    type=click.Choice(["advance", "watch", "decline", "pass"]),
-    help="The firm's call ('pass' = decline).",
+    type=click.Choice(["advance", "watch", "decline", "pass", "park"]),
+    help="The firm's call ('pass' = decline; 'park' = more diligence before a call, needs the "
+    "case's `revisit: {on: DATE}`).",
 )
 @click.option("--reason", help="Reason code from the rule set's `reasons:` list.")
 @click.option("--note", help="Free text: what the reason code does not say.")
@@ -99,6 +100,14 @@ def decide(
     from screen.model.errors import ScreenError, did_you_mean
 
     rs, loaded, result = _score_one(case, rules)
+    if decision == "park" and loaded.case.revisit is None:
+        from screen.model.errors import Location
+
+        raise ScreenError(
+            "--decision park needs a revisit date in the case file",
+            Location(case),
+            'add e.g. `revisit: {on: 2026-06-30, when: "after the phase 2 readout"}`',
+        )
     if reason is not None and reason not in rs.reasons:
         if not rs.reasons:
             raise ScreenError(
@@ -128,6 +137,10 @@ def decide(
         f"#{written.ids[0]} {result['case']['company']}: firm decision {firm}"
         f" (engine: {engine}, score {result['score']}){flag}"
     )
+    if firm == "park":
+        revisit = loaded.case.revisit
+        when = f" ({revisit.when})" if revisit.when else ""
+        click.echo(f"parked until {revisit.on.isoformat()}{when}; `dealscreen due` lists it then")
     if firm == "decline" and not reason:
         click.echo(
             "note: a pass without --reason counts as undocumented in `audit stats`", err=True
@@ -159,7 +172,7 @@ def _label(r: Any) -> str:
 @click.option("--company", help="Company name or case id contains this (case-insensitive).")
 @click.option(
     "--decision",
-    type=click.Choice(["advance", "watch", "decline", "pass", "insufficient_information"]),
+    type=click.Choice(["advance", "watch", "decline", "pass", "park", "insufficient_information"]),
     help="Only records with this decision (the firm's for `decide` records).",
 )
 @click.option("--since", help="Only records written on or after this date (YYYY-MM-DD).")

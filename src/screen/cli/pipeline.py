@@ -23,7 +23,9 @@ def _jobs_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[...,
 
 
 PROGRESS_MIN_FILES = 30  # fewer files finish before a progress bar would be worth drawing
-FORMAT_BY_SUFFIX = {".csv": "csv", ".json": "json", ".html": "html", ".htm": "html"}
+FORMAT_BY_SUFFIX = {
+    ".csv": "csv", ".json": "json", ".html": "html", ".htm": "html", ".xlsx": "xlsx",
+}  # fmt: skip
 
 
 def _evaluate_with_progress(
@@ -60,14 +62,31 @@ def _report_failures(failed: list[Any], total: int) -> None:
         )
 
 
+def _write_bytes(data: bytes, output: str) -> None:
+    """A binary file (the workbook); I/O problems are user errors with the path."""
+    from pathlib import Path
+
+    from screen.model.errors import Location, ScreenError
+
+    path = Path(output)
+    if path.is_dir():
+        raise ScreenError("is a folder; name a file to write", Location(output))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    except OSError as exc:
+        raise ScreenError(f"cannot write: {exc.strerror}", Location(output)) from None
+
+
 @click.command()
 @click.argument("cases", nargs=-1, required=True, type=click.Path())
 @click.option("--rules", type=click.Path(), help=RULES_HELP)
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "csv", "json", "html"]),
-    help="Output format [default: from the -o suffix, else table].",
+    type=click.Choice(["table", "csv", "json", "html", "xlsx"]),
+    help="Output format [default: from the -o suffix, else table]. xlsx needs -o FILE and "
+    "pip install 'dealscreen[xlsx]'.",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
 @click.option(
@@ -108,6 +127,7 @@ def rank(
     \b
       dealscreen rank cases/
       dealscreen rank cases/ -o pipeline.csv --bom
+      dealscreen rank cases/ -o pipeline.xlsx
       dealscreen rank cases/ --filter decision=advance,watch --filter stage>=phase2
       dealscreen rank cases/ -o pipeline.html --memos memos/
     Case files that fail to load are reported on stderr (file:line:col: message), the others
@@ -127,14 +147,25 @@ def rank(
             raise ScreenError(
                 f"cannot tell the format from '{suffix}'",
                 Location(str(output)),
-                "use .csv, .json, .html or .txt, or give --format",
+                "use .csv, .json, .html, .xlsx or .txt, or give --format",
             )
         fmt = FORMAT_BY_SUFFIX.get(suffix, "table")
+    if fmt == "xlsx" and not output:
+        raise click.UsageError("--format xlsx writes a binary file: give -o FILE.xlsx")
     row_filters = [pipeline.parse_filter(f) for f in filters]
     rs = load_ruleset(rules)
     paths = expand_case_paths(list(cases))
     good, failed = _evaluate_with_progress(rs, paths, rules, jobs, pipeline.row_for, "ranking")
     rows = [r for r in pipeline.rank(good) if all(f(r) for f in row_filters)]
+    if fmt == "xlsx":
+        from screen.pipeline import xlsx
+
+        data = xlsx.to_xlsx(rs, rows, xlsx.open_questions(rs, rows))
+        _write_bytes(data, str(output))
+        _report_failures(failed, len(paths))
+        if failed:
+            sys.exit(2)
+        return
     if fmt == "csv":
         text = pipeline_report.to_csv(rs, rows)
     elif fmt == "json":

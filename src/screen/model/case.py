@@ -295,6 +295,13 @@ class Company(Model):
     description: str | None = None
 
 
+class Revisit(Model):
+    """When to look at the company again (the watch list): a date, and what to wait for."""
+
+    on: dt.date = Field(description="date the case is due for another look")
+    when: str | None = Field(None, description="what to wait for, e.g. 'after the phase 2 readout'")
+
+
 class Case(Model):
     """One screening case file."""
 
@@ -305,6 +312,7 @@ class Case(Model):
     assets: list[Asset] = Field(min_length=1)
     sources: list[Source] = Field(default_factory=list)
     notes: str | None = None
+    revisit: Revisit | None = Field(None, description="watch list: when to screen again")
 
 
 def reference_problems(case: Case) -> list[tuple[tuple[str | int, ...], str, str | None]]:

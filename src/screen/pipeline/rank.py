@@ -94,6 +94,8 @@ class PipelineRow:
     top_reason: str  # for people: gate / criterion names, the rule set's question text
     failed_gates: tuple[str, ...] = field(default=())
     top_reason_ids: tuple[str, ...] = field(default=())  # the same, as rule ids and fact paths
+    revisit: str | None = None  # watch list: ISO date the case is due for another look
+    revisit_when: str | None = None  # ... and what to wait for
 
     def sort_key(self) -> tuple[Any, ...]:
         """Decision (advance ... decline), then score, then company and file: a total order."""
@@ -375,6 +377,8 @@ def row_for(rs: CompiledRuleSet, loaded: LoadedCase) -> PipelineRow:
         top_reason=text,
         failed_gates=lead.failed_gates,
         top_reason_ids=ids,
+        revisit=case.revisit.on.isoformat() if case.revisit else None,
+        revisit_when=case.revisit.when if case.revisit else None,
     )
 
 

@@ -49,6 +49,8 @@ def csv_header(rs: CompiledRuleSet) -> list[str]:
         "as_of",
         "analyst",
         "file",
+        "revisit",
+        "revisit_when",
     ]
 
 
@@ -92,6 +94,8 @@ def to_csv(rs: CompiledRuleSet, rows: Sequence[PipelineRow]) -> str:
                 r.as_of or "",
                 _text(r.analyst),
                 _text(r.path),
+                r.revisit or "",
+                _text(r.revisit_when),
             ]
         )
     return buf.getvalue()
@@ -120,6 +124,7 @@ def row_dict(rs: CompiledRuleSet, rank: int, r: PipelineRow) -> dict[str, Any]:
         "as_of": r.as_of,
         "analyst": r.analyst,
         "file": {"path": r.path, "sha256": r.sha256},
+        "revisit": {"on": r.revisit, "when": r.revisit_when} if r.revisit else None,
     }
 
 
@@ -158,7 +163,9 @@ def abbreviations(rs: CompiledRuleSet) -> list[str]:
 def to_table(rs: CompiledRuleSet, rows: Sequence[PipelineRow]) -> str:
     """Aligned text: rank, company, decision, score, per-criterion scores, lead, reason."""
     abbr = abbreviations(rs)
-    head = ["#", "company", "decision", "score", *abbr, "lead", "stage", "unk", "top reason"]
+    revisits = any(r.revisit for r in rows)  # the column appears once a case is on the watch list
+    head = ["#", "company", "decision", "score", *abbr, "lead", "stage", "unk"]
+    head += ["revisit", "top reason"] if revisits else ["top reason"]
     body = []
     for i, r in enumerate(rows, 1):
         score = f"{r.score:.2f}"
@@ -177,12 +184,13 @@ def to_table(rs: CompiledRuleSet, rows: Sequence[PipelineRow]) -> str:
                 r.lead_asset,
                 r.stage or "?",
                 str(r.unknowns),
+                *([r.revisit or ""] if revisits else []),
                 reason,
             ]
         )
     table = [head, *body]
     widths = [max(len(row[c]) for row in table) for c in range(len(head))]
-    numeric = {0, *range(4, 4 + len(abbr)), len(head) - 2}
+    numeric = {0, *range(4, 4 + len(abbr)), 6 + len(abbr)}
     lines = []
     for row in table:
         cells = [
