@@ -160,17 +160,22 @@ def compare(old: dict[str, Any], new: dict[str, Any], **extra: Any) -> CaseDiff:
     )
 
 
-def diff_cases(old_rs: CompiledRuleSet, new_rs: CompiledRuleSet, paths: list[str]) -> DiffReport:
-    """Evaluate every case file under both rule sets; unloadable files are listed as errors."""
+def diff_cases(
+    old_rs: CompiledRuleSet, new_rs: CompiledRuleSet, paths: list[str], recorded: Any = ()
+) -> DiffReport:
+    """Evaluate every case file (and every already loaded case in `recorded`, e.g. the stored
+    case of a record) under both rule sets; unloadable files are listed as errors."""
+    from pathlib import PurePath
+
     from screen.engine.evaluate import evaluate_case
     from screen.engine.loader import expand_case_paths, load_case
     from screen.engine.result import build_result
     from screen.model.errors import ScreenError
 
     report = DiffReport(_rs_label(old_rs), _rs_label(new_rs))
-    for path in expand_case_paths(paths):
+    for path in [*recorded, *expand_case_paths(paths)]:
         try:
-            loaded = load_case(path)
+            loaded = load_case(path) if isinstance(path, PurePath) else path
         except ScreenError as err:
             report.errors.append(str(err))
             continue

@@ -159,7 +159,7 @@ def schema(kind: str) -> None:
 
 # Commands of other features live in their own modules (screen/cli/<name>.py), each exposing
 # COMMANDS, a list of click commands. They import only click at module level, so --help stays fast.
-COMMAND_MODULES = ("memo", "audit", "authoring", "pipeline", "sources", "watch")
+COMMAND_MODULES = ("memo", "audit", "authoring", "pipeline", "sources", "watch", "history")
 
 
 def _register_commands() -> None:

@@ -493,13 +493,29 @@ def diff(
 ) -> None:
     """Which cases a new thesis changes, and the rules responsible.
 
+    CASES are case files, folders, or recorded screenings ('#16': the case text stored with
+    record 16, from --store or $DEALSCREEN_STORE).
+
     \b
       dealscreen diff --old rules/ --new proposal.yaml cases/
+      dealscreen diff --new proposal.yaml '#16' '#17'
       dealscreen diff --new proposal.yaml --store .dealscreen/decisions.db
     """
-    from screen.audit.thesis_diff import diff_cases, diff_store, format_diff
+    from screen.audit.history import is_record_ref
+    from screen.audit.thesis_diff import diff_cases, diff_store
     from screen.engine.loader import load_ruleset
 
+    refs = [c for c in cases if is_record_ref(c)]
+    if refs:
+        from screen.audit.history import recorded_case
+        from screen.audit.store import Store
+
+        with Store.open(store, create=False) as s:
+            recorded = [recorded_case(s, ref) for ref in refs]
+        files = [c for c in cases if not is_record_ref(c)]
+        report = diff_cases(load_ruleset(old), load_ruleset(new), files, recorded)
+        _print_diff(report, fmt, show_all)
+        return
     if (store or from_store) and cases:
         raise click.UsageError("give CASES or --store, not both")
     if not (store or from_store or cases):
@@ -514,6 +530,12 @@ def diff(
             report = diff_store(s, new_rs)
     else:
         report = diff_cases(load_ruleset(old), new_rs, list(cases))
+    _print_diff(report, fmt, show_all)
+
+
+def _print_diff(report: Any, fmt: str, show_all: bool) -> None:
+    from screen.audit.thesis_diff import format_diff
+
     if fmt == "json":
         _json(report.as_dict(show_all))
     else:

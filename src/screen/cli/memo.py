@@ -27,10 +27,11 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> obje
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["md", "html", "pdf"]),
+    type=click.Choice(["md", "html", "pdf", "docx"]),
     default=None,
     help="md: Markdown with footnotes; html: one self-contained page; pdf: needs "
-    "dealscreen[pdf]. Default: from the -o file suffix, else md.",
+    "dealscreen[pdf]; docx: Word, needs dealscreen[docx]. Default: from the -o file suffix, "
+    "else md.",
 )
 @click.option(
     "-o",
@@ -79,6 +80,7 @@ def memo(
       dealscreen memo cases/kestrel-bio.yaml                 Markdown to stdout
       dealscreen memo cases/ --format html -o out/memos      one .html per case
       dealscreen memo cases/x.yaml --template firm/ -o x.md  firm blocks over the defaults
+      dealscreen memo cases/x.yaml -o x.docx                 Word (needs dealscreen[docx])
 
     Every figure cites its source (footnotes in Markdown, links in HTML); estimates, stale and
     unsourced figures are flagged; missing facts become diligence questions. Cases that fail to
@@ -96,7 +98,10 @@ def memo(
     stale = memos.STALE_AFTER_MONTHS if stale_months is None else stale_months
     paths = expand_case_paths(list(cases))
     out = Path(output) if output else None
-    suffix_format = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".pdf": "pdf"}
+    suffix_format = {
+        ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".pdf": "pdf",
+        ".docx": "docx",
+    }  # fmt: skip
     named = suffix_format.get(out.suffix.lower()) if out is not None else None
     if fmt is None:
         fmt = named or "md"
@@ -116,8 +121,19 @@ def memo(
         )
     if to_dir and out is not None and out.exists() and not out.is_dir():
         raise ScreenError("is a file; several memos need a folder", Location(str(output)))
-    if out is None and fmt == "pdf" and sys.stdout.isatty():
-        raise ScreenError("will not write a PDF to the terminal", hint="add -o FILE.pdf")
+    if out is None and fmt in ("pdf", "docx") and sys.stdout.isatty():
+        raise ScreenError(
+            f"will not write a {fmt.upper()} file to the terminal", hint=f"add -o FILE.{fmt}"
+        )
+    if fmt == "docx":  # fail before any work when python-docx is missing
+        try:
+            import docx  # noqa: F401
+        except ImportError:
+            from screen.memo.docx import DOCX_INSTALL_HINT
+
+            raise ScreenError(
+                "Word output needs python-docx, which is not installed", hint=DOCX_INSTALL_HINT
+            ) from None
     if fmt == "pdf":  # fail before any work when WeasyPrint is missing
         try:
             import weasyprint  # noqa: F401
@@ -142,14 +158,28 @@ def memo(
         recorded.append(result)
         case_texts[loaded.sha256] = loaded.text
         doc = memos.render(
-            loaded, result, fmt, template_dir=template_dir, date=date, stale_months=stale
+            loaded,
+            result,
+            "html" if fmt == "docx" else fmt,
+            template_dir=template_dir,
+            date=date,
+            stale_months=stale,
         )
+        if fmt == "docx":
+            from screen.memo.docx import html_to_docx
+
+            doc = html_to_docx(str(doc), result)
         data = doc.encode("utf-8") if isinstance(doc, str) else doc
         if out is None:
             sys.stdout.buffer.write(data)
             sys.stdout.flush()
             continue
-        target = out / memos.file_name(loaded.case_id, fmt) if to_dir else out
+        name = (
+            memos.file_name(loaded.case_id, "md")[: -len(".md")] + ".docx"
+            if fmt == "docx"
+            else memos.file_name(loaded.case_id, fmt)
+        )
+        target = out / name if to_dir else out
         if str(target) in written:
             errors.append(
                 f"{loaded.path}: case id '{loaded.case_id}' gives the same memo file as "

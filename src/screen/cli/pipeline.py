@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from screen.cli.common import RULES_HELP, guard, write_output
+from screen.cli.common import RULES_HELP, guard, store_option, write_output
 
 
 def _jobs_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -269,6 +269,21 @@ def sensitivity(
         sys.exit(2)
 
 
+def load_case_or_record(arg: str, store: str | None) -> Any:
+    """A case file, or `#16`: the case text stored with record 16 of the decision store."""
+    from screen.audit.history import is_record_ref
+
+    if is_record_ref(arg):
+        from screen.audit.history import recorded_case
+        from screen.audit.store import Store
+
+        with Store.open(store, create=False) as s:
+            return recorded_case(s, arg)
+    from screen.engine.loader import load_case
+
+    return load_case(arg)
+
+
 @click.command()
 @click.argument("case_a", type=click.Path())
 @click.argument("case_b", type=click.Path())
@@ -282,15 +297,20 @@ def sensitivity(
     help="Only the criteria whose score differs (the same score from another band or row "
     "counts as equal).",
 )
+@store_option
 @guard
-def compare(case_a: str, case_b: str, rules: str | None, fmt: str, differences: bool) -> None:
+def compare(
+    case_a: str, case_b: str, rules: str | None, fmt: str, differences: bool, store: str | None
+) -> None:
     """Two candidates side by side: criterion by criterion, the facts that differ, and the
     rules that make the difference (e.g. a new deal against one the firm already did).
 
     Compares the lead assets (the ones each company decision follows). Scores and points show
-    2 decimals; differences are computed before rounding. JSON keeps 4 decimals.
+    2 decimals; differences are computed before rounding. JSON keeps 4 decimals. A case may
+    be a recorded screening, '#16' (its stored case text, from --store): e.g. the same company
+    last quarter against today's file, `dealscreen compare '#16' cases/x.yaml`.
     """
-    from screen.engine.loader import load_case, load_ruleset
+    from screen.engine.loader import load_ruleset
     from screen.model.errors import ScreenError, ScreenErrors
     from screen.pipeline import compare as cmp
 
@@ -298,7 +318,7 @@ def compare(case_a: str, case_b: str, rules: str | None, fmt: str, differences: 
     loaded, errors = [], []
     for path in (case_a, case_b):
         try:
-            loaded.append(load_case(path))
+            loaded.append(load_case_or_record(path, store))
         except ScreenError as err:
             errors.append(err)
     if errors:

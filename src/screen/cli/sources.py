@@ -112,9 +112,9 @@ def _read(path: str) -> bytes:
 
 def _check_case(text: str, display: str) -> None:
     """The text must load as a case file, or nothing is written (a bug here, not user input)."""
-    from screen.sources.merge import case_from_text
+    from screen.engine.loader import load_case_text
 
-    case_from_text(text, display)
+    load_case_text(text, display)
 
 
 def _merge_into(

@@ -54,6 +54,20 @@ def load_case(path: str | Path) -> LoadedCase:
     return LoadedCase(display, hashlib.sha256(raw).hexdigest(), doc.text, case)
 
 
+def load_case_text(text: str, display: str) -> LoadedCase:
+    """Parse and validate case-file text that is not a file on disk (a stored record's case,
+    an importer's output), exactly as `load_case` does a file; `display` names it in errors."""
+    raw = text.encode("utf-8")
+    doc = parse_yaml_bytes(raw, display)
+    case = validate_doc(Case, doc)
+    problems = reference_problems(case)
+    if problems:
+        raise ScreenErrors(
+            [ScreenError(msg, doc.location(path), hint) for path, msg, hint in problems]
+        )
+    return LoadedCase(display, hashlib.sha256(raw).hexdigest(), doc.text, case)
+
+
 def yaml_files(folder: Path) -> list[Path]:
     """The YAML files directly in `folder`, sorted by name (deterministic order)."""
     return sorted(f for f in folder.iterdir() if f.suffix in YAML_SUFFIXES and f.is_file())

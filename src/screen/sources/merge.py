@@ -255,21 +255,3 @@ def new_case_text(case: dict[str, Any], studies: Sequence[Study]) -> str:
     )
     return header + _dump(y, doc)
 
-
-def case_from_text(text: str, display: str) -> Any:
-    """Validate case-file text as the loader does (shape, then references) -> `LoadedCase`."""
-    import hashlib
-
-    from screen.engine.loader import LoadedCase
-    from screen.model.case import Case, reference_problems
-    from screen.model.errors import ScreenErrors
-    from screen.model.validation import validate_doc
-    from screen.model.yamlsource import parse_yaml_bytes
-
-    raw = text.encode("utf-8")
-    doc = parse_yaml_bytes(raw, display)
-    case = validate_doc(Case, doc)
-    problems = reference_problems(case)
-    if problems:
-        raise ScreenErrors([ScreenError(m, doc.location(p), h) for p, m, h in problems])
-    return LoadedCase(display, hashlib.sha256(raw).hexdigest(), doc.text, case)

@@ -1,0 +1,48 @@
+"""`dealscreen history`: one company's recorded screenings and decisions over time.
+
+Only click is imported at module level (cli/app.py registers COMMANDS at start-up).
+"""
+
+from __future__ import annotations
+
+import click
+
+from screen.cli.common import guard, store_option
+
+
+@click.command()
+@click.argument("company")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@store_option
+@guard
+def history(company: str, fmt: str, store: str | None) -> None:
+    """Every recorded screening and decision of COMPANY (a case id, or the company's name or
+    part of it), oldest first.
+
+    \b
+    Each record: when, who, rule-set version, the engine's decision and score, and for
+    `decide` records the firm's call, reason and note. Between consecutive records whose case
+    text or rule set differ: which case facts changed (from the stored case texts) and which
+    rules moved the score.
+      dealscreen history kestrel-bio
+      dealscreen history "Kestrel" --format json
+    Compare two of them in full: dealscreen compare '#12' '#16'.
+    """
+    import json
+
+    from screen.audit.history import format_history
+    from screen.audit.history import history as company_history
+    from screen.audit.store import Store
+
+    with Store.open(store, create=False) as s:
+        steps = company_history(s, company)
+    if fmt == "json":
+        doc = [step.as_dict() for step in steps]
+        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+    else:
+        click.echo(format_history(steps), nl=False)
+
+
+COMMANDS = [history]
