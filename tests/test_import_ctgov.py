@@ -11,9 +11,11 @@ import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 import yaml
+
 from helpers import ROOT, run_cli
 
 FIXTURES = ROOT / "tests" / "fixtures" / "ctgov"
@@ -43,7 +45,7 @@ assets:
   - id: OTHER
     name: Other asset
 sources:
-  - {id: seer-2024, title: "SEER Cancer Stat Facts", url: "https://seer.cancer.gov/", date: 2024-04-01}
+  - {id: seer-2024, title: "SEER Stat Facts", url: "https://seer.cancer.gov/", date: 2024-04-01}
 
 # end of file comment
 """
@@ -143,7 +145,10 @@ def test_dry_run_writes_nothing_and_rerun_is_a_no_op(tmp_path: Path) -> None:
                   "--dry-run")  # fmt: skip
     assert dry.returncode == 0 and "+        region: china" in dry.stdout
     assert case.read_bytes() == before
-    assert run_cli("import", "ctgov", str(ONE), "--into", str(case), "--asset", "VRD-10").returncode == 0
+    assert (
+        run_cli("import", "ctgov", str(ONE), "--into", str(case), "--asset", "VRD-10").returncode
+        == 0
+    )
     again = run_cli("import", "ctgov", str(ONE), "--into", str(case), "--asset", "VRD-10")
     assert again.returncode == 0 and again.stdout == ""
     assert "already up to date" in again.stderr
@@ -169,8 +174,8 @@ def test_into_needs_the_asset_when_there_are_several(tmp_path: Path) -> None:
         (lambda r: r["protocolSection"]["identificationModule"].update(nctId="NCT123"),
          "$.protocolSection.identificationModule.nctId: 'NCT123' is not an NCT id"),
         (lambda r: r.pop("protocolSection"), "$: not a ClinicalTrials.gov study"),
-        (lambda r: r["protocolSection"]["statusModule"]["startDateStruct"].update(date="April 2006"),
-         "$.protocolSection.statusModule.startDateStruct.date: 'April 2006' is not a date"),
+        (lambda r: r["protocolSection"]["statusModule"]["startDateStruct"].update(date="4/2006"),
+         "$.protocolSection.statusModule.startDateStruct.date: '4/2006' is not a date"),
     ],
 )  # fmt: skip
 def test_bad_records_name_the_json_path_and_write_nothing(tmp_path: Path, mutate, message) -> None:
@@ -200,7 +205,7 @@ def test_not_json_points_at_line_and_column(tmp_path: Path) -> None:
 
 
 class _Fixtures(http.server.BaseHTTPRequestHandler):
-    requests: list[str] = []
+    requests: ClassVar[list[str]] = []
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         type(self).requests.append(self.path)

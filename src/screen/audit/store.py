@@ -689,7 +689,9 @@ def record_decision(
     """Record the firm's call on a case, next to the engine's result for the same inputs."""
     decision = DECISION_ALIASES.get(decision, decision)
     if decision not in HUMAN_DECISIONS:
-        raise StoreError(f"unknown decision '{decision}'", hint="advance, watch, decline, pass or park")
+        raise StoreError(
+            f"unknown decision '{decision}'", hint="advance, watch, decline, pass or park"
+        )
     files = read_ruleset_files(rules)
     _check_ruleset(files, result, rules)
     entry = Entry(result, _case_text(result, case_texts), files, "decision", decision, reason, note)

@@ -32,9 +32,7 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> obje
     metavar="PERIOD",
     help="Also list cases due within this period: 30d, 2w, 3m (30 days each).",
 )
-@click.option(
-    "--today", callback=_date, metavar="DATE", help="Reference date [default: today]."
-)
+@click.option("--today", callback=_date, metavar="DATE", help="Reference date [default: today].")
 @click.option("--rules", type=click.Path(), help=RULES_HELP)
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True

@@ -130,9 +130,8 @@ class _Builder(HTMLParser):
             self.para = None
         elif tag in BLOCKS:
             self.para = None
-        elif tag in ("strong", "b", "em", "i", "code", *INLINE):
-            if self.marks:
-                self.marks.pop()
+        elif tag in ("strong", "b", "em", "i", "code", *INLINE) and self.marks:
+            self.marks.pop()
 
     def handle_data(self, data: str) -> None:
         if self.skip:
@@ -142,9 +141,9 @@ class _Builder(HTMLParser):
     # -------------------------------------------------------------- text
     def _text(self, data: str) -> None:
         text = data if data == "\n" else SPACE.sub(" ", data)
-        if not text.strip() and text != "\n":
-            if self.para is None and self.cell is None and self.heading is None:
-                return  # whitespace between blocks
+        between_blocks = self.para is None and self.cell is None and self.heading is None
+        if not text.strip() and text != "\n" and between_blocks:
+            return  # whitespace between blocks
         marks = tuple(m for m in self.marks if m)
         if self.heading is not None:
             self.heading_runs.append((text, marks))

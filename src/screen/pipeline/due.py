@@ -110,7 +110,9 @@ def to_text(due: Sequence[DueCase], today: dt.date, within_days: int) -> str:
         when = f": {d.when}" if d.when else ""
         out.append("")
         out.append(f"{d.revisit}  {_when(d.days)}  {d.company} ({d.path}){when}")
-        out.append(f"  last screen: {d.decision} {d.score:.2f}; {len(d.questions)} open question(s)")
+        out.append(
+            f"  last screen: {d.decision} {d.score:.2f}; {len(d.questions)} open question(s)"
+        )
         out.extend(f"  - {q}" for q in d.questions)
     return "\n".join(out) + "\n"
 

@@ -22,7 +22,6 @@ from screen.engine.compiler import CompiledRuleSet
 from screen.model.errors import ScreenError
 from screen.pipeline.rank import PipelineRow
 from screen.pipeline.report import csv_header
-from screen.report.console import DECISION_LABEL
 
 FIXED_CREATED = dt.datetime(2000, 1, 1)  # no clock in the file: same inputs, same bytes
 MAX_WIDTH = 60
@@ -65,7 +64,9 @@ class _Sheet:
             self.ws.write_string(0, c, h, bold)
         self.ws.freeze_panes(1, 0)
 
-    def put(self, row: int, col: int, value: Any, fmt: Any = None, shown: str | None = None) -> None:
+    def put(
+        self, row: int, col: int, value: Any, fmt: Any = None, shown: str | None = None
+    ) -> None:
         if value is None or value == "":
             self.ws.write_blank(row, col, None, fmt)
             text = ""
@@ -118,7 +119,7 @@ def to_xlsx(
             (i, None),
             (r.company, None),
             (r.case_id, None),
-            (DECISION_LABEL[r.decision].lower(), decision_fmt[r.decision]),
+            (r.decision.replace("_", " "), decision_fmt[r.decision]),
             (r.score, two),
             (r.score_low, two),
             (r.score_high, two),

@@ -37,11 +37,14 @@ PHASES: dict[tuple[str, ...], str] = {
     ("PHASE4",): "PHASE4",
     ("NA",): "NA",
 }
-EU_COUNTRIES = frozenset(
-    "Austria Belgium Bulgaria Croatia Cyprus Czechia Denmark Estonia Finland France Germany "
-    "Greece Hungary Ireland Italy Latvia Lithuania Luxembourg Malta Netherlands Poland Portugal "
-    "Romania Slovakia Slovenia Spain Sweden".split()
-) | {"Czech Republic"}
+# fmt: off
+EU_COUNTRIES = frozenset({
+    "Austria", "Belgium", "Bulgaria", "Croatia", "Cyprus", "Czechia", "Czech Republic", "Denmark",
+    "Estonia", "Finland", "France", "Germany", "Greece", "Hungary", "Ireland", "Italy", "Latvia",
+    "Lithuania", "Luxembourg", "Malta", "Netherlands", "Poland", "Portugal", "Romania",
+    "Slovakia", "Slovenia", "Spain", "Sweden",
+})
+# fmt: on
 REGION_OF_COUNTRY = {
     "China": "china",
     "Hong Kong": "china",
@@ -98,7 +101,7 @@ class _Reader:
         value = obj.get(key)
         if value is None:
             return None
-        if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
             raise self.fail(f"{path}.{key}", f"expected {_kind(kind)}, got {_kind(type(value))}")
         return value
 
@@ -117,7 +120,9 @@ class _Reader:
         out = []
         for i, item in enumerate(items):
             if not isinstance(item, dict):
-                raise self.fail(f"{path}.{key}[{i}]", f"expected an object, got {_kind(type(item))}")
+                raise self.fail(
+                    f"{path}.{key}[{i}]", f"expected an object, got {_kind(type(item))}"
+                )
             out.append((f"{path}.{key}[{i}]", item))
         return out
 
@@ -197,7 +202,9 @@ def parse_study(data: Any, display: str, path: str = "$") -> Study:
         if (name := r.get(i, "name", q, str))
     )
     arms = tuple(
-        label for q, a in r.objects(arms_mod, "armGroups", ap) if (label := r.get(a, "label", q, str))
+        label
+        for q, a in r.objects(arms_mod, "armGroups", ap)
+        if (label := r.get(a, "label", q, str))
     )
     locations = r.module(proto, "contactsLocationsModule", p)
     countries = tuple(
@@ -222,8 +229,9 @@ def parse_study(data: Any, display: str, path: str = "$") -> Study:
         countries=countries,
         start=r.date(status, "startDateStruct", sp),
         primary_completion=r.date(status, "primaryCompletionDateStruct", sp),
-        conditions=r.texts(r.module(proto, "conditionsModule", p), "conditions",
-                           f"{p}.conditionsModule"),  # fmt: skip
+        conditions=r.texts(
+            r.module(proto, "conditionsModule", p), "conditions", f"{p}.conditionsModule"
+        ),
         sponsor=r.get(lead, "name", f"{spp}.leadSponsor", str),
         collaborators=collaborators,
         interventions=interventions,
@@ -235,11 +243,15 @@ def parse_study(data: Any, display: str, path: str = "$") -> Study:
 def parse_bytes(raw: bytes, display: str) -> list[Study]:
     """A file's bytes: one study object, or a page `{"studies": [...]}` -> studies in order."""
     if len(raw) > MAX_BYTES:
-        raise ScreenError(f"larger than {MAX_BYTES // 1_000_000} MB; not a study record", Location(display))
+        raise ScreenError(
+            f"larger than {MAX_BYTES // 1_000_000} MB; not a study record", Location(display)
+        )
     try:
         data = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
-        raise ScreenError("not UTF-8 text; expected ClinicalTrials.gov JSON", Location(display)) from None
+        raise ScreenError(
+            "not UTF-8 text; expected ClinicalTrials.gov JSON", Location(display)
+        ) from None
     except json.JSONDecodeError as exc:
         raise ScreenError(
             f"not JSON: {exc.msg}", Location(display, exc.lineno, exc.colno),
@@ -366,7 +378,9 @@ def fetch(nct_id: str, *, base_url: str | None = None, timeout: float = 30.0) ->
             raw = response.read(MAX_BYTES + 1)
     except urllib.error.HTTPError as exc:
         hint = "no such study" if exc.code == 404 else f"HTTP {exc.code}"
-        raise ScreenError(f"--fetch {nct_id}: the registry answered {exc.code}", hint=hint) from None
+        raise ScreenError(
+            f"--fetch {nct_id}: the registry answered {exc.code}", hint=hint
+        ) from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise ScreenError(

@@ -254,4 +254,3 @@ def new_case_text(case: dict[str, Any], studies: Sequence[Study]) -> str:
         "# diligence question (role, stage, modality, epidemiology, ...).\n"
     )
     return header + _dump(y, doc)
-
