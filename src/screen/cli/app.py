@@ -33,9 +33,10 @@ def main() -> None:
       dealscreen explain cases/x.yaml          decision <- criteria <- rules <- facts
       dealscreen memo cases/ --format html -o out/memos
     \b
-    Pipeline:     rank, sensitivity, compare
-    Audit trail:  score --record, decide, audit, why-not, diff
+    Pipeline:     rank, sensitivity, compare, due (the watch list)
+    Audit trail:  score --record, decide, audit, history, why-not, diff
     Rule sets:    lint, test --coverage, graph, schema
+    Sources:      import ctgov (ClinicalTrials.gov records into case files)
 
     Exit codes: 0 success, 2 bad input (file:line:col message), 70 internal error.
     """
