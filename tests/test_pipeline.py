@@ -181,6 +181,7 @@ def test_rank_csv_one_row_per_bundled_case_in_decision_then_score_order(tmp_path
         "rank", "company", "case_id", "decision", "score", "score_low", "score_high", *ids,
         "lead_asset", "lead_asset_name", "stage", "therapeutic_area", "indication", "unknowns",
         "top_reason", "top_reason_ids", "failed_gates", "as_of", "analyst", "file",
+        "revisit", "revisit_when",
     ]  # fmt: skip
     body = rows[1:]
     bundled = sorted(CASES.glob("*.yaml"))
