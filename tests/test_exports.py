@@ -7,6 +7,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from helpers import make_case, run_cli, thesis_ruleset, write_yaml
 
@@ -144,3 +146,60 @@ def test_docx_memo_is_deterministic_and_refuses_the_terminal(tmp_path: Path) -> 
     res = run_cli("memo", str(path), str(other), "--format", "docx", "-o", str(folder))
     assert res.returncode == 0, res.stderr
     assert sorted(p.name for p in folder.iterdir()) == ["other.docx", "testco.docx"]
+
+
+def test_missing_optional_libraries_are_user_errors(tmp_path: Path, monkeypatch) -> None:
+    import sys
+
+    path = write_yaml(tmp_path / "x.yaml", make_case())
+    monkeypatch.setitem(sys.modules, "xlsxwriter", None)  # import fails as if not installed
+    monkeypatch.setitem(sys.modules, "docx", None)
+    res = run_cli("rank", str(path), "-o", str(tmp_path / "p.xlsx"))
+    assert res.returncode == 2 and "pip install 'dealscreen[xlsx]'" in res.stderr
+    res = run_cli("memo", str(path), "-o", str(tmp_path / "m.docx"))
+    assert res.returncode == 2 and "pip install 'dealscreen[docx]'" in res.stderr
+    assert not (tmp_path / "p.xlsx").exists() and not (tmp_path / "m.docx").exists()
+
+
+_ROW_CACHE: dict[str, object] = {}
+
+
+def _one_row(tmp_path_factory) -> object:
+    """A real pipeline row, computed once (hypothesis then only varies the company name)."""
+    if "row" not in _ROW_CACHE:
+        from screen.engine.loader import load_case
+        from screen.pipeline.rank import row_for
+
+        path = write_yaml(tmp_path_factory.mktemp("row") / "x.yaml", make_case())
+        _ROW_CACHE["row"] = row_for(thesis_ruleset(), load_case(path))
+    return _ROW_CACHE["row"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    # any printable text, and the texts spreadsheets are known to turn into formulas or numbers
+    name=st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40)
+    | st.sampled_from(["=1+1", "+1", "-1", "@SUM(A1)", '=HYPERLINK("x")', "0042", "1e5", "TRUE"])
+)
+def test_any_company_name_reads_back_as_the_same_text(tmp_path_factory, name: str) -> None:
+    import dataclasses
+    import io
+
+    from screen.pipeline.xlsx import to_xlsx
+
+    row = dataclasses.replace(_one_row(tmp_path_factory), company=name)
+    ws = openpyxl.load_workbook(io.BytesIO(to_xlsx(thesis_ruleset(), [row])))["Pipeline"]
+    cell = ws.cell(2, 2)
+    assert cell.data_type == "s" and cell.value == name
+
+
+def test_control_characters_and_literal_escapes_are_stored_the_ooxml_way(tmp_path: Path) -> None:
+    """Excel decodes `_xHHHH_` in stored text: a control character is stored as its escape, and
+    a literal `_x0041_` as `_x005F_x0041_` (else Excel would show "A")."""
+    import zipfile
+
+    path = write_yaml(tmp_path / "x.yaml", make_case(company={"name": "a\bb _x0041_"}))
+    out = tmp_path / "x.xlsx"
+    assert run_cli("rank", str(path), "-o", str(out)).returncode == 0
+    strings = zipfile.ZipFile(out).read("xl/sharedStrings.xml").decode()
+    assert "<t>a_x0008_b _x005F_x0041_</t>" in strings

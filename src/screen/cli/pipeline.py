@@ -150,8 +150,12 @@ def rank(
                 "use .csv, .json, .html, .xlsx or .txt, or give --format",
             )
         fmt = FORMAT_BY_SUFFIX.get(suffix, "table")
-    if fmt == "xlsx" and not output:
-        raise click.UsageError("--format xlsx writes a binary file: give -o FILE.xlsx")
+    if fmt == "xlsx":
+        if not output:
+            raise click.UsageError("--format xlsx writes a binary file: give -o FILE.xlsx")
+        from screen.pipeline.xlsx import require_xlsxwriter
+
+        require_xlsxwriter()  # before any work
     row_filters = [pipeline.parse_filter(f) for f in filters]
     rs = load_ruleset(rules)
     paths = expand_case_paths(list(cases))

@@ -33,14 +33,20 @@ DECISION_COLOURS = {  # fill, font (colour-blind safe, dark text on light fills)
 }
 
 
-def _workbook(buf: io.BytesIO) -> Any:
+def require_xlsxwriter() -> Any:
+    """The XlsxWriter module, or a user error saying how to install it."""
     try:
         import xlsxwriter
     except ImportError:
         raise ScreenError(
-            "writing .xlsx needs XlsxWriter", hint="pip install 'dealscreen[xlsx]'"
+            "writing .xlsx needs XlsxWriter, which is not installed",
+            hint="pip install 'dealscreen[xlsx]'",
         ) from None
-    wb = xlsxwriter.Workbook(
+    return xlsxwriter
+
+
+def _workbook(buf: io.BytesIO) -> Any:
+    wb = require_xlsxwriter().Workbook(
         buf,
         {
             "in_memory": True,
@@ -81,7 +87,9 @@ class _Sheet:
             text = value.isoformat()
         else:
             text = str(value)
-            self.ws.write_string(row, col, text, fmt)  # text stays text, whatever it starts with
+            # text stays text, whatever it starts with (XlsxWriter escapes control characters
+            # and a literal `_x0041_` the OOXML way, so Excel shows them as written)
+            self.ws.write_string(row, col, text, fmt)
         self.widths[col] = max(self.widths[col], min(len(text), MAX_WIDTH))
         self.rows = max(self.rows, row)
 
