@@ -11,10 +11,12 @@ import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from helpers import ROOT, run_cli
 
@@ -256,3 +258,50 @@ def test_usage_errors() -> None:
     assert out.returncode == 2 and "give study JSON FILES or --fetch" in out.stderr
     out = run_cli("import", "ctgov", str(ONE), "--dry-run")
     assert out.returncode == 2 and "--into" in out.stderr
+
+
+def _paths(value: Any, path: tuple = ()) -> list[tuple]:
+    """Every position in a JSON document (object keys and list indexes)."""
+    out = [path]
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out += _paths(v, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out += _paths(v, (*path, i))
+    return out
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 10**12) | st.floats(allow_nan=False) | st.text(),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(data=st.data())
+def test_any_value_anywhere_parses_or_is_a_located_error(data) -> None:
+    """Replace any part of a real record with any JSON value: the importer either maps it or
+    says where the record is wrong; it never fails another way (a traceback, a bad case)."""
+    from screen.model.errors import ScreenError
+    from screen.sources import ctgov
+
+    record = json.loads(ONE.read_text())
+    where = data.draw(st.sampled_from(_paths(record)[1:]))
+    parent = record
+    for key in where[:-1]:
+        parent = parent[key]
+    parent[where[-1]] = data.draw(JSON_VALUES)
+    raw = json.dumps(record).encode()
+    try:
+        studies = ctgov.parse_bytes(raw, "r.json")
+    except ScreenError as err:
+        assert str(err).startswith("r.json: $"), str(err)
+        return
+    from screen.engine.loader import load_case_text
+    from screen.sources.merge import new_case_text
+
+    load_case_text(new_case_text(ctgov.new_case(studies), studies), "new.yaml")
