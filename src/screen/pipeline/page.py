@@ -164,7 +164,7 @@ def _chart(rs: CompiledRuleSet, rows: Sequence[PipelineRow]) -> dict[str, Any]:
                 "score_x": round(LABEL_WIDTH + r.score * unit + 4, 2),
                 "range_y": y + BAR_HEIGHT + 1.5,
                 "gate_failed": gate_failed,
-                "gate_text": f"declined: {r.top_reason}" if gate_failed else "",
+                "gate_text": r.top_reason if gate_failed else "",
                 "range_text": f"{r.score_low:.2f}-{r.score_high:.2f}",
                 "range": None
                 if r.score_low == r.score_high
