@@ -251,6 +251,7 @@ def test_filter_narrows_table_chart_and_counts_and_finds_indications(
     pharma = report.values["Pharma"]
     assert [b["company"] for b in pharma["bars"]] == ["Gated Pharma"]
     assert pharma["counts"][2] == "Decline: 1 of 2"
+    assert pharma["counts"][3] == "showing 1 of 5 (filter: \u201cPharma\u201d)"  # as typed
 
 
 def test_stage_reads_as_in_memos(reader_page: Path, tmp_path: Path) -> None:

@@ -83,7 +83,8 @@
       s.querySelector(".n").textContent = q === "" ? all : n + " of " + all;
     });
     shown.hidden = q === "";
-    shown.textContent = "showing " + total + " of " + body.rows.length + " (filter: \u201c" + q + "\u201d)";
+    shown.textContent = "showing " + total + " of " + body.rows.length +
+      " (filter: \u201c" + e.target.value.trim() + "\u201d)";
     layoutChart(visible);
   });
 })();
