@@ -11,6 +11,7 @@ missing but fails on CI, where a skipped browser test would hide a regression.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,9 +61,12 @@ def open_html(
     screenshot: str | Path,
     evaluate: dict[str, str] | None = None,
     width: int = 1100,
+    actions: Callable[[Any], dict[str, Any]] | None = None,
 ) -> PageReport:
     """Load `path` (a local HTML file) and return what happened; write `screenshot` (PNG).
 
+    `actions(page)` runs after `evaluate` and drives the page as a reader would (keys, typing:
+    what a synthetic DOM event would not prove); what it returns is added to `values`.
     Skips (fails on CI) when no browser is available, so no browser test can forget to."""
     skip_without_browser()
     from playwright.sync_api import sync_playwright
@@ -87,6 +91,8 @@ def open_html(
             page.goto(page_url, wait_until="load", timeout=LOAD_TIMEOUT_MS)
             title = page.title()
             values = {k: page.evaluate(js) for k, js in (evaluate or {}).items()}
+            if actions is not None:
+                values.update(actions(page))
             shot = Path(screenshot)
             shot.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(shot), full_page=True)

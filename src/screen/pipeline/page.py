@@ -7,24 +7,41 @@ through Jinja's autoescaping. The page is deterministic: same rows, same bytes.
 The chart shows, for each company, its total score split into what each criterion contributes
 (the lead asset's), the range the unknowns still allow, and the watch / advance thresholds.
 
-Layout: the table fits a 1200 px window (criteria as narrow shaded columns with short labels,
-explained in one legend that also gives the chart's colours; long text wraps), uses the width
-of wider windows up to a readable measure, and prints in landscape without the filter box.
+A company declined by a failed gate keeps its bar (the score is still informative) but drawn
+faded and hatched with a "gate failed" mark, so it never reads as a company past the watch line.
+
+Layout: the table fits a 1024 px window without sideways scrolling (criteria as narrow shaded
+columns with short labels, explained in one legend that also gives the chart's colours; long
+text wraps), uses the width of wider windows up to a readable measure, and prints in landscape
+without the filter box. Headers sort on click, Enter or Space (they are in the tab order); the
+filter box hides table rows and chart bars together and recounts the decisions line.
+
+The page carries a Content-Security-Policy that allows only its own inline style and script,
+by their sha256 hashes (not nonces: a nonce would change the bytes on every run). So the page
+has no `style=` attributes: per-criterion colours and cell shades are classes in the style
+block, and SVG colours are presentation attributes (`fill`), which CSP does not govern.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
+
 from screen.engine.compiler import CompiledRuleSet
+from screen.memo.wording import label as vocab_label
 from screen.model.vocab import Stage
 from screen.pipeline.rank import PipelineRow
 from screen.report.console import DECISION_LABEL, DECISION_ORDER
 
 TEMPLATE = "page.html.j2"
+STYLE_TEMPLATE = "page.css.j2"
+SCRIPT = "page.js"
 MEMO_SUFFIXES = (".html", ".md", ".pdf")  # preferred first
 MAX_CHART_ROWS = 300  # beyond this the chart would be unreadable; the table has every row
 # Colour-blind-safe qualitative palette (Okabe-Ito plus greys), one colour per criterion.
@@ -45,6 +62,7 @@ ROW_GAP = 6
 LABEL_WIDTH = 220
 PLOT_WIDTH = 520
 PLOT_TOP = 18  # room above the bars for the threshold labels
+SHADE_STEPS = 20  # cell shades are classes s0..s20 (a CSP without 'unsafe-inline' bars style=)
 
 
 def find_memos(rows: Sequence[PipelineRow], memo_dir: Path, page_dir: Path) -> dict[str, str]:
@@ -77,17 +95,37 @@ def _criteria(rs: CompiledRuleSet) -> list[dict[str, Any]]:
             "weight": f"{c.weight:g}",
             "max": c.max,
             "color": PALETTE[k % len(PALETTE)],
+            "cls": f"c{k}",
         }
         for k, (c, abbr) in enumerate(zip(rs.criteria, abbreviations(rs), strict=True))
     ]
 
 
 def _shade(score: float | None, top: float) -> str:
-    """Cell background for a criterion score: the darker, the closer to the maximum."""
+    """Cell shade class for a criterion score: the darker, the closer to the maximum."""
     if score is None or top <= 0:
         return ""
     share = min(max(score / top, 0.0), 1.0)
-    return f"background: rgba(0, 114, 178, {0.06 + 0.44 * share:.2f})"
+    return f"s{round(share * SHADE_STEPS)}"
+
+
+def _shades() -> list[str]:
+    """Background alpha of shade class s0..s20 (s{i} is the i-th entry)."""
+    return [f"{0.06 + 0.44 * i / SHADE_STEPS:.2f}" for i in range(SHADE_STEPS + 1)]
+
+
+def csp_hash(text: str) -> str:
+    """The CSP source that allows exactly this inline script or style element's text."""
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
+
+
+def content_security_policy(style: str, script: str) -> str:
+    """Nothing but the page's own style and script: no remote loads, no other inline code."""
+    return (
+        f"default-src 'none'; style-src {csp_hash(style)}; script-src {csp_hash(script)}; "
+        "img-src data:; base-uri 'none'; form-action 'none'"
+    )
 
 
 def _chart(rs: CompiledRuleSet, rows: Sequence[PipelineRow]) -> dict[str, Any]:
@@ -112,14 +150,21 @@ def _chart(rs: CompiledRuleSet, rows: Sequence[PipelineRow]) -> dict[str, Any]:
                 }
             )
             x += width
+        gate_failed = r.decision == "decline" and bool(r.failed_gates)
         bars.append(
             {
                 "y": y,
+                "rank": i + 1,  # the table row's data-rank, so the filter can match them
                 "label": r.company,
                 "decision": r.decision,
                 "segments": segments,
                 "score": r.score,
-                "score_x": round(LABEL_WIDTH + max(r.score, r.score_high) * unit + 4, 2),
+                "bar_width": round(x, 2),
+                # the label sits at the score; the range runs under the bar, clear of it
+                "score_x": round(LABEL_WIDTH + r.score * unit + 4, 2),
+                "range_y": y + BAR_HEIGHT + 1.5,
+                "gate_failed": gate_failed,
+                "gate_text": r.top_reason if gate_failed else "",
                 "range_text": f"{r.score_low:.2f}-{r.score_high:.2f}",
                 "range": None
                 if r.score_low == r.score_high
@@ -152,6 +197,8 @@ def _chart(rs: CompiledRuleSet, rows: Sequence[PipelineRow]) -> dict[str, Any]:
         "height": height,
         "width": LABEL_WIDTH + PLOT_WIDTH + 60,
         "plot_top": PLOT_TOP,
+        "plot_left": LABEL_WIDTH,
+        "step": BAR_HEIGHT + ROW_GAP,
         "plot_bottom": height - 20,
         "ticks": ticks,
         "thresholds": thresholds,
@@ -186,6 +233,10 @@ def render(
     counts: dict[str, int] = {}
     for r in rows:
         counts[r.decision] = counts.get(r.decision, 0) + 1
+    criteria = _criteria(rs)
+    # Rendered apart so their exact bytes can be hashed into the CSP; they hold no case text.
+    style = env.get_template(STYLE_TEMPLATE).render(criteria=criteria, shades=_shades())
+    script = (templates / SCRIPT).read_text(encoding="utf-8")
     return env.get_template(TEMPLATE).render(
         title=title,
         rs=rs,
@@ -197,7 +248,11 @@ def render(
         memo_links=memo_links or {},
         failures=failures,
         chart=_chart(rs, rows),
-        criteria=_criteria(rs),
+        criteria=criteria,
         shade=_shade,
         palette=PALETTE,
+        vocab_label=vocab_label,
+        style=Markup(style),
+        script=Markup(script),
+        csp=content_security_policy(style, script),
     )
