@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tempfile
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -152,7 +153,7 @@ def replay(store: Store, record: Record) -> Replay:
 # --------------------------------------------------------------------------- stats
 
 
-def latest_decisions(records: list[Record]) -> list[Record]:
+def latest_decisions(records: Iterable[Record]) -> list[Record]:
     """The firm's current call per case: the last `decision` record of each case id."""
     latest: dict[str, Record] = {}
     for r in records:
@@ -168,19 +169,33 @@ def documented(r: Record) -> bool:
     return r.reason != "other" or bool(r.note and r.note.strip())
 
 
-def stats(records: list[Record]) -> dict[str, Any]:
-    """Counts partners ask for. Human decisions count once per case (the latest call)."""
-    screens = [r for r in records if r.kind == "screen"]
-    calls = latest_decisions(records)
+def stats(records: Iterable[Record]) -> dict[str, Any]:
+    """Counts partners ask for. Human decisions count once per case (the latest call).
+
+    One pass over `records` (a stream from `Store.iter_records` is fine): memory grows with the
+    number of cases, not of records."""
+    total = human = 0
+    screen_decisions: Counter[str] = Counter()
+    screened: set[str] = set()
+    latest: dict[str, Record] = {}
+    for r in records:
+        total += 1
+        if r.kind == "screen":
+            screen_decisions[r.decision] += 1
+            screened.add(r.case_id)
+        elif r.kind == "decision":
+            human += 1
+            latest[r.case_id] = r
+    calls = sorted(latest.values(), key=lambda r: r.id)
     passes = [r for r in calls if r.decision == "decline"]
     with_reason = [r for r in passes if documented(r)]
     overrides = [r for r in calls if r.override]
     return {
-        "records": len(records),
-        "screens": len(screens),
-        "screened_cases": len({r.case_id for r in screens}),
-        "screen_decisions": dict(sorted(Counter(r.decision for r in screens).items())),
-        "human_decisions": len([r for r in records if r.kind == "decision"]),
+        "records": total,
+        "screens": sum(screen_decisions.values()),
+        "screened_cases": len(screened),
+        "screen_decisions": dict(sorted(screen_decisions.items())),
+        "human_decisions": human,
         "decided_cases": len(calls),
         "calls": dict(sorted(Counter(r.decision for r in calls).items())),
         "passes": len(passes),
@@ -214,3 +229,26 @@ def format_table(headers: list[str], rows: list[list[str]]) -> str:
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in table]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines) + "\n"
+
+
+def format_table_streamed(
+    headers: list[str], rows: Callable[[], Iterable[list[str]]]
+) -> Iterator[str] | None:
+    """`format_table` over rows that are produced twice (`rows()` is called once for the column
+    widths, once to print), so a long listing never sits in memory. None when there are no rows.
+    The lines are those of `format_table`, without their newlines."""
+    widths = [len(h) for h in headers]
+    count = 0
+    for row in rows():
+        count += 1
+        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
+    if not count:
+        return None
+
+    def lines() -> Iterator[str]:
+        yield "  ".join(c.ljust(w) for c, w in zip(headers, widths, strict=True)).rstrip()
+        yield "  ".join("-" * w for w in widths)
+        for row in rows():
+            yield "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+
+    return lines()

@@ -197,17 +197,17 @@ def diff_store(store: Any, new_rs: CompiledRuleSet) -> DiffReport:
     import tempfile
     from pathlib import Path
 
-    from screen.audit.replay import latest_decisions
     from screen.engine.evaluate import evaluate_case
     from screen.engine.loader import load_case
     from screen.engine.result import build_result
     from screen.model.errors import ScreenError
 
-    records = store.records()
     latest: dict[str, Any] = {}
-    for r in records:
+    calls: dict[str, str] = {}
+    for r in store.iter_records(with_result=True):  # streamed: memory grows with cases only
         latest[r.case_id] = r  # screens and decisions both carry the engine's result
-    calls = {r.case_id: r.decision for r in latest_decisions(records)}
+        if r.kind == "decision":
+            calls[r.case_id] = r.decision  # the firm's latest call on the case
     olds = sorted({f"{r.ruleset_name} {r.ruleset_version}" for r in latest.values()})
     report = DiffReport("stored: " + ", ".join(olds), _rs_label(new_rs))
     with tempfile.TemporaryDirectory(prefix="dealscreen-") as tmp:

@@ -153,7 +153,7 @@ def decide(
 
 @click.group()
 def audit() -> None:
-    """The decision store: list, show, verify, replay, stats."""
+    """The decision store: list, show, verify, replay, stats, copy, init."""
 
 
 def _open(store: str | None) -> Any:
@@ -195,35 +195,63 @@ def list_records(
     store: str | None,
 ) -> None:
     """List recorded results and decisions, oldest first."""
-    from screen.audit.replay import format_table
+    from screen.audit.replay import format_table_streamed
 
     since_key = _since(since) if since else None
+    filters = {"company": company, "decision": decision, "since": since_key, "kind": kind}
     with _open(store) as s:
-        records = s.records(company=company, decision=decision, since=since_key, kind=kind)
-    if overrides:
-        records = [r for r in records if r.override]
-    if fmt == "json":
-        _json([r.summary() for r in records])
-        return
-    if not records:
-        click.echo("no records match", err=True)
-        return
-    rows = [
-        [
-            f"#{r.id}",
-            r.created_at[:19].replace("T", " "),
-            r.who,
-            r.kind,
-            r.company,
-            _label(r),
-            f"{r.engine_score:.2f}" if r.engine_score is not None else "",
-            r.reason or "",
-            f"{r.ruleset_name} {r.ruleset_version}",
+        # Streamed: one record in memory at a time (the table takes two passes: widths, rows).
+        def records(up_to: int | None = None) -> Any:
+            found = s.iter_records(**filters, up_to_id=up_to)
+            return (r for r in found if r.override) if overrides else found
+
+        if fmt == "json":
+            _json_lines(r.summary() for r in records())
+            return
+        up_to = s.last_id()  # records written while we list are not half in the table
+        headers = [
+            "id",
+            "when (UTC)",
+            "who",
+            "kind",
+            "company",
+            "decision",
+            "score",
+            "reason",
+            "rules",
         ]
-        for r in records
+        text = format_table_streamed(headers, lambda: (_list_row(r) for r in records(up_to)))
+        if text is None:
+            click.echo("no records match", err=True)
+            return
+        for line in text:
+            click.echo(line)
+
+
+def _list_row(r: Any) -> list[str]:
+    return [
+        f"#{r.id}",
+        r.created_at[:19].replace("T", " "),
+        r.who,
+        r.kind,
+        r.company,
+        _label(r),
+        f"{r.engine_score:.2f}" if r.engine_score is not None else "",
+        r.reason or "",
+        f"{r.ruleset_name} {r.ruleset_version}",
     ]
-    headers = ["id", "when (UTC)", "who", "kind", "company", "decision", "score", "reason", "rules"]
-    click.echo(format_table(headers, rows), nl=False)
+
+
+def _json_lines(items: Any) -> None:
+    """A JSON array written item by item, byte-identical to `_json(list(items))`."""
+    import json
+
+    first = True
+    for item in items:
+        body = json.dumps(item, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+        click.echo(("[\n  " if first else ",\n  ") + body, nl=False)
+        first = False
+    click.echo("[]" if first else "\n]")
 
 
 def _since(text: str) -> str:
@@ -293,22 +321,75 @@ def show(record_id: int, fmt: str, store: str | None) -> None:
 @store_option
 @guard
 def verify(head: str | None, store: str | None) -> None:
-    """Check the hash chain, stored results and texts; name the first broken record.
+    """Check the hash chain, stored results and texts; list every broken record.
 
-    Exit 0 when intact, 1 when not."""
+    On PostgreSQL also checks the append-only trigger and the chain head row. Exit 0 when
+    intact, 1 when not."""
     with _open(store) as s:
         v = s.verify(head)
     if not v.ok:
-        click.echo(f"BROKEN: {v.problem}", err=True)
-        if v.broken_id:
-            click.echo(
-                f"checked records #1..#{v.broken_id}; #{v.broken_id} is the first bad one", err=True
-            )
+        for _, problem in v.problems:
+            click.echo(f"BROKEN: {problem}", err=True)
+        ids = v.broken_ids
+        if ids:
+            shown = ", ".join(f"#{i}" for i in ids[:50]) + (" ..." if len(ids) > 50 else "")
+            click.echo(f"checked {v.records} record(s): {len(ids)} broken ({shown})", err=True)
         sys.exit(EXIT_CHECK_FAILED)
     click.echo(f"ok: {v.records} record(s), chain intact; head {v.head}")
+    for check in v.checks:
+        click.echo(f"ok: {check}")
     if v.head_record is not None:
         since = f"; {v.since_head} record(s) written since" if v.since_head else ""
         click.echo(f"ok: the given head is record #{v.head_record}{since}")
+
+
+@audit.command("copy")
+@click.option("--from", "source", required=True, metavar="PATH|URL", help="The store to copy.")
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    metavar="PATH|URL",
+    help="The store to copy into (created when missing; empty or a prefix of the same chain).",
+)
+@guard
+def copy_cmd(source: str, target: str) -> None:
+    """Copy a decision store into another: a personal SQLite file into the team's PostgreSQL
+    store, or back. Records keep their ids and hashes; both ends are verified; running it
+    again copies only what is new.
+
+    \b
+      dealscreen audit copy --from .dealscreen/decisions.db --to "$DEALSCREEN_STORE"
+    """
+    from screen.audit.store import Store, copy_store
+
+    with Store.open(source, create=False) as src, Store.open(target) as dst:
+        done = copy_store(src, dst)
+        src_name, dst_name = src.name, dst.name
+    if done.copied:
+        click.echo(
+            f"copied {done.copied} record(s) from {src_name} to {dst_name} "
+            f"(it had {done.target_before}); both verify; head {done.head}"
+        )
+    else:
+        click.echo(
+            f"nothing to copy: {dst_name} already holds all {done.source_records} record(s) "
+            f"of {src_name}; head {done.head}"
+        )
+
+
+@audit.command("init")
+@store_option
+@guard
+def init_cmd(store: str | None) -> None:
+    """Create an empty decision store (or upgrade an older one) and say where.
+
+    Recording commands do this on their own; on PostgreSQL run it once as the database owner,
+    then grant the writer and reader roles (README, Team store)."""
+    from screen.audit.store import Store
+
+    with Store.open(store) as s:
+        click.echo(f"ok: decision store ready at {s.name} ({s.backend}, {s.last_id()} record(s))")
 
 
 @audit.command("replay")
@@ -371,7 +452,7 @@ def stats_cmd(since: str | None, fmt: str, store: str | None) -> None:
     from screen.audit.replay import format_table, stats
 
     with _open(store) as s:
-        data = stats(s.records(since=_since(since) if since else None))
+        data = stats(s.iter_records(since=_since(since) if since else None))
     if fmt == "json":
         _json(data)
         return
@@ -471,7 +552,7 @@ def why_not(
 @click.option(
     "--store",
     "store",
-    type=click.Path(dir_okay=False),
+    metavar="PATH|URL",
     help="Re-screen every recorded case (latest record per case) from this store under --new.",
 )
 @click.option(

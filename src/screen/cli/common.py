@@ -20,7 +20,10 @@ EXIT_USAGE = 2  # bad input: file:line:col message
 EXIT_INTERNAL = 70  # a bug in dealscreen
 
 RULES_HELP = "Rule set: a YAML file or a folder of them (default: the bundled thesis)."
-STORE_HELP = "Decision store [env DEALSCREEN_STORE; default .dealscreen/decisions.db]."
+STORE_HELP = (
+    "Decision store: a SQLite file or a postgresql:// URL "
+    "[env DEALSCREEN_STORE; default .dealscreen/decisions.db]."
+)
 
 
 def guard(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -57,10 +60,10 @@ def guard(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def store_option(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """--store PATH (env DEALSCREEN_STORE)."""
+    """--store PATH|URL (env DEALSCREEN_STORE). Plain text, never a click.Path: a PostgreSQL URL
+    is not a file name (see `store.location`)."""
     return click.option(
-        "--store", "store", type=click.Path(dir_okay=False), envvar="DEALSCREEN_STORE",
-        help=STORE_HELP,
+        "--store", "store", metavar="PATH|URL", envvar="DEALSCREEN_STORE", help=STORE_HELP,
     )(fn)  # fmt: skip
 
 
@@ -78,14 +81,14 @@ def record_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def record(results: list[dict[str, Any]], **kwargs: Any) -> None:
     """Record results and print where, with the new head hash (keep it: `audit verify --head`)."""
-    from screen.audit.store import record_results, store_path
+    from screen.audit.store import display_name, record_results
 
     written = record_results(results, **kwargs)
     first, last = written.ids[0], written.ids[-1]
     ids = f"#{first}" if first == last else f"#{first}..#{last}"
     click.echo(
         f"recorded {len(written.ids)} result{'s' if len(written.ids) != 1 else ''} as {ids} "
-        f"in {store_path(kwargs.get('store'))}; head {written.head}",
+        f"in {display_name(kwargs.get('store'))}; head {written.head}",
         err=True,
     )
 

@@ -294,7 +294,9 @@ class Store:
         return list(self.iter_records(with_result=True, **filters))
 
     def get(self, record_id: int) -> Record:
-        found = list(self.iter_records(with_result=True, after_id=record_id - 1, up_to_id=record_id))
+        found = list(
+            self.iter_records(with_result=True, after_id=record_id - 1, up_to_id=record_id)
+        )
         if not found:
             last = self._one("SELECT max(id) FROM records")[0]
             hint = f"records are numbered 1..{last}" if last else "the store is empty"
@@ -347,12 +349,16 @@ class Store:
                 found = self._check(rec, prev, last_id + 1, checked_texts)
                 if found:
                     what = "; ".join(found)
-                    problems.append((rec.id, f"record #{rec.id} ({rec.company}, {rec.created_at}): {what}"))
+                    problems.append(
+                        (rec.id, f"record #{rec.id} ({rec.company}, {rec.created_at}): {what}")
+                    )
                 if want and found_head is None and rec.hash.startswith(want):
                     found_head = rec.id
                 prev, last_id = rec.hash, rec.id
             backend = self._backend_checks(count, last_id, prev)
-        result = Verification(not problems, count, prev, problems + backend.problems, backend.checks)
+        result = Verification(
+            not problems, count, prev, problems + backend.problems, backend.checks
+        )
         result.ok = not result.problems
         if want is not None and not (want == GENESIS and count == 0):
             if found_head is None:
@@ -372,7 +378,9 @@ class Store:
     def _check(self, rec: Record, prev: str, expected_id: int, texts: dict[str, bool]) -> list[str]:
         out: list[str] = []
         if rec.id != expected_id:
-            gap = f"#{expected_id}" if rec.id == expected_id + 1 else f"#{expected_id}..#{rec.id - 1}"
+            gap = (
+                f"#{expected_id}" if rec.id == expected_id + 1 else f"#{expected_id}..#{rec.id - 1}"
+            )
             out.append(f"record(s) {gap} before it are missing" if rec.id > expected_id
                        else "it is out of order (ids must increase)")  # fmt: skip
         elif rec.prev_hash != prev:

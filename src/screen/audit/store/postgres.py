@@ -196,9 +196,7 @@ class PostgresStore(Store):
                     "CREATE TABLE dealscreen_schema (version integer NOT NULL, "
                     "application text NOT NULL)"
                 )
-                self.conn.execute(
-                    "INSERT INTO dealscreen_schema VALUES (0, %s)", (APPLICATION,)
-                )
+                self.conn.execute("INSERT INTO dealscreen_schema VALUES (0, %s)", (APPLICATION,))
                 version = 0
             self._check_version(version)
             for v in range(version + 1, SCHEMA_VERSION + 1):
@@ -266,7 +264,7 @@ class PostgresStore(Store):
     def _clock(self) -> str:
         row = self.conn.execute(
             "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', "
-            "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+            '\'YYYY-MM-DD"T"HH24:MI:SS.US"Z"\')'
         ).fetchone()
         return row[0]
 
@@ -331,7 +329,7 @@ def _problem(exc: Any, store: PostgresStore) -> StoreError:
     psycopg = _driver()
     message = _first_line(exc, store.conninfo)
     state = getattr(exc, "sqlstate", None) or ""
-    if isinstance(exc, psycopg.OperationalError) and not state or state.startswith("08"):
+    if (isinstance(exc, psycopg.OperationalError) and not state) or state.startswith("08"):
         return StoreError(
             f"{store.name}: lost the connection to the decision store ({message})",
             hint="the transaction in progress was not committed; what was acknowledged is kept",

@@ -22,6 +22,7 @@ file and linked into place complete, so a 0-byte file is never ours and is refus
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sqlite3
 import tempfile
@@ -301,7 +302,9 @@ def _open_readonly(path: Path) -> sqlite3.Connection:
             raise
         if not (
             "unable to open" in str(exc)
-            or getattr(exc, "sqlite_errorname", "").startswith(("SQLITE_CANTOPEN", "SQLITE_READONLY"))
+            or getattr(exc, "sqlite_errorname", "").startswith(
+                ("SQLITE_CANTOPEN", "SQLITE_READONLY")
+            )
         ):
             raise
     return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None)
@@ -326,7 +329,8 @@ def _create(path: Path) -> None:
     except OSError as exc:
         raise StoreError(
             f"{path}: cannot create the decision store ({exc.strerror})",
-            hint="check that the folder may be written" + (" (disk full?)" if exc.errno == 28 else ""),
+            hint="check that the folder may be written"
+            + (" (the disk is full)" if exc.errno == errno.ENOSPC else ""),
         ) from None
     try:
         conn = sqlite3.connect(tmp, isolation_level=None)
