@@ -83,19 +83,24 @@ MIGRATIONS: dict[int, str] = {
 }
 
 
-def _problem(exc: sqlite3.Error, path: Path, doing: str) -> StoreError:
+def _problem(exc: sqlite3.Error, path: Path, doing: str, *, writing: bool) -> StoreError:
     """One SQLite error as the user should read it: what happened, and what to do."""
     name = getattr(exc, "sqlite_errorname", "") or ""
     text = str(exc)
-    if name.startswith("SQLITE_READONLY") or "readonly" in text:
+    if (
+        name.startswith("SQLITE_READONLY")
+        or "readonly" in text
+        or (writing and _read_only_place(path))
+    ):
         return StoreError(
             f"{path}: the decision store is read-only, cannot {doing} ({text})",
             hint="reading commands (audit list/show/verify) still work; write to a store you "
             "may change (--store)",
         )
-    if name == "SQLITE_FULL" or "disk is full" in text:
+    io_error = name.startswith(("SQLITE_IOERR", "SQLITE_CANTOPEN")) or "disk I/O" in text
+    if name == "SQLITE_FULL" or "disk is full" in text or (io_error and _disk_full(path)):
         return StoreError(
-            f"{path}: disk full, cannot {doing}; nothing was recorded",
+            f"{path}: disk full, cannot {doing}" + ("; nothing was recorded" if writing else ""),
             hint="free some space and run the command again; the store is unchanged",
         )
     if name.startswith("SQLITE_BUSY") or "locked" in text:
@@ -118,6 +123,27 @@ def _problem(exc: sqlite3.Error, path: Path, doing: str) -> StoreError:
         f"{path}: not a readable decision store ({text})",
         hint="the file is corrupt or is not a dealscreen store; restore it from a backup",
     )
+
+
+def _disk_full(path: Path) -> bool:
+    """Is the store's filesystem (nearly) out of space? SQLite reports a failed -shm or -wal
+    extension as an I/O error, not as SQLITE_FULL."""
+    try:
+        st = os.statvfs(path.parent)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < 64 * 1024
+
+
+def _read_only_place(path: Path) -> bool:
+    """Is the store's filesystem mounted read-only, or its file or folder not writable by us?"""
+    try:
+        if os.statvfs(path.parent).f_flag & os.ST_RDONLY:
+            return True
+    except OSError:
+        return False
+    targets = [path.parent] + ([path] if path.exists() else [])
+    return not all(os.access(t, os.W_OK) for t in targets)
 
 
 class SQLiteStore(Store):
@@ -160,13 +186,14 @@ class SQLiteStore(Store):
             else:
                 conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         except sqlite3.Error as exc:
-            raise _problem(exc, path, "open it") from None
+            raise _problem(exc, path, "open it", writing=not readonly) from None
         store = cls(path, conn, readonly=readonly)
         try:
             store._prepare()
         except sqlite3.Error as exc:
             conn.close()
-            raise _problem(exc, path, "read it") from None
+            doing = "read it" if readonly else "write to it"
+            raise _problem(exc, path, doing, writing=not readonly) from None
         except StoreError:
             conn.close()
             raise
@@ -208,7 +235,8 @@ class SQLiteStore(Store):
         try:
             yield
         except sqlite3.Error as exc:
-            raise _problem(exc, self.path, "read it" if self.readonly else "write to it") from None
+            doing = "read it" if self.readonly else "write to it"
+            raise _problem(exc, self.path, doing, writing=not self.readonly) from None
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -287,9 +315,9 @@ def _check_magic(path: Path) -> None:
 
 
 def _open_readonly(path: Path) -> sqlite3.Connection:
-    """Open for reading only. On a read-only filesystem SQLite cannot create the WAL index
-    (-shm); when no write-ahead log is pending (no -wal file, or an empty one) the file is
-    complete on its own and is read as immutable."""
+    """Open for reading only. On a read-only filesystem or a full disk SQLite cannot create the
+    WAL index (-shm); when no write-ahead log is pending (no -wal file, or an empty one) the file
+    is complete on its own and is read as immutable."""
     uri = path.resolve().as_uri()
     conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
     try:
@@ -300,11 +328,11 @@ def _open_readonly(path: Path) -> sqlite3.Connection:
         wal = Path(str(path) + "-wal")
         if wal.exists() and wal.stat().st_size > 0:
             raise
+        name = getattr(exc, "sqlite_errorname", "") or ""
         if not (
-            "unable to open" in str(exc)
-            or getattr(exc, "sqlite_errorname", "").startswith(
-                ("SQLITE_CANTOPEN", "SQLITE_READONLY")
-            )
+            name.startswith(("SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_IOERR"))
+            or "unable to open" in str(exc)
+            or "disk I/O" in str(exc)
         ):
             raise
     return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None)
@@ -344,7 +372,7 @@ def _create(path: Path) -> None:
         with contextlib.suppress(FileExistsError):  # another process created it first: use it
             os.link(tmp, path)
     except sqlite3.Error as exc:
-        raise _problem(exc, path, "create it") from None
+        raise _problem(exc, path, "create it", writing=True) from None
     except OSError as exc:
         raise StoreError(f"{path}: cannot create the decision store ({exc.strerror})") from None
     finally:
