@@ -25,6 +25,8 @@ from typing import Any
 
 import pytest
 
+__all__ = ["backend", "pg_cluster", "pg_url", "store_url"]  # the fixtures, for `import *`
+
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / ".ci" / "pg-cluster"
 _names = itertools.count(1)

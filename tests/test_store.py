@@ -16,14 +16,8 @@ from pathlib import Path
 import pytest
 
 from helpers import MINI_RULES, make_case, run_cli, write_yaml
-from store_backends import (  # noqa: F401
-    backend,
-    is_pg,
-    pg_cluster,
-    pg_url,
-    store_url,
-    superuser_sql,
-)
+from store_backends import *  # noqa: F403 (fixtures: backend, store_url, pg_url, ...)
+from store_backends import is_pg, superuser_sql
 
 REASONS = """
 reasons:

@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 
 from helpers import MINI_RULES, make_case, run_cli, write_yaml
-from store_backends import backend, pg_cluster, pg_url, store_url, superuser_sql  # noqa: F401
+from store_backends import *  # noqa: F403 (fixtures: backend, store_url, pg_url, ...)
+from store_backends import superuser_sql
 
 BOM = b"\xef\xbb\xbf"
 
@@ -49,7 +50,8 @@ def test_a_byte_order_mark_is_no_tampering_for_any_recording_command(work, store
     bommed.write_bytes(BOM + (work["cases"] / "big.yaml").read_bytes())
     case, rules = str(bommed), str(work["rules"])
     runs = {
-        "score --record": run_cli("score", case, "--rules", rules, "--record", "--store", store_url),
+        "score --record": run_cli("score", case, "--rules", rules, "--record",
+                                  "--store", store_url),
         "memo --record": run_cli("memo", case, "--rules", rules, "-o", str(work["tmp"] / "m.md"),
                                  "--record", "--store", store_url),
         "decide": run_cli("decide", case, "--rules", rules, "--decision", "watch",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import os
 import signal
 import subprocess
 import sys
@@ -21,7 +20,8 @@ from typing import Any
 import pytest
 
 from helpers import MINI_RULES, make_case, run_cli, write_yaml
-from store_backends import pg_cluster, pg_url, superuser_sql  # noqa: F401
+from store_backends import *  # noqa: F403 (fixtures: backend, store_url, pg_url, ...)
+from store_backends import superuser_sql
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -357,9 +357,9 @@ def test_writer_and_reader_roles_as_the_readme_creates_them(work):
                      store=as_role("reader"))  # fmt: skip
         assert denied.returncode == 2 and "may not do this" in denied.stderr
         assert "Traceback" not in denied.stderr and "pw-reader-secret" not in denied.stderr
-        with psycopg.connect(as_role("writer"), autocommit=True) as conn:
-            with pytest.raises(psycopg.errors.InsufficientPrivilege):
-                conn.execute("UPDATE records SET who = 'x'")
+        refused = pytest.raises(psycopg.errors.InsufficientPrivilege)
+        with psycopg.connect(as_role("writer"), autocommit=True) as conn, refused:
+            conn.execute("UPDATE records SET who = 'x'")
     finally:
         with psycopg.connect(work["url"], autocommit=True) as conn:
             conn.execute(f"DROP OWNED BY {w}, {r}")
