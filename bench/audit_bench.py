@@ -1,7 +1,14 @@
-"""Audit-trail benchmark: decision-store write rate, verify time, why-not cost.
+"""Audit-trail benchmark: decision-store write rate, verify time, why-not cost, read memory.
 
     .venv/bin/python bench/audit_bench.py              # 10,000 records, why-not on bundled cases
     .venv/bin/python bench/audit_bench.py --n 2000     # quicker
+    .venv/bin/python bench/audit_bench.py --memory     # peak RSS of audit list/verify/stats,
+                                                       # 1,000 vs 20,000 records (streamed reads)
+    .venv/bin/python bench/audit_bench.py --memory --pg postgresql://...  # same on a server
+                                                       # (each size in a database it creates)
+
+`--memory` runs each command as a separate process and reads its peak RSS from the kernel
+(`os.wait4`); the goal (issue 12) is a ratio 20k / 1k within 1.25.
 
 Writes go to a fresh store in a temporary folder. Two write patterns are timed: one transaction
 per record (the worst case: `decide`, or a memo per case) and batches of 11 (what
@@ -11,6 +18,9 @@ per record (the worst case: `decide`, or a memo per case) and batches of 11 (wha
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -27,7 +37,13 @@ ROOT = Path(__file__).resolve().parents[1]
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=10000, help="records to write per pattern")
+    ap.add_argument("--memory", action="store_true", help="peak RSS of reading commands")
+    ap.add_argument("--sizes", default="1000,20000", help="store sizes for --memory")
+    ap.add_argument("--pg", help="a PostgreSQL superuser URL: measure --memory there too")
     args = ap.parse_args()
+    if args.memory:
+        memory([int(n) for n in args.sizes.split(",")], args.pg)
+        return
 
     rs = load_ruleset()
     files = read_ruleset_files(None)
@@ -73,6 +89,82 @@ def main() -> None:
             f"  {path.name:32} {w.decision:25} {w.evaluations:6} evaluations "
             f"{dt * 1000:7.0f} ms  {found}"
         )
+
+
+def _entries() -> list[Entry]:
+    rs = load_ruleset()
+    files = read_ruleset_files(None)
+    out = []
+    for path in expand_case_paths([str(ROOT / "cases")]):
+        loaded = load_case(path)
+        out.append(
+            Entry(build_result(rs, loaded, evaluate_case(rs, loaded.case)), loaded.text, files)
+        )
+    return out
+
+
+def _fill(store: str, n: int, entries: list[Entry]) -> None:
+    with Store.open(store) as s:
+        written = 0
+        while written < n:
+            k = min(500, n - written)
+            s.append([entries[(written + i) % len(entries)] for i in range(k)], who="bench")
+            written += k
+
+
+def _peak_rss_mb(args: list[str]) -> float:
+    """Peak RSS of one `dealscreen ARGS` process (output discarded), in MB."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "screen", *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"dealscreen {' '.join(args[:2])} failed: {proc.stderr.read().decode()}")
+    return usage.ru_maxrss / 1024
+
+
+def _pg_database(url: str, name: str) -> str:
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    params = conninfo_to_dict(url)
+    params["dbname"] = name
+    return make_conninfo(**params)
+
+
+def memory(sizes: list[int], pg: str | None) -> None:
+    entries = _entries()
+    commands = {
+        "audit list": ["audit", "list"],
+        "audit list --format json": ["audit", "list", "--format", "json"],
+        "audit verify": ["audit", "verify"],
+        "audit stats": ["audit", "stats"],
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        backends = {"sqlite": lambda n: str(Path(tmp) / f"m{n}.db")}
+        if pg:
+            backends["postgresql"] = lambda n: _pg_database(pg, f"dealscreen_bench_{n}")
+        for backend, where in backends.items():
+            stores = {}
+            for n in sizes:
+                t0 = time.perf_counter()
+                stores[n] = where(n)
+                _fill(stores[n], n, entries)
+                print(f"{backend}: {n:,} records written in {time.perf_counter() - t0:.1f} s")
+            for label, args in commands.items():
+                peaks = {n: _peak_rss_mb([*args, "--store", stores[n]]) for n in sizes}
+                lo, hi = peaks[min(sizes)], peaks[max(sizes)]
+                row = "  ".join(f"{n:,}: {peaks[n]:6.1f} MB" for n in sizes)
+                print(f"  {backend:10} {label:26} peak RSS {row}  ratio {hi / lo:.2f}")
+            if pg and backend == "postgresql":
+                import psycopg
+
+                with psycopg.connect(pg, autocommit=True) as conn:
+                    for n in sizes:
+                        conn.execute(f"DROP DATABASE IF EXISTS dealscreen_bench_{n} WITH (FORCE)")
 
 
 if __name__ == "__main__":
