@@ -334,3 +334,37 @@ def test_acceptance_parallel_cli_recording(setup, tmp_path, backend):
     listed = json.loads(dealscreen("audit", "list", "--format", "json", store=store).stdout)
     assert len(listed) == 11 * 2
     assert dealscreen("audit", "verify", store=store).returncode == 0
+
+
+def test_streamed_listing_prints_exactly_what_the_whole_list_would():
+    """`audit list` streams (one record in memory); its bytes are those of the list at once."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from screen.audit.replay import format_table, format_table_streamed
+    from screen.cli.audit import _json, _json_lines
+
+    cell = st.text(st.characters(codec="utf-8"), max_size=8)
+    item = st.dictionaries(st.text(max_size=5), st.one_of(cell, st.integers(), st.none()))
+
+    row = st.lists(cell, min_size=3, max_size=3)
+
+    @settings(max_examples=40, deadline=None)
+    @given(items=st.lists(item, max_size=4), rows=st.lists(row, max_size=4))
+    def check(items, rows):
+        import contextlib
+        import io
+
+        whole, streamed = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(whole):
+            _json(items)
+        with contextlib.redirect_stdout(streamed):
+            _json_lines(iter(items))
+        assert streamed.getvalue() == whole.getvalue()
+        lines = format_table_streamed(["a", "b", "c"], lambda: iter(rows))
+        if not rows:
+            assert lines is None
+        else:
+            assert "".join(line + "\n" for line in lines) == format_table(["a", "b", "c"], rows)
+
+    check()

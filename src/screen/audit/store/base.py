@@ -252,9 +252,12 @@ class Store:
     ) -> tuple[str, list[Any]]:
         where: list[str] = []
         params: list[Any] = []
-        if company:
-            where.append("(lower(company) LIKE ? ESCAPE '\\' OR lower(case_id) LIKE ? ESCAPE '\\')")
-            like = company.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        if company:  # the database lowers both sides, so both follow the same case rules
+            where.append(
+                "(lower(company) LIKE lower(?) ESCAPE '\\' "
+                "OR lower(case_id) LIKE lower(?) ESCAPE '\\')"
+            )
+            like = company.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             params += ["%" + like + "%"] * 2
         if decision:
             where.append("decision = ?")
