@@ -7,8 +7,9 @@
     .venv/bin/python bench/audit_bench.py --memory --pg postgresql://...  # same on a server
                                                        # (each size in a database it creates)
 
-`--memory` runs each command as a separate process and reads its peak RSS from the kernel
-(`os.wait4`); the goal (issue 12) is a ratio 20k / 1k within 1.25.
+`--memory` runs each command as a separate process that reports its own peak RSS
+(VmHWM) at exit; the goal (issue 12) is a ratio 20k / 1k within 1.25. The same script
+runs against an older checkout (PYTHONPATH=OLD/src) for the before figures.
 
 Writes go to a fresh store in a temporary folder. Two write patterns are timed: one transaction
 per record (the worst case: `decide`, or a memo per case) and batches of 11 (what
@@ -18,7 +19,6 @@ per record (the worst case: `decide`, or a memo per case) and batches of 11 (wha
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
@@ -40,9 +40,10 @@ def main() -> None:
     ap.add_argument("--memory", action="store_true", help="peak RSS of reading commands")
     ap.add_argument("--sizes", default="1000,20000", help="store sizes for --memory")
     ap.add_argument("--pg", help="a PostgreSQL superuser URL: measure --memory there too")
+    ap.add_argument("--dir", help="keep the --memory SQLite stores here and reuse them")
     args = ap.parse_args()
     if args.memory:
-        memory([int(n) for n in args.sizes.split(",")], args.pg)
+        memory([int(n) for n in args.sizes.split(",")], args.pg, args.dir)
         return
 
     rs = load_ruleset()
@@ -112,15 +113,31 @@ def _fill(store: str, n: int, entries: list[Entry]) -> None:
             written += k
 
 
+# VmHWM (this process image's peak RSS), not getrusage: Linux carries ru_maxrss across exec, so
+# a child would report the parent's size at fork time.
+_MEASURED = (
+    "import atexit, sys\n"
+    "def hwm():\n"
+    "    kb = [ln.split()[1] for ln in open('/proc/self/status') if ln.startswith('VmHWM:')]\n"
+    "    print('peak-rss-kb', kb[0], file=sys.stderr, flush=True)\n"
+    "atexit.register(hwm)\n"
+    "from screen.cli.app import main\n"
+    "sys.argv[0] = 'dealscreen'\n"
+    "main()\n"
+)
+
+
 def _peak_rss_mb(args: list[str]) -> float:
-    """Peak RSS of one `dealscreen ARGS` process (output discarded), in MB."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "screen", *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"dealscreen {' '.join(args[:2])} failed: {proc.stderr.read().decode()}")
-    return usage.ru_maxrss / 1024
+    """Peak RSS of one `dealscreen ARGS` process (output discarded), in MB, read by the process
+    itself at exit."""
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURED, *args], stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    lines = [ln for ln in done.stderr.splitlines() if ln.startswith("peak-rss-kb ")]
+    if done.returncode != 0 or not lines:
+        raise SystemExit(f"dealscreen {' '.join(args[:2])} failed: {done.stderr}")
+    return int(lines[-1].split()[1]) / 1024
 
 
 def _pg_database(url: str, name: str) -> str:
@@ -135,7 +152,7 @@ def _pg_database(url: str, name: str) -> str:
     return make_conninfo(**params)
 
 
-def memory(sizes: list[int], pg: str | None) -> None:
+def memory(sizes: list[int], pg: str | None, keep: str | None = None) -> None:
     entries = _entries()
     commands = {
         "audit list": ["audit", "list"],
@@ -144,7 +161,9 @@ def memory(sizes: list[int], pg: str | None) -> None:
         "audit stats": ["audit", "stats"],
     }
     with tempfile.TemporaryDirectory() as tmp:
-        backends = {"sqlite": lambda n: str(Path(tmp) / f"m{n}.db")}
+        folder = Path(keep or tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        backends = {"sqlite": lambda n: str(folder / f"m{n}.db")}
         if pg:
             backends["postgresql"] = lambda n: _pg_database(pg, f"dealscreen_bench_{n}")
         for backend, where in backends.items():
@@ -152,7 +171,8 @@ def memory(sizes: list[int], pg: str | None) -> None:
             for n in sizes:
                 t0 = time.perf_counter()
                 stores[n] = where(n)
-                _fill(stores[n], n, entries)
+                if not (keep and backend == "sqlite" and Path(stores[n]).exists()):
+                    _fill(stores[n], n, entries)
                 print(f"{backend}: {n:,} records written in {time.perf_counter() - t0:.1f} s")
             for label, args in commands.items():
                 peaks = {n: _peak_rss_mb([*args, "--store", stores[n]]) for n in sizes}

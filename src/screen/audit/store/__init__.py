@@ -7,8 +7,9 @@ case data, and prove the record was not altered. Two backends behind one interfa
 - `postgres`: the team's shared chain on a PostgreSQL server (`--store postgresql://...`).
 
 Modules: `records` (fields, canonical JSON, hashes), `base` (appending, streamed reads,
-verify), `sqlite`, `postgres`, `location` (paths vs URLs, password-free display names),
-`recording` (what commands call to record), `copying` (`audit copy`).
+verify), `sqlite`, `postgres` (each registers itself in `base.BACKENDS` on import),
+`location` (paths vs URLs, password-free display names), `recording` (what commands call to
+record), `copying` (`audit copy`).
 
 Tamper evidence: each record's `hash` covers its fields and the previous record's hash; `verify`
 recomputes the chain, the result digests and the text digests and lists every record that does
@@ -17,6 +18,7 @@ write returns the new head hash; keeping it elsewhere (the memo, the IC minutes)
 to `verify(head=...)` closes that gap.
 """
 
+from screen.audit.store import postgres as _postgres  # noqa: F401 (registers the backend)
 from screen.audit.store.base import Store
 from screen.audit.store.copying import Copied, copy_store
 from screen.audit.store.location import (

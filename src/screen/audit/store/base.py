@@ -18,6 +18,7 @@ import zlib
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from screen.audit.store.location import store_name
 from screen.audit.store.records import (
     DECISION_ALIASES,
     GENESIS,
@@ -40,6 +41,10 @@ from screen.audit.store.records import (
 
 STREAM_BATCH = 200  # rows fetched per round trip when streaming
 
+# Backend name -> connect(location, create). Each backend module registers itself when the
+# package is imported, so this module never imports a backend (no import cycle).
+BACKENDS: dict[str, Callable[[Any, bool], Store]] = {}
+
 
 class Store:
     """A decision store. Open with `Store.open(name)` (write) or `Store.open(name, create=False)`
@@ -57,16 +62,8 @@ class Store:
     def open(cls, name: Any = None, *, create: bool = True) -> Store:
         """The store at `name` (`--store`; default $DEALSCREEN_STORE, then the SQLite file
         .dealscreen/decisions.db): a SQLite path or a PostgreSQL URL / conninfo."""
-        from screen.audit.store.location import store_name
-
         where = store_name(name)
-        if isinstance(where, str):
-            from screen.audit.store.postgres import PostgresStore
-
-            return PostgresStore.connect(where, create=create)
-        from screen.audit.store.sqlite import SQLiteStore
-
-        return SQLiteStore.connect(where, create=create)
+        return BACKENDS["postgresql" if isinstance(where, str) else "sqlite"](where, create)
 
     def close(self) -> None:
         self.conn.close()

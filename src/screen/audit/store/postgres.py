@@ -31,7 +31,7 @@ import itertools
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from screen.audit.store.base import STREAM_BATCH, Store
+from screen.audit.store.base import BACKENDS, STREAM_BATCH, Store
 from screen.audit.store.location import POSTGRES_INSTALL_HINT, display_name, redact
 from screen.audit.store.records import GENESIS, StoreError, Verification
 
@@ -317,6 +317,9 @@ class PostgresStore(Store):
         else:
             out.checks.append(f"chain head row matches record #{last_id}")
         return out
+
+
+BACKENDS["postgresql"] = lambda where, create: PostgresStore.connect(where, create=create)
 
 
 def _first_line(exc: BaseException, conninfo: str) -> str:

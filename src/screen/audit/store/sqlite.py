@@ -30,7 +30,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from screen.audit.store.base import STREAM_BATCH, Store
+from screen.audit.store.base import BACKENDS, STREAM_BATCH, Store
 from screen.audit.store.records import GENESIS, READ_COLUMNS, StoreError, Verification, now_utc
 
 SCHEMA_VERSION = 2
@@ -298,6 +298,9 @@ class SQLiteStore(Store):
         else:
             out.checks.append("SQLite page check (quick_check) ok")
         return out
+
+
+BACKENDS["sqlite"] = lambda where, create: SQLiteStore.connect(where, create=create)
 
 
 def _check_magic(path: Path) -> None:
