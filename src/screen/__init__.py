@@ -9,7 +9,7 @@ report/record)::
     outcome = screen.evaluate_case(rs, loaded.case)
     result = screen.build_result(rs, loaded, outcome)   # the result document (README)
     text = screen.render_memo(loaded, result, "md")
-    with screen.Store(".dealscreen/decisions.db") as store: ...
+    with screen.Store.open(".dealscreen/decisions.db") as store: ...  # or a postgresql:// URL
 
 Names are imported on first use (PEP 562 `__getattr__`), so `import screen` stays cheap and
 the CLI's start-up pays only for what a command needs.
