@@ -171,8 +171,10 @@ def memory(sizes: list[int], pg: str | None, keep: str | None = None) -> None:
             for n in sizes:
                 t0 = time.perf_counter()
                 stores[n] = where(n)
-                if not (keep and backend == "sqlite" and Path(stores[n]).exists()):
-                    _fill(stores[n], n, entries)
+                if keep and backend == "sqlite" and Path(stores[n]).exists():
+                    print(f"{backend}: {n:,} records: reusing {stores[n]}")
+                    continue
+                _fill(stores[n], n, entries)
                 print(f"{backend}: {n:,} records written in {time.perf_counter() - t0:.1f} s")
             for label, args in commands.items():
                 peaks = {n: _peak_rss_mb([*args, "--store", stores[n]]) for n in sizes}

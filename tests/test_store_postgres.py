@@ -387,13 +387,16 @@ def test_no_output_ever_contains_the_password(work):
         run_cli("audit", "verify", "--store", url.replace(pw, "wrong-" + pw)),
         run_cli("audit", "verify", "--store", url.replace("127.0.0.1", "127.0.0.1:1")),
         run_cli("audit", "verify", "--store", url.rsplit("/", 1)[0] + "/no_such_db"),
+        run_cli("audit", "list", "--store", f"postgresql://bob:{pw}@[::1"),  # unparseable
+        run_cli("audit", "list", "--store", f"host=127.0.0.1 password='{pw}"),
     ]
     assert runs[0].returncode == 0 and "in postgresql://postgres@" in runs[0].stderr
     for done in runs:
         assert pw not in done.stdout + done.stderr, done.args
         assert "Traceback" not in done.stderr
         assert done.returncode in (0, 2), (done.args, done.stderr)
-    assert "cannot connect" in runs[-3].stderr and runs[-3].returncode == 2
+    assert "cannot connect" in runs[-5].stderr and runs[-5].returncode == 2
+    assert "not a valid PostgreSQL URL" in runs[-1].stderr
 
 
 def test_missing_driver_is_a_clear_error_and_writes_nothing(work, monkeypatch):

@@ -78,16 +78,16 @@ def display_name(name: str | os.PathLike[str] | None = None) -> str:
 
 
 def redact(text: str, name: str | os.PathLike[str] | None) -> str:
-    """`text` with any password the location carries blanked out (for driver messages)."""
+    """`text` with the location, and any password it carries, replaced by its display name
+    (for driver messages, which may quote the connection string)."""
     resolved = store_name(name)
     if isinstance(resolved, Path):
         return text
+    text = text.replace(resolved, display_name(resolved))
     try:
         from psycopg.conninfo import conninfo_to_dict
 
         secret = conninfo_to_dict(resolved).get("password")
-    except Exception:
+    except Exception:  # unparseable: the whole string was replaced above
         return text
-    if secret:
-        text = text.replace(str(secret), "***")
-    return text.replace(resolved, display_name(resolved))
+    return text.replace(str(secret), "***") if secret else text

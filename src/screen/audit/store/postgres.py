@@ -102,6 +102,7 @@ MIGRATIONS: dict[int, str] = {
 def _driver() -> Any:
     try:
         import psycopg
+        import psycopg.conninfo
     except ImportError:
         raise StoreError(
             "a PostgreSQL store needs the psycopg driver, which is not installed",
@@ -129,6 +130,14 @@ class PostgresStore(Store):
     def connect(cls, conninfo: str, *, create: bool = True) -> PostgresStore:
         psycopg = _driver()
         name = display_name(conninfo)
+        try:
+            psycopg.conninfo.conninfo_to_dict(conninfo)
+        except psycopg.Error:  # its message quotes the string, password and all: not shown
+            raise StoreError(
+                f"{name}: not a valid PostgreSQL URL or key=value connection string",
+                hint="e.g. postgresql://user@host:5432/dbname (password in ~/.pgpass or "
+                "$PGPASSWORD)",
+            ) from None
         try:
             conn = psycopg.connect(
                 conninfo,
