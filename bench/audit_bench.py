@@ -7,6 +7,9 @@
     .venv/bin/python bench/audit_bench.py --memory --pg postgresql://...  # same on a server
                                                        # (each size in a database it creates)
 
+`--writers 4 --runs 250 --store URL` is issue 13's concurrency check at full size: 4 processes
+each run `score CASE --record` 250 times (in-process CLI calls), then `audit verify`.
+
 `--memory` runs each command as a separate process that reports its own peak RSS
 (VmHWM) at exit; the goal (issue 12) is a ratio 20k / 1k within 1.25. The same script
 runs against an older checkout (PYTHONPATH=OLD/src) for the before figures.
@@ -41,7 +44,13 @@ def main() -> None:
     ap.add_argument("--sizes", default="1000,20000", help="store sizes for --memory")
     ap.add_argument("--pg", help="a PostgreSQL superuser URL: measure --memory there too")
     ap.add_argument("--dir", help="keep the --memory SQLite stores here and reuse them")
+    ap.add_argument("--writers", type=int, help="parallel `score --record` processes")
+    ap.add_argument("--runs", type=int, default=250, help="`score --record` runs per writer")
+    ap.add_argument("--store", help="the store for --writers (a path or a postgresql:// URL)")
     args = ap.parse_args()
+    if args.writers:
+        writers(args.writers, args.runs, args.store)
+        return
     if args.memory:
         memory([int(n) for n in args.sizes.split(",")], args.pg, args.dir)
         return
@@ -90,6 +99,44 @@ def main() -> None:
             f"  {path.name:32} {w.decision:25} {w.evaluations:6} evaluations "
             f"{dt * 1000:7.0f} ms  {found}"
         )
+
+
+def _score_record_loop(store: str, runs: int, case: str) -> None:
+    from click.testing import CliRunner
+
+    from screen.cli.app import main
+
+    for _ in range(runs):
+        done = CliRunner().invoke(main, ["score", case, "--record", "--store", store])
+        assert done.exit_code == 0, done.output
+
+
+def writers(n: int, runs: int, store: str | None) -> None:
+    import multiprocessing
+
+    from screen.audit.store import display_name
+
+    if not store:
+        raise SystemExit("--writers needs --store (an empty store)")
+    case = str(ROOT / "cases" / "kestrel-bio.yaml")
+    with Store.open(store) as s:
+        before = s.last_id()
+    ctx = multiprocessing.get_context("spawn")
+    t0 = time.perf_counter()
+    procs = [ctx.Process(target=_score_record_loop, args=(store, runs, case)) for _ in range(n)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+        assert p.exitcode == 0
+    dt = time.perf_counter() - t0
+    with Store.open(store, create=False) as s:
+        v = s.verify()
+    print(
+        f"{n} writers x {runs} `score --record` on {display_name(store)}: {dt:.1f} s, "
+        f"{n * runs / dt:.1f} runs/s; verify: {'ok' if v.ok else 'BROKEN'}, "
+        f"{v.records - before} new record(s), {v.records} in all; " + "; ".join(v.checks)
+    )
 
 
 def _entries() -> list[Entry]:
