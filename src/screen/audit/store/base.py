@@ -24,7 +24,6 @@ from screen.audit.store.records import (
     GENESIS,
     HASHED_COLUMNS,
     READ_COLUMNS,
-    SUMMARY_COLUMNS,
     ZLIB_LEVEL,
     Entry,
     Record,
@@ -404,6 +403,3 @@ class Store:
             if not texts[sha]:
                 out.append(f"the stored {kind} text {sha[:12]} is missing or was altered")
         return out
-
-
-__all__ = ["SUMMARY_COLUMNS", "Store"]
