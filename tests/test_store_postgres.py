@@ -158,6 +158,8 @@ def test_records_carry_the_server_clock_and_the_database_role(work):
     record(work)
     listed = json.loads(cli("audit", "list", "--format", "json", store=work["url"]).stdout)
     assert {r["db_role"] for r in listed} == {"postgres"}
+    shown = cli("audit", "show", "1", store=work["url"]).stdout
+    assert shown.splitlines()[0].endswith("(database role postgres)")
     with superuser_sql(work["url"]) as db:
         skew = db.run(
             "SELECT extract(epoch FROM clock_timestamp() AT TIME ZONE 'UTC' "

@@ -292,7 +292,8 @@ def show(record_id: int, fmt: str, store: str | None) -> None:
         _json({"record": r.summary(), "result": result})
         return
     lines = [
-        f"record #{r.id} ({r.kind}) written {r.created_at} by {r.who}",
+        f"record #{r.id} ({r.kind}) written {r.created_at} by {r.who}"
+        + (f" (database role {r.db_role})" if r.db_role else ""),
         f"case {r.case_id} ({r.company}), file {r.case_path}, sha256 {r.case_sha256}",
         f"rule set {r.ruleset_name} {r.ruleset_version}, sha256 {r.ruleset_sha256}; "
         f"engine {r.engine_version}",
