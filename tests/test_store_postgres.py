@@ -208,8 +208,9 @@ def _acknowledged(procs: list[subprocess.Popen]) -> tuple[dict[int, str], str]:
         out, err = p.communicate(timeout=60)
         errors += err
         for line in out.splitlines():
-            rid, head = line.split()
-            acked[int(rid)] = head
+            fields = line.split()
+            if len(fields) == 2 and len(fields[1]) == 64:  # a line cut by the kill is no ack
+                acked[int(fields[0])] = fields[1]
     return acked, errors
 
 
