@@ -372,8 +372,15 @@ def _create(path: Path) -> None:
             conn.execute("COMMIT")
         finally:
             conn.close()
-        with contextlib.suppress(FileExistsError):  # another process created it first: use it
-            os.link(tmp, path)
+        try:
+            os.link(tmp, path)  # atomic, and never replaces a store another process created
+        except FileExistsError:
+            pass  # another process created it first: use that one
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.ENOSYS, errno.EXDEV):
+                raise
+            if not path.exists():  # a filesystem without hard links: rename, nearly as safe
+                os.rename(tmp, path)
     except sqlite3.Error as exc:
         raise _problem(exc, path, "create it", writing=True) from None
     except OSError as exc:
