@@ -349,7 +349,7 @@ def test_streamed_listing_prints_exactly_what_the_whole_list_would():
 
     row = st.lists(cell, min_size=3, max_size=3)
 
-    @settings(max_examples=25, deadline=None)
+    @settings(max_examples=15, deadline=None)
     @given(items=st.lists(item, max_size=4), rows=st.lists(row, max_size=4))
     def check(items, rows):
         import contextlib
