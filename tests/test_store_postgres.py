@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import signal
 import subprocess
 import sys
@@ -124,6 +125,39 @@ def test_parallel_score_record_runs_share_one_chain(work):
         assert p.exitcode == 0
     out = cli("audit", "verify", store=work["url"])
     assert out.returncode == 0 and "ok: 40 record(s), chain intact" in out.stdout
+
+
+def test_first_writers_racing_to_create_the_store_all_get_it(pg_cluster):
+    """Eight connections open a fresh database at once: one creates the schema, the others
+    wait and use it (a waiter must see the tables the winner just created)."""
+    import threading
+
+    from screen.audit.store import Store
+
+    for round_ in range(3):
+        name = f"dsrace_{os.getpid()}_{round_}"
+        with pg_cluster.admin() as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name}")
+            conn.execute(f"CREATE DATABASE {name}")
+        url, start, errors = pg_cluster.database_url(name), threading.Barrier(8), []
+
+        def open_it(
+            url: str = url, start: threading.Barrier = start, errors: list = errors
+        ) -> None:
+            start.wait()
+            try:
+                Store.open(url).close()
+            except Exception as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=open_it) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        with pg_cluster.admin() as conn:
+            conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+        assert errors == []
 
 
 def test_a_writer_that_skips_the_lock_gets_an_error_not_a_fork(work):

@@ -191,8 +191,18 @@ class PostgresStore(Store):
                 hint="run any recording command (or `dealscreen audit init`) once as the "
                 "database owner to upgrade it",
             )
+        # A session lock taken before the transaction, not a transaction lock inside it: a
+        # transaction reads the catalog as of its start, so one that waited inside for another
+        # process's migration would not see the tables that process just created.
+        self.conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
+        try:
+            self._migrate()
+        finally:
+            with contextlib.suppress(Exception):  # a lost connection has released it already
+                self.conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
+
+    def _migrate(self) -> None:
         with self.conn.transaction():
-            self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
             version = self._schema_version()  # another process may have won
             if version is None:
                 if self._foreign_tables():
