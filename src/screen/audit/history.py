@@ -94,7 +94,7 @@ def find_records(store: Store, query: str) -> list[Record]:
             if records
             else "the store is empty"
         )
-        raise StoreError(f"no records of '{query}' in {store.path}", hint=hint)
+        raise StoreError(f"no records of '{query}' in {store.name}", hint=hint)
     cases = sorted({r.case_id for r in found})
     if len(cases) > 1:
         raise StoreError(
