@@ -99,6 +99,26 @@ class Figure(Model):
         return data
 
 
+def _non_negative(fig: Figure | None) -> Figure | None:
+    if fig is not None and fig.value < 0:
+        raise ValueError(f"must not be negative, got {fig.value:g}")
+    return fig
+
+
+NonNegativeFigure = Annotated[Figure, AfterValidator(_non_negative)]
+
+
+def _fraction(fig: Figure | None) -> Figure | None:
+    if fig is not None and abs(fig.value) > 5:
+        raise ValueError(
+            f"{fig.value:g} looks like a percentage; growth is a fraction (write 0.42 for 42%)"
+        )
+    return fig
+
+
+FractionFigure = Annotated[Figure, AfterValidator(_fraction)]
+
+
 class Source(Model):
     id: str = Field(description="short id that figures cite, e.g. 'cde-2024'")
     title: str
@@ -165,26 +185,6 @@ class UnmetNeed(Model):
     )
     severity: vocab.Severity | None = Field(None, description="severity of the disease")
     evidence: str | None = None
-
-
-def _non_negative(fig: Figure | None) -> Figure | None:
-    if fig is not None and fig.value < 0:
-        raise ValueError(f"must not be negative, got {fig.value:g}")
-    return fig
-
-
-NonNegativeFigure = Annotated[Figure, AfterValidator(_non_negative)]
-
-
-def _fraction(fig: Figure | None) -> Figure | None:
-    if fig is not None and abs(fig.value) > 5:
-        raise ValueError(
-            f"{fig.value:g} looks like a percentage; growth is a fraction (write 0.42 for 42%)"
-        )
-    return fig
-
-
-FractionFigure = Annotated[Figure, AfterValidator(_fraction)]
 
 
 class Epidemiology(Model):
