@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from screen.cli.common import EXIT_USAGE, RULES_HELP, guard, record, record_options
+from screen.cli.common import EXIT_USAGE, RULES_HELP, guard, record, record_options, write_output
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> object:
@@ -171,8 +171,7 @@ def memo(
             doc = html_to_docx(str(doc), result)
         data = doc.encode("utf-8") if isinstance(doc, str) else doc
         if out is None:
-            sys.stdout.buffer.write(data)
-            sys.stdout.flush()
+            write_output(data, None)
             continue
         name = (
             memos.file_name(loaded.case_id, "md")[: -len(".md")] + ".docx"
@@ -186,8 +185,7 @@ def memo(
                 f"{written[str(target)]} ({target}); give the cases distinct ids"
             )
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        write_output(data, target)
         written[str(target)] = loaded.path
     if written:
         where = str(out) if to_dir else next(iter(written))

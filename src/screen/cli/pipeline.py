@@ -331,7 +331,7 @@ def compare(
     text = (
         cmp.to_json(result) if fmt == "json" else cmp.to_text(result, all_criteria=not differences)
     )
-    sys.stdout.write(text)
+    write_output(text, None)
 
 
 COMMANDS = [rank, sensitivity, compare]

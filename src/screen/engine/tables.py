@@ -79,11 +79,13 @@ def _coerce(raw: Any, typ: Type) -> Any:
     if typ.kind == "num":
         if isinstance(raw, str):
             try:
-                return float(raw)
+                raw = float(raw)
             except ValueError:
                 raise CellError(f"expected a number, got {raw!r}") from None
         if isinstance(raw, bool) or not isinstance(raw, int | float):
             raise CellError(f"expected a number, got {raw!r}")
+        if not math.isfinite(raw):
+            raise CellError(f"{raw!r} is not a finite number", "write a finite bound, or '-'")
         return raw
     if typ.kind == "bool" and not isinstance(raw, bool):
         raise CellError(f"expected true or false, got {raw!r}")

@@ -338,7 +338,7 @@ class _Compiler:
         return Expression(src, typ, reads, body, self.namespace, native, self.location, guarded)
 
     def ascii_names(self, src: str) -> None:
-        """Refuse non-ASCII names before `ast` folds them (NFKC: `ａｓｓｅｔ` would read `asset`)."""
+        """Refuse non-ASCII names before `ast` folds them (NFKC reads `ａｓｓｅｔ` as `asset`)."""
         if src.isascii():
             return
         try:

@@ -154,11 +154,7 @@ FUNCTIONS: dict[str, Function] = {
         Function("min", _min, 1, 8, "any", "smallest of a list, or of several arguments"),
         Function("max", _max, 1, 8, "any", "largest of a list, or of several arguments"),
         Function("abs", abs, 1, 1, "num", "absolute value", arguments=("num",)),
-        Function(
-            "round", _round, 1, 2, "num", "round to n digits (default 0)", arguments=("num",)
-        ),
-        Function(
-            "clamp", _clamp, 3, 3, "num", "value limited to [low, high]", arguments=("num",)
-        ),
+        Function("round", _round, 1, 2, "num", "round to n digits (default 0)", arguments=("num",)),
+        Function("clamp", _clamp, 3, 3, "num", "value limited to [low, high]", arguments=("num",)),
     ]
 }

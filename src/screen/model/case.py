@@ -28,7 +28,23 @@ from pydantic import (
 
 from screen.model import vocab
 
-NCT_ID = re.compile(r"^NCT\d{8}$")
+NCT_ID = re.compile(r"NCT[0-9]{8}")  # fullmatch: ASCII digits only, no trailing newline
+# Bidirectional-text controls reorder what a reader sees ("evil\u202egnp.exe"); an id or a
+# name never needs them (CVE-2021-42574, "Trojan Source"). Other control characters neither.
+_CONTROLS = re.compile("[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _plain_label(value: str) -> str:
+    bad = _CONTROLS.search(value)
+    if bad:
+        raise ValueError(
+            f"contains the control character U+{ord(bad.group()):04X}; ids and names must be "
+            "plain text (bidirectional overrides can disguise what a reader sees)"
+        )
+    return value
+
+
+Label = Annotated[str, AfterValidator(_plain_label)]  # ids and names: no control characters
 
 
 class Model(BaseModel):
@@ -78,7 +94,9 @@ class Figure(Model):
 
     model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_figure_json_schema)
 
-    value: float = Field(strict=True, description="the number (quoted text is refused)")
+    value: float = Field(
+        strict=True, allow_inf_nan=False, description="the number (quoted text is refused)"
+    )
     unit: str | None = None
     source: str | None = Field(None, description="id of an entry in the case's sources list")
     as_of: dt.date | None = Field(None, description="date the figure refers to")
@@ -120,7 +138,7 @@ FractionFigure = Annotated[Figure, AfterValidator(_fraction)]
 
 
 class Source(Model):
-    id: str = Field(description="short id that figures cite, e.g. 'cde-2024'")
+    id: Label = Field(description="short id that figures cite, e.g. 'cde-2024'")
     title: str
     url: str | None = None
     document: str | None = Field(None, description="document name when there is no URL")
@@ -144,7 +162,7 @@ class Readout(Model):
 
 class Trial(Model):
     nct_id: str | None = Field(None, description="ClinicalTrials.gov id, NCT + 8 digits")
-    registry_id: str | None = Field(None, description="other registry id, e.g. CTR20231234")
+    registry_id: Label | None = Field(None, description="other registry id, e.g. CTR20231234")
     phase: vocab.TrialPhase | None = None
     region: vocab.Region | None = None
     size: NonNegativeFigure | None = Field(None, description="enrolment (patients)")
@@ -154,7 +172,7 @@ class Trial(Model):
     @field_validator("nct_id")
     @classmethod
     def _check_nct(cls, value: str | None) -> str | None:
-        if value is not None and not NCT_ID.match(value):
+        if value is not None and not NCT_ID.fullmatch(value):
             raise ValueError(
                 f"{value!r} is not a ClinicalTrials.gov id ('NCT' followed by 8 digits)"
             )
@@ -200,8 +218,8 @@ class Epidemiology(Model):
 
 
 class CompetitorProgram(Model):
-    name: str
-    company: str | None = None
+    name: Label
+    company: Label | None = None
     stage: StageField | None = None
     region: vocab.Region | None = None
 
@@ -241,7 +259,7 @@ class BdPlan(Model):
 
 
 class Deal(Model):
-    partner: str
+    partner: Label
     deal_model: vocab.DealModel | None = None
     territory: vocab.Territory | None = None
     date: dt.date | None = None
@@ -256,8 +274,8 @@ class Bd(Model):
 
 
 class Asset(Model):
-    id: str = Field(description="short id, unique within the case")
-    name: str
+    id: Label = Field(description="short id, unique within the case")
+    name: Label
     role: RoleField | None = Field(None, description="core or non-core asset")
     modality: vocab.Modality | None = None
     target: str | None = None
@@ -282,7 +300,7 @@ class Asset(Model):
 
 
 class Company(Model):
-    name: str
+    name: Label
     hq: str | None = Field(None, description="headquarters (city, country)")
     financing_stage: vocab.FinancingStage | None = None
     cash_runway_months: NonNegativeFigure | None = Field(None, description="cash runway in months")
@@ -305,7 +323,7 @@ class Revisit(Model):
 class Case(Model):
     """One screening case file."""
 
-    id: str | None = Field(None, description="case id; defaults to the file name")
+    id: Label | None = Field(None, description="case id; defaults to the file name")
     as_of: dt.date | None = Field(None, description="date the case data refer to")
     analyst: str | None = None
     company: Company
