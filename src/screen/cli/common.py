@@ -34,7 +34,9 @@ def guard(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except ScreenError as err:
-            click.echo(str(err), err=True)
+            from screen.report.safety import terminal_text
+
+            click.echo(terminal_text(str(err)), err=True)
             sys.exit(EXIT_USAGE)
         except (click.ClickException, SystemExit):
             raise
