@@ -18,6 +18,7 @@ from screen.cli.common import (
     guard,
     record,
     record_options,
+    show_warnings,
     write_output,
 )
 
@@ -59,6 +60,7 @@ def _score_all(
         except ScreenError as err:
             errors.append(str(err))
             continue
+        show_warnings(loaded)
         outcome = evaluate_case(rs, loaded.case, trace=trace)
         results.append(build_result(rs, loaded, outcome))
     return results, errors

@@ -97,6 +97,14 @@ def record(results: list[dict[str, Any]], **kwargs: Any) -> None:
     )
 
 
+def show_warnings(loaded: Any) -> None:
+    """A loaded case's warnings on stderr (control characters shown, not obeyed)."""
+    from screen.report.safety import terminal_text
+
+    for warning in getattr(loaded, "warnings", ()):
+        click.echo(terminal_text(warning), err=True)
+
+
 def write_output(data: str | bytes, output: str | Path | None, *, bom: bool = False) -> None:
     """Write command output to FILE (creating its folder) or stdout. The one path every writer
     takes: an I/O problem (disk full, read-only, no permission) is a user error naming the

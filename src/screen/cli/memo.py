@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import click
 
-from screen.cli.common import EXIT_USAGE, RULES_HELP, guard, record, record_options, write_output
+from screen.cli.common import (
+    EXIT_USAGE,
+    RULES_HELP,
+    guard,
+    record,
+    record_options,
+    show_warnings,
+    write_output,
+)
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> object:
@@ -154,6 +162,7 @@ def memo(
         except ScreenError as err:
             errors.append(str(err))
             continue
+        show_warnings(loaded)
         result = build_result(rs, loaded, evaluate_case(rs, loaded.case, trace=True))
         recorded.append(result)
         case_texts[loaded.sha256] = loaded.text

@@ -371,6 +371,29 @@ def unknown_sources(case: Case) -> list[tuple[tuple[str | int, ...], str, str | 
     return problems
 
 
+def later_than_as_of(case: Case) -> list[tuple[tuple[str | int, ...], str]]:
+    """Dates after the case's `as_of` (an approval dated 2999): (path, message).
+
+    Not errors, since an expected date may be planned, but worth a warning: data that refer to
+    `as_of` cannot record what happened after it, so such a date is most often a typo."""
+    if case.as_of is None:
+        return []
+    found: list[tuple[tuple[str | int, ...], str]] = []
+
+    def walk(value: Any, path: tuple[str | int, ...]) -> None:
+        if isinstance(value, BaseModel):
+            for name in type(value).model_fields:
+                walk(getattr(value, name), (*path, name))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                walk(item, (*path, i))
+        elif isinstance(value, dt.date) and value > case.as_of and path != ("as_of",):
+            found.append((path, f"date {value} is after the case's as_of ({case.as_of})"))
+
+    walk(case, ())
+    return found
+
+
 def iter_figures(
     model: BaseModel, prefix: tuple[str | int, ...] = ()
 ) -> list[tuple[tuple[str | int, ...], Figure]]:
