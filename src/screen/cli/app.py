@@ -15,6 +15,7 @@ import click
 from screen.cli.common import (
     EXIT_USAGE,
     RULES_HELP,
+    echo_error,
     guard,
     record,
     record_options,
@@ -106,7 +107,7 @@ def score(
     if record_results and results:
         record(results, rules=rules, store=store, who=who)
     for e in errors:
-        click.echo(e, err=True)
+        echo_error(e)
     if errors:
         sys.exit(EXIT_USAGE)
 
@@ -129,7 +130,7 @@ def explain(case: str, rules: str | None) -> None:
 
 def _exit_with(errors: list[str]) -> NoReturn:
     for e in errors:
-        click.echo(e, err=True)
+        echo_error(e)
     sys.exit(EXIT_USAGE)
 
 

@@ -34,9 +34,7 @@ def guard(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except ScreenError as err:
-            from screen.report.safety import terminal_text
-
-            click.echo(terminal_text(str(err)), err=True)
+            echo_error(err)
             sys.exit(EXIT_USAGE)
         except (click.ClickException, SystemExit):
             raise
@@ -97,12 +95,17 @@ def record(results: list[dict[str, Any]], **kwargs: Any) -> None:
     )
 
 
-def show_warnings(loaded: Any) -> None:
-    """A loaded case's warnings on stderr (control characters shown, not obeyed)."""
+def echo_error(message: object) -> None:
+    """An error or warning line on stderr; control characters from input shown, not obeyed."""
     from screen.report.safety import terminal_text
 
+    click.echo(terminal_text(str(message)), err=True)
+
+
+def show_warnings(loaded: Any) -> None:
+    """A loaded case's warnings on stderr."""
     for warning in getattr(loaded, "warnings", ()):
-        click.echo(terminal_text(warning), err=True)
+        echo_error(warning)
 
 
 def write_output(data: str | bytes, output: str | Path | None, *, bom: bool = False) -> None:

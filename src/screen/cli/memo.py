@@ -11,6 +11,7 @@ import click
 from screen.cli.common import (
     EXIT_USAGE,
     RULES_HELP,
+    echo_error,
     guard,
     record,
     record_options,
@@ -203,7 +204,7 @@ def memo(
     if record_results and recorded:
         record(recorded, rules=rules, store=store, who=who, case_texts=case_texts)
     for e in errors:
-        click.echo(e, err=True)
+        echo_error(e)
     if errors:
         sys.exit(EXIT_USAGE)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from screen.cli.common import RULES_HELP, guard, store_option, write_output
+from screen.cli.common import RULES_HELP, echo_error, guard, store_option, write_output
 
 
 def _jobs_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -54,7 +54,7 @@ def _evaluate_with_progress(
 
 def _report_failures(failed: list[Any], total: int) -> None:
     for f in failed:
-        click.echo(f.message, err=True)
+        echo_error(f.message)
     if failed:
         click.echo(
             f"{len(failed)} of {total} case file(s) could not be loaded; the others were ranked",
