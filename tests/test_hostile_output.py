@@ -118,9 +118,11 @@ ESCAPE_IDS = ["osc-title", "osc-clipboard", "csi", "c1", "rlo", "cr"]
 
 @pytest.mark.parametrize("seq", ESCAPES, ids=ESCAPE_IDS)
 def test_text_views_show_control_characters_instead_of_obeying_them(tmp_path, seq):
+    plain = seq.replace("\u202e", "")  # bidi controls are refused in names (test_hostile_model)
     case = make_case(
-        {"indication": f"NSCLC {seq} 2L", "target": f"HER3{seq}"},
+        {"indication": f"NSCLC {seq} 2L", "target": f"HER3{seq}", "id": f"A{plain}1"},
         notes=f"note {seq}",
+        company={"name": f"Evil{plain}Bio"},
     )
     path = write_yaml(tmp_path / f"case{seq.replace('/', '')}.yaml", case)
     rules = MINI_RULES.replace('rationale: "T1: unmet need first"', f'rationale: "T1 {_y(seq)}"')

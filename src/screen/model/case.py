@@ -30,21 +30,22 @@ from screen.model import vocab
 
 NCT_ID = re.compile(r"NCT[0-9]{8}")  # fullmatch: ASCII digits only, no trailing newline
 # Bidirectional-text controls reorder what a reader sees ("evil\u202egnp.exe"); an id or a
-# name never needs them (CVE-2021-42574, "Trojan Source"). Other control characters neither.
-_CONTROLS = re.compile("[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# name never needs them (CVE-2021-42574, "Trojan Source"). Other control characters (ESC) are
+# shown, not obeyed, by every text view (report/safety.py), so they need no refusal here.
+_BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def _plain_label(value: str) -> str:
-    bad = _CONTROLS.search(value)
+    bad = _BIDI_CONTROLS.search(value)
     if bad:
         raise ValueError(
-            f"contains the control character U+{ord(bad.group()):04X}; ids and names must be "
-            "plain text (bidirectional overrides can disguise what a reader sees)"
+            f"contains the bidirectional control character U+{ord(bad.group()):04X}; ids and "
+            "names must not reorder text (an override can disguise what a reader sees)"
         )
     return value
 
 
-Label = Annotated[str, AfterValidator(_plain_label)]  # ids and names: no control characters
+Label = Annotated[str, AfterValidator(_plain_label)]  # ids and names: no bidi controls
 
 
 class Model(BaseModel):
