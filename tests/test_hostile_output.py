@@ -46,6 +46,8 @@ def case(tmp_path: Path) -> Path:
         ("rank", "{case}", "--format", "csv", "-o", "/dev/full"),
         ("rank", "{case}", "--format", "json", "-o", "/dev/full"),
         ("rank", "{case}", "--format", "html", "-o", "/dev/full"),
+        ("rank", "{case}", "--format", "xlsx", "-o", "/dev/full"),
+        ("memo", "{case}", "--format", "docx", "-o", "/dev/full"),
         ("sensitivity", "{case}", "-o", "/dev/full"),
     ],
     ids=lambda a: " ".join(a).replace("{case}", "CASE"),

@@ -62,22 +62,6 @@ def _report_failures(failed: list[Any], total: int) -> None:
         )
 
 
-def _write_bytes(data: bytes, output: str) -> None:
-    """A binary file (the workbook); I/O problems are user errors with the path."""
-    from pathlib import Path
-
-    from screen.model.errors import Location, ScreenError
-
-    path = Path(output)
-    if path.is_dir():
-        raise ScreenError("is a folder; name a file to write", Location(output))
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    except OSError as exc:
-        raise ScreenError(f"cannot write: {exc.strerror}", Location(output)) from None
-
-
 @click.command()
 @click.argument("cases", nargs=-1, required=True, type=click.Path())
 @click.option("--rules", type=click.Path(), help=RULES_HELP)
@@ -165,7 +149,7 @@ def rank(
         from screen.pipeline import xlsx
 
         data = xlsx.to_xlsx(rs, rows, xlsx.open_questions(rs, rows))
-        _write_bytes(data, str(output))
+        write_output(data, str(output))
         _report_failures(failed, len(paths))
         if failed:
             sys.exit(2)
