@@ -138,11 +138,6 @@ def write_output(data: str | bytes, output: str | Path | None, *, bom: bool = Fa
         raise ScreenError(f"cannot write: {exc.strerror}", Location(str(output))) from None
 
 
-def echo(text: str = "") -> None:
-    """Print a line of command output on stdout through `write_output` (see there)."""
-    write_output(text + "\n", None)
-
-
 def _silence_stdout() -> None:
     """After stdout failed, point it at /dev/null: the interpreter's final flush would fail
     again and turn our exit code into 120 with an 'Exception ignored' message."""

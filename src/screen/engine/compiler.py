@@ -9,6 +9,9 @@ exist (did-you-mean otherwise); expressions are well-typed (stage literals are v
 literals valid values); ids are unique; every gate, band and row has a rationale; table cells fit
 their columns and `unique` tables have no overlapping rows; the dependency graph (networkx) has no
 cycle, which is printed as `derived.a -> derived.b -> derived.a`.
+
+It stays one module because the checks share the name scope and the collected, sorted error list
+(an author sees every error at once); the per-cell and overlap logic lives in `tables.py`.
 """
 
 from __future__ import annotations

@@ -40,6 +40,10 @@ code, read files, or exhaust the machine. So:
 - Identifiers are ASCII: Python folds `ａｓｓｅｔ` (fullwidth) into `asset` (NFKC); we refuse
   non-ASCII names instead of reading a field the author did not spell.
 - A misspelt field is a load-time error (checked against the case schema), never a silent None.
+
+Why one long module: the static checker, the rewriting compiler and the Kleene interpreter
+share one checked tree shape (node kinds, `_fin` / `_pow` / `_fn_*` helper calls); kept side by
+side, a change to the tree is visibly a change to all three.
 """
 
 from __future__ import annotations
@@ -138,7 +142,7 @@ class EvalError(Exception):
 def _pow(base: Any, exponent: Any) -> float:
     if abs(exponent) > MAX_EXPONENT:
         raise EvalError(f"exponent {exponent} is larger than {MAX_EXPONENT:g}")
-    if base < 0 and float(exponent) != int(exponent):
+    if base < 0 and not float(exponent).is_integer():
         raise EvalError(f"a negative number ({base:g}) to a fractional power ({exponent:g})")
     try:
         return float(base) ** float(exponent)
