@@ -15,9 +15,11 @@ import click
 from screen.cli.common import (
     EXIT_USAGE,
     RULES_HELP,
+    echo_error,
     guard,
     record,
     record_options,
+    show_warnings,
     write_output,
 )
 
@@ -59,6 +61,7 @@ def _score_all(
         except ScreenError as err:
             errors.append(str(err))
             continue
+        show_warnings(loaded)
         outcome = evaluate_case(rs, loaded.case, trace=trace)
         results.append(build_result(rs, loaded, outcome))
     return results, errors
@@ -104,7 +107,7 @@ def score(
     if record_results and results:
         record(results, rules=rules, store=store, who=who)
     for e in errors:
-        click.echo(e, err=True)
+        echo_error(e)
     if errors:
         sys.exit(EXIT_USAGE)
 
@@ -127,7 +130,7 @@ def explain(case: str, rules: str | None) -> None:
 
 def _exit_with(errors: list[str]) -> NoReturn:
     for e in errors:
-        click.echo(e, err=True)
+        echo_error(e)
     sys.exit(EXIT_USAGE)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from screen.cli.common import EXIT_FAILED as EXIT_CHECK_FAILED
-from screen.cli.common import RULES_HELP, guard, store_option
+from screen.cli.common import RULES_HELP, echo_error, guard, store_option
 
 
 class _RecordId(click.ParamType):
@@ -623,7 +623,7 @@ def _print_diff(report: Any, fmt: str, show_all: bool) -> None:
     else:
         click.echo(format_diff(report, show_all), nl=False)
     for e in report.errors:
-        click.echo(e, err=True)
+        echo_error(e)
     if report.errors:
         sys.exit(2)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from screen.cli.common import EXIT_FAILED, guard
+from screen.cli.common import EXIT_FAILED, guard, write_output
 
 
 @click.command()
@@ -45,9 +45,9 @@ def lint(rules: tuple[str, ...], fmt: str, strict: bool, notes: bool) -> None:
     report = lint_paths(list(rules) or None)
     seconds = time.perf_counter() - start
     if fmt == "json":
-        sys.stdout.write(report.json())
+        write_output(report.json(), None)
     else:
-        sys.stdout.write(report.text(notes=notes))
+        write_output(report.text(notes=notes), None)
         hidden = "" if notes or not report.notes else " (show with --notes)"
         click.echo(
             f"{', '.join(rules) or 'rules/'}: {report.errors} errors, {report.warnings} "
@@ -96,9 +96,9 @@ def test_command(paths: tuple[str, ...], coverage: bool, fail_under: float | Non
             f"one rule set at a time, got {', '.join(rules)} (test files have a 'tests:' key)"
         )
     run = run_tests(rules[0] if rules else None, list(tests))
-    sys.stdout.write(run.text())
+    write_output(run.text(), None)
     if coverage:
-        sys.stdout.write(run.coverage_text())
+        write_output(run.coverage_text(), None)
     failed = not run.ok or (coverage and fail_under is not None and run.percent < fail_under)
     sys.exit(EXIT_FAILED if failed else 0)
 
@@ -130,13 +130,13 @@ def graph(rules: str | None, fmt: str, field: str | None, no_params: bool) -> No
     rs = load_ruleset(rules)
     picture = g.build_graph(rs, params=not no_params)
     if field:
-        sys.stdout.write(g.impact_text(picture, rs, field))
+        write_output(g.impact_text(picture, rs, field), None)
     elif fmt == "dot":
-        sys.stdout.write(g.to_dot(picture, rs.name))
+        write_output(g.to_dot(picture, rs.name), None)
     elif fmt == "mermaid":
-        sys.stdout.write(g.to_mermaid(picture))
+        write_output(g.to_mermaid(picture), None)
     else:
-        sys.stdout.write(g.to_text(picture))
+        write_output(g.to_text(picture), None)
 
 
 COMMANDS = [lint, test_command, graph]

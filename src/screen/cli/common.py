@@ -37,12 +37,17 @@ def guard(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except ScreenError as err:
-            click.echo(str(err), err=True)
+            echo_error(err)
             sys.exit(EXIT_USAGE)
         except (click.ClickException, SystemExit):
             raise
         except (BrokenPipeError, KeyboardInterrupt):
             sys.exit(EXIT_FAILED)
+        except OSError as err:  # the environment (full disk, closed stdout), not a bug
+            _silence_stdout()
+            where = f"{err.filename}: " if err.filename else ""
+            click.echo(f"{where}error: {err.strerror or err}", err=True)
+            sys.exit(EXIT_USAGE)
         except RecursionError:
             click.echo("error: input nested too deeply", err=True)
             sys.exit(EXIT_USAGE)
@@ -93,21 +98,56 @@ def record(results: list[dict[str, Any]], **kwargs: Any) -> None:
     )
 
 
-def write_output(text: str, output: str | None, *, bom: bool = False) -> None:
-    """Write command output to FILE (creating its folder) or stdout; I/O problems are user
-    errors with the path, never tracebacks."""
+def echo_error(message: object) -> None:
+    """An error or warning line on stderr; control characters from input shown, not obeyed."""
+    from screen.report.safety import terminal_text
+
+    click.echo(terminal_text(str(message)), err=True)
+
+
+def show_warnings(loaded: Any) -> None:
+    """A loaded case's warnings on stderr."""
+    for warning in getattr(loaded, "warnings", ()):
+        echo_error(warning)
+
+
+def write_output(data: str | bytes, output: str | Path | None, *, bom: bool = False) -> None:
+    """Write command output to FILE (creating its folder) or stdout. The one path every writer
+    takes: an I/O problem (disk full, read-only, no permission) is a user error naming the
+    path and the OS reason, exit 2, never a traceback or an internal error."""
     from screen.model.errors import Location, ScreenError
 
-    data = ("\ufeff" if bom else "") + text
+    if isinstance(data, str):
+        data = (("\ufeff" if bom else "") + data).encode("utf-8")
     if not output:
-        sys.stdout.write(data)
-        sys.stdout.flush()
+        try:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            _silence_stdout()
+            raise ScreenError(f"cannot write: {exc.strerror}", Location("<stdout>")) from None
         return
     path = Path(output)
     if path.is_dir():
-        raise ScreenError("is a folder; name a file to write", Location(output))
+        raise ScreenError("is a folder; name a file to write", Location(str(output)))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data.encode("utf-8"))
+        with path.open("wb") as fh:  # close() inside the try: a full disk may fail only there
+            fh.write(data)
     except OSError as exc:
-        raise ScreenError(f"cannot write: {exc.strerror}", Location(output)) from None
+        raise ScreenError(f"cannot write: {exc.strerror}", Location(str(output))) from None
+
+
+def _silence_stdout() -> None:
+    """After stdout failed, point it at /dev/null: the interpreter's final flush would fail
+    again and turn our exit code into 120 with an 'Exception ignored' message."""
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError, AttributeError):
+        return  # not a real file (e.g. click's test runner): nothing is flushed at exit
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)

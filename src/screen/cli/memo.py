@@ -8,7 +8,16 @@ from __future__ import annotations
 
 import click
 
-from screen.cli.common import EXIT_USAGE, RULES_HELP, guard, record, record_options
+from screen.cli.common import (
+    EXIT_USAGE,
+    RULES_HELP,
+    echo_error,
+    guard,
+    record,
+    record_options,
+    show_warnings,
+    write_output,
+)
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> object:
@@ -154,6 +163,7 @@ def memo(
         except ScreenError as err:
             errors.append(str(err))
             continue
+        show_warnings(loaded)
         result = build_result(rs, loaded, evaluate_case(rs, loaded.case, trace=True))
         recorded.append(result)
         case_texts[loaded.sha256] = loaded.text
@@ -171,8 +181,7 @@ def memo(
             doc = html_to_docx(str(doc), result)
         data = doc.encode("utf-8") if isinstance(doc, str) else doc
         if out is None:
-            sys.stdout.buffer.write(data)
-            sys.stdout.flush()
+            write_output(data, None)
             continue
         name = (
             memos.file_name(loaded.case_id, "md")[: -len(".md")] + ".docx"
@@ -186,8 +195,7 @@ def memo(
                 f"{written[str(target)]} ({target}); give the cases distinct ids"
             )
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        write_output(data, target)
         written[str(target)] = loaded.path
     if written:
         where = str(out) if to_dir else next(iter(written))
@@ -196,7 +204,7 @@ def memo(
     if record_results and recorded:
         record(recorded, rules=rules, store=store, who=who, case_texts=case_texts)
     for e in errors:
-        click.echo(e, err=True)
+        echo_error(e)
     if errors:
         sys.exit(EXIT_USAGE)
 

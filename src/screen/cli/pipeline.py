@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from screen.cli.common import RULES_HELP, guard, store_option, write_output
+from screen.cli.common import RULES_HELP, echo_error, guard, store_option, write_output
 
 
 def _jobs_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -54,28 +54,12 @@ def _evaluate_with_progress(
 
 def _report_failures(failed: list[Any], total: int) -> None:
     for f in failed:
-        click.echo(f.message, err=True)
+        echo_error(f.message)
     if failed:
         click.echo(
             f"{len(failed)} of {total} case file(s) could not be loaded; the others were ranked",
             err=True,
         )
-
-
-def _write_bytes(data: bytes, output: str) -> None:
-    """A binary file (the workbook); I/O problems are user errors with the path."""
-    from pathlib import Path
-
-    from screen.model.errors import Location, ScreenError
-
-    path = Path(output)
-    if path.is_dir():
-        raise ScreenError("is a folder; name a file to write", Location(output))
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    except OSError as exc:
-        raise ScreenError(f"cannot write: {exc.strerror}", Location(output)) from None
 
 
 @click.command()
@@ -165,7 +149,7 @@ def rank(
         from screen.pipeline import xlsx
 
         data = xlsx.to_xlsx(rs, rows, xlsx.open_questions(rs, rows))
-        _write_bytes(data, str(output))
+        write_output(data, str(output))
         _report_failures(failed, len(paths))
         if failed:
             sys.exit(2)
@@ -331,7 +315,7 @@ def compare(
     text = (
         cmp.to_json(result) if fmt == "json" else cmp.to_text(result, all_criteria=not differences)
     )
-    sys.stdout.write(text)
+    write_output(text, None)
 
 
 COMMANDS = [rank, sensitivity, compare]

@@ -9,6 +9,9 @@ exist (did-you-mean otherwise); expressions are well-typed (stage literals are v
 literals valid values); ids are unique; every gate, band and row has a rationale; table cells fit
 their columns and `unique` tables have no overlapping rows; the dependency graph (networkx) has no
 cycle, which is printed as `derived.a -> derived.b -> derived.a`.
+
+It stays one module because the checks share the name scope and the collected, sorted error list
+(an author sees every error at once); the per-cell and overlap logic lives in `tables.py`.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from screen.engine.facts import ROOT_MODELS, FieldPath, build_extractor, resolve_field
-from screen.engine.tables import Cell, CellError, parse_cell, rows_overlap
+from screen.engine.tables import Cell, CellError, overlapping_rows, parse_cell
 from screen.lang.expressions import (
     ANY,
     BOOL,
@@ -569,15 +572,20 @@ class _RuleSetCompiler:
             if len(cells) == len(inputs):
                 rows.append(Row(row.id, cells, row.output, row.rationale, rloc))
         if t.hit_policy is HitPolicy.unique:
-            for a in range(len(rows)):
-                for b in range(a + 1, len(rows)):
-                    if rows_overlap(rows[a].cells, rows[b].cells, types):
-                        self.fail(
-                            f"table '{name}' has hit policy 'unique' but rows '{rows[a].id}' "
-                            f"(line {rows[a].location.line}) and '{rows[b].id}' overlap",
-                            rows[b].location,
-                            "make the conditions exclusive, or use hit_policy: first",
-                        )
+            pairs, more = overlapping_rows([r.cells for r in rows], types)
+            for a, b in pairs:
+                self.fail(
+                    f"table '{name}' has hit policy 'unique' but rows '{rows[a].id}' "
+                    f"(line {rows[a].location.line}) and '{rows[b].id}' overlap",
+                    rows[b].location,
+                    "make the conditions exclusive, or use hit_policy: first",
+                )
+            if more:
+                self.fail(
+                    f"table '{name}': more overlapping rows than the {len(pairs)} listed",
+                    self.loc(part, base, True),
+                    "make the conditions exclusive, or use hit_policy: first",
+                )
         reads = tuple(dict.fromkeys(r for e in inputs for r in e.reads))  # type: ignore[union-attr]
         blame = tuple(dict.fromkeys(r for e in inputs for r in e.blamable))  # type: ignore[union-attr]
         return TableNode(

@@ -688,7 +688,9 @@ def evaluate_case(rs: CompiledRuleSet, case: Case, *, trace: bool = True) -> Cas
         lead = min(core, key=lambda o: (DECISION_RANK[o.decision], o.score))
     else:
         lead = max(core, key=lambda o: (DECISION_RANK[o.decision], o.score))
-    ordered = [lead] + [o for o in core if o is not lead] + [o for o in assets if o not in core]
+    is_core = {id(o) for o in core}  # identity: `in core` compares whole models (quadratic)
+    ordered = [lead] + [o for o in core if o is not lead]
+    ordered += [o for o in assets if id(o) not in is_core]
     unknowns = [(o.asset.id, u) for o in ordered for u in o.unknowns]
     if not any(o.asset.role is Role.core for o in assets) and any(
         o.asset.role is None for o in assets

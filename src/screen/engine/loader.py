@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 from screen.engine.compiler import CompiledRuleSet, compile_ruleset
-from screen.model.case import Case, reference_problems
+from screen.model.case import Case, later_than_as_of, reference_problems
 from screen.model.errors import Location, ScreenError, ScreenErrors
 from screen.model.ruleset import RuleSetFile
 from screen.model.validation import validate_doc
@@ -29,6 +29,7 @@ class LoadedCase:
     sha256: str
     text: str
     case: Case
+    warnings: tuple[str, ...] = ()  # `file:line:col: warning: ...`, for the CLI to show
 
     @property
     def case_id(self) -> str:
@@ -51,7 +52,8 @@ def load_case(path: str | Path) -> LoadedCase:
         raise ScreenErrors(
             [ScreenError(msg, doc.location(path), hint) for path, msg, hint in problems]
         )
-    return LoadedCase(display, hashlib.sha256(raw).hexdigest(), doc.text, case)
+    warnings = tuple(f"{doc.location(p)}: warning: {msg}" for p, msg in later_than_as_of(case))
+    return LoadedCase(display, hashlib.sha256(raw).hexdigest(), doc.text, case, warnings)
 
 
 def load_case_text(text: str, display: str) -> LoadedCase:

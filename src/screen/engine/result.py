@@ -131,6 +131,7 @@ def _asset(rs: CompiledRuleSet, o: AssetOutcome) -> dict[str, Any]:
 def build_result(rs: CompiledRuleSet, loaded: LoadedCase, outcome: CaseOutcome) -> dict[str, Any]:
     """The result object for one case (see README, 'Result JSON')."""
     lead = outcome.lead
+    core_ids = {id(o) for o in outcome.core}  # identity: `in` compares whole models (quadratic)
     return {
         "schema": SCHEMA_VERSION,
         "case": {
@@ -150,7 +151,7 @@ def build_result(rs: CompiledRuleSet, loaded: LoadedCase, outcome: CaseOutcome) 
         "thresholds": {"advance": plain(rs.decision.advance), "watch": plain(rs.decision.watch)},
         "lead_asset": lead.asset.id,
         "core_assets": [o.asset.id for o in outcome.core],
-        "bd_options": [o.asset.id for o in outcome.assets if o not in outcome.core],
+        "bd_options": [o.asset.id for o in outcome.assets if id(o) not in core_ids],
         "criteria": _criteria(lead),
         "gates": _gates(lead),
         "unknowns": [

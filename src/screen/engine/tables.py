@@ -79,11 +79,13 @@ def _coerce(raw: Any, typ: Type) -> Any:
     if typ.kind == "num":
         if isinstance(raw, str):
             try:
-                return float(raw)
+                raw = float(raw)
             except ValueError:
                 raise CellError(f"expected a number, got {raw!r}") from None
         if isinstance(raw, bool) or not isinstance(raw, int | float):
             raise CellError(f"expected a number, got {raw!r}")
+        if not math.isfinite(raw):
+            raise CellError(f"{raw!r} is not a finite number", "write a finite bound, or '-'")
         return raw
     if typ.kind == "bool" and not isinstance(raw, bool):
         raise CellError(f"expected true or false, got {raw!r}")
@@ -165,6 +167,96 @@ def cells_overlap(a: Cell, b: Cell, typ: Type) -> bool:
 
 def rows_overlap(a: list[Cell], b: list[Cell], types: list[Type]) -> bool:
     return all(cells_overlap(x, y, t) for x, y, t in zip(a, b, types, strict=True))
+
+
+MAX_OVERLAPS = 10  # overlapping row pairs reported per table; more are summarised
+
+
+def overlapping_rows(
+    rows: list[list[Cell]], types: list[Type], limit: int = MAX_OVERLAPS
+) -> tuple[list[tuple[int, int]], bool]:
+    """Pairs of rows (i < j, sorted) that can match one input, at most `limit`, and whether
+    there were more.
+
+    Comparing every pair is quadratic (4,000 rows: 8 million pairs, minutes). Instead the rows
+    are split, column by column, into groups that cannot meet on that column (a sweep over
+    each column's intervals: two rows whose cells share no value on a column never overlap);
+    groups are split again on every column until none splits, and only rows within a final
+    group are compared pair by pair. A table whose rows are told apart by some column, as
+    lookup tables are, is checked in O(n log n)."""
+    found: list[tuple[int, int]] = []
+    points: dict[tuple[int, int], list[tuple[float, float]]] = {}
+    text_ids: list[dict[Any, int]] = [{} for _ in types]
+
+    def spans(r: int, c: int) -> list[tuple[float, float]]:
+        key = (r, c)
+        if key not in points:
+            points[key] = _spans(rows[r][c], types[c], text_ids[c])
+        return points[key]
+
+    stack = [list(range(len(rows)))]
+    while stack:
+        group = stack.pop()
+        if len(group) < 2:
+            continue
+        for c in range(len(types)):
+            parts = _components(group, lambda r, c=c: spans(r, c))
+            if len(parts) > 1:
+                stack.extend(reversed(parts))
+                break
+        else:
+            for i, a in enumerate(group):
+                for b in group[i + 1 :]:
+                    if rows_overlap(rows[a], rows[b], types):
+                        found.append((a, b))
+                        if len(found) > limit:
+                            return sorted(found)[:limit], True
+    return sorted(found), False
+
+
+def _spans(cell: Cell, typ: Type, text_ids: dict[Any, int]) -> list[tuple[float, float]]:
+    """A cell as closed spans on one axis per column; wider than exact (ends that only touch
+    count as meeting), so rows in different groups certainly never overlap."""
+    inf = math.inf
+    if cell.op == "any":
+        return [(-inf, inf)]
+    domain = _domain(typ)
+    if domain is not None:
+        return [(float(k), float(k)) for k, v in enumerate(domain) if cell.matches(v) is True]
+    if typ.kind == "num":
+        return [(lo, hi) for lo, _, hi, _ in _interval(cell)]
+    if cell.op == "in":  # text (or untyped) values: each distinct value is a point
+        try:
+            return [(float(text_ids.setdefault(v, len(text_ids))),) * 2 for v in cell.values]
+        except TypeError:  # unhashable: may meet anything
+            return [(-inf, inf)]
+    return [(-inf, inf)]  # '!=' or an ordering on untyped text: may meet anything
+
+
+def _components(group: list[int], spans: Any) -> list[list[int]]:
+    """Rows of `group` joined when their spans on one column meet (a sweep; union-find)."""
+    parent = {r: r for r in group}
+
+    def root(r: int) -> int:
+        while parent[r] != r:
+            parent[r] = parent[parent[r]]
+            r = parent[r]
+        return r
+
+    items = sorted((lo, hi, r) for r in group for lo, hi in spans(r))
+    current, reach = None, -math.inf
+    for lo, hi, r in items:
+        if current is not None and lo <= reach:
+            a, b = root(r), root(current)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+            reach = max(reach, hi)
+        else:
+            current, reach = r, hi
+    parts: dict[int, list[int]] = {}
+    for r in group:  # group is sorted, so each part is too
+        parts.setdefault(root(r), []).append(r)
+    return sorted(parts.values())
 
 
 def domain_values(typ: Type) -> list[Any] | None:

@@ -31,20 +31,33 @@ code, read files, or exhaust the machine. So:
 - Bounded work: expression text is at most `MAX_EXPR_CHARS`, `MAX_NODES` nodes; arithmetic is on
   numbers only (no `'x' * 10**9`: text and lists never meet `*` or `+`); `**` goes through
   `_pow`, which works in floats and caps the exponent, so `4000000**4000000` is an error, not a
-  CPU burn; literals are bounded in size. Every run is linear in the size of the case.
+  CPU burn; literals are bounded in size. Every arithmetic result that leaves an operator chain
+  passes `_fin`, which refuses integers beyond `MAX_MAGNITUDE` and non-finite floats, so
+  derived facts built on derived facts cannot grow numbers without bound (each expression can
+  at most multiply `MAX_NODES` bounded numbers). A constant part (`9**9**9`, `round(1, 99)`) is
+  evaluated when the rule set loads, so its error is a load error, not a failure on every asset.
+  Every run is linear in the size of the case.
+- Identifiers are ASCII: Python folds `ａｓｓｅｔ` (fullwidth) into `asset` (NFKC); we refuse
+  non-ASCII names instead of reading a field the author did not spell.
 - A misspelt field is a load-time error (checked against the case schema), never a silent None.
+
+Why one long module: the static checker, the rewriting compiler and the Kleene interpreter
+share one checked tree shape (node kinds, `_fin` / `_pow` / `_fn_*` helper calls); kept side by
+side, a change to the tree is visibly a change to all three.
 """
 
 from __future__ import annotations
 
 import ast
+import io
 import operator
+import tokenize
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Protocol
 
-from screen.lang.functions import FUNCTIONS
+from screen.lang.functions import FUNCTIONS, Function
 from screen.lang.unknown import UNKNOWN, UnknownValue
 from screen.model.errors import Location, ScreenError, did_you_mean
 from screen.model.vocab import Stage, parse_stage
@@ -54,6 +67,7 @@ MAX_NODES = 400
 MAX_LITERAL_CHARS = 200
 MAX_INT_LITERAL = 10**15
 MAX_EXPONENT = 64.0
+MAX_MAGNITUDE = 10**18  # largest integer an arithmetic result may reach
 
 FACTS = "F"  # the one argument of every compiled expression
 
@@ -128,10 +142,22 @@ class EvalError(Exception):
 def _pow(base: Any, exponent: Any) -> float:
     if abs(exponent) > MAX_EXPONENT:
         raise EvalError(f"exponent {exponent} is larger than {MAX_EXPONENT:g}")
+    if base < 0 and not float(exponent).is_integer():
+        raise EvalError(f"a negative number ({base:g}) to a fractional power ({exponent:g})")
     try:
         return float(base) ** float(exponent)
     except (OverflowError, ZeroDivisionError) as exc:
         raise EvalError(f"power out of range: {exc}") from None
+
+
+def _fin(value: Any) -> Any:
+    """An arithmetic result, checked: finite, and no integer beyond MAX_MAGNITUDE."""
+    if value.__class__ is float:
+        if value - value != 0.0:  # inf - inf and nan - nan are nan: not a finite number
+            raise EvalError(f"arithmetic result is not a finite number ({value})")
+    elif value.__class__ is int and not -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE:
+        raise EvalError(f"arithmetic result is larger than {MAX_MAGNITUDE:.0e}")
+    return value
 
 
 def _num(value: Any) -> Any:
@@ -153,6 +179,7 @@ def _truth(value: Any) -> bool:
 BASE_NAMESPACE: dict[str, Any] = {
     "__builtins__": {},
     "_pow": _pow,
+    "_fin": _fin,
     "_num": _num,
     "_truth": _truth,
     **{f"_fn_{name}": fn.impl for name, fn in FUNCTIONS.items()},
@@ -285,6 +312,7 @@ class _Compiler:
             raise self.error("empty expression")
         if len(src) > MAX_EXPR_CHARS:
             raise self.error(f"expression longer than {MAX_EXPR_CHARS} characters")
+        self.ascii_names(src)
         try:
             tree = ast.parse(src, mode="eval")
         except SyntaxError as exc:
@@ -313,6 +341,23 @@ class _Compiler:
         guarded = frozenset(reads) - _unguarded_reads(body)
         return Expression(src, typ, reads, body, self.namespace, native, self.location, guarded)
 
+    def ascii_names(self, src: str) -> None:
+        """Refuse non-ASCII names before `ast` folds them (NFKC reads `ａｓｓｅｔ` as `asset`)."""
+        if src.isascii():
+            return
+        try:
+            for tok in tokenize.generate_tokens(io.StringIO(src).readline):
+                if tok.type == tokenize.NAME and not tok.string.isascii():
+                    at = ast.Constant(0)
+                    at.lineno, at.col_offset = tok.start[0], tok.start[1]
+                    raise self.error(
+                        f"name '{tok.string}' has non-ASCII letters",
+                        at,
+                        "type names in plain ASCII; fullwidth and look-alike letters are refused",
+                    )
+        except (tokenize.TokenError, SyntaxError):
+            return  # ast.parse reports the syntax error with its position
+
     # -- constants live in the namespace so enum members and tuples need no rebuilding per call
     def const(self, value: Any, like: ast.AST) -> ast.expr:
         if isinstance(value, bool | int | float | str) and not isinstance(value, Enum):
@@ -330,7 +375,27 @@ class _Compiler:
             hint = _FORBIDDEN_HINTS.get(type(node))
             what = _NODE_NAMES.get(type(node), type(node).__name__)
             raise self.error(f"{what} is not allowed in rule expressions", node, hint)
-        return method(node)
+        expr, typ = method(node)
+        if isinstance(node, ast.BinOp | ast.UnaryOp | ast.Call):
+            self.evaluate_constant(expr, node)
+        return expr, typ
+
+    def evaluate_constant(self, expr: ast.expr, node: ast.AST) -> None:
+        """A part that reads no fact has one value for every asset: compute it now, so that
+        `9**9**9` or `1 / 0` is a load error at its column, not an error on every asset."""
+        if any(isinstance(n, ast.Subscript) for n in ast.walk(expr)):
+            return
+        code = compile(
+            ast.fix_missing_locations(ast.Expression(ast.copy_location(expr, node))),
+            "<constant>",
+            "eval",
+        )
+        try:
+            eval(code, self.namespace)  # checked tree, empty builtins, bounded helpers
+        except EvalError as exc:
+            raise self.error(str(exc), node) from None
+        except (ArithmeticError, TypeError, ValueError) as exc:
+            raise self.error(f"this constant part cannot be computed: {exc}", node) from None
 
     # literals
     def check_Constant(self, node: ast.Constant) -> tuple[ast.expr, Type]:
@@ -425,21 +490,22 @@ class _Compiler:
         if isinstance(node.op, ast.Not):
             return ast.copy_location(ast.UnaryOp(ast.Not(), self.boolean(node.operand)), node), BOOL
         if isinstance(node.op, ast.USub | ast.UAdd):
-            return ast.copy_location(ast.UnaryOp(node.op, self.number(node.operand)), node), NUM
+            operand = _unchecked(self.number(node.operand))
+            return self.checked(ast.UnaryOp(node.op, operand), node), NUM
         raise self.error("operator not allowed", node)
 
     def check_BinOp(self, node: ast.BinOp) -> tuple[ast.expr, Type]:
         if not isinstance(node.op, _ARITH):
             raise self.error("bitwise operators are not allowed", node)
-        left, right = self.number(node.left), self.number(node.right)
+        left = _unchecked(self.number(node.left))
+        right = _unchecked(self.number(node.right))
         if isinstance(node.op, ast.Pow):
-            if isinstance(left, ast.Constant) and isinstance(right, ast.Constant):
-                try:  # a constant power is checked now, not left to fail on every asset
-                    _pow(left.value, right.value)
-                except EvalError as exc:
-                    raise self.error(str(exc), node) from None
-            return self.call_helper("_pow", [left, right], node), NUM
-        return ast.copy_location(ast.BinOp(left, node.op, right), node), NUM
+            return self.checked(self.call_helper("_pow", [left, right], node), node), NUM
+        return self.checked(ast.BinOp(left, node.op, right), node), NUM
+
+    def checked(self, expr: ast.expr, like: ast.AST) -> ast.expr:
+        """An operator chain's result goes through `_fin` once, where it leaves the chain."""
+        return self.call_helper("_fin", [ast.copy_location(expr, like)], like)
 
     def check_IfExp(self, node: ast.IfExp) -> tuple[ast.expr, Type]:
         test = self.boolean(node.test)
@@ -601,6 +667,7 @@ class _Compiler:
         checked = [self.check(a) for a in node.args]
         args = [c[0] for c in checked]
         types = [c[1] for c in checked]
+        self.check_arguments(fn, node, types)
         returns = Type(fn.returns)
         if name in ("count", "count_at_least") and types[0].kind == "list" and types[0].elem:
             args[1] = self.literal_against(args[1], node.args[1], types[0].elem)
@@ -613,6 +680,31 @@ class _Compiler:
             args[0] = self.literal_against(args[0], node.args[0], STAGE)
         call = ast.Call(ast.Name(f"_fn_{name}", ast.Load()), args, [])
         return ast.copy_location(call, node), returns
+
+    def check_arguments(self, fn: Function, node: ast.Call, types: list[Type]) -> None:
+        """Each argument fits what the function takes (`sum('x')` is a load error, not a
+        failure on every asset); a constant `round()` precision is checked now."""
+        kinds = fn.arguments
+        if fn.name in ("min", "max"):  # one list, or several single values
+            kinds = ("list",) if len(types) == 1 and types[0].kind == "list" else ("value",) * 8
+        for i, (arg_node, typ) in enumerate(zip(node.args, types, strict=True)):
+            want = kinds[min(i, len(kinds) - 1)]
+            if not _fits(typ, want):
+                raise self.error(
+                    f"{fn.name}() argument {i + 1} must be {_ARG_WORDS[want]}, got {typ}",
+                    arg_node,
+                    f"{fn.name}: {fn.doc}",
+                )
+        if fn.name == "round" and len(node.args) == 2:
+            digits = node.args[1]
+            if isinstance(digits, ast.UnaryOp) and isinstance(digits.operand, ast.Constant):
+                digits = digits.operand  # -2: the sign does not change the range check
+            if isinstance(digits, ast.Constant) and not (
+                isinstance(digits.value, int) and -12 <= digits.value <= 12
+            ):
+                raise self.error(
+                    "round() digits must be a whole number between -12 and 12", node.args[1]
+                )
 
     def lookup(self, node: ast.Call) -> tuple[ast.expr, Type]:
         if len(node.args) != 1 or not (
@@ -628,6 +720,48 @@ class _Compiler:
         self.reads.append(key)
         sub = ast.Subscript(ast.Name(FACTS, ast.Load()), ast.Constant(key), ast.Load())
         return ast.copy_location(sub, node), typ
+
+
+_ARG_WORDS = {
+    "any": "any value",
+    "num": "a number",
+    "list": "a list",
+    "numlist": "a list of numbers",
+    "ordered": "a number or a stage",
+    "stage": "a stage",
+    "value": "a single value (not a list)",
+}
+
+
+def _fits(typ: Type, want: str) -> bool:
+    """Whether a statically typed argument may be what a function takes (`any` always may)."""
+    kind = typ.kind
+    if kind == "any" or want == "any":
+        return True
+    if want == "num":
+        return kind == "num"
+    if want == "list":
+        return kind == "list"
+    if want == "numlist":
+        return kind == "list" and (typ.elem is None or typ.elem.kind in ("num", "any"))
+    if want == "ordered":
+        return kind in ("num", "stage", "str")  # a text literal becomes a stage by its list
+    if want == "stage":
+        return kind in ("stage", "str")
+    return kind != "list"  # "value"
+
+
+def _unchecked(expr: ast.expr) -> ast.expr:
+    """The operand inside a `_fin(...)` check: inner steps of an operator chain skip the check
+    (one expression multiplies at most MAX_NODES bounded numbers; the chain's result is checked)."""
+    if (
+        isinstance(expr, ast.Call)
+        and isinstance(expr.func, ast.Name)
+        and expr.func.id == "_fin"
+        and len(expr.args) == 1
+    ):
+        return expr.args[0]
+    return expr
 
 
 def _unguarded_reads(node: ast.AST, guarded: bool = False) -> set[str]:

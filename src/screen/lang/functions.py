@@ -26,6 +26,9 @@ class Function:
     returns: str  # static type name, see expressions.py
     doc: str
     accepts_unknown: bool = False
+    # What each argument must be, checked when the rule set loads (the last kind repeats):
+    # any, num, list, numlist, ordered (number or stage), stage; see expressions._fits.
+    arguments: tuple[str, ...] = ("any",)
 
 
 def _coalesce(*args: Any) -> Any:
@@ -117,9 +120,18 @@ FUNCTIONS: dict[str, Function] = {
             1,
             "num",
             "rank of a development stage: preclinical=0 ... approved=7",
+            arguments=("stage",),
         ),
-        Function("len", _len, 1, 1, "num", "number of items in a list"),
-        Function("count", _count, 2, 2, "num", "how many items of a list equal a value"),
+        Function("len", _len, 1, 1, "num", "number of items in a list", arguments=("list",)),
+        Function(
+            "count",
+            _count,
+            2,
+            2,
+            "num",
+            "how many items of a list equal a value",
+            arguments=("list", "value"),
+        ),
         Function(
             "count_in",
             _count_in,
@@ -127,6 +139,7 @@ FUNCTIONS: dict[str, Function] = {
             2,
             "num",
             "how many items of a list are among the given values",
+            arguments=("list", "list"),
         ),
         Function(
             "count_at_least",
@@ -135,12 +148,13 @@ FUNCTIONS: dict[str, Function] = {
             2,
             "num",
             "how many items of a list are >= a threshold (stages compare by rank)",
+            arguments=("list", "ordered"),
         ),
-        Function("sum", _sum, 1, 1, "num", "sum of a list of numbers"),
+        Function("sum", _sum, 1, 1, "num", "sum of a list of numbers", arguments=("numlist",)),
         Function("min", _min, 1, 8, "any", "smallest of a list, or of several arguments"),
         Function("max", _max, 1, 8, "any", "largest of a list, or of several arguments"),
-        Function("abs", abs, 1, 1, "num", "absolute value"),
-        Function("round", _round, 1, 2, "num", "round to n digits (default 0)"),
-        Function("clamp", _clamp, 3, 3, "num", "value limited to [low, high]"),
+        Function("abs", abs, 1, 1, "num", "absolute value", arguments=("num",)),
+        Function("round", _round, 1, 2, "num", "round to n digits (default 0)", arguments=("num",)),
+        Function("clamp", _clamp, 3, 3, "num", "value limited to [low, high]", arguments=("num",)),
     ]
 }

@@ -21,13 +21,24 @@ from screen.memo.wording import DECISION_LABEL, STAGE_RANK, label, short_name
 from screen.model.case import Figure
 
 
+def trace_by_asset(result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The result's trace entries grouped by asset id, in trace order."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for t in result["trace"]:
+        out.setdefault(t["asset"], []).append(t)
+    return out
+
+
 def asset_view(
     asset: Any,
     index: int,
     res: dict[str, Any],
     result: dict[str, Any],
     cites: Citations,
+    entries: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
+    """The view of one asset. `entries` is its part of the trace: callers with many assets
+    index the trace once (`trace_by_asset`); scanning it per asset is quadratic."""
     p = f"assets[{index}]"
     name = asset.name
     tag = short_name(asset.id, name)
@@ -131,7 +142,9 @@ def asset_view(
         )
     peak = cite(asset.peak_sales_usd_m, "peak_sales_usd_m", "peak sales", "USD m")
     reg = asset.regulatory
-    trace = {t["rule"]: t for t in result["trace"] if t["asset"] == asset.id}
+    if entries is None:
+        entries = [t for t in result["trace"] if t["asset"] == asset.id]
+    trace = {t["rule"]: t for t in entries}
     facts = {**figures}
     criteria = []
     for c in res["criteria"]:
@@ -232,8 +245,7 @@ def asset_view(
                 "inputs_text": ", ".join(f"{k} = {fmt_value(v)}" for k, v in t["inputs"].items()),
                 "outcome_text": fmt_value(t["outcome"]),
             }
-            for t in result["trace"]
-            if t["asset"] == asset.id
+            for t in entries
         ],
     }
     view["fda_path"] = fda_path(view)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from screen.memo.assets import asset_view
+from screen.memo.assets import asset_view, trace_by_asset
 from screen.memo.citations import Citations
 from screen.memo.prose import questions, risks, summary
 from screen.memo.wording import DECISION_LABEL, OVERSEAS_TEXT, STALE_AFTER_MONTHS, label
@@ -46,7 +46,11 @@ def memo_context(
         "domestic_sales_growth": growth,
     }
     by_id = {a["id"]: a for a in result["assets"]}
-    assets = [asset_view(a, i, by_id[a.id], result, cites) for i, a in enumerate(case.assets)]
+    traces = trace_by_asset(result)
+    assets = [
+        asset_view(a, i, by_id[a.id], result, cites, traces.get(a.id, []))
+        for i, a in enumerate(case.assets)
+    ]
     listed = {c.path for c in cites.all}
     for path, fig in iter_figures(case):  # anything the views above do not show still counts
         p = _path_text(path)

@@ -37,16 +37,17 @@ def environment(template_dir: str | Path | None = None) -> Any:
 
 @functools.lru_cache(maxsize=8)
 def _environment(template_dir: str | None) -> Any:
-    from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
+    from jinja2 import ChoiceLoader, PrefixLoader, StrictUndefined
     from jinja2.utils import select_autoescape
 
-    defaults = FileSystemLoader(str(default_templates()))
+    from screen.memo.sandbox import BoundedSandbox, ConfinedLoader
+
+    defaults = ConfinedLoader(str(default_templates()))
     loaders: list[Any] = [PrefixLoader({"default": defaults})]
     if template_dir is not None:
-        loaders.append(FileSystemLoader(template_dir))
+        loaders.append(ConfinedLoader(template_dir))
     loaders.append(defaults)
-    env = SandboxedEnvironment(
+    env = BoundedSandbox(
         loader=ChoiceLoader(loaders),
         undefined=StrictUndefined,
         autoescape=select_autoescape(
@@ -59,6 +60,7 @@ def _environment(template_dir: str | None) -> Any:
         keep_trailing_newline=True,
     )
     env.filters.update(md=md_escape, code=md_code, num=number, label=label, web_url=web_url)
+    env.bound_filters()
     return env
 
 
@@ -88,15 +90,25 @@ def render_text(ctx: dict[str, Any], fmt: str, template_dir: str | Path | None =
     """Render the memo as Markdown or HTML text."""
     from jinja2 import TemplateError
 
+    from screen.memo.sandbox import render_bounded
+
     name = TEMPLATE_FOR[fmt]
     env = environment(template_dir)
     try:
-        return env.get_template(name).render(memo=ctx, fmt=fmt)
+        return render_bounded(env.get_template(name), memo=ctx, fmt=fmt)
     except ScreenError:
         raise
     except TemplateError as err:
         raise _template_error(err, name) from None
-    except (TypeError, ValueError, AttributeError, KeyError, ZeroDivisionError) as err:
+    except (
+        TypeError,
+        ValueError,
+        AttributeError,
+        LookupError,
+        ArithmeticError,
+        RecursionError,
+        MemoryError,
+    ) as err:
         located = _template_error(err, name)
         if located.location and located.location.file != name:
             raise located from None

@@ -28,7 +28,24 @@ from pydantic import (
 
 from screen.model import vocab
 
-NCT_ID = re.compile(r"^NCT\d{8}$")
+NCT_ID = re.compile(r"NCT[0-9]{8}")  # fullmatch: ASCII digits only, no trailing newline
+# Bidirectional-text controls reorder what a reader sees ("evil\u202egnp.exe"); an id or a
+# name never needs them (CVE-2021-42574, "Trojan Source"). Other control characters (ESC) are
+# shown, not obeyed, by every text view (report/safety.py), so they need no refusal here.
+_BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _plain_label(value: str) -> str:
+    bad = _BIDI_CONTROLS.search(value)
+    if bad:
+        raise ValueError(
+            f"contains the bidirectional control character U+{ord(bad.group()):04X}; ids and "
+            "names must not reorder text (an override can disguise what a reader sees)"
+        )
+    return value
+
+
+Label = Annotated[str, AfterValidator(_plain_label)]  # ids and names: no bidi controls
 
 
 class Model(BaseModel):
@@ -78,7 +95,9 @@ class Figure(Model):
 
     model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_figure_json_schema)
 
-    value: float = Field(strict=True, description="the number (quoted text is refused)")
+    value: float = Field(
+        strict=True, allow_inf_nan=False, description="the number (quoted text is refused)"
+    )
     unit: str | None = None
     source: str | None = Field(None, description="id of an entry in the case's sources list")
     as_of: dt.date | None = Field(None, description="date the figure refers to")
@@ -99,8 +118,28 @@ class Figure(Model):
         return data
 
 
+def _non_negative(fig: Figure | None) -> Figure | None:
+    if fig is not None and fig.value < 0:
+        raise ValueError(f"must not be negative, got {fig.value:g}")
+    return fig
+
+
+NonNegativeFigure = Annotated[Figure, AfterValidator(_non_negative)]
+
+
+def _fraction(fig: Figure | None) -> Figure | None:
+    if fig is not None and abs(fig.value) > 5:
+        raise ValueError(
+            f"{fig.value:g} looks like a percentage; growth is a fraction (write 0.42 for 42%)"
+        )
+    return fig
+
+
+FractionFigure = Annotated[Figure, AfterValidator(_fraction)]
+
+
 class Source(Model):
-    id: str = Field(description="short id that figures cite, e.g. 'cde-2024'")
+    id: Label = Field(description="short id that figures cite, e.g. 'cde-2024'")
     title: str
     url: str | None = None
     document: str | None = Field(None, description="document name when there is no URL")
@@ -124,7 +163,7 @@ class Readout(Model):
 
 class Trial(Model):
     nct_id: str | None = Field(None, description="ClinicalTrials.gov id, NCT + 8 digits")
-    registry_id: str | None = Field(None, description="other registry id, e.g. CTR20231234")
+    registry_id: Label | None = Field(None, description="other registry id, e.g. CTR20231234")
     phase: vocab.TrialPhase | None = None
     region: vocab.Region | None = None
     size: NonNegativeFigure | None = Field(None, description="enrolment (patients)")
@@ -134,7 +173,7 @@ class Trial(Model):
     @field_validator("nct_id")
     @classmethod
     def _check_nct(cls, value: str | None) -> str | None:
-        if value is not None and not NCT_ID.match(value):
+        if value is not None and not NCT_ID.fullmatch(value):
             raise ValueError(
                 f"{value!r} is not a ClinicalTrials.gov id ('NCT' followed by 8 digits)"
             )
@@ -167,26 +206,6 @@ class UnmetNeed(Model):
     evidence: str | None = None
 
 
-def _non_negative(fig: Figure | None) -> Figure | None:
-    if fig is not None and fig.value < 0:
-        raise ValueError(f"must not be negative, got {fig.value:g}")
-    return fig
-
-
-NonNegativeFigure = Annotated[Figure, AfterValidator(_non_negative)]
-
-
-def _fraction(fig: Figure | None) -> Figure | None:
-    if fig is not None and abs(fig.value) > 5:
-        raise ValueError(
-            f"{fig.value:g} looks like a percentage; growth is a fraction (write 0.42 for 42%)"
-        )
-    return fig
-
-
-FractionFigure = Annotated[Figure, AfterValidator(_fraction)]
-
-
 class Epidemiology(Model):
     """Patients addressable in the lead indication, by region."""
 
@@ -200,8 +219,8 @@ class Epidemiology(Model):
 
 
 class CompetitorProgram(Model):
-    name: str
-    company: str | None = None
+    name: Label
+    company: Label | None = None
     stage: StageField | None = None
     region: vocab.Region | None = None
 
@@ -241,7 +260,7 @@ class BdPlan(Model):
 
 
 class Deal(Model):
-    partner: str
+    partner: Label
     deal_model: vocab.DealModel | None = None
     territory: vocab.Territory | None = None
     date: dt.date | None = None
@@ -256,8 +275,8 @@ class Bd(Model):
 
 
 class Asset(Model):
-    id: str = Field(description="short id, unique within the case")
-    name: str
+    id: Label = Field(description="short id, unique within the case")
+    name: Label
     role: RoleField | None = Field(None, description="core or non-core asset")
     modality: vocab.Modality | None = None
     target: str | None = None
@@ -282,7 +301,7 @@ class Asset(Model):
 
 
 class Company(Model):
-    name: str
+    name: Label
     hq: str | None = Field(None, description="headquarters (city, country)")
     financing_stage: vocab.FinancingStage | None = None
     cash_runway_months: NonNegativeFigure | None = Field(None, description="cash runway in months")
@@ -305,7 +324,7 @@ class Revisit(Model):
 class Case(Model):
     """One screening case file."""
 
-    id: str | None = Field(None, description="case id; defaults to the file name")
+    id: Label | None = Field(None, description="case id; defaults to the file name")
     as_of: dt.date | None = Field(None, description="date the case data refer to")
     analyst: str | None = None
     company: Company
@@ -351,6 +370,29 @@ def unknown_sources(case: Case) -> list[tuple[tuple[str | int, ...], str, str | 
                 ((*path, "source"), f"source '{fig.source}' is not in the sources list", hint)
             )
     return problems
+
+
+def later_than_as_of(case: Case) -> list[tuple[tuple[str | int, ...], str]]:
+    """Dates after the case's `as_of` (an approval dated 2999): (path, message).
+
+    Not errors, since an expected date may be planned, but worth a warning: data that refer to
+    `as_of` cannot record what happened after it, so such a date is most often a typo."""
+    if case.as_of is None:
+        return []
+    found: list[tuple[tuple[str | int, ...], str]] = []
+
+    def walk(value: Any, path: tuple[str | int, ...]) -> None:
+        if isinstance(value, BaseModel):
+            for name in type(value).model_fields:
+                walk(getattr(value, name), (*path, name))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                walk(item, (*path, i))
+        elif isinstance(value, dt.date) and value > case.as_of and path != ("as_of",):
+            found.append((path, f"date {value} is after the case's as_of ({case.as_of})"))
+
+    walk(case, ())
+    return found
 
 
 def iter_figures(

@@ -8,7 +8,8 @@ build the data ourselves:
 
 - duplicate keys, anchors and aliases, and non-string keys are errors with their position;
 - plain scalars are typed by the YAML 1.2 core schema (null, bool, int, float, else string);
-  quoted scalars are always strings;
+  quoted scalars are always strings; non-finite numbers (`.nan`, `.inf`, `1e999`) are refused,
+  since no figure, parameter, weight or threshold is meaningful as one;
 - nesting depth and file size are bounded (`MAX_DEPTH`, `MAX_BYTES`);
 - positions are kept per path (`("assets", 0, "stage")`), so later stages can point at the line and
   column of the value (or key) that is wrong.
@@ -16,6 +17,7 @@ build the data ourselves:
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -189,7 +191,14 @@ def parse_yaml(text: str, path: str) -> SourceDoc:
                 if tag not in (None, "!", "tag:yaml.org,2002:str"):
                     raise fail(f"YAML tags ({tag}) are not allowed", event.start_mark)
                 plain = event.implicit[0] and tag is None and not event.style
-                attach(_scalar(event.value, plain), event.start_mark)
+                value = _scalar(event.value, plain)
+                if value.__class__ is float and not math.isfinite(value):
+                    raise fail(
+                        f"'{event.value}' is not a finite number",
+                        event.start_mark,
+                        "numbers must be finite; leave a value out when it is unknown",
+                    )
+                attach(value, event.start_mark)
             elif cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
                 if event.anchor is not None:
                     raise fail(

@@ -30,6 +30,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from markupsafe import Markup
 
@@ -77,10 +78,18 @@ def find_memos(rows: Sequence[PipelineRow], memo_dir: Path, page_dir: Path) -> d
         for stem in dict.fromkeys((r.case_id, Path(r.path).stem)):
             name = next((stem + s for s in MEMO_SUFFIXES if stem + s in present), None)
             if name:
-                rel = os.path.relpath(memo_dir / name, page_dir)
-                links[r.path] = Path(rel).as_posix()
+                links[r.path] = relative_link(memo_dir / name, page_dir)
                 break
     return links
+
+
+def relative_link(target: Path, page_dir: Path) -> str:
+    """A relative URL from the page to `target`, every segment percent-encoded.
+
+    File names come from case ids, which are input: `javascript:alert(1).html` must stay a
+    file name, never become a scheme, so `:` (like `?`, `#`, `%` and spaces) is encoded."""
+    rel = Path(os.path.relpath(target, page_dir)).as_posix()
+    return "/".join(quote(segment, safe="") for segment in rel.split("/"))
 
 
 def _criteria(rs: CompiledRuleSet) -> list[dict[str, Any]]:

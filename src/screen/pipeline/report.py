@@ -3,7 +3,8 @@
 All views read the same `PipelineRow`s in the same order. CSV is written for spreadsheets:
 UTF-8 (with a byte-order mark on request, which older Excel needs to detect UTF-8), a header
 row, `\\r\\n` line ends, ISO dates, `.` as decimal point, empty cells for unknown scores, and
-text cells that Excel would run as a formula (`=`, `+`, `-`, `@` first) prefixed with `'`.
+text cells that Excel would run as a formula (`=`, `+`, `-`, `@` first) prefixed with `'`: every
+cell, headers included (criterion and gate ids come from rule files).
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from screen.engine.compiler import CompiledRuleSet
 from screen.pipeline.rank import PipelineRow
 from screen.report.console import DECISION_LABEL
+from screen.report.safety import terminal_cell, terminal_text
 
 SCHEMA_VERSION = 1
 REASON_WIDTH = 60  # text table only; CSV/JSON carry the full reason
@@ -60,6 +63,17 @@ def _text(value: str | None) -> str:
     return "'" + value if value.startswith(FORMULA_START) else value
 
 
+_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:e[-+]?[0-9]+)?")
+
+
+def _cell(value: Any) -> Any:
+    """The formula guard, for every cell (headers and ids come from rule files, which are
+    input too): text that a spreadsheet would run gets a leading `'`; numbers stay numbers."""
+    if isinstance(value, str) and not _NUMBER.fullmatch(value):
+        return _text(value)
+    return value
+
+
 def _num(x: float | None) -> str:
     if x is None:
         return ""
@@ -70,34 +84,33 @@ def to_csv(rs: CompiledRuleSet, rows: Sequence[PipelineRow]) -> str:
     """The pipeline as CSV text (without BOM; the writer adds it if asked)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(csv_header(rs))
+    w.writerow([_cell(h) for h in csv_header(rs)])
     for i, r in enumerate(rows, 1):
-        w.writerow(
-            [
-                i,
-                _text(r.company),
-                _text(r.case_id),
-                r.decision,
-                _num(r.score),
-                _num(r.score_low),
-                _num(r.score_high),
-                *(_num(s) for s in r.criteria),
-                _text(r.lead_asset),
-                _text(r.lead_name),
-                r.stage or "",
-                r.therapeutic_area or "",
-                _text(r.indication),
-                r.unknowns,
-                _text(r.top_reason),
-                " ".join(r.top_reason_ids),
-                " ".join(r.failed_gates),
-                r.as_of or "",
-                _text(r.analyst),
-                _text(r.path),
-                r.revisit or "",
-                _text(r.revisit_when),
-            ]
-        )
+        cells = [
+            i,
+            _text(r.company),
+            _text(r.case_id),
+            r.decision,
+            _num(r.score),
+            _num(r.score_low),
+            _num(r.score_high),
+            *(_num(s) for s in r.criteria),
+            _text(r.lead_asset),
+            _text(r.lead_name),
+            r.stage or "",
+            r.therapeutic_area or "",
+            _text(r.indication),
+            r.unknowns,
+            _text(r.top_reason),
+            " ".join(r.top_reason_ids),
+            " ".join(r.failed_gates),
+            r.as_of or "",
+            _text(r.analyst),
+            _text(r.path),
+            r.revisit or "",
+            _text(r.revisit_when),
+        ]
+        w.writerow([_cell(c) for c in cells])
     return buf.getvalue()
 
 
@@ -188,7 +201,7 @@ def to_table(rs: CompiledRuleSet, rows: Sequence[PipelineRow]) -> str:
                 reason,
             ]
         )
-    table = [head, *body]
+    table = [[terminal_cell(cell) for cell in row] for row in [head, *body]]
     widths = [max(len(row[c]) for row in table) for c in range(len(head))]
     numeric = {0, *range(4, 4 + len(abbr)), 6 + len(abbr)}
     lines = []
@@ -204,4 +217,4 @@ def to_table(rs: CompiledRuleSet, rows: Sequence[PipelineRow]) -> str:
     maxes = {c.max for c in rs.criteria}
     scale = f", each scored 0-{maxes.pop():g}" if len(maxes) == 1 else ""
     lines.append(f"criteria (weight){scale}: {legend}")
-    return "\n".join(lines) + "\n"
+    return terminal_text("\n".join(lines) + "\n")

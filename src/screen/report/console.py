@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from screen.report.safety import terminal_cell, terminal_text
+
 DECISION_ORDER = {"advance": 0, "watch": 1, "insufficient_information": 2, "decline": 3}
 DECISION_LABEL = {
     "advance": "ADVANCE",
@@ -73,6 +75,7 @@ def table(results: list[dict[str, Any]]) -> str:
                 r["case"]["path"],
             )
         )
+    rows = [tuple(terminal_cell(cell) for cell in row) for row in rows]
     widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
     lines = [
         "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
@@ -152,7 +155,7 @@ def explain(result: dict[str, Any]) -> str:
         for i, u in enumerate(r["unknowns"], 1):
             who = f"[{u['asset']}] " if u["asset"] else ""
             out.append(f"  {i}. {who}{u['question']}")
-    return "\n".join(out) + "\n"
+    return terminal_text("\n".join(out) + "\n")
 
 
 def _inputs(entry: dict[str, Any], indent: str) -> list[str]:
