@@ -12,12 +12,22 @@ build the data ourselves:
 - nesting depth and file size are bounded (`MAX_DEPTH`, `MAX_BYTES`);
 - positions are kept per path (`("assets", 0, "stage")`), so later stages can point at the line and
   column of the value (or key) that is wrong.
+
+Speed (issue 12): building the data event by event costs ~1 ms of Python per 6 KiB case file, more
+than the rest of a screen. So `parse_yaml` first tries a compiled parser (`yaml_rs`, Rust) on text
+that a cheap scan shows holds nothing it reads differently from us (anchors, aliases, tags,
+document markers, directives, tabs, YAML 1.1 number forms), checks the data it returns (text keys,
+depth, finite numbers) and keeps it only then; everything else, and every error, goes through the
+locating reader above. Positions are not needed unless something is wrong, so a `SourceDoc` from
+the fast path computes them on first use, by running the locating reader on its text.
+`tests/test_yamlsource.py` compares both paths on generated scalars and documents.
 """
 
 from __future__ import annotations
 
+import os
 import re
-from dataclasses import dataclass, field
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +43,11 @@ try:  # the C parser is ~8x faster; fall back to pure Python where libyaml is mi
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
 
+try:  # the compiled fast path (see module docstring); without it every file takes the slow one
+    import yaml_rs as _yaml_rs
+except ImportError:  # pragma: no cover - yaml-rs is a dependency; a broken install still works
+    _yaml_rs = None
+
 PathKey = tuple[str | int, ...]
 
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
@@ -46,15 +61,50 @@ _INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
 _NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
 
 
-@dataclass
 class SourceDoc:
-    """A parsed YAML document: the data, its text, and where every key and value sits."""
+    """A parsed YAML document: the data, its text, and where every key and value sits.
 
-    path: str
-    text: str
-    data: Any
-    value_pos: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
-    key_pos: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    Positions given as None are computed on first use from `text` (see module docstring)."""
+
+    __slots__ = ("_key_pos", "_value_pos", "data", "path", "text")
+
+    def __init__(
+        self,
+        path: str,
+        text: str,
+        data: Any,
+        value_pos: dict[PathKey, tuple[int, int]] | None = None,
+        key_pos: dict[PathKey, tuple[int, int]] | None = None,
+    ) -> None:
+        self.path, self.text, self.data = path, text, data
+        self._value_pos, self._key_pos = value_pos, key_pos
+
+    def __repr__(self) -> str:
+        return f"SourceDoc(path={self.path!r}, data={self.data!r})"
+
+    @property
+    def value_pos(self) -> dict[PathKey, tuple[int, int]]:
+        if self._value_pos is None:
+            self._locate()
+        assert self._value_pos is not None
+        return self._value_pos
+
+    @property
+    def key_pos(self) -> dict[PathKey, tuple[int, int]]:
+        if self._key_pos is None:
+            self._locate()
+        assert self._key_pos is not None
+        return self._key_pos
+
+    def _locate(self) -> None:
+        try:
+            located = _parse_located(self.text, self.path)
+        except ScreenError:  # cannot happen for text the fast path accepted; stay usable anyway
+            located = SourceDoc(self.path, self.text, None, {}, {})
+        if self._value_pos is None:
+            self._value_pos = located.value_pos
+        if self._key_pos is None:
+            self._key_pos = located.key_pos
 
     def location(self, path: PathKey, *, key: bool = False) -> Location:
         """Best location for `path`: the exact node if known, else its nearest known parent."""
@@ -117,9 +167,177 @@ def _pos(mark: Any) -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1)
 
 
+# Text the compiled parser may read differently from the locating reader goes the slow way (a
+# false alarm only costs speed; `test_fast_path_agrees_*` check that nothing slips through):
+# - anchors, aliases and tags (&a, *a, !t) where a node can start (`Merck & Co` is text);
+# - block scalars (| and >) unless they are the value of a key or list item and the text ends
+#   with a line break (the two differ on a last line and at the top level); empty ones are
+#   caught in `_fits` (yaml_rs reads them as a line break);
+# - a plain scalar starting with `:` or `?`, or `:` before a flow indicator (YAML 1.2 allows
+#   `[a, :b]` and `[a:]`, libyaml does not); flow collections over several lines;
+# - document markers (---, ...) and directives (%) at a line start; tabs (libyaml refuses
+#   some that yaml_rs takes); NEL, LS and PS (line breaks in YAML 1.1, text in 1.2);
+# - YAML 1.1 number forms that yaml_rs types and we keep as text: underscores (1_000, _5,
+#   0xE_1), 0X / 0O / 0B / 0b prefixes and signed hex or octal (+0x1F);
+# - runs of 20 or more (hex) digits: our 64-character cap on numbers (MAX_NUMBER_CHARS).
+# The scans are str methods or regexes that start with a literal (fast in CPython's re), about
+# 20 us for a 6 KiB case file where one regex with look-behinds took 1.8 ms.
+_NODE_START = frozenset(" \t\r\n[]{},")
+_SPACE = frozenset(" \t\r\n")
+_NUMBER_CHARS = frozenset("0123456789.+-_eEabcdfABCDFxXoO")
+_UNDERSCORE = re.compile(r"_(?:(?<=[\s0-9.+\-_eE]_)|(?=[0-9._]))")
+_PREFIX_1_1 = re.compile(r"0(?:[XOBb]|(?<=[+-]0)[xo])")
+_HEX_TO_0 = str.maketrans(dict.fromkeys("123456789abcdefABCDEF", "0"))
+_DIGIT_RUN = "0" * 20
+_LINE_STARTS = ("---", "...", "%")
+_FLOW_COLON = (":]", ":}", ":,", ":?", ":[", ":{")
+_BLOCK_HEADER = frozenset("-+0123456789")
+_HEADER_END = frozenset(" \t\r\n#")
+_NOT_SHARED = ("\t", "\x85", "\u2028", "\u2029")
+
+
+def _at_node_start(text: str, ch: str, then_text: bool) -> bool:
+    """Whether `ch` occurs where a node can start (and, if `then_text`, before a non-space)."""
+    i = text.find(ch)
+    end = len(text) - 1
+    while i >= 0:
+        if (i == 0 or text[i - 1] in _NODE_START) and not (
+            then_text and (i == end or text[i + 1] in _SPACE)
+        ):
+            return True
+        i = text.find(ch, i + 1)
+    return False
+
+
+def _flow_spans_lines(text: str, ch: str) -> bool:
+    """Whether a line where a flow collection may start leaves brackets open (or closes more)."""
+    i = text.find(ch)
+    while i >= 0:
+        if i == 0 or text[i - 1] in _NODE_START:
+            start = max(text.rfind("\n", 0, i), text.rfind("\r", 0, i)) + 1
+            ends = [e for e in (text.find("\n", i), text.find("\r", i)) if e >= 0]
+            end = min(ends) if ends else len(text)
+            line = text[start:end]
+            opened = line.count("[") + line.count("{")
+            if opened != line.count("]") + line.count("}"):
+                return True
+            i = text.find(ch, end)  # one check per line
+            continue
+        i = text.find(ch, i + 1)
+    return False
+
+
+def _block_scalar_unlike(text: str, ch: str) -> bool:
+    """Whether a block scalar may start at a `ch` where the two parsers could read it apart.
+
+    Safe: a header (`>-`, `|2`, ...) after `key:` or `- ` on a line without flow brackets, in
+    text that ends with a line break; and `>` or `|` before other text (`>= 2`) outside flow
+    brackets, where it is either inside a plain scalar or refused by both."""
+    i = text.find(ch)
+    ends_in_break = text.endswith(("\n", "\r"))
+    line_end = -1  # the line of the last hit, looked at once per line (linear, not quadratic)
+    while i >= 0:
+        if i == 0 or text[i - 1] in _NODE_START:
+            if i >= line_end:
+                start = max(text.rfind("\n", 0, i), text.rfind("\r", 0, i)) + 1
+                ends = [e for e in (text.find("\n", i), text.find("\r", i)) if e >= 0]
+                line_end = min(ends) if ends else len(text)
+                line = text[start:line_end]
+                if "[" in line or "{" in line:
+                    return True
+            j = i + 1
+            while j < len(text) and text[j] in _BLOCK_HEADER:
+                j += 1
+            if j == len(text) or text[j] in _HEADER_END:  # a block scalar header
+                k = i - 1
+                while k >= 0 and text[k] == " ":
+                    k -= 1
+                if not ends_in_break or k < 0 or text[k] not in ":-":
+                    return True
+        i = text.find(ch, i + 1)
+    return False
+
+
+def _needs_locating_reader(text: str) -> bool:
+    """Whether `text` may hold something only the locating reader reads right (see above)."""
+    if text.startswith(_LINE_STARTS) or any(ch in text for ch in _NOT_SHARED):
+        return True
+    for brk in ("\n", "\r"):
+        if any(brk + start in text for start in _LINE_STARTS):
+            return True
+    if _at_node_start(text, "!", False):
+        return True
+    if any(pair in text for pair in _FLOW_COLON) or any(
+        _at_node_start(text, ch, True) for ch in "&*:?"
+    ):
+        return True
+    if any(_flow_spans_lines(text, ch) for ch in "[{"):
+        return True
+    if any(_block_scalar_unlike(text, ch) for ch in "|>"):
+        return True
+    for m in _UNDERSCORE.finditer(text):
+        i = stop = m.start()
+        while i > 0 and text[i - 1] in _NUMBER_CHARS and stop - i <= MAX_NUMBER_CHARS:
+            i -= 1
+        if i == 0 or text[i - 1] in _NODE_START or stop - i > MAX_NUMBER_CHARS:
+            return True  # the scalar starts number-like (bounded: no quadratic walk)
+    if _PREFIX_1_1.search(text):
+        return True
+    return _DIGIT_RUN in text.translate(_HEX_TO_0)
+
+
+_SCALARS = (int, bool, type(None))
+
+
+def _fits(value: Any, depth: int) -> bool:
+    """Whether compiled-parser data is what the locating reader would build: text keys, plain
+    scalars, finite floats, no blank multi-line text (empty block scalars), at most MAX_DEPTH
+    nested containers."""
+    cls = value.__class__
+    if cls is str:
+        return not (value.isspace() and ("\n" in value or "\r" in value))
+    if cls is dict:
+        if depth >= MAX_DEPTH:
+            return False
+        for k, v in value.items():
+            if k.__class__ is not str:
+                return False
+            if v.__class__ not in _SCALARS and not _fits(v, depth + 1):
+                return False
+        return True
+    if cls is list:
+        if depth >= MAX_DEPTH:
+            return False
+        return all(v.__class__ in _SCALARS or _fits(v, depth + 1) for v in value)
+    if cls is float:
+        return value - value == 0.0  # finite (inf - inf and nan are nan)
+    return cls in _SCALARS
+
+
+def _parse_fast(text: str) -> tuple[bool, Any]:
+    """(True, data) when the compiled parser reads `text` as we would, else (False, None)."""
+    if _yaml_rs is None or _needs_locating_reader(text):
+        return False, None
+    try:
+        data = _yaml_rs.loads(text, parse_datetime=False)
+    except Exception:  # noqa: BLE001 - any refusal: the locating reader says what is wrong
+        return False, None
+    if not _fits(data, 0):
+        return False, None
+    return True, data
+
+
 def parse_yaml(text: str, path: str) -> SourceDoc:
     """Parse one YAML document from `text`; errors name `path`, line and column."""
-    doc = SourceDoc(path=path, text=text, data=None)
+    ok, data = _parse_fast(text)
+    if ok:
+        return SourceDoc(path, text, data)
+    return _parse_located(text, path)
+
+
+def _parse_located(text: str, path: str) -> SourceDoc:
+    """The locating reader: libyaml events, positions for every key and value (module doc)."""
+    doc = SourceDoc(path, text, None, {}, {})
 
     def fail(message: str, mark: Any, hint: str | None = None) -> ScreenError:
         line, col = _pos(mark)
@@ -250,17 +468,61 @@ class _Pending:
 _PENDING = _Pending()
 
 
-def read_bytes(path: str | Path, display: str | None = None) -> bytes:
-    """A file's bytes; a missing, unreadable or directory path is a located ScreenError."""
+def read_bytes(path: str | Path, display: str | None = None, limit: int | None = None) -> bytes:
+    """A file's bytes, at most `limit` (default MAX_BYTES); a missing, unreadable, oversized or
+    non-regular path (folder, FIFO, device such as /dev/zero) is a located ScreenError.
+
+    The size is checked before reading (fstat of the opened file, then a bounded read), so a
+    900 MB file or an endless device costs nothing; O_NONBLOCK keeps a FIFO from blocking the
+    open, and fstat of what was opened leaves no gap for a swap after the check."""
     name = display or str(path)
+    limit = MAX_BYTES if limit is None else limit
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        return Path(path).read_bytes()
+        fd = os.open(path, flags)
     except FileNotFoundError:
         raise ScreenError("file not found", Location(name)) from None
-    except IsADirectoryError:
+    except IsADirectoryError:  # pragma: no cover - Linux opens folders read-only; fstat says
         raise ScreenError("is a directory, expected a YAML file", Location(name)) from None
     except OSError as exc:
         raise ScreenError(f"cannot read file: {exc.strerror}", Location(name)) from None
+    try:
+        mode = os.fstat(fd)
+        if stat.S_ISDIR(mode.st_mode):
+            raise ScreenError("is a directory, expected a YAML file", Location(name))
+        if not stat.S_ISREG(mode.st_mode):
+            raise ScreenError(
+                f"is not a regular file (a {_kind(mode.st_mode)}), expected a YAML file",
+                Location(name),
+                "name a file on disk",
+            )
+        if mode.st_size > limit:
+            raise ScreenError(_too_large(limit), Location(name))
+        with os.fdopen(fd, "rb", closefd=True) as fh:
+            fd = -1
+            raw = fh.read(limit + 1)  # a file growing under us is still bounded
+    except OSError as exc:
+        raise ScreenError(f"cannot read file: {exc.strerror}", Location(name)) from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    if len(raw) > limit:
+        raise ScreenError(_too_large(limit), Location(name))
+    return raw
+
+
+def _too_large(limit: int) -> str:
+    return f"file is larger than {limit} bytes"
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    return "special file"  # pragma: no cover
 
 
 def read_yaml_file(path: str | Path, display: str | None = None) -> SourceDoc:
@@ -272,7 +534,7 @@ def read_yaml_file(path: str | Path, display: str | None = None) -> SourceDoc:
 def parse_yaml_bytes(raw: bytes, name: str) -> SourceDoc:
     """Decode and parse; binary or oversized input is an error with a location, not a crash."""
     if len(raw) > MAX_BYTES:
-        raise ScreenError(f"file is larger than {MAX_BYTES} bytes", Location(name))
+        raise ScreenError(_too_large(MAX_BYTES), Location(name))
     nul = raw.find(b"\x00")
     if nul >= 0:
         line = raw.count(b"\n", 0, nul) + 1
