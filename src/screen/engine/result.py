@@ -24,6 +24,14 @@ SCHEMA_VERSION = 1
 
 def plain(value: Any) -> Any:
     """A fact value as JSON: stages and enums by name, unknown as null, floats rounded."""
+    cls = value.__class__  # the common exact types first: this runs ~400 times per case
+    if cls is str or cls is int:
+        return value
+    if cls is float:
+        if value != value or value in (float("inf"), float("-inf")):
+            return str(value)
+        r = round(value, DIGITS)
+        return int(r) if r.is_integer() and abs(r) < 1e15 else r
     if value is UNKNOWN or value is None:
         return None
     if isinstance(value, bool):
@@ -87,7 +95,10 @@ def _gates(o: AssetOutcome) -> list[dict[str, Any]]:
 
 def _provenance(rs: CompiledRuleSet, o: AssetOutcome) -> list[dict[str, Any]]:
     """Where each figure the rules read comes from: source id, status, as-of; unsourced flagged."""
-    read = {k for k, fp in rs.fields.items() if fp.figure_value}
+    read = rs.__dict__.get("_result_figures_read")
+    if read is None:  # once per rule set, not per asset
+        read = frozenset(k for k, fp in rs.fields.items() if fp.figure_value)
+        rs.__dict__["_result_figures_read"] = read
     rows = []
     for root, model in (("asset", o.asset), ("company", o.company)):
         for path, fig in iter_figures(model):
@@ -165,4 +176,44 @@ def build_result(rs: CompiledRuleSet, loaded: LoadedCase, outcome: CaseOutcome) 
 
 def dumps(results: list[dict[str, Any]]) -> str:
     """Canonical JSON text for a list of results (stable key order, UTF-8, newline at end)."""
-    return json.dumps(results, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return dumps_text(results) + "\n"
+
+
+def dumps_text(value: Any) -> str:
+    """The bytes of `json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)`, fast.
+
+    `indent` forces json's pure-Python encoder (~0.8 ms a case); orjson writes the same text ~10x
+    faster. Where they could differ json writes it: orjson refuses the value (an int beyond 64
+    bits, a key that is not text, nesting past 255, lone surrogates, a type json would refuse
+    too), or its text holds a float below 1e-4 (orjson `0.00001` / `1e-7`, json `1e-05`). A
+    result holds no nan or inf (`plain` writes them as text); orjson would write them as null."""
+    if _orjson is not None:
+        try:
+            out = _orjson.dumps(value, option=_orjson.OPT_INDENT_2)
+        except TypeError:  # orjson.JSONEncodeError
+            pass
+        else:
+            if not _tiny_float_in(out):
+                return out.decode()
+    return json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)
+
+
+try:
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - orjson is a dependency; without it json does the work
+    _orjson = None
+
+_DIGITS = frozenset(b"0123456789")
+
+
+def _tiny_float_in(out: bytes) -> bool:
+    """Whether orjson output may hold a float it writes unlike json (|x| < 1e-4; false alarms in
+    text only cost speed)."""
+    if b"0.0000" in out:
+        return True
+    i = out.find(b"e-")
+    while i > 0:
+        if out[i - 1] in _DIGITS:
+            return True
+        i = out.find(b"e-", i + 2)
+    return False
