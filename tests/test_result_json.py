@@ -52,3 +52,51 @@ def test_dumps_text_matches_json_dumps_for_any_json_value(value):
 def test_values_orjson_refuses_or_writes_differently_fall_back_to_json():
     for value in ([1e-05, 5e-324], {"big": 2**80}, {1: "non-text key"}, ["\ud800"], (1, 2)):
         assert result.dumps_text(value) == reference(value)
+
+
+def reference_provenance(rs, o):
+    """The provenance rows as they were made before (every figure of the case, then filtered)."""
+    from screen.model.case import iter_figures
+
+    read = {k for k, fp in rs.fields.items() if fp.figure_value}
+    rows = []
+    for root, model in (("asset", o.asset), ("company", o.company)):
+        for path, fig in iter_figures(model):
+            key = root + "." + ".".join(str(p) for p in path if not isinstance(p, int))
+            if key in read and not any(isinstance(p, int) for p in path):
+                rows.append(
+                    {
+                        "fact": key,
+                        "value": result.plain(fig.value),
+                        "unit": fig.unit,
+                        "source": fig.source,
+                        "status": result.plain(fig.status),
+                        "as_of": result.plain(fig.as_of),
+                        "sourced": fig.source is not None,
+                    }
+                )
+    return rows
+
+
+def test_provenance_rows_are_those_of_a_walk_over_every_figure():
+    import sys
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from bench import CaseFactory
+
+    from screen.model.case import Case
+
+    rs = load_ruleset()
+    cases = [
+        Case.model_validate(CaseFactory(3, absent).case(i))
+        for absent in (0.0, 0.3)
+        for i in range(60)
+    ]
+    cases += [load_case(p).case for p in sorted((ROOT / "cases").glob("*.yaml"))]
+    compared = 0
+    for case in cases:
+        outcome = evaluate_case(rs, case, trace=False)
+        for o in outcome.assets:
+            assert result._provenance(rs, o) == reference_provenance(rs, o)
+            compared += bool(reference_provenance(rs, o))
+    assert compared > 50  # rows were there to compare

@@ -7,16 +7,19 @@ in rule-set or case order, no timestamps. The same rule set and case give the sa
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from enum import Enum
 from typing import Any
+
+from pydantic import BaseModel
 
 from screen import __version__
 from screen.engine.compiler import CompiledRuleSet
 from screen.engine.evaluate import AssetOutcome, CaseOutcome, TraceEntry
 from screen.engine.loader import LoadedCase
 from screen.lang.unknown import UNKNOWN
-from screen.model.case import iter_figures
+from screen.model.case import Figure
 
 DIGITS = 4
 SCHEMA_VERSION = 1
@@ -25,7 +28,7 @@ SCHEMA_VERSION = 1
 def plain(value: Any) -> Any:
     """A fact value as JSON: stages and enums by name, unknown as null, floats rounded."""
     cls = value.__class__  # the common exact types first: this runs ~400 times per case
-    if cls is str or cls is int:
+    if cls is str or cls is int or cls is bool:
         return value
     if cls is float:
         if value != value or value in (float("inf"), float("-inf")):
@@ -93,32 +96,72 @@ def _gates(o: AssetOutcome) -> list[dict[str, Any]]:
     ]
 
 
-def _provenance(rs: CompiledRuleSet, o: AssetOutcome) -> list[dict[str, Any]]:
-    """Where each figure the rules read comes from: source id, status, as-of; unsourced flagged."""
-    read = rs.__dict__.get("_result_figures_read")
-    if read is None:  # once per rule set, not per asset
-        read = frozenset(k for k, fp in rs.fields.items() if fp.figure_value)
-        rs.__dict__["_result_figures_read"] = read
-    rows = []
-    for root, model in (("asset", o.asset), ("company", o.company)):
-        for path, fig in iter_figures(model):
-            key = root + "." + ".".join(str(p) for p in path if not isinstance(p, int))
-            if key in read and not any(isinstance(p, int) for p in path):
-                rows.append(
-                    {
-                        "fact": key,
-                        "value": plain(fig.value),
-                        "unit": fig.unit,
-                        "source": fig.source,
-                        "status": plain(fig.status),
-                        "as_of": plain(fig.as_of),
-                        "sourced": fig.source is not None,
-                    }
-                )
+def _provenance(
+    rs: CompiledRuleSet, o: AssetOutcome, company_rows: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """Where each figure the rules read comes from: source id, status, as-of; unsourced flagged.
+
+    The rows `iter_figures` order gives (field order, depth first), found by walking only the
+    paths the rule set reads instead of every field of the case; the company's rows are the
+    same for every asset, so `build_result` makes them once per case (`company_rows`)."""
+    rows = _figure_rows(rs, "asset", o.asset)
+    rows += (
+        [dict(r) for r in company_rows]
+        if company_rows is not None
+        else _figure_rows(rs, "company", o.company)
+    )
     return rows
 
 
-def _asset(rs: CompiledRuleSet, o: AssetOutcome) -> dict[str, Any]:
+def _figure_rows(rs: CompiledRuleSet, root: str, model: BaseModel) -> list[dict[str, Any]]:
+    paths = rs.__dict__.get("_result_figure_paths")
+    if paths is None:  # once per rule set: the figure facts it reads, split by root
+        paths = {}
+        for k, fp in rs.fields.items():
+            if fp.figure_value:
+                head, *names = k.split(".")
+                paths.setdefault(head, []).append((k, tuple(names)))
+        rs.__dict__["_result_figure_paths"] = paths
+    found = []
+    for key, names in paths.get(root, ()):
+        obj: Any = model
+        order = []
+        for name in names:  # as iter_figures descends: into models that are not figures
+            cls = obj.__class__
+            if (
+                not isinstance(obj, BaseModel)
+                or isinstance(obj, Figure)
+                or name not in (cls.model_fields)
+            ):
+                obj = None
+                break
+            order.append(_field_index(cls, name))
+            obj = getattr(obj, name)
+        if isinstance(obj, Figure):
+            found.append((order, key, obj))
+    found.sort(key=lambda t: t[0])
+    return [
+        {
+            "fact": key,
+            "value": plain(fig.value),
+            "unit": fig.unit,
+            "source": fig.source,
+            "status": plain(fig.status),
+            "as_of": plain(fig.as_of),
+            "sourced": fig.source is not None,
+        }
+        for _, key, fig in found
+    ]
+
+
+@functools.cache
+def _field_index(cls: type[BaseModel], name: str) -> int:
+    return list(cls.model_fields).index(name)
+
+
+def _asset(
+    rs: CompiledRuleSet, o: AssetOutcome, company_rows: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     a = o.asset
     return {
         "id": a.id,
@@ -135,13 +178,14 @@ def _asset(rs: CompiledRuleSet, o: AssetOutcome) -> dict[str, Any]:
         "unknowns": [
             {"fact": u.fact, "question": u.question, "rules": u.rules} for u in o.unknowns
         ],
-        "provenance": _provenance(rs, o),
+        "provenance": _provenance(rs, o, company_rows),
     }
 
 
 def build_result(rs: CompiledRuleSet, loaded: LoadedCase, outcome: CaseOutcome) -> dict[str, Any]:
     """The result object for one case (see README, 'Result JSON')."""
     lead = outcome.lead
+    company_rows = _figure_rows(rs, "company", outcome.case.company)  # once per case
     return {
         "schema": SCHEMA_VERSION,
         "case": {
@@ -169,7 +213,7 @@ def build_result(rs: CompiledRuleSet, loaded: LoadedCase, outcome: CaseOutcome) 
             for asset_id, u in outcome.unknowns
         ],
         "notes": outcome.notes,
-        "assets": [_asset(rs, o) for o in outcome.assets],
+        "assets": [_asset(rs, o, company_rows) for o in outcome.assets],
         "trace": [_trace(o.asset.id, t) for o in outcome.assets for t in o.trace],
     }
 
