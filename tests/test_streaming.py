@@ -70,3 +70,13 @@ def test_table_without_record_is_the_same_as_with_the_full_results(tmp_path):
     res = run_cli("score", *args)
     assert res.returncode == 0, res.stderr
     assert res.stdout == console.table(full)
+
+
+def test_output_through_a_symlink_writes_the_file_it_points_at(tmp_path):
+    target = tmp_path / "real.json"
+    target.write_text("old\n", encoding="utf-8")
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    res = run_cli("score", str(CASES[0]), "--format", "json", "-o", str(link))
+    assert res.returncode == 0, res.stderr
+    assert link.is_symlink() and target.read_text(encoding="utf-8").startswith("[\n  {")

@@ -160,7 +160,7 @@ def json_stream(output: str | None) -> Iterator[Callable[[dict[str, Any]], None]
     fh: Any = sys.stdout
     tmp: str | None = None
     if output:
-        path = Path(output)
+        path = Path(os.path.realpath(output))  # through a link: replace what it points at
         if path.is_dir():
             raise ScreenError("is a folder; name a file to write", Location(output))
         try:
@@ -190,7 +190,7 @@ def json_stream(output: str | None) -> Iterator[Callable[[dict[str, Any]], None]
         if output:
             fh.close()
         if tmp is not None:
-            os.replace(tmp, output)  # type: ignore[arg-type]
+            os.replace(tmp, path)
             tmp = None
     except BrokenPipeError:
         raise  # the reader went away (`| head`): guard exits quietly
