@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screen.model import yamlsource
+from screen.model import yamlfast, yamlsource
 from screen.model.errors import ScreenError
 from screen.model.yamlsource import parse_yaml
 
@@ -115,7 +115,7 @@ def test_case_and_rule_files_in_the_repository_read_the_same_both_ways():
     for f in files:
         text = f.read_text(encoding="utf-8-sig")
         assert_agree(text)
-        fast += not yamlsource._needs_locating_reader(text)
+        fast += not yamlfast._needs_locating_reader(text)
     assert fast >= len(files) // 2  # the fast path is the common case, not a rare one
 
 
@@ -132,5 +132,5 @@ def test_scan_of_hostile_text_sends_it_to_the_locating_reader():
     # each walks back or scans a line per hit: bounded, so these finish (a quadratic scan of
     # ~1 MB would not); and each is a form the locating reader must judge
     for text in ("x" + "1_" * 500_000, "[" * 200_000, " &a" * 300_000):
-        assert yamlsource._needs_locating_reader(text)
-    assert not yamlsource._needs_locating_reader("k: a |x" * 200_000 + "\n")  # text, one line
+        assert yamlfast._needs_locating_reader(text)
+    assert not yamlfast._needs_locating_reader("k: a |x" * 200_000 + "\n")  # text, one line

@@ -18,9 +18,10 @@ than the rest of a screen. So `parse_yaml` first tries a compiled parser (`yaml_
 that a cheap scan shows holds nothing it reads differently from us (anchors, aliases, tags,
 document markers, directives, tabs, YAML 1.1 number forms), checks the data it returns (text keys,
 depth, finite numbers) and keeps it only then; everything else, and every error, goes through the
-locating reader above. Positions are not needed unless something is wrong, so a `SourceDoc` from
-the fast path computes them on first use, by running the locating reader on its text.
-`tests/test_yamlsource.py` compares both paths on generated scalars and documents.
+locating reader above (the scan and the check live in `yamlfast.py`). Positions are not needed
+unless something is wrong, so a `SourceDoc` from the fast path computes them on first use, by
+running the locating reader on its text. `tests/test_yaml_fastpath.py` compares both paths on
+generated scalars and documents.
 """
 
 from __future__ import annotations
@@ -34,19 +35,15 @@ from typing import Any
 import yaml
 
 from screen.model.errors import Location, ScreenError
+from screen.model.yamlfast import MAX_DEPTH, MAX_NUMBER_CHARS, parse_fast
 
 MAX_BYTES = 2_000_000
-MAX_DEPTH = 48
 
 try:  # the C parser is ~8x faster; fall back to pure Python where libyaml is missing
     _Loader: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
 
-try:  # the compiled fast path (see module docstring); without it every file takes the slow one
-    import yaml_rs as _yaml_rs
-except ImportError:  # pragma: no cover - yaml-rs is a dependency; a broken install still works
-    _yaml_rs = None
 
 PathKey = tuple[str | int, ...]
 
@@ -118,7 +115,6 @@ class SourceDoc:
 
 
 _MAY_BE_TYPED = frozenset("0123456789+-.~nNtTfF")
-MAX_NUMBER_CHARS = 64
 
 
 def _scalar(value: str, plain: bool) -> Any:
@@ -167,176 +163,9 @@ def _pos(mark: Any) -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1)
 
 
-# Text the compiled parser may read differently from the locating reader goes the slow way (a
-# false alarm only costs speed; `test_fast_path_agrees_*` check that nothing slips through):
-# - anchors, aliases and tags (&a, *a, !t) where a node can start (`Merck & Co` is text);
-# - block scalars (| and >) unless they are the value of a key or list item and the text ends
-#   with a line break (the two differ on a last line and at the top level); empty ones are
-#   caught in `_fits` (yaml_rs reads them as a line break);
-# - a plain scalar starting with `:` or `?`, or `:` before a flow indicator (YAML 1.2 allows
-#   `[a, :b]` and `[a:]`, libyaml does not); flow collections over several lines;
-# - document markers (---, ...) and directives (%) at a line start; tabs (libyaml refuses
-#   some that yaml_rs takes); NEL, LS and PS (line breaks in YAML 1.1, text in 1.2);
-# - YAML 1.1 number forms that yaml_rs types and we keep as text: underscores (1_000, _5,
-#   0xE_1), 0X / 0O / 0B / 0b prefixes and signed hex or octal (+0x1F);
-# - runs of 20 or more (hex) digits: our 64-character cap on numbers (MAX_NUMBER_CHARS).
-# The scans are str methods or regexes that start with a literal (fast in CPython's re), about
-# 20 us for a 6 KiB case file where one regex with look-behinds took 1.8 ms.
-_NODE_START = frozenset(" \t\r\n[]{},")
-_SPACE = frozenset(" \t\r\n")
-_NUMBER_CHARS = frozenset("0123456789.+-_eEabcdfABCDFxXoO")
-_UNDERSCORE = re.compile(r"_(?:(?<=[\s0-9.+\-_eE]_)|(?=[0-9._]))")
-_PREFIX_1_1 = re.compile(r"0(?:[XOBb]|(?<=[+-]0)[xo])")
-_HEX_TO_0 = str.maketrans(dict.fromkeys("123456789abcdefABCDEF", "0"))
-_DIGIT_RUN = "0" * 20
-_LINE_STARTS = ("---", "...", "%")
-_FLOW_COLON = (":]", ":}", ":,", ":?", ":[", ":{")
-_BLOCK_HEADER = frozenset("-+0123456789")
-_HEADER_END = frozenset(" \t\r\n#")
-_NOT_SHARED = ("\t", "\x85", "\u2028", "\u2029")
-
-
-def _at_node_start(text: str, ch: str, then_text: bool) -> bool:
-    """Whether `ch` occurs where a node can start (and, if `then_text`, before a non-space)."""
-    i = text.find(ch)
-    end = len(text) - 1
-    while i >= 0:
-        if (i == 0 or text[i - 1] in _NODE_START) and not (
-            then_text and (i == end or text[i + 1] in _SPACE)
-        ):
-            return True
-        i = text.find(ch, i + 1)
-    return False
-
-
-def _flow_spans_lines(text: str, ch: str) -> bool:
-    """Whether a line where a flow collection may start leaves brackets open (or closes more)."""
-    i = text.find(ch)
-    while i >= 0:
-        if i == 0 or text[i - 1] in _NODE_START:
-            start = max(text.rfind("\n", 0, i), text.rfind("\r", 0, i)) + 1
-            ends = [e for e in (text.find("\n", i), text.find("\r", i)) if e >= 0]
-            end = min(ends) if ends else len(text)
-            line = text[start:end]
-            opened = line.count("[") + line.count("{")
-            if opened != line.count("]") + line.count("}"):
-                return True
-            i = text.find(ch, end)  # one check per line
-            continue
-        i = text.find(ch, i + 1)
-    return False
-
-
-def _block_scalar_unlike(text: str, ch: str) -> bool:
-    """Whether a block scalar may start at a `ch` where the two parsers could read it apart.
-
-    Safe: a header (`>-`, `|2`, ...) after `key:` or `- ` on a line without flow brackets, in
-    text that ends with a line break; and `>` or `|` before other text (`>= 2`) outside flow
-    brackets, where it is either inside a plain scalar or refused by both."""
-    i = text.find(ch)
-    ends_in_break = text.endswith(("\n", "\r"))
-    line_end = -1  # the line of the last hit, looked at once per line (linear, not quadratic)
-    while i >= 0:
-        if i == 0 or text[i - 1] in _NODE_START:
-            if i >= line_end:
-                start = max(text.rfind("\n", 0, i), text.rfind("\r", 0, i)) + 1
-                ends = [e for e in (text.find("\n", i), text.find("\r", i)) if e >= 0]
-                line_end = min(ends) if ends else len(text)
-                line = text[start:line_end]
-                if "[" in line or "{" in line:
-                    return True
-            j = i + 1
-            while j < len(text) and text[j] in _BLOCK_HEADER:
-                j += 1
-            if j == len(text) or text[j] in _HEADER_END:  # a block scalar header
-                k = i - 1
-                while k >= 0 and text[k] == " ":
-                    k -= 1
-                if not ends_in_break or k < 0 or text[k] not in ":-":
-                    return True
-        i = text.find(ch, i + 1)
-    return False
-
-
-def _needs_locating_reader(text: str) -> bool:
-    """Whether `text` may hold something only the locating reader reads right (see above)."""
-    if text.startswith(_LINE_STARTS) or any(ch in text for ch in _NOT_SHARED):
-        return True
-    for brk in ("\n", "\r"):
-        if any(brk + start in text for start in _LINE_STARTS):
-            return True
-    if _at_node_start(text, "!", False):
-        return True
-    if any(pair in text for pair in _FLOW_COLON) or any(
-        _at_node_start(text, ch, True) for ch in "&*:?"
-    ):
-        return True
-    if any(_flow_spans_lines(text, ch) for ch in "[{"):
-        return True
-    if any(_block_scalar_unlike(text, ch) for ch in "|>"):
-        return True
-    for m in _UNDERSCORE.finditer(text):
-        i = stop = m.start()
-        while i > 0 and text[i - 1] in _NUMBER_CHARS and stop - i <= MAX_NUMBER_CHARS:
-            i -= 1
-        if i == 0 or text[i - 1] in _NODE_START or stop - i > MAX_NUMBER_CHARS:
-            return True  # the scalar starts number-like (bounded: no quadratic walk)
-    if _PREFIX_1_1.search(text):
-        return True
-    return _DIGIT_RUN in text.translate(_HEX_TO_0)
-
-
-_SCALARS = (int, bool, type(None))
-
-
-def _fits(value: Any, depth: int = 0) -> bool:
-    """Whether compiled-parser data is what the locating reader would build: text keys, plain
-    scalars, finite floats, no blank multi-line text (empty block scalars), at most MAX_DEPTH
-    nested containers. One loop per container, scalars checked inline (~100 nodes a case)."""
-    cls = value.__class__
-    if cls is dict:
-        for k in value:
-            if k.__class__ is not str:
-                return False
-        items = value.values()
-    elif cls is list:
-        items = value
-    else:
-        return _fits([value], depth - 1)
-    if depth >= MAX_DEPTH:
-        return False
-    for v in items:
-        cls = v.__class__
-        if cls is str:
-            if v.isspace() and ("\n" in v or "\r" in v):
-                return False
-        elif cls is dict or cls is list:
-            if not _fits(v, depth + 1):
-                return False
-        elif cls is float:
-            if v - v != 0.0:  # inf - inf and nan are nan
-                return False
-        elif cls not in _SCALARS:
-            return False
-    return True
-
-
-def _parse_fast(text: str) -> tuple[bool, Any]:
-    """(True, data) when the compiled parser reads `text` as we would, else (False, None)."""
-    if _yaml_rs is None or _needs_locating_reader(text):
-        return False, None
-    try:
-        data = _yaml_rs.loads(text, parse_datetime=False)
-    except Exception:  # noqa: BLE001 - any refusal: the locating reader says what is wrong
-        return False, None
-    if not _fits(data):
-        return False, None
-    return True, data
-
-
 def parse_yaml(text: str, path: str) -> SourceDoc:
     """Parse one YAML document from `text`; errors name `path`, line and column."""
-    ok, data = _parse_fast(text)
+    ok, data = parse_fast(text)
     if ok:
         return SourceDoc(path, text, data)
     return _parse_located(text, path)
