@@ -764,16 +764,15 @@ def run_hand(pairs: list[tuple[Case, Asset]]) -> Callable[[], Any]:
 
 
 def takes_fast_path(rs: CompiledRuleSet, case: Case, asset: Asset) -> bool | None:
-    """Whether the generated fast path decides this asset (None if the engine has no fast path)."""
-    fast = getattr(rs, "fast_path", None)
-    give_way = getattr(engine_mod, "FAST_PATH_GIVES_WAY", None)
-    if fast is None or give_way is None:
+    """Whether the generated fast path decides this asset (None if the engine has no fast path).
+
+    As the engine asks it: the generated function takes the asset's fact table (one argument,
+    filled by `extract_facts`) and gives way by raising; `try_fast_path` does both."""
+    extract = getattr(engine_mod, "extract_facts", None)
+    attempt = getattr(engine_mod, "try_fast_path", None)
+    if extract is None or attempt is None:
         return None
-    try:
-        fast()(asset, case.company, case)
-    except give_way:
-        return False
-    return True
+    return bool(attempt(rs, extract(rs, case, asset)))
 
 
 def interpreter_only(rs: CompiledRuleSet) -> CompiledRuleSet | None:

@@ -1,8 +1,16 @@
 """Pipeline benchmark: rank many case files, evaluate loaded cases, sensitivity, CLI start-up.
 
     .venv/bin/python bench/pipeline_bench.py [--files 10000] [--seed 7] [--json [PATH]]
+        [--baseline-src DIR] [--rss-files 1000,20000] [--quick]
 
 1. writes N synthetic case files (bench.py's seeded CaseFactory, ~10% of fields absent);
+0. the CLI end to end, each command a fresh process: `rank --format json -j 1` and
+   `score --format json` over the N files (cases/s per core = cases / CPU seconds of the process),
+   the plain `yaml.load(CSafeLoader)` of the same files (read + parse only) and the ratio of the
+   whole screen to it; `score one-case.yaml` and `--help` wall times (best of 5). With
+   `--baseline-src DIR` (e.g. the `src/` of an older checkout) every command also runs against
+   that code (PYTHONPATH=DIR, same interpreter and packages), in the same run, for before/after
+   ratios. `--rss-files` adds peak RSS of rank and score at those batch sizes (files generated);
 2. ranks them end to end (read, parse YAML, validate, evaluate, rank) in one process and with
    one worker per core, each in a fresh subprocess that reports its peak RSS; the same at N/5
    files shows whether memory grows with the number of cases;
@@ -215,7 +223,18 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--json", nargs="?", const="-", metavar="PATH")
     ap.add_argument("--child", nargs=3, metavar=("FOLDER", "JOBS", "LIMIT"), help=argparse.SUPPRESS)
+    ap.add_argument("--baseline-src", metavar="DIR", help="also run the CLI from this src/ folder")
+    ap.add_argument(
+        "--rss-files", metavar="N,N", help="peak RSS of rank and score at these batch sizes"
+    )
+    ap.add_argument(
+        "--quick", action="store_true", help="only the CLI part (0.): skip the in-process parts"
+    )
+    ap.add_argument("--measure", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.measure)))
+        return
     if args.child:
         folder, jobs, limit = args.child
         print(json.dumps(child_rank(folder, int(jobs), int(limit))))
@@ -229,6 +248,14 @@ def main() -> None:
         res["mean_bytes"] = write_files(folder, n, args.seed) / n
         secs = time.perf_counter() - t
         print(f"wrote {n} case files ({res['mean_bytes']:.0f} B mean) in {secs:.1f} s")
+        res["cli"] = cli_end_to_end(folder, args.baseline_src)
+        if args.rss_files:
+            sizes = [int(x) for x in args.rss_files.split(",")]
+            res["rss"] = rss_by_size(folder, sizes, args.seed, args.baseline_src)
+        if args.quick:
+            report_cli(res)
+            _emit_json(res, args.json)
+            return
 
         serial = run_child(str(folder), "1", str(n))
         small = run_child(str(folder), "1", str(max(1, n // 5)))
@@ -240,13 +267,148 @@ def main() -> None:
         res["loaded"] = loaded_evaluation(folder, min(n, 2000))
         res["sensitivity"] = sensitivity_time(folder, min(n, 200), 1000)
     res["help"] = help_startup()
+    report_cli(res)
     report(res)
-    if args.json:
+    _emit_json(res, args.json)
+
+
+def _emit_json(res: dict[str, Any], where: str | None) -> None:
+    if where:
         text = json.dumps(res, indent=2)
-        if args.json == "-":
+        if where == "-":
             print(text)
         else:
-            Path(args.json).write_text(text + "\n", encoding="utf-8")
+            Path(where).write_text(text + "\n", encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- CLI end to end
+
+
+def measure(cmd: list[str]) -> dict[str, Any]:
+    """Run `cmd` (output to /dev/null); its wall time, CPU time and peak RSS (own process)."""
+    t = time.perf_counter()
+    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    wall = time.perf_counter() - t
+    if proc.returncode not in (0, 2):
+        raise SystemExit(f"{cmd}: exit {proc.returncode}: {proc.stderr.decode()[-500:]}")
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"wall_s": wall, "cpu_s": ru.ru_utime + ru.ru_stime, "peak_rss_mb": ru.ru_maxrss / 1024}
+
+
+def _run_measured(cmd: list[str], src: str | None) -> dict[str, Any]:
+    """`measure` in a fresh wrapper process, so RUSAGE_CHILDREN is this command's alone."""
+    env = dict(os.environ)
+    if src:
+        env["PYTHONPATH"] = src  # before site-packages: that code, same packages
+    out = subprocess.run(
+        [sys.executable, __file__, "--measure", *cmd],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    return json.loads(out.stdout)
+
+
+def _screen(*args: str) -> list[str]:
+    return [sys.executable, "-m", "screen", *args]
+
+
+def csafe_parse(folder: Path, limit: int | None = None) -> dict[str, Any]:
+    """Read + `yaml.load(CSafeLoader)` of the files alone (CPU seconds, best of 3)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    paths = sorted(folder.glob("*.yaml"))[:limit]
+    best = 1e9
+    for _ in range(3):
+        t = time.process_time()
+        for p in paths:
+            yaml.load(p.read_bytes(), Loader=loader)  # noqa: S506 - the safe C loader
+        best = min(best, time.process_time() - t)
+    return {"files": len(paths), "cpu_s": best, "us_per_file": best / len(paths) * 1e6}
+
+
+def cli_end_to_end(folder: Path, baseline: str | None) -> dict[str, Any]:
+    """rank / score --format json over the folder, one case, --help; optionally the baseline."""
+    n = len(list(folder.glob("*.yaml")))
+    one = str(sorted(folder.glob("*.yaml"))[0])
+    commands = {
+        "rank_json": _screen("rank", str(folder), "--format", "json", "-j", "1"),
+        "score_json": _screen("score", str(folder), "--format", "json"),
+    }
+    quick = {"score_one": _screen("score", one), "help": _screen("--help")}
+    out: dict[str, Any] = {"files": n, "csafe": csafe_parse(folder)}
+    for label, src in (("after", None), ("before", baseline)):
+        if label == "before" and not baseline:
+            continue
+        part: dict[str, Any] = {}
+        for name, cmd in commands.items():
+            m = _run_measured(cmd, src)
+            m["cases_per_cpu_s"] = n / m["cpu_s"]
+            m["ratio_to_csafe"] = m["cpu_s"] / out["csafe"]["cpu_s"]
+            part[name] = m
+        for name, cmd in quick.items():  # best of 5 wall times
+            part[name] = min((_run_measured(cmd, src) for _ in range(5)), key=lambda m: m["wall_s"])
+        out[label] = part
+    return out
+
+
+def rss_by_size(folder: Path, sizes: list[int], seed: int, baseline: str | None) -> dict[str, Any]:
+    """Peak RSS of `rank --format json -j 1` and `score --format json` at each batch size."""
+    out: dict[str, Any] = {}
+    for size in sizes:
+        with tempfile.TemporaryDirectory(prefix="dealscreen-rss-") as tmp:
+            sub = Path(tmp)
+            write_files(sub, size, seed)
+            row: dict[str, Any] = {}
+            for label, src in (("after", None), ("before", baseline)):
+                if label == "before" and not baseline:
+                    continue
+                rank_cmd = _screen("rank", str(sub), "--format", "json", "-j", "1")
+                score_cmd = _screen("score", str(sub), "--format", "json")
+                row[label] = {
+                    "rank_json": _run_measured(rank_cmd, src),
+                    "score_json": _run_measured(score_cmd, src),
+                }
+            out[str(size)] = row
+    return out
+
+
+def report_cli(r: dict[str, Any]) -> None:
+    c = r["cli"]
+    out = print
+    out(f"\nCLI end to end ({c['files']} files, one process each, CPU time):")
+    out(
+        f"  yaml.load(CSafeLoader) alone: {c['csafe']['us_per_file']:.0f} us/file "
+        f"({c['files'] / c['csafe']['cpu_s']:.0f} files/s)"
+    )
+    labels = [k for k in ("before", "after") if k in c]
+    for name in ("rank_json", "score_json"):
+        for label in labels:
+            m = c[label][name]
+            # per case beyond the fixed start (imports, compile: `score one-case` CPU)
+            extra = max(m["cpu_s"] - c[label]["score_one"]["cpu_s"], 1e-9) / max(c["files"] - 1, 1)
+            m["marginal_cases_per_cpu_s"] = 1 / extra
+            m["marginal_ratio_to_csafe"] = extra / (c["csafe"]["cpu_s"] / c["csafe"]["files"])
+            out(
+                f"  {name:<10} {label:<6} {m['cases_per_cpu_s']:6.0f} cases/s per core  "
+                f"{m['ratio_to_csafe']:5.2f}x CSafeLoader  peak RSS {m['peak_rss_mb']:.0f} MB;  "
+                f"beyond start-up {m['marginal_cases_per_cpu_s']:5.0f}/s, "
+                f"{m['marginal_ratio_to_csafe']:4.2f}x"
+            )
+        if len(labels) == 2:
+            b, a = c["before"][name], c["after"][name]
+            out(f"  {name:<10} speed-up {b['cpu_s'] / a['cpu_s']:.2f}x")
+    out(f"  target >= {TARGETS['files_per_s_per_core']} cases/s per core, below 1x CSafeLoader")
+    for name, what in (("score_one", "score one-case.yaml"), ("help", "--help")):
+        cells = "  ".join(f"{label} {c[label][name]['wall_s'] * 1000:.0f} ms" for label in labels)
+        out(f"  {what:<20} {cells} (best of 5, wall)")
+    if "rss" in r:
+        out("\npeak RSS by batch size (rank --format json -j 1, score --format json):")
+        for size, row in r["rss"].items():
+            for label, m in row.items():
+                rank_mb, score_mb = m["rank_json"]["peak_rss_mb"], m["score_json"]["peak_rss_mb"]
+                head = f"  {int(size):>6} files {label:<6}"
+                out(f"{head} rank {rank_mb:5.0f} MB  score {score_mb:5.0f} MB")
 
 
 def report(r: dict[str, Any]) -> None:

@@ -7,7 +7,9 @@ starts fast. User errors print `file:line:col: message (hint)` and exit 2, never
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
 
 import click
@@ -44,27 +46,41 @@ def main() -> None:
     """
 
 
-def _score_all(
+def _iter_scored(
     paths: tuple[str, ...], rules: str | None, trace: bool = True
-) -> tuple[list[dict[str, Any]], list[str]]:
-    """Score every case; errors in single files are collected, the rest still scored."""
+) -> Iterator[dict[str, Any] | str]:
+    """Each case's result, in input order, as it is made; a file that fails to load yields its
+    located message (str) instead and the rest are still scored. Nothing is kept: a batch of
+    20,000 cases costs the memory of one."""
     from screen.engine.evaluate import evaluate_case
     from screen.engine.loader import expand_case_paths, load_case, load_ruleset
     from screen.engine.result import build_result
     from screen.model.errors import ScreenError
 
     rs = load_ruleset(rules)
-    results, errors = [], []
     for path in expand_case_paths(list(paths)):
         try:
             loaded = load_case(path)
         except ScreenError as err:
-            errors.append(str(err))
+            yield str(err)
             continue
         show_warnings(loaded)
-        outcome = evaluate_case(rs, loaded.case, trace=trace)
-        results.append(build_result(rs, loaded, outcome))
+        yield build_result(rs, loaded, evaluate_case(rs, loaded.case, trace=trace))
+
+
+def _score_all(
+    paths: tuple[str, ...], rules: str | None, trace: bool = True
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Score every case; errors in single files are collected, the rest still scored."""
+    results, errors = [], []
+    for item in _iter_scored(paths, rules, trace):
+        (errors if isinstance(item, str) else results).append(item)
     return results, errors
+
+
+def _slim(result: dict[str, Any]) -> dict[str, Any]:
+    """What the table needs of a result: everything but the trace (most of its size)."""
+    return {k: v for k, v in result.items() if k != "trace"}
 
 
 @main.command()
@@ -98,18 +114,98 @@ def score(
     the exit code is then 2. With --record the results that were scored are stored, and the
     new head hash of the audit chain is printed on stderr (keep it: `audit verify --head`).
     """
-    from screen.engine.result import dumps
     from screen.report import console as report
 
-    results, errors = _score_all(cases, rules)
-    if results or fmt == "json":
-        write_output(dumps(results) if fmt == "json" else report.table(results), output)
-    if record_results and results:
-        record(results, rules=rules, store=store, who=who)
+    # Kept only what is needed after the loop: the results to record (--record), else for the
+    # table just their summaries; JSON goes out case by case (flat memory in the batch size).
+    kept: list[dict[str, Any]] = []
+    errors: list[str] = []
+    scored = _iter_scored(cases, rules, trace=fmt == "json" or record_results)
+    if fmt == "json":
+        with json_stream(output) as emit:
+            for item in scored:
+                if isinstance(item, str):
+                    errors.append(item)
+                    continue
+                emit(item)
+                if record_results:
+                    kept.append(item)
+    else:
+        for item in scored:
+            if isinstance(item, str):
+                errors.append(item)
+            else:
+                kept.append(item if record_results else _slim(item))
+        if kept:
+            write_output(report.table(kept), output)
+    if record_results and kept:
+        record(kept, rules=rules, store=store, who=who)
     for e in errors:
         echo_error(e)
     if errors:
         sys.exit(EXIT_USAGE)
+
+
+@contextlib.contextmanager
+def json_stream(output: str | None) -> Iterator[Callable[[dict[str, Any]], None]]:
+    """Write a JSON list item by item: the bytes of `result.dumps(items)`, without holding them.
+
+    To FILE through a temporary sibling renamed at the end (a failed run leaves the old file,
+    never half a list); else to stdout. OS errors are user errors naming the file."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from screen.engine.result import dumps_text
+    from screen.model.errors import Location, ScreenError
+
+    count = 0
+    fh: Any = sys.stdout
+    tmp: str | None = None
+    if output:
+        path = Path(os.path.realpath(output))  # through a link: replace what it points at
+        if path.is_dir():
+            raise ScreenError("is a folder; name a file to write", Location(output))
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.exists() and not path.is_file():  # /dev/stdout, a FIFO: write to it
+                fh = path.open("w", encoding="utf-8", newline="")
+            else:
+                fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+                umask = os.umask(0)
+                os.umask(umask)
+                os.fchmod(fd, 0o666 & ~umask)  # as a plain open would (mkstemp makes 0600)
+                fh = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        except OSError as exc:
+            raise ScreenError(f"cannot write: {exc.strerror}", Location(output)) from None
+
+    def emit(item: dict[str, Any]) -> None:
+        nonlocal count
+        # json.dumps(list, indent=2) is "[\n" + items at two more spaces joined by ",\n" +
+        # "\n]"; raw line breaks in JSON text are only between tokens, never inside strings
+        fh.write(("[\n  " if not count else ",\n  ") + dumps_text(item).replace("\n", "\n  "))
+        count += 1
+
+    try:
+        yield emit
+        fh.write("\n]\n" if count else "[]\n")
+        fh.flush()
+        if output:
+            fh.close()
+        if tmp is not None:
+            os.replace(tmp, path)
+            tmp = None
+    except BrokenPipeError:
+        raise  # the reader went away (`| head`): guard exits quietly
+    except OSError as exc:
+        raise ScreenError(f"cannot write: {exc.strerror}", Location(output or "<stdout>")) from None
+    finally:
+        if output and not fh.closed:
+            with contextlib.suppress(OSError):
+                fh.close()
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
 
 
 @main.command()

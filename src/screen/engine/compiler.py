@@ -7,7 +7,7 @@ What is checked here (each failure is a located error with a hint, collected so 
 all of them at once): references to fields, parameters, derived facts, criteria, gates and tables
 exist (did-you-mean otherwise); expressions are well-typed (stage literals are valid stages, enum
 literals valid values); ids are unique; every gate, band and row has a rationale; table cells fit
-their columns and `unique` tables have no overlapping rows; the dependency graph (networkx) has no
+their columns and `unique` tables have no overlapping rows; the dependency graph has no
 cycle, which is printed as `derived.a -> derived.b -> derived.a`.
 
 It stays one module because the checks share the name scope and the collected, sorted error list
@@ -17,6 +17,7 @@ It stays one module because the checks share the name scope and the collected, s
 from __future__ import annotations
 
 import functools
+import heapq
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -713,31 +714,68 @@ class _RuleSetCompiler:
         )
 
     def order(self) -> tuple[list[str], list[tuple[str, str]]]:
-        import networkx as nx
+        """Evaluation order: dependencies first, else declaration order; a cycle is an error.
 
-        graph = nx.DiGraph()
+        Plain Python (Kahn's algorithm on a heap of declaration indexes, a depth-first search
+        for the cycle): the same order networkx's lexicographical topological sort gave, without
+        importing networkx (~150 ms) on every command."""
         index = {k: i for i, k in enumerate(self.declared)}
-        graph.add_nodes_from(self.declared)
+        succ: dict[str, dict[str, None]] = {k: {} for k in self.declared}
         edges: list[tuple[str, str]] = []
         for key, node in self.nodes.items():
             for read in node.reads:
                 if read in index:
-                    graph.add_edge(read, key)
+                    succ[read][key] = None
                 edges.append((read, key))
-        try:
-            cycle = nx.find_cycle(graph)
-        except nx.NetworkXNoCycle:
-            cycle = None
+        cycle = _find_cycle(self.declared, succ)
         if cycle:
-            names = [u for u, _ in cycle] + [cycle[0][0]]
-            first = self.nodes[names[0]]
+            first = self.nodes[cycle[0]]
             raise ScreenError(
-                f"dependency cycle: {' -> '.join(names)}",
+                f"dependency cycle: {' -> '.join(cycle)}",
                 first.location,
                 "a derived fact, table, gate or criterion cannot depend on itself",
             )
-        order = list(nx.lexicographical_topological_sort(graph, key=lambda k: f"{index[k]:06d}"))
+        indegree = dict.fromkeys(self.declared, 0)
+        for targets in succ.values():
+            for t in targets:
+                indegree[t] += 1
+        ready = [index[k] for k in self.declared if not indegree[k]]
+        heapq.heapify(ready)
+        order = []
+        while ready:
+            key = self.declared[heapq.heappop(ready)]
+            order.append(key)
+            for t in succ[key]:
+                indegree[t] -= 1
+                if not indegree[t]:
+                    heapq.heappush(ready, index[t])
         return order, sorted(set(edges))
+
+
+def _find_cycle(nodes: list[str], succ: dict[str, dict[str, None]]) -> list[str] | None:
+    """The first cycle a depth-first search (nodes and edges in insertion order) meets, as
+    `[a, b, ..., a]`; None when the graph is acyclic."""
+    done: set[str] = set()
+    for root in nodes:
+        if root in done:
+            continue
+        path: list[str] = [root]
+        on_path = {root}
+        stack = [iter(succ[root])]
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                stack.pop()
+                done.add(path[-1])
+                on_path.discard(path.pop())
+                continue
+            if nxt in on_path:
+                return [*path[path.index(nxt) :], nxt]
+            if nxt not in done:
+                path.append(nxt)
+                on_path.add(nxt)
+                stack.append(iter(succ[nxt]))
+    return None
 
 
 def compile_ruleset(parts: list[tuple[SourceDoc, RuleSetFile]], sha256: str) -> CompiledRuleSet:

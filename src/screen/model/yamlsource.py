@@ -13,27 +13,39 @@ build the data ourselves:
 - nesting depth and file size are bounded (`MAX_DEPTH`, `MAX_BYTES`);
 - positions are kept per path (`("assets", 0, "stage")`), so later stages can point at the line and
   column of the value (or key) that is wrong.
+
+Speed (issue 12): building the data event by event costs ~1 ms of Python per 6 KiB case file, more
+than the rest of a screen. So `parse_yaml` first tries a compiled parser (`yaml_rs`, Rust) on text
+that a cheap scan shows holds nothing it reads differently from us (anchors, aliases, tags,
+document markers, directives, tabs, YAML 1.1 number forms), checks the data it returns (text keys,
+depth, finite numbers) and keeps it only then; everything else, and every error, goes through the
+locating reader above (the scan and the check live in `yamlfast.py`). Positions are not needed
+unless something is wrong, so a `SourceDoc` from the fast path computes them on first use, by
+running the locating reader on its text. `tests/test_yaml_fastpath.py` compares both paths on
+generated scalars and documents.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import re
-from dataclasses import dataclass, field
+import stat
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from screen.model.errors import Location, ScreenError
+from screen.model.yamlfast import MAX_DEPTH, MAX_NUMBER_CHARS, parse_fast
 
 MAX_BYTES = 2_000_000
-MAX_DEPTH = 48
 
 try:  # the C parser is ~8x faster; fall back to pure Python where libyaml is missing
     _Loader: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
+
 
 PathKey = tuple[str | int, ...]
 
@@ -48,15 +60,50 @@ _INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
 _NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
 
 
-@dataclass
 class SourceDoc:
-    """A parsed YAML document: the data, its text, and where every key and value sits."""
+    """A parsed YAML document: the data, its text, and where every key and value sits.
 
-    path: str
-    text: str
-    data: Any
-    value_pos: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
-    key_pos: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    Positions given as None are computed on first use from `text` (see module docstring)."""
+
+    __slots__ = ("_key_pos", "_value_pos", "data", "path", "text")
+
+    def __init__(
+        self,
+        path: str,
+        text: str,
+        data: Any,
+        value_pos: dict[PathKey, tuple[int, int]] | None = None,
+        key_pos: dict[PathKey, tuple[int, int]] | None = None,
+    ) -> None:
+        self.path, self.text, self.data = path, text, data
+        self._value_pos, self._key_pos = value_pos, key_pos
+
+    def __repr__(self) -> str:
+        return f"SourceDoc(path={self.path!r}, data={self.data!r})"
+
+    @property
+    def value_pos(self) -> dict[PathKey, tuple[int, int]]:
+        if self._value_pos is None:
+            self._locate()
+        assert self._value_pos is not None
+        return self._value_pos
+
+    @property
+    def key_pos(self) -> dict[PathKey, tuple[int, int]]:
+        if self._key_pos is None:
+            self._locate()
+        assert self._key_pos is not None
+        return self._key_pos
+
+    def _locate(self) -> None:
+        try:
+            located = _parse_located(self.text, self.path)
+        except ScreenError:  # cannot happen for text the fast path accepted; stay usable anyway
+            located = SourceDoc(self.path, self.text, None, {}, {})
+        if self._value_pos is None:
+            self._value_pos = located.value_pos
+        if self._key_pos is None:
+            self._key_pos = located.key_pos
 
     def location(self, path: PathKey, *, key: bool = False) -> Location:
         """Best location for `path`: the exact node if known, else its nearest known parent."""
@@ -70,7 +117,6 @@ class SourceDoc:
 
 
 _MAY_BE_TYPED = frozenset("0123456789+-.~nNtTfF")
-MAX_NUMBER_CHARS = 64
 
 
 def _scalar(value: str, plain: bool) -> Any:
@@ -121,7 +167,15 @@ def _pos(mark: Any) -> tuple[int, int]:
 
 def parse_yaml(text: str, path: str) -> SourceDoc:
     """Parse one YAML document from `text`; errors name `path`, line and column."""
-    doc = SourceDoc(path=path, text=text, data=None)
+    ok, data = parse_fast(text)
+    if ok:
+        return SourceDoc(path, text, data)
+    return _parse_located(text, path)
+
+
+def _parse_located(text: str, path: str) -> SourceDoc:
+    """The locating reader: libyaml events, positions for every key and value (module doc)."""
+    doc = SourceDoc(path, text, None, {}, {})
 
     def fail(message: str, mark: Any, hint: str | None = None) -> ScreenError:
         line, col = _pos(mark)
@@ -259,17 +313,68 @@ class _Pending:
 _PENDING = _Pending()
 
 
-def read_bytes(path: str | Path, display: str | None = None) -> bytes:
-    """A file's bytes; a missing, unreadable or directory path is a located ScreenError."""
+def read_bytes(path: str | Path, display: str | None = None, limit: int | None = None) -> bytes:
+    """A file's bytes, at most `limit` (default MAX_BYTES); a missing, unreadable, oversized or
+    non-regular path (folder, FIFO, device such as /dev/zero) is a located ScreenError.
+
+    The size is checked before reading (fstat of the opened file, then a bounded read), so a
+    900 MB file or an endless device costs nothing; O_NONBLOCK keeps a FIFO from blocking the
+    open, and fstat of what was opened leaves no gap for a swap after the check."""
     name = display or str(path)
+    limit = MAX_BYTES if limit is None else limit
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        return Path(path).read_bytes()
+        fd = os.open(path, flags)
     except FileNotFoundError:
         raise ScreenError("file not found", Location(name)) from None
-    except IsADirectoryError:
+    except IsADirectoryError:  # pragma: no cover - Linux opens folders read-only; fstat says
         raise ScreenError("is a directory, expected a YAML file", Location(name)) from None
     except OSError as exc:
         raise ScreenError(f"cannot read file: {exc.strerror}", Location(name)) from None
+    try:
+        mode = os.fstat(fd)
+        if stat.S_ISDIR(mode.st_mode):
+            raise ScreenError("is a directory, expected a YAML file", Location(name))
+        if not stat.S_ISREG(mode.st_mode):
+            raise ScreenError(
+                f"is not a regular file (a {_kind(mode.st_mode)}), expected a YAML file",
+                Location(name),
+                "name a file on disk",
+            )
+        if mode.st_size > limit:
+            raise ScreenError(_too_large(limit), Location(name))
+        # the size the file has, in one read (a buffer of `limit` bytes per file costs ~1 ms);
+        # then small reads until EOF, so a file growing under us is still bounded
+        parts = [os.read(fd, mode.st_size + 1)]
+        total = len(parts[0])
+        while total <= limit:
+            chunk = os.read(fd, min(1 << 16, limit + 1 - total))
+            if not chunk:
+                break
+            parts.append(chunk)
+            total += len(chunk)
+    except OSError as exc:
+        raise ScreenError(f"cannot read file: {exc.strerror}", Location(name)) from None
+    finally:
+        os.close(fd)
+    raw = parts[0] if len(parts) == 1 else b"".join(parts)
+    if len(raw) > limit:
+        raise ScreenError(_too_large(limit), Location(name))
+    return raw
+
+
+def _too_large(limit: int) -> str:
+    return f"file is larger than {limit} bytes"
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    return "special file"  # pragma: no cover
 
 
 def read_yaml_file(path: str | Path, display: str | None = None) -> SourceDoc:
@@ -281,7 +386,7 @@ def read_yaml_file(path: str | Path, display: str | None = None) -> SourceDoc:
 def parse_yaml_bytes(raw: bytes, name: str) -> SourceDoc:
     """Decode and parse; binary or oversized input is an error with a location, not a crash."""
     if len(raw) > MAX_BYTES:
-        raise ScreenError(f"file is larger than {MAX_BYTES} bytes", Location(name))
+        raise ScreenError(_too_large(MAX_BYTES), Location(name))
     nul = raw.find(b"\x00")
     if nul >= 0:
         line = raw.count(b"\n", 0, nul) + 1

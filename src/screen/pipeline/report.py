@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections.abc import Sequence
 from typing import Any
 
 from screen.engine.compiler import CompiledRuleSet
+from screen.engine.result import dumps_text
 from screen.pipeline.rank import PipelineRow
 from screen.report.console import DECISION_LABEL
 from screen.report.safety import terminal_cell, terminal_text
@@ -158,7 +158,7 @@ def to_json(rs: CompiledRuleSet, rows: Sequence[PipelineRow], failures: Sequence
     doc = header_dict(rs)
     doc["rows"] = [row_dict(rs, i, r) for i, r in enumerate(rows, 1)]
     doc["failed"] = [{"path": f.path, "message": f.message} for f in failures]
-    return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return dumps_text(doc) + "\n"  # json.dumps(indent=2) bytes, via orjson (issue 12)
 
 
 def abbreviations(rs: CompiledRuleSet) -> list[str]:
