@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass, field
 from typing import Any
 
 from screen.engine.compiler import (
@@ -27,94 +26,24 @@ from screen.engine.compiler import (
     TableNode,
 )
 from screen.engine.fastpath import Fallback, fast_path
+from screen.engine.outcome import (
+    DECISION_RANK,
+    AssetOutcome,
+    CaseOutcome,
+    CriterionOutcome,
+    GateOutcome,
+    TraceEntry,
+    Unknown,
+    decide,
+)
 from screen.engine.tables import domain_values
 from screen.lang.expressions import EvalError, Expression
 from screen.lang.unknown import UNKNOWN, UnknownValue
-from screen.model.case import Asset, Case, Company
+from screen.model.case import Asset, Case
 from screen.model.ruleset import CompanyAggregation, UnknownPolicy
 from screen.model.vocab import Role
 
 FAST_PATH_GIVES_WAY = (Fallback, UnknownValue, ArithmeticError, TypeError, ValueError, EvalError)
-
-ADVANCE, WATCH, DECLINE, INSUFFICIENT = "advance", "watch", "decline", "insufficient_information"
-DECISION_RANK = {ADVANCE: 3, WATCH: 2, INSUFFICIENT: 1, DECLINE: 0}
-
-
-@dataclass
-class TraceEntry:
-    """One rule evaluation. Inputs are read from the asset's final fact table on demand: a
-    fact is written once and never changes, so recording the keys is enough (and cheap)."""
-
-    rule: str
-    kind: str
-    reads: tuple[str, ...]
-    facts: dict[str, Any] = field(repr=False)
-    outcome: Any
-    rationale: str | None = None
-    contribution: float | None = None
-    note: str | None = None
-
-    @property
-    def inputs(self) -> dict[str, Any]:
-        return {r: self.facts.get(r, UNKNOWN) for r in self.reads}
-
-
-@dataclass
-class CriterionOutcome:
-    id: str
-    name: str
-    score: float | None  # None when unknown
-    policy_score: float | None  # what counts in the total (None if excluded)
-    possible: tuple[float, ...]
-    max: float
-    weight: float
-    status: str  # scored | unknown | error
-    fired: str | None
-    because: str
-    contribution: float
-
-
-@dataclass
-class GateOutcome:
-    id: str
-    name: str
-    outcome: str  # pass | fail | unknown
-    because: str
-
-
-@dataclass
-class Unknown:
-    fact: str
-    question: str
-    rules: list[str]
-
-
-@dataclass
-class AssetOutcome:
-    asset: Asset
-    company: Company
-    decision: str
-    score: float
-    score_range: tuple[float, float]
-    criteria: list[CriterionOutcome]
-    gates: list[GateOutcome]
-    unknowns: list[Unknown]
-    trace: list[TraceEntry]
-    fired: list[str]
-    facts: dict[str, Any] = field(repr=False, default_factory=dict)
-
-
-@dataclass
-class CaseOutcome:
-    case: Case
-    decision: str
-    score: float
-    score_range: tuple[float, float]
-    lead: AssetOutcome
-    core: list[AssetOutcome]
-    assets: list[AssetOutcome]
-    unknowns: list[tuple[str, Unknown]]  # (asset id, unknown)
-    notes: list[str]
 
 
 class _AssetRun:
@@ -403,31 +332,6 @@ def _enumerate_outputs(node: TableNode, values: list[Any]) -> tuple[tuple[Any, .
         elif row.output not in reachable:
             reachable.append(row.output)
     return tuple(reachable), always
-
-
-def threshold_decision(score: float, advance: float, watch: float) -> str:
-    """The decision a score earns on its own: advance, watch or decline."""
-    if score >= advance:
-        return ADVANCE
-    if score >= watch:
-        return WATCH
-    return DECLINE
-
-
-def decide(
-    low: float, high: float, *, gate_failed: bool, gate_unknown: bool, advance: float, watch: float
-) -> str:
-    """The decision given the reachable score range and the gates.
-
-    Insufficient information exactly when the unknowns could change the decision: the range
-    spans a threshold, or an unknown gate could still decline an asset that would otherwise
-    not be declined. Shared by the engine and by weight-sensitivity analysis."""
-    if gate_failed:
-        return DECLINE
-    possible = {threshold_decision(low, advance, watch), threshold_decision(high, advance, watch)}
-    if gate_unknown:
-        possible.add(DECLINE)
-    return possible.pop() if len(possible) == 1 else INSUFFICIENT
 
 
 def _weighted(parts: list[tuple[float, float, float]], scale: float) -> float:

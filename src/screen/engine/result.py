@@ -13,8 +13,8 @@ from typing import Any
 
 from screen import __version__
 from screen.engine.compiler import CompiledRuleSet
-from screen.engine.evaluate import AssetOutcome, CaseOutcome, TraceEntry
 from screen.engine.loader import LoadedCase
+from screen.engine.outcome import AssetOutcome, CaseOutcome, TraceEntry
 from screen.lang.unknown import UNKNOWN
 from screen.model.case import iter_figures
 

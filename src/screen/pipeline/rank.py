@@ -24,9 +24,9 @@ from typing import Any
 
 from screen.engine import evaluate as engine
 from screen.engine.compiler import CompiledRuleSet
-from screen.engine.evaluate import DECISION_RANK, INSUFFICIENT
 from screen.engine.fastpath import fast_path
 from screen.engine.loader import LoadedCase, load_case
+from screen.engine.outcome import DECISION_RANK, INSUFFICIENT
 from screen.model.errors import ScreenError
 from screen.model.ruleset import CompanyAggregation
 from screen.model.vocab import Role

@@ -24,7 +24,7 @@ from operator import mul
 from typing import Any
 
 from screen.engine.compiler import CompiledRuleSet
-from screen.engine.evaluate import DECISION_RANK, decide
+from screen.engine.outcome import DECISION_RANK, decide
 from screen.model.ruleset import CompanyAggregation
 from screen.pipeline.rank import DIGITS, CaseScores
 from screen.report.console import DECISION_ORDER
