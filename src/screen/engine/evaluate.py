@@ -28,16 +28,19 @@ from screen.engine.compiler import (
 from screen.engine.fastpath import Fallback, fast_path
 from screen.engine.outcome import (
     DECISION_RANK,
+    DECLINE,
+    INSUFFICIENT,
     AssetOutcome,
     CaseOutcome,
     CriterionOutcome,
     GateOutcome,
+    Provisional,
     TraceEntry,
     Unknown,
     reachable_decisions,
     settle,
 )
-from screen.engine.questions import unknown_questions
+from screen.engine.questions import provisional, rank_questions, unknown_questions
 from screen.engine.reach import Evaluate, Refinement, refine
 from screen.engine.tables import domain_values
 from screen.lang.expressions import EvalError, Expression
@@ -426,6 +429,11 @@ def evaluate_with_facts(
         refined, approximate = refine(rs, base, run.needed_by, plain_evaluator(rs, case, asset))
     outcome = _assemble(rs, case, asset, run, refined)
     outcome.approximate = approximate
+    if base is not None and outcome.unknowns and (trace or outcome.decision == INSUFFICIENT):
+        evaluate = plain_evaluator(rs, case, asset)
+        if outcome.decision == INSUFFICIENT:
+            outcome.provisional = provisional(rs, outcome, base, evaluate)
+        outcome.decided_by = rank_questions(rs, outcome, base, evaluate)
     return outcome
 
 
@@ -576,6 +584,7 @@ def _assemble(
         run.F,
         decisions=decisions,
         errors=dict(run.errors),
+        thresholds=(rs.decision.advance, rs.decision.watch),
     )
 
 
@@ -589,35 +598,86 @@ def score_asset(rs: CompiledRuleSet, case: Case, asset: Asset) -> tuple[str, flo
 
 
 def evaluate_case(rs: CompiledRuleSet, case: Case, *, trace: bool = True) -> CaseOutcome:
-    """Evaluate every asset, then derive the company's decision from its core asset(s)."""
+    """Evaluate every asset, then derive the company's decision from its core asset(s).
+
+    Product-centric (T1): the company decision follows its core asset(s); non-core assets are
+    BD options and never change it. With no asset marked core: a company with one asset is
+    judged on it; else the assets whose role is not stated are the candidates (one candidate is
+    the core asset); when several candidates could give different decisions, or every asset is
+    marked non-core, the decision is `insufficient_information` until the case says which asset
+    is core (the first question)."""
     assets = [evaluate_asset(rs, case, a, trace=trace) for a in case.assets]
     notes: list[str] = []
     core = [o for o in assets if o.asset.role is Role.core]
+    ask_core = False
     if not core:
         unknown_role = [o for o in assets if o.asset.role is None]
-        core = unknown_role or assets
-        notes.append(
-            "no asset is marked core; the company is judged on "
-            + ", ".join(o.asset.id for o in core)
-        )
+        if len(assets) == 1:
+            core = assets
+            notes.append("the only asset is not marked core; the company is judged on it")
+        elif len(unknown_role) == 1:
+            core = unknown_role
+            notes.append(
+                f"no asset is marked core; {core[0].asset.id} is the only asset not marked "
+                "non-core, so the company is judged on it"
+            )
+        else:
+            ask_core = True
+            core = unknown_role or assets
+            notes.append(
+                "no asset is marked core; the decision waits for which asset is core "
+                f"(candidates: {', '.join(o.asset.id for o in core)})"
+            )
     if rs.decision.company is CompanyAggregation.worst:
         lead = min(core, key=lambda o: (DECISION_RANK[o.decision], o.score))
     else:
         lead = max(core, key=lambda o: (DECISION_RANK[o.decision], o.score))
     ordered = [lead] + [o for o in core if o is not lead] + [o for o in assets if o not in core]
     unknowns = [(o.asset.id, u) for o in ordered for u in o.unknowns]
-    if not any(o.asset.role is Role.core for o in assets) and any(
-        o.asset.role is None for o in assets
-    ):
+    decisions = lead.decisions
+    score_range = lead.score_range
+    decided_by = [(lead.asset.id, f) for f in lead.decided_by]
+    if ask_core:
+        all_non_core = all(o.asset.role is Role.non_core for o in assets)
+        decisions = frozenset(d for o in core for d in o.decisions)
+        if all_non_core:
+            decisions = decisions | {INSUFFICIENT}  # no candidate for core at all
+        score_range = (min(o.score_range[0] for o in core), max(o.score_range[1] for o in core))
         unknowns.insert(
             0,
             (
                 "",
                 Unknown(
-                    "asset.role", "Which asset is the company's core asset?", ["company.core_asset"]
+                    "asset.role",
+                    "Which asset is the company's core asset?",
+                    ["company.core_asset"],
+                    settles=True,
                 ),
             ),
         )
+        decided_by = [("", "asset.role")]
+    decision = settle(decisions) if ask_core else lead.decision
+    provisional_call = lead.provisional
+    if decision == INSUFFICIENT and provisional_call is None:
+        provisional_call = Provisional(
+            lead.decision if lead.decision != INSUFFICIENT else DECLINE,
+            lead.score,
+            [f"judged on {lead.asset.id}, the strongest candidate for core asset"],
+        )
+    if decision != INSUFFICIENT:
+        provisional_call, decided_by = None, []
     return CaseOutcome(
-        case, lead.decision, lead.score, lead.score_range, lead, core, assets, unknowns, notes
+        case,
+        decision,
+        lead.score,
+        score_range,
+        lead,
+        core,
+        assets,
+        unknowns,
+        notes,
+        decisions=decisions,
+        approximate=any(o.approximate for o in core),
+        provisional=provisional_call,
+        decided_by=decided_by,
     )

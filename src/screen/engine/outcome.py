@@ -15,7 +15,8 @@ from screen.model.case import Asset, Case, Company
 
 ADVANCE, WATCH, DECLINE, INSUFFICIENT = "advance", "watch", "decline", "insufficient_information"
 DECISION_RANK = {ADVANCE: 3, WATCH: 2, INSUFFICIENT: 1, DECLINE: 0}
-DECISIONS = (ADVANCE, WATCH, DECLINE)
+DECISIONS = (ADVANCE, WATCH, DECLINE)  # what an answer to every question can give
+DECISION_ORDER = (ADVANCE, WATCH, INSUFFICIENT, DECLINE)
 
 
 @dataclass
@@ -99,6 +100,7 @@ class AssetOutcome:
     provisional: Provisional | None = None
     decided_by: list[str] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)  # rule -> located run-time error
+    thresholds: tuple[float, float] = (0.0, 0.0)  # the rule set's (advance, watch)
 
 
 @dataclass
