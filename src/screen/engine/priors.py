@@ -132,8 +132,10 @@ def _allowed(fp: FieldPath) -> list[str]:
 
 def _value(raw: Any, fp: FieldPath) -> Any:
     kind = fp.type.kind
-    if kind == "bool":
-        return raw if isinstance(raw, bool) else None
+    if kind == "bool":  # keys are text in YAML mappings: "true" / "false"
+        if isinstance(raw, bool):
+            return raw
+        return {"true": True, "false": False}.get(str(raw).strip().lower())
     if kind == "stage":
         try:
             return parse_stage(raw)
