@@ -48,7 +48,7 @@ def _score_all(
     """Score every case; errors in single files are collected, the rest still scored."""
     from screen.engine.evaluate import evaluate_case
     from screen.engine.loader import expand_case_paths, load_case, load_ruleset
-    from screen.engine.result import build_result
+    from screen.engine.result import build_result, rule_errors
     from screen.model.errors import ScreenError
 
     rs = load_ruleset(rules)
@@ -61,6 +61,7 @@ def _score_all(
             continue
         outcome = evaluate_case(rs, loaded.case, trace=trace)
         results.append(build_result(rs, loaded, outcome))
+        errors.extend(rule_errors(results[-1]))  # the case is still scored, the exit code is 2
     return results, errors
 
 
@@ -119,10 +120,10 @@ def explain(case: str, rules: str | None) -> None:
     from screen.report import console as report
 
     results, errors = _score_all((case,), rules)
-    if errors:
-        _exit_with(errors)
     for r in results:
         click.echo(report.explain(r), nl=False)
+    if errors:
+        _exit_with(errors)
 
 
 def _exit_with(errors: list[str]) -> NoReturn:

@@ -37,6 +37,7 @@ from screen.engine.outcome import (
     Provisional,
     TraceEntry,
     Unknown,
+    core_candidates,
     reachable_decisions,
     settle,
 )
@@ -608,26 +609,10 @@ def evaluate_case(rs: CompiledRuleSet, case: Case, *, trace: bool = True) -> Cas
     is core (the first question)."""
     assets = [evaluate_asset(rs, case, a, trace=trace) for a in case.assets]
     notes: list[str] = []
-    core = [o for o in assets if o.asset.role is Role.core]
-    ask_core = False
-    if not core:
-        unknown_role = [o for o in assets if o.asset.role is None]
-        if len(assets) == 1:
-            core = assets
-            notes.append("the only asset is not marked core; the company is judged on it")
-        elif len(unknown_role) == 1:
-            core = unknown_role
-            notes.append(
-                f"no asset is marked core; {core[0].asset.id} is the only asset not marked "
-                "non-core, so the company is judged on it"
-            )
-        else:
-            ask_core = True
-            core = unknown_role or assets
-            notes.append(
-                "no asset is marked core; the decision waits for which asset is core "
-                f"(candidates: {', '.join(o.asset.id for o in core)})"
-            )
+    indexes, ask_core, note = core_candidates([o.asset.role for o in assets])
+    core = [assets[i] for i in indexes]
+    if note:
+        notes.append(note)
     if rs.decision.company is CompanyAggregation.worst:
         lead = min(core, key=lambda o: (DECISION_RANK[o.decision], o.score))
     else:

@@ -129,6 +129,28 @@ def threshold_decision(score: float, advance: float, watch: float) -> str:
     return DECLINE
 
 
+def core_candidates(roles: list[Any]) -> tuple[tuple[int, ...], bool, str | None]:
+    """(indexes of the assets the company is judged on, whether to ask which is core, note).
+
+    T1, product-centric: the assets marked core. With none: a single asset is judged on; else
+    the assets whose role is not stated are the candidates, and one candidate is the core
+    asset; several candidates, or every asset marked non-core, leave the company waiting for
+    which asset is core. Adding a non-core asset therefore never changes the candidates.
+    Shared by the engine and the pipeline so they always pick the same assets."""
+    from screen.model.vocab import Role
+
+    core = tuple(i for i, r in enumerate(roles) if r is Role.core)
+    if core:
+        return core, False, None
+    if len(roles) == 1:
+        return (0,), False, "the only asset is not marked core; the company is judged on it"
+    unstated = tuple(i for i, r in enumerate(roles) if r is None)
+    if len(unstated) == 1:
+        return unstated, False, "no asset is marked core; the one not marked non-core is judged"
+    candidates = unstated or tuple(range(len(roles)))
+    return candidates, True, "no asset is marked core; the decision waits for which asset is core"
+
+
 def reachable_decisions(
     low: float, high: float, *, gate_failed: bool, gate_unknown: bool, advance: float, watch: float
 ) -> frozenset[str]:

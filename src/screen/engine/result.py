@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from enum import Enum
 from typing import Any
 
@@ -198,6 +199,26 @@ def build_result(rs: CompiledRuleSet, loaded: LoadedCase, outcome: CaseOutcome) 
         "assets": [_asset(rs, o) for o in outcome.assets],
         "trace": [_trace(o.asset.id, t) for o in outcome.assets for t in o.trace],
     }
+
+
+_LOCATED = re.compile(r"^(?P<where>[^\s:][^:]*:\d+(?::\d+)?): (?P<what>.*)$", re.S)
+
+
+def rule_errors(result: dict[str, Any]) -> list[str]:
+    """Rules that failed at run time on this case, one located line each.
+
+    The rule's outcome is unknown (criterion status `error`) and the rest of the case is still
+    scored; the CLI prints these lines and exits 2, like any other bad input."""
+    lines = []
+    for asset in result["assets"]:
+        for e in asset.get("errors", []):
+            m = _LOCATED.match(e["error"])
+            where, what = (m["where"] + ": ", m["what"]) if m else ("", e["error"])
+            lines.append(
+                f"{where}rule {e['rule']} failed on {result['case']['path']} "
+                f"(asset {asset['id']}): {what}"
+            )
+    return lines
 
 
 def dumps(results: list[dict[str, Any]]) -> str:
