@@ -555,7 +555,9 @@ def _assemble(
 
     score = _weighted(policy_parts, rs.scale)
     if refined is not None:
-        lo, hi = min(refined.low, score), max(refined.high, score)
+        # the range is what answers can give; the policy score (each unknown criterion at its
+        # own lowest) may lie below it when no single answer makes every criterion lowest
+        lo, hi = refined.low, refined.high
         decisions = refined.decisions
     else:
         if low_parts == policy_parts == high_parts:  # everything scored: no range to compute
@@ -598,6 +600,28 @@ def score_asset(rs: CompiledRuleSet, case: Case, asset: Asset) -> tuple[str, flo
     return outcome.decision, outcome.score
 
 
+MAX_COMPANY_COMBINATIONS = 4096
+
+
+def company_decisions(
+    per_asset: list[frozenset[str]], worst: bool, *, any_subset: bool
+) -> frozenset[str]:
+    """The decisions the company can reach from its deciding assets' reachable decisions.
+
+    Every combination of one reachable decision per asset, aggregated by the best (or worst)
+    (`any_subset`: the deciding assets are candidates, any one of which may be the core asset;
+    then the reachable set is simply the union). Assets are combined as independent: facts
+    they share (the company's) make this a sound superset, exact otherwise."""
+    if any_subset or len(per_asset) == 1:
+        return frozenset().union(*per_asset)
+    if math.prod(len(d) for d in per_asset) > MAX_COMPANY_COMBINATIONS:
+        return frozenset().union(*per_asset)
+    pick = min if worst else max
+    return frozenset(
+        pick(combo, key=DECISION_RANK.__getitem__) for combo in itertools.product(*per_asset)
+    )
+
+
 def evaluate_case(rs: CompiledRuleSet, case: Case, *, trace: bool = True) -> CaseOutcome:
     """Evaluate every asset, then derive the company's decision from its core asset(s).
 
@@ -613,21 +637,24 @@ def evaluate_case(rs: CompiledRuleSet, case: Case, *, trace: bool = True) -> Cas
     core = [assets[i] for i in indexes]
     if note:
         notes.append(note)
-    if rs.decision.company is CompanyAggregation.worst:
+    worst = rs.decision.company is CompanyAggregation.worst
+    all_non_core = ask_core and all(o.asset.role is Role.non_core for o in assets)
+    if all_non_core:
+        lead = core[0]  # the first listed: adding another non-core asset changes nothing
+    elif worst:
         lead = min(core, key=lambda o: (DECISION_RANK[o.decision], o.score))
     else:
         lead = max(core, key=lambda o: (DECISION_RANK[o.decision], o.score))
     ordered = [lead] + [o for o in core if o is not lead] + [o for o in assets if o not in core]
     unknowns = [(o.asset.id, u) for o in ordered for u in o.unknowns]
-    decisions = lead.decisions
-    score_range = lead.score_range
-    decided_by = [(lead.asset.id, f) for f in lead.decided_by]
+    # Several assets decide: the company reaches what the best (worst) of their reachable
+    # decisions can be. Candidates of unstated role: any of them alone may be the core asset.
+    decisions = company_decisions([o.decisions for o in core], worst, any_subset=ask_core)
+    score_range = (min(o.score_range[0] for o in core), max(o.score_range[1] for o in core))
+    decided_by = [(o.asset.id, f) for o in core for f in o.decided_by]
     if ask_core:
-        all_non_core = all(o.asset.role is Role.non_core for o in assets)
-        decisions = frozenset(d for o in core for d in o.decisions)
         if all_non_core:
-            decisions = decisions | {INSUFFICIENT}  # no candidate for core at all
-        score_range = (min(o.score_range[0] for o in core), max(o.score_range[1] for o in core))
+            decisions = lead.decisions
         unknowns.insert(
             0,
             (
@@ -641,7 +668,7 @@ def evaluate_case(rs: CompiledRuleSet, case: Case, *, trace: bool = True) -> Cas
             ),
         )
         decided_by = [("", "asset.role")]
-    decision = settle(decisions) if ask_core else lead.decision
+    decision = INSUFFICIENT if all_non_core else settle(decisions)
     provisional_call = lead.provisional
     if decision == INSUFFICIENT and provisional_call is None:
         provisional_call = Provisional(

@@ -142,7 +142,7 @@ def core_candidates(roles: list[Any]) -> tuple[tuple[int, ...], bool, str | None
     core = tuple(i for i, r in enumerate(roles) if r is Role.core)
     if core:
         return core, False, None
-    if len(roles) == 1:
+    if len(roles) == 1 and roles[0] is None:
         return (0,), False, "the only asset is not marked core; the company is judged on it"
     unstated = tuple(i for i, r in enumerate(roles) if r is None)
     if len(unstated) == 1:
