@@ -238,12 +238,21 @@ def test_best_core_asset_leads_when_there_are_two():
     assert result["bd_options"] == []
 
 
-def test_no_core_asset_is_noted_and_asked():
+def test_a_single_asset_not_marked_core_is_judged_and_noted():
     result = evaluate(make_case(asset={"role": DELETE}))
     assert result["notes"] and "core" in result["notes"][0]
-    assert any(
-        u["fact"] == "asset.role" and "core asset" in u["question"] for u in result["unknowns"]
-    )
+    assert result["decision"] == evaluate(make_case())["decision"]
+    assert not any("company's core asset" in u["question"] for u in result["unknowns"])
+
+
+def test_several_assets_none_core_wait_for_which_is_core():
+    strong = {**BASE_ASSET, "id": "A1", "role": DELETE}
+    weak = merge(BASE_ASSET, {"id": "A2", "role": DELETE, "unmet_need": {"addressed": False}})
+    result = evaluate(make_case(assets=[merge(BASE_ASSET, strong), weak]))
+    assert result["decision"] == "insufficient_information"
+    assert result["unknowns"][0]["fact"] == "asset.role"
+    assert "core asset" in result["unknowns"][0]["question"]
+    assert result["decided_by"] == [{"asset": None, "fact": "asset.role"}]
 
 
 # --------------------------------------------------------------------------- result document

@@ -33,8 +33,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from screen.engine.compiler import CompiledRuleSet
-from screen.engine.evaluate import DECISION_RANK, evaluate_asset, score_asset
+from screen.engine.evaluate import evaluate_asset, score_asset
 from screen.engine.facts import FieldPath, _unwrap
+from screen.engine.outcome import DECISION_RANK
 from screen.lang.unknown import UNKNOWN
 from screen.model.case import Asset, Case, Figure
 from screen.model.ruleset import CompanyAggregation

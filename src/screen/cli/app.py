@@ -54,7 +54,7 @@ def _iter_scored(
     20,000 cases costs the memory of one."""
     from screen.engine.evaluate import evaluate_case
     from screen.engine.loader import expand_case_paths, load_case, load_ruleset
-    from screen.engine.result import build_result
+    from screen.engine.result import build_result, rule_errors
     from screen.model.errors import ScreenError
 
     rs = load_ruleset(rules)
@@ -65,7 +65,9 @@ def _iter_scored(
             yield str(err)
             continue
         show_warnings(loaded)
-        yield build_result(rs, loaded, evaluate_case(rs, loaded.case, trace=trace))
+        result = build_result(rs, loaded, evaluate_case(rs, loaded.case, trace=trace))
+        yield result
+        yield from rule_errors(result)  # the case is still scored; the exit code is 2
 
 
 def _score_all(
@@ -218,10 +220,10 @@ def explain(case: str, rules: str | None) -> None:
     from screen.report import console as report
 
     results, errors = _score_all((case,), rules)
-    if errors:
-        _exit_with(errors)
     for r in results:
         click.echo(report.explain(r), nl=False)
+    if errors:
+        _exit_with(errors)
 
 
 def _exit_with(errors: list[str]) -> NoReturn:

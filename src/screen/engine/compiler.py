@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from screen.engine.facts import ROOT_MODELS, FieldPath, build_extractor, resolve_field
+from screen.engine.priors import CompiledPrior, compile_priors
 from screen.engine.tables import Cell, CellError, overlapping_rows, parse_cell
 from screen.lang.expressions import (
     ANY,
@@ -135,6 +136,7 @@ class CompiledRuleSet:
     questions: dict[str, str]
     fields: dict[str, FieldPath]
     fixed: list[str]
+    priors: dict[str, CompiledPrior]
     reasons: dict[str, str]
     extract: Callable[..., dict[str, Any]]
     edges: list[tuple[str, str]]
@@ -322,6 +324,13 @@ class _RuleSetCompiler:
         fixed = [f for p in self.parts for f in p.model.fixed]
         for fact in fixed:
             self.check_fact_path(fact, "fixed")
+        priors = {}
+        for part in self.parts:
+
+            def where(fact: str, *path: Any, part: _Part = part) -> Location:
+                return self.loc(part, ("priors", fact, *path), key=not path)
+
+            priors.update(compile_priors(part.model.priors, self.fail, where))
         self.raise_errors()
         return CompiledRuleSet(
             name=header.name,
@@ -339,6 +348,7 @@ class _RuleSetCompiler:
             questions=questions,
             fields=dict(sorted(self.fields.items())),
             fixed=fixed,
+            priors=priors,
             reasons={k: v for p in self.parts for k, v in p.model.reasons.items()},
             extract=build_extractor(list(self.fields.values())),
             edges=edges,

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass, field
 from typing import Any
 
 from screen.engine.compiler import (
@@ -27,94 +26,41 @@ from screen.engine.compiler import (
     TableNode,
 )
 from screen.engine.fastpath import Fallback, fast_path
+from screen.engine.outcome import (
+    DECISION_RANK,
+    DECLINE,
+    INSUFFICIENT,
+    AssetOutcome,
+    CaseOutcome,
+    CriterionOutcome,
+    GateOutcome,
+    Provisional,
+    TraceEntry,
+    Unknown,
+    core_candidates,
+    reachable_decisions,
+    settle,
+)
+from screen.engine.questions import provisional, rank_questions, unknown_questions
+from screen.engine.reach import Evaluate, Refinement, refine
 from screen.engine.tables import domain_values
 from screen.lang.expressions import EvalError, Expression
+from screen.lang.intervals import Interval
 from screen.lang.unknown import UNKNOWN, UnknownValue
-from screen.model.case import Asset, Case, Company
+from screen.model.case import Asset, Case
 from screen.model.ruleset import CompanyAggregation, UnknownPolicy
 from screen.model.vocab import Role
 
 FAST_PATH_GIVES_WAY = (Fallback, UnknownValue, ArithmeticError, TypeError, ValueError, EvalError)
 
-ADVANCE, WATCH, DECLINE, INSUFFICIENT = "advance", "watch", "decline", "insufficient_information"
-DECISION_RANK = {ADVANCE: 3, WATCH: 2, INSUFFICIENT: 1, DECLINE: 0}
 
-
-@dataclass
-class TraceEntry:
-    """One rule evaluation. Inputs are read from the asset's final fact table on demand: a
-    fact is written once and never changes, so recording the keys is enough (and cheap)."""
-
-    rule: str
-    kind: str
-    reads: tuple[str, ...]
-    facts: dict[str, Any] = field(repr=False)
-    outcome: Any
-    rationale: str | None = None
-    contribution: float | None = None
-    note: str | None = None
-
-    @property
-    def inputs(self) -> dict[str, Any]:
-        return {r: self.facts.get(r, UNKNOWN) for r in self.reads}
-
-
-@dataclass
-class CriterionOutcome:
-    id: str
-    name: str
-    score: float | None  # None when unknown
-    policy_score: float | None  # what counts in the total (None if excluded)
-    possible: tuple[float, ...]
-    max: float
-    weight: float
-    status: str  # scored | unknown | error
-    fired: str | None
-    because: str
-    contribution: float
-
-
-@dataclass
-class GateOutcome:
-    id: str
-    name: str
-    outcome: str  # pass | fail | unknown
-    because: str
-
-
-@dataclass
-class Unknown:
-    fact: str
-    question: str
-    rules: list[str]
-
-
-@dataclass
-class AssetOutcome:
-    asset: Asset
-    company: Company
-    decision: str
-    score: float
-    score_range: tuple[float, float]
-    criteria: list[CriterionOutcome]
-    gates: list[GateOutcome]
-    unknowns: list[Unknown]
-    trace: list[TraceEntry]
-    fired: list[str]
-    facts: dict[str, Any] = field(repr=False, default_factory=dict)
-
-
-@dataclass
-class CaseOutcome:
-    case: Case
-    decision: str
-    score: float
-    score_range: tuple[float, float]
-    lead: AssetOutcome
-    core: list[AssetOutcome]
-    assets: list[AssetOutcome]
-    unknowns: list[tuple[str, Unknown]]  # (asset id, unknown)
-    notes: list[str]
+def field_bounds(rs: CompiledRuleSet) -> dict[str, tuple[float, float]]:
+    """Case field -> the range its number always lies in (schema `Bounds`), cached per rule set."""
+    cached = rs.__dict__.get("_field_bounds")
+    if cached is None:
+        cached = {k: fp.bounds for k, fp in rs.fields.items() if fp.bounds is not None}
+        rs.__dict__["_field_bounds"] = cached
+    return cached
 
 
 class _AssetRun:
@@ -122,6 +68,8 @@ class _AssetRun:
 
     def __init__(self, rs: CompiledRuleSet, asset: Asset, facts: dict[str, Any], trace: bool):
         self.rs = rs
+        self.bounds: dict[str, tuple[float, float]] = field_bounds(rs)
+        self.own_bounds = False
         self.asset = asset
         self.keep_trace = trace
         self.F = facts
@@ -146,12 +94,24 @@ class _AssetRun:
                 out |= self.missing.get(r, frozenset())
         return frozenset(out)
 
-    def run_expr(self, expr: Expression, rule: str) -> Any:
+    def run_expr(self, expr: Expression, rule: str, bounds_of: str | None = None) -> Any:
+        """The expression's value; an unknown number's bounds are kept under `bounds_of`.
+
+        A run-time failure (division by zero, a wrong type reaching a function) makes the rule's
+        outcome unknown and is kept as a located error, so one bad rule never aborts a batch."""
         try:
-            return expr.evaluate(self.F)
+            value = expr.evaluate_bounded(self.F, self.bounds)
         except EvalError as exc:
-            self.errors[rule] = str(exc)
+            where = f"{expr.location}: " if expr.location else ""
+            self.errors[rule] = f"{where}{exc}"
             return UNKNOWN
+        if type(value) is Interval:
+            if bounds_of is not None:
+                if not self.own_bounds:
+                    self.bounds, self.own_bounds = dict(self.bounds), True
+                self.bounds[bounds_of] = (value.lo, value.hi)
+            return UNKNOWN
+        return value
 
     def note_unknown(self, key: str, rule: str, reads: tuple[str, ...]) -> None:
         roots = self.roots(reads)
@@ -235,7 +195,7 @@ class _AssetRun:
 
     def derived(self, node: DerivedNode) -> None:
         assert node.expr is not None
-        value = self.run_expr(node.expr, node.key)
+        value = self.run_expr(node.expr, node.key, bounds_of=node.key)
         self.F[node.key] = value
         if value is UNKNOWN:
             self.note_unknown(node.key, node.key, node.blame)
@@ -405,31 +365,6 @@ def _enumerate_outputs(node: TableNode, values: list[Any]) -> tuple[tuple[Any, .
     return tuple(reachable), always
 
 
-def threshold_decision(score: float, advance: float, watch: float) -> str:
-    """The decision a score earns on its own: advance, watch or decline."""
-    if score >= advance:
-        return ADVANCE
-    if score >= watch:
-        return WATCH
-    return DECLINE
-
-
-def decide(
-    low: float, high: float, *, gate_failed: bool, gate_unknown: bool, advance: float, watch: float
-) -> str:
-    """The decision given the reachable score range and the gates.
-
-    Insufficient information exactly when the unknowns could change the decision: the range
-    spans a threshold, or an unknown gate could still decline an asset that would otherwise
-    not be declined. Shared by the engine and by weight-sensitivity analysis."""
-    if gate_failed:
-        return DECLINE
-    possible = {threshold_decision(low, advance, watch), threshold_decision(high, advance, watch)}
-    if gate_unknown:
-        possible.add(DECLINE)
-    return possible.pop() if len(possible) == 1 else INSUFFICIENT
-
-
 def _weighted(parts: list[tuple[float, float, float]], scale: float) -> float:
     """Weighted mean of (score, max, weight) triples, on the rule set's scale.
 
@@ -474,29 +409,83 @@ def evaluate_with_facts(
     facts: dict[str, Any],
     trace: bool,
     fast_done: bool,
+    *,
+    exact: bool = True,
 ) -> AssetOutcome:
-    """Evaluate from an extracted fact table; `fast_done` when `try_fast_path` succeeded on it."""
+    """Evaluate from an extracted fact table; `fast_done` when `try_fast_path` succeeded on it.
+
+    With unknown facts, one three-valued pass gives a sound answer; `exact` then refines it by
+    trying every combination of the unknown finite-domain facts (see `reach.py`), so a reported
+    reachable score or decision is one that some answer to the open questions really gives."""
+    base = None if fast_done or not exact else case_facts(rs, facts)
     run = _AssetRun(rs, asset, facts, trace)
     if fast_done:
         run.replay()
     else:
         for node in rs.steps:
             run.step(node)
-    crit_state = run.crit_state
+    refined = None
+    approximate = False
+    if base is not None and run.needed_by:
+        refined, approximate = refine(rs, base, run.needed_by, plain_evaluator(rs, case, asset))
+    outcome = _assemble(rs, case, asset, run, refined)
+    outcome.approximate = approximate
+    if base is not None and outcome.unknowns and (trace or outcome.decision == INSUFFICIENT):
+        evaluate = plain_evaluator(rs, case, asset)
+        if outcome.decision == INSUFFICIENT:
+            outcome.provisional = provisional(rs, outcome, base, evaluate)
+        outcome.decided_by = rank_questions(rs, outcome, base, evaluate)
+    return outcome
 
+
+def plain_evaluator(rs: CompiledRuleSet, case: Case, asset: Asset) -> Evaluate:
+    """Evaluate the asset on a given fact table: fast path if it completes, no refinement."""
+
+    def evaluate(facts: dict[str, Any]) -> AssetOutcome:
+        return evaluate_with_facts(
+            rs, case, asset, facts, False, try_fast_path(rs, facts), exact=False
+        )
+
+    return evaluate
+
+
+def case_facts(rs: CompiledRuleSet, facts: dict[str, Any]) -> dict[str, Any]:
+    """The parameters and case fields of a fact table, without any rule's result."""
+    base = dict(rs.base_facts)
+    for key in rs.fields:
+        base[key] = facts[key]
+    return base
+
+
+def _assemble(
+    rs: CompiledRuleSet,
+    case: Case,
+    asset: Asset,
+    run: _AssetRun,
+    refined: Refinement | None,
+) -> AssetOutcome:
+    """Criteria, gates, score, range and decision from a finished run (and its refinement)."""
     criteria: list[CriterionOutcome] = []
-    policy_parts: list[tuple[float, float]] = []
-    low_parts: list[tuple[float, float]] = []
-    high_parts: list[tuple[float, float]] = []
-    for c in rs.criteria:
-        output, possible, fired, matched = crit_state[c.id]
+    policy_parts: list[tuple[float, float, float]] = []
+    low_parts: list[tuple[float, float, float]] = []
+    high_parts: list[tuple[float, float, float]] = []
+    for i, c in enumerate(rs.criteria):
+        output, possible, fired, matched = run.crit_state[c.id]
         reachable = [float(p) for p in possible if isinstance(p, int | float)]
         if not matched or not reachable:
             reachable.append(0.0)  # no band might match at all
+        because = ""
+        if output is UNKNOWN and refined is not None and c.key not in run.errors:
+            reachable = sorted(refined.criteria[i])
+            if len(reachable) == 1:
+                output = reachable[0]
+                facts = ", ".join(sorted(m for m in run.missing.get(c.key, ()) if "." in m))
+                because = f"score {output:g} whatever the answer to {facts or 'the open facts'}"
         if output is not UNKNOWN:
             status, score, policy = "scored", float(output), float(output)
             lo = hi = float(output)
-            because = f"{fired}: score {output:g}" if fired else "no band matched: score 0"
+            if not because:
+                because = f"{fired}: score {output:g}" if fired else "no band matched: score 0"
         else:
             status = "error" if c.key in run.errors else "unknown"
             score = None
@@ -510,7 +499,6 @@ def evaluate_with_facts(
             because = "unknown: needs " + ", ".join(missing) if missing else "unknown"
             if c.key in run.errors:
                 because = f"error: {run.errors[c.key]}"
-        scores = reachable
         contribution = 0.0
         if policy is not None:
             policy_parts.append((policy, c.max, c.weight))
@@ -523,7 +511,7 @@ def evaluate_with_facts(
                 c.name,
                 score,
                 policy,
-                tuple(scores),
+                tuple(reachable),
                 c.max,
                 c.weight,
                 status,
@@ -549,118 +537,58 @@ def evaluate_with_facts(
                 c.contribution = c.policy_score / c.max * c.weight / included * rs.scale
 
     gates = []
-    for g in rs.gates:
+    for j, g in enumerate(rs.gates):
         v = run.F[g.key]
         outcome = "unknown" if v is UNKNOWN else ("pass" if v else "fail")
         if outcome == "unknown":
             missing = sorted(m.removeprefix("rule:") for m in run.missing.get(g.key, ()))
             because = "unknown: needs " + ", ".join(missing) if missing else "unknown"
+            if refined is not None and len(refined.gates[j]) == 1 and g.key not in run.errors:
+                outcome = next(iter(refined.gates[j]))
+                verb = "passes" if outcome == "pass" else "fails"
+                because = f"{verb} whatever the answer to {', '.join(missing)}"
+            if g.key in run.errors:
+                because = f"error: {run.errors[g.key]}"
         else:
             because = f"{g.require.source if g.require else ''} is {str(bool(v)).lower()}"
         gates.append(GateOutcome(g.id, g.name, outcome, because))
 
     score = _weighted(policy_parts, rs.scale)
-    if low_parts == policy_parts == high_parts:  # everything scored: no range to compute
-        lo = hi = score
+    if refined is not None:
+        # the range is what answers can give; the policy score (each unknown criterion at its
+        # own lowest) may lie below it when no single answer makes every criterion lowest
+        lo, hi = refined.low, refined.high
+        decisions = refined.decisions
     else:
-        lo, hi = _weighted(low_parts, rs.scale), _weighted(high_parts, rs.scale)
-        lo, hi = min(lo, score), max(hi, score)
-    decision = decide(
-        lo,
-        hi,
-        gate_failed=any(g.outcome == "fail" for g in gates),
-        gate_unknown=any(g.outcome == "unknown" for g in gates),
-        advance=rs.decision.advance,
-        watch=rs.decision.watch,
-    )
-
-    unknowns = _unknowns(rs, run, asset)
+        if low_parts == policy_parts == high_parts:  # everything scored: no range to compute
+            lo = hi = score
+        else:
+            lo, hi = _weighted(low_parts, rs.scale), _weighted(high_parts, rs.scale)
+            lo, hi = min(lo, score), max(hi, score)
+        decisions = reachable_decisions(
+            lo,
+            hi,
+            gate_failed=any(g.outcome == "fail" for g in gates),
+            gate_unknown=any(g.outcome == "unknown" for g in gates),
+            advance=rs.decision.advance,
+            watch=rs.decision.watch,
+        )
     return AssetOutcome(
         asset,
         case.company,
-        decision,
+        settle(decisions),
         score,
         (lo, hi),
         criteria,
         gates,
-        unknowns,
+        unknown_questions(rs, run.needed_by, run.errors, asset),
         run.trace,
         run.fired,
         run.F,
+        decisions=decisions,
+        errors=dict(run.errors),
+        thresholds=(rs.decision.advance, rs.decision.watch),
     )
-
-
-def _unknowns(rs: CompiledRuleSet, run: _AssetRun, asset: Asset) -> list[Unknown]:
-    gate_questions = {g.key: g.question for g in rs.gates if g.question}
-    derived_questions = {
-        n.key: n.question for n in rs.steps if isinstance(n, DerivedNode) and n.question
-    }
-    crit_questions = {c.key: c.question for c in rs.criteria if c.question}
-    rule_questions = {**derived_questions, **crit_questions, **gate_questions}
-    out = []
-    for fact in sorted(run.needed_by):
-        rules = sorted(set(run.needed_by[fact]))
-        if fact.startswith("rule:"):
-            rule = fact.removeprefix("rule:")
-            out.append(
-                Unknown(
-                    rule,
-                    f"Rule '{rule}' could not be evaluated "
-                    f"({run.errors.get(rule, 'error')}); check the data it reads.",
-                    rules,
-                )
-            )
-            continue
-        question = _question_for(rs.questions, fact)
-        if question is None:
-            question = next((rule_questions[r] for r in rules if r in rule_questions), None)
-        if question is None:
-            question = _default_question(rs, fact, asset)
-        out.append(Unknown(fact, question.replace("{asset}", asset.name), rules))
-    if not out:
-        return out
-    weight = _importance(rs)
-    out.sort(key=lambda u: (-max((weight.get(r, 0.0) for r in u.rules), default=0.0), u.fact))
-    return out
-
-
-def _question_for(questions: dict[str, str], fact: str) -> str | None:
-    """The author's question for a fact, or for the nearest enclosing group of fields."""
-    parts = fact.split(".")
-    for end in range(len(parts), 1, -1):
-        q = questions.get(".".join(parts[:end]))
-        if q is not None:
-            return q
-    return None
-
-
-def _default_question(rs: CompiledRuleSet, fact: str, asset: Asset) -> str:
-    fp = rs.fields.get(fact)
-    what = fp.description if fp and fp.description else fact.split(".", 1)[-1].replace("_", " ")
-    subject = asset.name if fact.startswith("asset.") else "Company"
-    if fp is not None and fp.type.kind == "bool":
-        return f"{subject}: establish {what}."
-    return f"{subject}: provide {what}, with its source (case field {fact})."
-
-
-def _importance(rs: CompiledRuleSet) -> dict[str, float]:
-    """Rule id -> how much an unknown behind it matters: gates first, then by criterion weight."""
-    cached = rs.__dict__.get("_importance")
-    if cached is not None:
-        return cached
-    weights: dict[str, float] = {}
-    for c in rs.criteria:
-        weights[c.key] = c.weight
-        for band in c.bands or []:
-            weights[band.id] = c.weight
-        if c.table and c.table in rs.tables:
-            for row in rs.tables[c.table].rows:
-                weights[row.id] = c.weight
-            weights[f"table.{c.table}"] = c.weight
-    for g in rs.gates:
-        weights[g.key] = 10.0
-    rs.__dict__["_importance"] = weights
-    return weights
 
 
 def score_asset(rs: CompiledRuleSet, case: Case, asset: Asset) -> tuple[str, float]:
@@ -672,19 +600,48 @@ def score_asset(rs: CompiledRuleSet, case: Case, asset: Asset) -> tuple[str, flo
     return outcome.decision, outcome.score
 
 
+MAX_COMPANY_COMBINATIONS = 4096
+
+
+def company_decisions(
+    per_asset: list[frozenset[str]], worst: bool, *, any_subset: bool
+) -> frozenset[str]:
+    """The decisions the company can reach from its deciding assets' reachable decisions.
+
+    Every combination of one reachable decision per asset, aggregated by the best (or worst)
+    (`any_subset`: the deciding assets are candidates, any one of which may be the core asset;
+    then the reachable set is simply the union). Assets are combined as independent: facts
+    they share (the company's) make this a sound superset, exact otherwise."""
+    if any_subset or len(per_asset) == 1:
+        return frozenset().union(*per_asset)
+    if math.prod(len(d) for d in per_asset) > MAX_COMPANY_COMBINATIONS:
+        return frozenset().union(*per_asset)
+    pick = min if worst else max
+    return frozenset(
+        pick(combo, key=DECISION_RANK.__getitem__) for combo in itertools.product(*per_asset)
+    )
+
+
 def evaluate_case(rs: CompiledRuleSet, case: Case, *, trace: bool = True) -> CaseOutcome:
-    """Evaluate every asset, then derive the company's decision from its core asset(s)."""
+    """Evaluate every asset, then derive the company's decision from its core asset(s).
+
+    Product-centric (T1): the company decision follows its core asset(s); non-core assets are
+    BD options and never change it. With no asset marked core: a company with one asset is
+    judged on it; else the assets whose role is not stated are the candidates (one candidate is
+    the core asset); when several candidates could give different decisions, or every asset is
+    marked non-core, the decision is `insufficient_information` until the case says which asset
+    is core (the first question)."""
     assets = [evaluate_asset(rs, case, a, trace=trace) for a in case.assets]
     notes: list[str] = []
-    core = [o for o in assets if o.asset.role is Role.core]
-    if not core:
-        unknown_role = [o for o in assets if o.asset.role is None]
-        core = unknown_role or assets
-        notes.append(
-            "no asset is marked core; the company is judged on "
-            + ", ".join(o.asset.id for o in core)
-        )
-    if rs.decision.company is CompanyAggregation.worst:
+    indexes, ask_core, note = core_candidates([o.asset.role for o in assets])
+    core = [assets[i] for i in indexes]
+    if note:
+        notes.append(note)
+    worst = rs.decision.company is CompanyAggregation.worst
+    all_non_core = ask_core and all(o.asset.role is Role.non_core for o in assets)
+    if all_non_core:
+        lead = core[0]  # the first listed: adding another non-core asset changes nothing
+    elif worst:
         lead = min(core, key=lambda o: (DECISION_RANK[o.decision], o.score))
     else:
         lead = max(core, key=lambda o: (DECISION_RANK[o.decision], o.score))
@@ -692,18 +649,49 @@ def evaluate_case(rs: CompiledRuleSet, case: Case, *, trace: bool = True) -> Cas
     ordered = [lead] + [o for o in core if o is not lead]
     ordered += [o for o in assets if id(o) not in is_core]
     unknowns = [(o.asset.id, u) for o in ordered for u in o.unknowns]
-    if not any(o.asset.role is Role.core for o in assets) and any(
-        o.asset.role is None for o in assets
-    ):
+    # Several assets decide: the company reaches what the best (worst) of their reachable
+    # decisions can be. Candidates of unstated role: any of them alone may be the core asset.
+    decisions = company_decisions([o.decisions for o in core], worst, any_subset=ask_core)
+    score_range = (min(o.score_range[0] for o in core), max(o.score_range[1] for o in core))
+    decided_by = [(o.asset.id, f) for o in core for f in o.decided_by]
+    if ask_core:
+        if all_non_core:
+            decisions = lead.decisions
         unknowns.insert(
             0,
             (
                 "",
                 Unknown(
-                    "asset.role", "Which asset is the company's core asset?", ["company.core_asset"]
+                    "asset.role",
+                    "Which asset is the company's core asset?",
+                    ["company.core_asset"],
+                    settles=True,
                 ),
             ),
         )
+        decided_by = [("", "asset.role")]
+    decision = INSUFFICIENT if all_non_core else settle(decisions)
+    provisional_call = lead.provisional
+    if decision == INSUFFICIENT and provisional_call is None:
+        provisional_call = Provisional(
+            lead.decision if lead.decision != INSUFFICIENT else DECLINE,
+            lead.score,
+            [f"judged on {lead.asset.id}, the strongest candidate for core asset"],
+        )
+    if decision != INSUFFICIENT:
+        provisional_call, decided_by = None, []
     return CaseOutcome(
-        case, lead.decision, lead.score, lead.score_range, lead, core, assets, unknowns, notes
+        case,
+        decision,
+        lead.score,
+        score_range,
+        lead,
+        core,
+        assets,
+        unknowns,
+        notes,
+        decisions=decisions,
+        approximate=any(o.approximate for o in core),
+        provisional=provisional_call,
+        decided_by=decided_by,
     )

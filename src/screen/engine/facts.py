@@ -23,7 +23,7 @@ from pydantic import BaseModel
 
 from screen.lang.expressions import ANY, BOOL, DATE, NUM, STR, NameProblem, Type, enum_type, list_of
 from screen.lang.unknown import UNKNOWN
-from screen.model.case import Asset, Case, Company, Figure
+from screen.model.case import Asset, Bounds, Case, Company, Figure
 from screen.model.errors import did_you_mean
 
 ROOT_MODELS: dict[str, type[BaseModel]] = {"asset": Asset, "company": Company, "case": Case}
@@ -41,6 +41,23 @@ class FieldPath:
     figure_value: bool  # append .value (the path ended on a Figure)
     type: Type
     description: str | None
+    bounds: tuple[float, float] | None = None  # numbers: the schema's range (Bounds metadata)
+
+
+def _bounds(tp: Any) -> tuple[float, float] | None:
+    """The `Bounds` an annotation carries (e.g. patient counts are >= 0), if any."""
+    for _ in range(6):
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            for meta in typing.get_args(tp)[1:]:
+                if isinstance(meta, Bounds):
+                    return (meta.low, meta.high)
+            tp = typing.get_args(tp)[0]
+        elif origin in (typing.Union, types.UnionType):
+            tp = next(a for a in typing.get_args(tp) if a is not type(None))
+        else:
+            return None
+    return None
 
 
 def _unwrap(tp: Any) -> tuple[Any, bool, bool]:
@@ -86,6 +103,7 @@ def resolve_field(parts: tuple[str, ...]) -> FieldPath:
     list_steps: list[bool] = []
     in_list = False
     description = None
+    bounds = None
     if len(parts) == 1:
         fields = _visible(root, model)
         raise NameProblem(f"'{root}' needs a field", f"e.g. {root}.{fields[0]}")
@@ -100,6 +118,7 @@ def resolve_field(parts: tuple[str, ...]) -> FieldPath:
             raise NameProblem(f"unknown field '{part}' in {prefix}", hint)
         info = model.model_fields[part]
         description = info.description or description
+        bounds = _bounds(info.annotation)
         inner, is_list, _ = _unwrap(info.annotation)
         steps.append(part)
         list_steps.append(is_list)
@@ -116,7 +135,11 @@ def resolve_field(parts: tuple[str, ...]) -> FieldPath:
     if in_list:
         typ = list_of(typ)
     key = ".".join(parts)
-    return FieldPath(key, root, tuple(steps), tuple(list_steps), figure_value, typ, description)
+    if not figure_value or in_list:
+        bounds = None  # a Figure's own fields, or a list of values: no single range
+    return FieldPath(
+        key, root, tuple(steps), tuple(list_steps), figure_value, typ, description, bounds
+    )
 
 
 def _visible(root: str, model: type[BaseModel]) -> list[str]:

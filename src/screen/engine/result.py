@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import re
 from enum import Enum
 from typing import Any
 
@@ -16,13 +17,20 @@ from pydantic import BaseModel
 
 from screen import __version__
 from screen.engine.compiler import CompiledRuleSet
-from screen.engine.evaluate import AssetOutcome, CaseOutcome, TraceEntry
 from screen.engine.loader import LoadedCase
+from screen.engine.outcome import (
+    DECISION_ORDER,
+    AssetOutcome,
+    CaseOutcome,
+    Provisional,
+    TraceEntry,
+    Unknown,
+)
 from screen.lang.unknown import UNKNOWN
 from screen.model.case import Figure
 
 DIGITS = 4
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def plain(value: Any) -> Any:
@@ -175,11 +183,40 @@ def _asset(
         "criteria": _criteria(o),
         "gates": _gates(o),
         "fired": o.fired,
-        "unknowns": [
-            {"fact": u.fact, "question": u.question, "rules": u.rules} for u in o.unknowns
-        ],
+        "reachable_decisions": _decisions(o.decisions),
+        "approximate": o.approximate,
+        "provisional": _provisional(o.provisional),
+        "decided_by": list(o.decided_by),
+        "unknowns": [_unknown(u) for u in o.unknowns],
+        "errors": [{"rule": r, "error": e} for r, e in sorted(o.errors.items())],
         "provenance": _provenance(rs, o, company_rows),
     }
+
+
+def _decisions(decisions: frozenset[str]) -> list[str]:
+    return [d for d in DECISION_ORDER if d in decisions]
+
+
+def _provisional(p: Provisional | None) -> dict[str, Any] | None:
+    if p is None:
+        return None
+    return {"decision": p.decision, "score": plain(p.score), "basis": p.basis}
+
+
+def _unknown(u: Unknown, asset: str | bool | None = False) -> dict[str, Any]:
+    out: dict[str, Any] = {} if asset is False else {"asset": asset or None}
+    out.update(
+        {
+            "fact": u.fact,
+            "question": u.question,
+            "rules": u.rules,
+            "could_reach": list(u.could_reach),
+            "swing": plain(u.swing),
+            "settles": u.settles,
+            "for_completeness": u.swing == 0 and len(u.could_reach) <= 1 and not u.settles,
+        }
+    )
+    return out
 
 
 def build_result(rs: CompiledRuleSet, loaded: LoadedCase, outcome: CaseOutcome) -> dict[str, Any]:
@@ -209,14 +246,35 @@ def build_result(rs: CompiledRuleSet, loaded: LoadedCase, outcome: CaseOutcome) 
         "bd_options": [o.asset.id for o in outcome.assets if id(o) not in core_ids],
         "criteria": _criteria(lead),
         "gates": _gates(lead),
-        "unknowns": [
-            {"asset": asset_id or None, "fact": u.fact, "question": u.question, "rules": u.rules}
-            for asset_id, u in outcome.unknowns
-        ],
+        "reachable_decisions": _decisions(outcome.decisions),
+        "approximate": outcome.approximate,
+        "provisional": _provisional(outcome.provisional),
+        "decided_by": [{"asset": a or None, "fact": f} for a, f in outcome.decided_by],
+        "unknowns": [_unknown(u, asset_id) for asset_id, u in outcome.unknowns],
         "notes": outcome.notes,
         "assets": [_asset(rs, o, company_rows) for o in outcome.assets],
         "trace": [_trace(o.asset.id, t) for o in outcome.assets for t in o.trace],
     }
+
+
+_LOCATED = re.compile(r"^(?P<where>[^\s:][^:]*:\d+(?::\d+)?): (?P<what>.*)$", re.S)
+
+
+def rule_errors(result: dict[str, Any]) -> list[str]:
+    """Rules that failed at run time on this case, one located line each.
+
+    The rule's outcome is unknown (criterion status `error`) and the rest of the case is still
+    scored; the CLI prints these lines and exits 2, like any other bad input."""
+    lines = []
+    for asset in result["assets"]:
+        for e in asset.get("errors", []):
+            m = _LOCATED.match(e["error"])
+            where, what = (m["where"] + ": ", m["what"]) if m else ("", e["error"])
+            lines.append(
+                f"{where}rule {e['rule']} failed on {result['case']['path']} "
+                f"(asset {asset['id']}): {what}"
+            )
+    return lines
 
 
 def dumps(results: list[dict[str, Any]]) -> str:

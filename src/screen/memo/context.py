@@ -12,6 +12,19 @@ from screen.memo.wording import DECISION_LABEL, OVERSEAS_TEXT, STALE_AFTER_MONTH
 from screen.model.case import Case, Figure, iter_figures
 
 
+def headline(result: dict[str, Any]) -> str:
+    """'Advance', or 'Insufficient information - provisionally Watch (3.10, range 2.60-3.60)'."""
+    label = DECISION_LABEL[result["decision"]]
+    p = result.get("provisional")
+    if result["decision"] != "insufficient_information" or not p:
+        return label
+    lo, hi = result["score_range"]
+    return (
+        f"{label} - provisionally {DECISION_LABEL[p['decision']]} "
+        f"({float(p['score']):.2f}, range {float(lo):.2f}-{float(hi):.2f})"
+    )
+
+
 def memo_context(
     loaded: Any,
     result: dict[str, Any],
@@ -65,7 +78,7 @@ def memo_context(
         "case_notes": case.notes,
         "stale_months": stale_months,
         "result": result,
-        "decision_label": DECISION_LABEL[result["decision"]],
+        "decision_label": headline(result),
         "company": company,
         "assets": assets,
         "lead": lead,

@@ -10,7 +10,9 @@ stale data. A bare number is accepted where a figure is expected and means "unso
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import (
@@ -124,7 +126,15 @@ def _non_negative(fig: Figure | None) -> Figure | None:
     return fig
 
 
-NonNegativeFigure = Annotated[Figure, AfterValidator(_non_negative)]
+@dataclass(frozen=True)
+class Bounds:
+    """The range a figure's number always lies in; the engine bounds an absent one by it."""
+
+    low: float
+    high: float
+
+
+NonNegativeFigure = Annotated[Figure, AfterValidator(_non_negative), Bounds(0.0, math.inf)]
 
 
 def _fraction(fig: Figure | None) -> Figure | None:
@@ -135,7 +145,7 @@ def _fraction(fig: Figure | None) -> Figure | None:
     return fig
 
 
-FractionFigure = Annotated[Figure, AfterValidator(_fraction)]
+FractionFigure = Annotated[Figure, AfterValidator(_fraction), Bounds(-5.0, 5.0)]
 
 
 class Source(Model):

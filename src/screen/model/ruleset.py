@@ -4,6 +4,8 @@ A rule set is named and versioned. Its sections, in the order they are evaluated
 
 - `parameters`: named constants, each with value, unit and source (sourced figures from
   `shared/data`: phase-transition probabilities, US share of the global market...);
+- `priors`: what an unknown fact usually is (a distribution, or a typical number), sourced like
+  parameters; used only for the provisional call of an undecided case, never for the decision;
 - `derived`: facts computed by expressions over case fields, parameters and other derived facts;
 - `tables`: decision tables with a hit policy (`first`, or `unique`, where overlapping rows are a
   load-time error), read from expressions with `lookup('name')` or used to score a criterion;
@@ -40,6 +42,22 @@ class Parameter(Model):
     value: Any = Field(description="number, text, true/false, or a list of them")
     unit: str | None = None
     source: str = Field(description="where the figure comes from (publication, dataset, thesis)")
+    note: str | None = None
+
+
+class Prior(Model):
+    """What an unknown fact usually is, for the provisional call of an undecided case.
+
+    Either a `distribution` over the values of an enum, stage or true/false fact (value ->
+    probability, summing to 1), or for a number a `typical` value (or a `range`, whose middle
+    is used). Sourced like parameters: a published figure, or "firm convention" and why."""
+
+    distribution: dict[Any, float] | None = Field(
+        None, description="value -> probability, for enum, stage and true/false facts"
+    )
+    typical: float | None = Field(None, description="typical value, for numbers")
+    range: tuple[float, float] | None = Field(None, description="typical range, for numbers")
+    source: str = Field(description="where the prior comes from (publication, dataset, thesis)")
     note: str | None = None
 
 
@@ -131,6 +149,10 @@ class RuleSetFile(Model):
     )
     fixed: list[str] = Field(
         default_factory=list, description="fact paths that cannot change (for counterfactuals)"
+    )
+    priors: dict[str, Prior] = Field(
+        default_factory=dict,
+        description="fact path -> what it usually is, for the provisional call (see README)",
     )
     derived: dict[str, Derived] = Field(default_factory=dict)
     tables: dict[str, Table] = Field(default_factory=dict)

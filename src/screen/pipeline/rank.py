@@ -24,9 +24,9 @@ from typing import Any
 
 from screen.engine import evaluate as engine
 from screen.engine.compiler import CompiledRuleSet
-from screen.engine.evaluate import DECISION_RANK, INSUFFICIENT
 from screen.engine.fastpath import fast_path
 from screen.engine.loader import LoadedCase, load_case
+from screen.engine.outcome import DECISION_RANK, INSUFFICIENT, core_candidates
 from screen.model.errors import ScreenError
 from screen.model.ruleset import CompanyAggregation
 from screen.model.vocab import Role
@@ -67,6 +67,8 @@ class AssetScores:
     # the rules (gates, criteria, bands, rows) it leaves open
     questions: tuple[str | None, ...] = ()
     unknown_rules: tuple[tuple[str, ...], ...] = ()
+    provisional: float | None = None  # provisional score of an undecided asset (priors)
+    provisional_decision: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,10 +98,18 @@ class PipelineRow:
     top_reason_ids: tuple[str, ...] = field(default=())  # the same, as rule ids and fact paths
     revisit: str | None = None  # watch list: ISO date the case is due for another look
     revisit_when: str | None = None  # ... and what to wait for
+    provisional_decision: str | None = None  # an undecided company's likely call (priors)
+    provisional_score: float | None = None
 
     def sort_key(self) -> tuple[Any, ...]:
-        """Decision (advance ... decline), then score, then company and file: a total order."""
-        return (DECISION_ORDER[self.decision], -self.score, self.company, self.path)
+        """Decision (advance ... decline), then score, then company and file: a total order.
+
+        Undecided companies rank by their provisional score: by what they would likely be,
+        not by how well they are documented."""
+        score = self.score
+        if self.decision == INSUFFICIENT and self.provisional_score is not None:
+            score = self.provisional_score
+        return (DECISION_ORDER[self.decision], -score, self.company, self.path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +122,7 @@ class CaseScores:
     assets: tuple[AssetScores, ...]
     core: tuple[int, ...]  # indexes into `assets` of the assets the company decision follows
     lead: int
+    ask_core: bool = False  # no asset is marked core and the candidates could disagree
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -203,6 +214,8 @@ def _from_outcome(rs: CompiledRuleSet, o: Any) -> AssetScores:
         tuple(u.fact for u in o.unknowns),
         tuple(u.question if _authored(rs, u.fact, u.rules) else None for u in o.unknowns),
         tuple(tuple(u.rules) for u in o.unknowns),
+        o.provisional.score if o.provisional else None,
+        o.provisional.decision if o.provisional else None,
     )
 
 
@@ -228,11 +241,9 @@ def _authored(rs: CompiledRuleSet, fact: str, rules: Sequence[str]) -> bool:
 def company_lead(rs: CompiledRuleSet, assets: Sequence[AssetScores]) -> tuple[tuple[int, ...], int]:
     """(core asset indexes, lead index), as `engine.evaluate_case` chooses them (T1).
 
-    Core assets decide; with none marked core, the assets of unknown role, else all of them.
-    The lead is the best (or, with `company: worst`, the worst) by decision, then score."""
-    core = tuple(i for i, a in enumerate(assets) if a.role is Role.core)
-    if not core:
-        core = tuple(i for i, a in enumerate(assets) if a.role is None) or tuple(range(len(assets)))
+    The candidates come from `outcome.core_candidates` (shared with the engine); the lead is
+    the best (or, with `company: worst`, the worst) by decision, then score."""
+    core, _, _ = core_candidates([a.role for a in assets])
     key = _lead_key(assets)
     pick = min if rs.decision.company is CompanyAggregation.worst else max
     return core, pick(core, key=key)
@@ -245,9 +256,22 @@ def _lead_key(assets: Sequence[AssetScores]) -> Callable[[int], tuple[int, float
 def score_case(rs: CompiledRuleSet, loaded: LoadedCase) -> CaseScores:
     assets = score_assets(rs, loaded)
     core, lead = company_lead(rs, assets)
+    _, ask, _ = core_candidates([a.role for a in assets])
     return CaseScores(
-        loaded.path, loaded.case_id, loaded.case.company.name, tuple(assets), core, lead
+        loaded.path, loaded.case_id, loaded.case.company.name, tuple(assets), core, lead, ask
     )
+
+
+def company_decision(cs: CaseScores) -> str:
+    """The company's decision: the lead's, unless the case must still say which asset is core
+    and the candidates (or an all-non-core company) leave it open."""
+    lead = cs.assets[cs.lead]
+    if not cs.ask_core:
+        return lead.decision
+    decisions = {cs.assets[i].decision for i in cs.core}
+    if len(decisions) == 1 and any(a.role is None for a in cs.assets):
+        return lead.decision
+    return INSUFFICIENT
 
 
 def contributions(rs: CompiledRuleSet, policy: Sequence[float | None]) -> tuple[float, ...]:
@@ -355,6 +379,12 @@ def row_for(rs: CompiledRuleSet, loaded: LoadedCase) -> PipelineRow:
     lead = cs.assets[cs.lead]
     case = loaded.case
     text, ids = reason(rs, lead)
+    decision = company_decision(cs)
+    if decision != lead.decision:
+        text, ids = "open: which asset is the company's core asset?", ("asset.role",)
+    provisional = lead.provisional if decision == INSUFFICIENT else None
+    if decision == INSUFFICIENT and provisional is None:
+        provisional = lead.score
     return PipelineRow(
         path=loaded.path,
         sha256=loaded.sha256,
@@ -362,7 +392,7 @@ def row_for(rs: CompiledRuleSet, loaded: LoadedCase) -> PipelineRow:
         company=case.company.name,
         as_of=case.as_of.isoformat() if case.as_of else None,
         analyst=case.analyst,
-        decision=lead.decision,
+        decision=decision,
         score=round(lead.score, DIGITS),
         score_low=round(lead.low, DIGITS),
         score_high=round(lead.high, DIGITS),
@@ -379,6 +409,10 @@ def row_for(rs: CompiledRuleSet, loaded: LoadedCase) -> PipelineRow:
         top_reason_ids=ids,
         revisit=case.revisit.on.isoformat() if case.revisit else None,
         revisit_when=case.revisit.when if case.revisit else None,
+        provisional_decision=(lead.provisional_decision or lead.decision)
+        if decision == INSUFFICIENT
+        else None,
+        provisional_score=None if provisional is None else round(provisional, DIGITS),
     )
 
 

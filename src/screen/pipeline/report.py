@@ -122,6 +122,9 @@ def row_dict(rs: CompiledRuleSet, rank: int, r: PipelineRow) -> dict[str, Any]:
         "decision": r.decision,
         "score": r.score,
         "score_range": [r.score_low, r.score_high],
+        "provisional": None
+        if r.provisional_decision is None
+        else {"decision": r.provisional_decision, "score": r.provisional_score},
         "criteria": {
             c.id: {"score": s, "contribution": k}
             for c, s, k in zip(rs.criteria, r.criteria, r.contributions, strict=True)

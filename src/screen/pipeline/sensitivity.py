@@ -24,7 +24,7 @@ from operator import mul
 from typing import Any
 
 from screen.engine.compiler import CompiledRuleSet
-from screen.engine.evaluate import DECISION_RANK, decide
+from screen.engine.outcome import DECISION_RANK, INSUFFICIENT, decide
 from screen.model.ruleset import CompanyAggregation
 from screen.pipeline.rank import DIGITS, CaseScores
 from screen.report.console import DECISION_ORDER
@@ -142,13 +142,21 @@ def _rank_scenario(
     return out
 
 
+def _ranking_score(cs: CaseScores, outcome: tuple[str, float]) -> float:
+    """As `PipelineRow.sort_key`: an undecided case ranks by its lead's provisional score."""
+    provisional = cs.assets[cs.lead].provisional
+    if outcome[0] == INSUFFICIENT and provisional is not None:
+        return provisional
+    return outcome[1]
+
+
 def _ranks(cases: Sequence[CaseScores], outcomes: Sequence[tuple[str, float]]) -> list[int]:
     """1-based rank of each case, by the pipeline's order (`PipelineRow.sort_key`)."""
     order = sorted(
         range(len(cases)),
         key=lambda i: (
             DECISION_ORDER[outcomes[i][0]],
-            -round(outcomes[i][1], DIGITS),
+            -round(_ranking_score(cases[i], outcomes[i]), DIGITS),
             cases[i].company,
             cases[i].path,
         ),

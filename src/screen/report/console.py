@@ -20,16 +20,40 @@ DECISION_LABEL = {
 GATE_MARK = {"pass": "ok  ", "fail": "FAIL", "unknown": "??  "}
 
 
+def ranking_score(r: dict[str, Any]) -> float:
+    """The score a result ranks by: its provisional score while its decision is open.
+
+    Undecided cases are ranked by what they would likely be, not by how well they are
+    documented (the policy score of an undocumented case is its lowest reachable one)."""
+    provisional = r.get("provisional")
+    if r["decision"] == "insufficient_information" and provisional:
+        return provisional["score"]
+    return r["score"]
+
+
 def rank(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Decision first (advance ... decline), then score, then company name: deterministic."""
+    """Decision first (advance ... decline), then score (provisional for undecided cases),
+    then company name: deterministic."""
     return sorted(
         results,
         key=lambda r: (
             DECISION_ORDER[r["decision"]],
-            -r["score"],
+            -ranking_score(r),
             r["case"]["company"],
             r["case"]["path"],
         ),
+    )
+
+
+def provisional_text(r: dict[str, Any]) -> str | None:
+    """'provisionally WATCH (3.10, range 2.60-3.60)' for an undecided result, else None."""
+    p = r.get("provisional")
+    if r["decision"] != "insufficient_information" or not p:
+        return None
+    lo, hi = r["score_range"]
+    return (
+        f"provisionally {DECISION_LABEL[p['decision']]} ({float(p['score']):.2f}, "
+        f"range {float(lo):.2f}-{float(hi):.2f})"
     )
 
 
@@ -103,6 +127,17 @@ def explain(result: dict[str, Any]) -> str:
     out.append(
         f"decision: {DECISION_LABEL[r['decision']]}   score {r['score']} / {r['scale']}{rng}"
     )
+    provisional = provisional_text(r)
+    if provisional:
+        out.append(f"{provisional}, if each unknown fact took its expected value:")
+        out.extend(f"  assumes {line}" for line in r["provisional"]["basis"])
+    if r.get("decided_by"):
+        settle = ", ".join(
+            f"[{d['asset']}] {d['fact']}" if d["asset"] else d["fact"] for d in r["decided_by"]
+        )
+        out.append(f"decided by: {settle} (the fewest answers that settle the decision)")
+    if r.get("approximate"):
+        out.append("note: too many unknown combinations to enumerate; ranges are sound bounds")
     out.append(
         f"thresholds: advance >= {r['thresholds']['advance']}, watch >= {r['thresholds']['watch']}"
     )
@@ -152,10 +187,29 @@ def explain(result: dict[str, Any]) -> str:
     if r["unknowns"]:
         out.append("")
         out.append("diligence questions")
-        for i, u in enumerate(r["unknowns"], 1):
+        completeness = [u for u in r["unknowns"] if u.get("for_completeness")]
+        for i, u in enumerate([u for u in r["unknowns"] if not u.get("for_completeness")], 1):
             who = f"[{u['asset']}] " if u["asset"] else ""
-            out.append(f"  {i}. {who}{u['question']}")
+            out.append(f"  {i}. {who}{u['question']}{_impact(u)}")
+        if completeness:
+            out.append("  for completeness (no answer changes the score or the decision):")
+            for u in completeness:
+                who = f"[{u['asset']}] " if u["asset"] else ""
+                out.append(f"     - {who}{u['question']}")
     return terminal_text("\n".join(out) + "\n")
+
+
+def _impact(u: dict[str, Any]) -> str:
+    """'  [settles it; could reach advance or watch; moves the score by up to 0.50]'."""
+    parts = []
+    if u.get("settles"):
+        parts.append("settles it")
+    reach = [DECISION_LABEL[d].lower() for d in u.get("could_reach", [])]
+    if len(reach) > 1:
+        parts.append("could reach " + " or ".join(reach))
+    if u.get("swing"):
+        parts.append(f"moves the score by up to {float(u['swing']):.2f}")
+    return f"  [{'; '.join(parts)}]" if parts else ""
 
 
 def _inputs(entry: dict[str, Any], indent: str) -> list[str]:

@@ -1,0 +1,263 @@
+"""Diligence questions: what to ask about each unknown fact, and which answers matter most.
+
+Every unknown outcome names the case facts behind it; each becomes a question (the rule set's
+own wording from `questions:`, a rule's `question:`, or a default). `rank_questions` then
+measures each question by what its answers can change with the other unknowns held at their
+priors: the decisions they can reach (`could_reach`) and the largest score change (`swing`);
+`decided_by` is the smallest set of questions whose answers settle the decision. A question
+whose answers move nothing is kept, last, "for completeness".
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable
+from typing import Any
+
+from screen.engine.compiler import CompiledRuleSet, DerivedNode
+from screen.engine.outcome import (
+    DECISIONS,
+    DECLINE,
+    AssetOutcome,
+    Provisional,
+    Unknown,
+    threshold_decision,
+)
+from screen.engine.reach import finite_domain
+from screen.model.case import Asset
+
+Evaluate = Callable[[dict[str, Any]], AssetOutcome]
+
+
+def unknown_questions(
+    rs: CompiledRuleSet,
+    needed_by: dict[str, list[str]],
+    errors: dict[str, str],
+    asset: Asset,
+) -> list[Unknown]:
+    """One diligence question per unknown fact (or failed rule) behind an unknown outcome.
+
+    Ordered by what the fact can affect (gates first, then criterion weight) until the
+    question ranking (`rank_questions`) reorders them by what their answers can change."""
+    gate_questions = {g.key: g.question for g in rs.gates if g.question}
+    derived_questions = {
+        n.key: n.question for n in rs.steps if isinstance(n, DerivedNode) and n.question
+    }
+    crit_questions = {c.key: c.question for c in rs.criteria if c.question}
+    rule_questions = {**derived_questions, **crit_questions, **gate_questions}
+    out = []
+    for fact in sorted(needed_by):
+        rules = sorted(set(needed_by[fact]))
+        if fact.startswith("rule:"):
+            rule = fact.removeprefix("rule:")
+            out.append(
+                Unknown(
+                    rule,
+                    f"Rule '{rule}' could not be evaluated "
+                    f"({errors.get(rule, 'error')}); check the data it reads.",
+                    rules,
+                )
+            )
+            continue
+        question = _question_for(rs.questions, fact)
+        if question is None:
+            question = next((rule_questions[r] for r in rules if r in rule_questions), None)
+        if question is None:
+            question = _default_question(rs, fact, asset)
+        out.append(Unknown(fact, question.replace("{asset}", asset.name), rules))
+    if not out:
+        return out
+    weight = _importance(rs)
+    out.sort(key=lambda u: (-max((weight.get(r, 0.0) for r in u.rules), default=0.0), u.fact))
+    return out
+
+
+def _question_for(questions: dict[str, str], fact: str) -> str | None:
+    """The author's question for a fact, or for the nearest enclosing group of fields."""
+    parts = fact.split(".")
+    for end in range(len(parts), 1, -1):
+        q = questions.get(".".join(parts[:end]))
+        if q is not None:
+            return q
+    return None
+
+
+def _default_question(rs: CompiledRuleSet, fact: str, asset: Asset) -> str:
+    fp = rs.fields.get(fact)
+    what = fp.description if fp and fp.description else fact.split(".", 1)[-1].replace("_", " ")
+    subject = asset.name if fact.startswith("asset.") else "Company"
+    if fp is not None and fp.type.kind == "bool":
+        return f"{subject}: establish {what}."
+    return f"{subject}: provide {what}, with its source (case field {fact})."
+
+
+def _importance(rs: CompiledRuleSet) -> dict[str, float]:
+    """Rule id -> how much an unknown behind it matters: gates first, then by criterion weight."""
+    cached = rs.__dict__.get("_importance")
+    if cached is not None:
+        return cached
+    weights: dict[str, float] = {}
+    for c in rs.criteria:
+        weights[c.key] = c.weight
+        for band in c.bands or []:
+            weights[band.id] = c.weight
+        if c.table and c.table in rs.tables:
+            for row in rs.tables[c.table].rows:
+                weights[row.id] = c.weight
+            weights[f"table.{c.table}"] = c.weight
+    for g in rs.gates:
+        weights[g.key] = 10.0
+    rs.__dict__["_importance"] = weights
+    return weights
+
+
+# --------------------------------------------------------------------------- ranking
+
+MAX_SETTLE_EVALUATIONS = 2000  # evaluations spent looking for the smallest settling set
+MAX_SETTLE_SIZE = 3
+
+
+def provisional_decision(o: AssetOutcome) -> str:
+    """The call on an outcome whose remaining unknowns count by policy and whose unknown gates
+    are assumed to pass: a failed gate declines, else the score's threshold decides."""
+    if any(g.outcome == "fail" for g in o.gates):
+        return DECLINE
+    return threshold_decision(o.score, *o.thresholds)
+
+
+def open_facts(o: AssetOutcome) -> list[str]:
+    """The case facts an outcome's unknowns name (failed rules are not questions of fact)."""
+    return [u.fact for u in o.unknowns if "." in u.fact and not u.fact.startswith("rule:")]
+
+
+def with_priors(
+    rs: CompiledRuleSet, base: dict[str, Any], facts: list[str], skip: str | None = None
+) -> tuple[dict[str, Any], list[str]]:
+    """`base` with every fact of `facts` that has a prior set to its expected value."""
+    assumed = dict(base)
+    basis = []
+    for fact in facts:
+        prior = rs.priors.get(fact)
+        if fact != skip and prior is not None:
+            assumed[fact] = prior.expected
+            basis.append(prior.describe())
+    return assumed, basis
+
+
+def provisional(
+    rs: CompiledRuleSet, o: AssetOutcome, base: dict[str, Any], evaluate: Evaluate
+) -> Provisional:
+    """The decision if each unknown fact took its expected value (see priors.py).
+
+    Facts without a prior stay unknown and their criteria count by the rule set's unknown
+    policy (the lowest reachable score by default); an unknown gate is assumed to pass. The
+    basis lists every assumption, so a reader sees what the call rests on."""
+    facts = open_facts(o)
+    assumed, basis = with_priors(rs, base, facts)
+    p = evaluate(assumed)
+    for fact in facts:
+        if fact not in rs.priors:
+            basis.append(f"{fact}: no prior; its criteria count at their lowest reachable score")
+    basis += [f"gate {g.id} assumed to pass" for g in p.gates if g.outcome == "unknown"]
+    return Provisional(provisional_decision(p), p.score, basis)
+
+
+def _answers(rs: CompiledRuleSet, fact: str) -> list[Any] | None:
+    return finite_domain(rs, fact)
+
+
+def rank_questions(
+    rs: CompiledRuleSet, o: AssetOutcome, base: dict[str, Any], evaluate: Evaluate
+) -> list[str]:
+    """Fill each unknown's `could_reach` and `swing`, reorder them, return `decided_by`.
+
+    A question's answers are tried with the other unknowns at their priors: every value of a
+    finite-domain fact; a number stays unknown within its bounds (its swing is the width of the
+    score range it leaves). Order: the questions that settle the decision, then by swing and
+    by how many decisions they can reach; a question whose answers move nothing comes last."""
+    facts = open_facts(o)
+    by_fact = {u.fact: u for u in o.unknowns}
+    for fact in facts:
+        assumed, _ = with_priors(rs, base, facts, skip=fact)
+        answers = _answers(rs, fact)
+        if answers:
+            outs = [evaluate({**assumed, fact: v}) for v in answers]
+            scores = [x.score for x in outs]
+            reach = {provisional_decision(x) for x in outs}
+            swing = max(scores) - min(scores)
+        else:
+            x = evaluate(assumed)
+            reach = set(x.decisions) if len(x.decisions) > 1 else {provisional_decision(x)}
+            swing = x.score_range[1] - x.score_range[0]
+        u = by_fact[fact]
+        u.could_reach = tuple(d for d in DECISIONS if d in reach)
+        u.swing = swing
+    decided_by = _settling_set(rs, o, base, facts, evaluate) if len(o.decisions) > 1 else []
+    for fact in decided_by:
+        by_fact[fact].settles = True
+    position = {id(u): i for i, u in enumerate(o.unknowns)}
+    # Within the settling set, the rule set's own importance (gates first); after it, swing.
+    o.unknowns.sort(
+        key=lambda u: (
+            not u.settles,
+            u.swing == 0 and len(u.could_reach) <= 1,  # moves nothing: for completeness
+            0.0 if u.settles else -round(u.swing, 9),
+            0 if u.settles else -len(u.could_reach),
+            position[id(u)],
+        )
+    )
+    return decided_by
+
+
+def _settling_set(
+    rs: CompiledRuleSet,
+    o: AssetOutcome,
+    base: dict[str, Any],
+    facts: list[str],
+    evaluate: Evaluate,
+) -> list[str]:
+    """The smallest set of open facts whose every combination of answers leaves one decision.
+
+    Searched by size (1, 2, 3), most promising facts first, over finite-domain facts; numbers
+    are tried at their bounds and prior. Within MAX_SETTLE_EVALUATIONS evaluations; when no
+    smaller set is found, answering every open question is what settles it."""
+    probes: dict[str, list[Any]] = {}
+    for fact in facts:
+        values = _answers(rs, fact)
+        if values is None:
+            values = _number_probes(rs, fact)
+        if values:
+            probes[fact] = values
+    order = sorted(probes, key=lambda f: (-_swing(o, f), f))
+    spent = 0
+    for size in range(1, min(MAX_SETTLE_SIZE, len(order)) + 1):
+        for subset in itertools.combinations(order, size):
+            combos = math.prod(len(probes[f]) for f in subset)
+            if spent + combos > MAX_SETTLE_EVALUATIONS:
+                return facts
+            spent += combos
+            reached: set[str] = set()
+            for values in itertools.product(*(probes[f] for f in subset)):
+                reached |= evaluate({**base, **dict(zip(subset, values, strict=True))}).decisions
+                if len(reached) > 1:
+                    break
+            if len(reached) == 1:
+                return list(subset)
+    return facts
+
+
+def _swing(o: AssetOutcome, fact: str) -> float:
+    return next((u.swing for u in o.unknowns if u.fact == fact), 0.0)
+
+
+def _number_probes(rs: CompiledRuleSet, fact: str) -> list[Any]:
+    fp = rs.fields.get(fact)
+    if fp is None or fp.type.kind != "num":
+        return []
+    low, high = fp.bounds or (-math.inf, math.inf)
+    values = {v for v in (low, high) if math.isfinite(v)}
+    prior = rs.priors.get(fact)
+    if prior is not None:
+        values.add(prior.expected)
+    return sorted(values)

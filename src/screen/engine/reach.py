@@ -1,0 +1,105 @@
+"""Exact reachable outcomes: what some answer to the open questions can really produce.
+
+One three-valued pass over an asset is sound but loose: it treats each unknown outcome on its
+own, so a band list whose every band reads `data_origin` looks able to fall through to its
+fallback even when each of `china | global | mixed` fires a high band, and two criteria that
+read the same unknown fact are combined as if independent. So after that pass, the unknown
+case facts behind an unknown outcome that have finite domains in the case schema (enums,
+stages, true/false) are enumerated jointly: every combination is evaluated (on the generated
+fast path when it completes the facts), and the reachable scores, gate outcomes, score range
+and decisions are the union of what the combinations give. Correlations are kept because each
+combination is one consistent case.
+
+Unknown numbers are not enumerated: they stay unknown within their schema bounds (interval
+arithmetic, `lang/intervals.py`) inside each combination. Above `MAX_COMBINATIONS` the single
+pass's sound answer is kept and the result is marked `approximate`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from screen.engine.compiler import CompiledRuleSet
+from screen.engine.outcome import AssetOutcome
+from screen.engine.tables import domain_values
+
+MAX_COMBINATIONS = 512  # joint values of the unknown finite-domain facts tried per asset
+
+# evaluates one asset on a complete-as-possible fact table, without refinement or trace
+Evaluate = Callable[[dict[str, Any]], AssetOutcome]
+
+
+@dataclass
+class Refinement:
+    """What the combinations of the unknown finite-domain facts jointly reach."""
+
+    criteria: list[set[float]]  # per criterion (rule-set order): reachable scores
+    gates: list[set[str]]  # per gate: reachable outcomes (pass / fail / unknown)
+    low: float
+    high: float
+    decisions: frozenset[str]
+
+
+def finite_domain(rs: CompiledRuleSet, fact: str) -> list[Any] | None:
+    """Every value a case fact can take, when its schema type has finitely many."""
+    fp = rs.fields.get(fact)
+    if fp is None or fp.type.kind == "list":
+        return None
+    return domain_values(fp.type)
+
+
+def enumerable(rs: CompiledRuleSet, facts: list[str]) -> list[tuple[str, list[Any]]]:
+    """The facts among `facts` with finite domains, with their domains, in a stable order."""
+    out = []
+    for fact in sorted(facts):
+        domain = finite_domain(rs, fact)
+        if domain:
+            out.append((fact, domain))
+    return out
+
+
+def refine(
+    rs: CompiledRuleSet,
+    base: dict[str, Any],
+    needed_by: dict[str, list[str]],
+    evaluate: Evaluate,
+) -> tuple[Refinement | None, bool]:
+    """(refinement, approximate): the joint enumeration, or None when nothing is enumerable.
+
+    `approximate` is True when the combinations exceed MAX_COMBINATIONS (the sound single-pass
+    answer stands)."""
+    facts = enumerable(rs, [f for f in needed_by if not f.startswith("rule:")])
+    if not facts:
+        return None, False
+    if math.prod(len(d) for _, d in facts) > MAX_COMBINATIONS:
+        return None, True
+    return combine(rs, base, facts, evaluate), False
+
+
+def combine(
+    rs: CompiledRuleSet,
+    base: dict[str, Any],
+    facts: list[tuple[str, list[Any]]],
+    evaluate: Evaluate,
+) -> Refinement:
+    """Evaluate every combination of `facts` (fact, domain) over `base` and join the outcomes."""
+    criteria: list[set[float]] = [set() for _ in rs.criteria]
+    gates: list[set[str]] = [set() for _ in rs.gates]
+    low, high = math.inf, -math.inf
+    decisions: set[str] = set()
+    keys = [f for f, _ in facts]
+    for combo in itertools.product(*(d for _, d in facts)):
+        trial = dict(base)
+        trial.update(zip(keys, combo, strict=True))
+        sub = evaluate(trial)
+        for i, c in enumerate(sub.criteria):
+            criteria[i].update([c.score] if c.score is not None else c.possible)
+        for j, g in enumerate(sub.gates):
+            gates[j].add(g.outcome)
+        low, high = min(low, sub.score_range[0]), max(high, sub.score_range[1])
+        decisions |= sub.decisions
+    return Refinement(criteria, gates, low, high, frozenset(decisions))
