@@ -1,6 +1,6 @@
 """Code generation for the fast path: the whole rule set as one straight-line Python function.
 
-The interpretive evaluator (`engine._AssetRun`) is exact for every case, unknowns included, and
+The interpretive evaluator (`engine.run.AssetRun`) is exact for every case, unknowns included, and
 records a trace, but it pays Python overhead per rule. Most assets in a pipeline have complete
 data for most rules, so we also compile the rule set into generated code that does what a
 hand-written function would: read the fields, compute derived facts, pick the first matching
