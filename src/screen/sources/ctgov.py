@@ -21,6 +21,8 @@ from typing import Any
 
 from screen.model.errors import Location, ScreenError
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
+
 STUDY_URL = "https://clinicaltrials.gov/study/{nct}"
 API_URL = "https://clinicaltrials.gov/api/v2/studies/{nct}?format=json"
 NCT_ID = re.compile(r"^NCT\d{8}$")
@@ -103,7 +105,15 @@ class _Reader:
             return None
         if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
             raise self.fail(f"{path}.{key}", f"expected {_kind(kind)}, got {_kind(type(value))}")
+        if isinstance(value, str):
+            self.plain_text(value, f"{path}.{key}")
         return value
+
+    def plain_text(self, value: str, path: str) -> None:
+        """Refuse text a case file cannot hold (control characters other than tab/newline)."""
+        bad = next((c for c in value if _CONTROL.match(c)), None)
+        if bad is not None:
+            raise self.fail(path, f"control character U+{ord(bad):04X} in text")
 
     def module(self, obj: dict[str, Any], key: str, path: str) -> dict[str, Any]:
         return self.get(obj, key, path, dict) or {}
@@ -113,6 +123,7 @@ class _Reader:
         for i, item in enumerate(items):
             if not isinstance(item, str):
                 raise self.fail(f"{path}.{key}[{i}]", f"expected text, got {_kind(type(item))}")
+            self.plain_text(item, f"{path}.{key}[{i}]")
         return tuple(items)
 
     def objects(self, obj: dict[str, Any], key: str, path: str) -> list[tuple[str, dict]]:
