@@ -908,6 +908,8 @@ def _kleene(node: ast.expr, facts: dict[str, Any], ns: dict[str, Any], bounds: B
             return not _is_unknown(args[0])
         if any(a is UNKNOWN for a in args):
             return UNKNOWN
+        if name in ("_fin", "_num") and type(args[0]) is Interval:
+            return args[0]  # the result checks pass bounds through (they are finite numbers)
         if any(type(a) is Interval for a in args):
             return _interval_call(name, args)
         try:
