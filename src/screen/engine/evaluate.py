@@ -139,6 +139,14 @@ def case_facts(rs: CompiledRuleSet, facts: dict[str, Any]) -> dict[str, Any]:
     return base
 
 
+def _failed_rule(rs: CompiledRuleSet, c: Any, errors: dict[str, str]) -> str | None:
+    """The criterion's own rule, band or table row that failed at run time, if any."""
+    own = [c.key, *(b.id for b in c.bands or [])]
+    if c.table and c.table in rs.tables:
+        own += [f"table.{c.table}", *(row.id for row in rs.tables[c.table].rows)]
+    return next((r for r in own if r in errors), None)
+
+
 def _assemble(
     rs: CompiledRuleSet,
     case: Case,
@@ -157,7 +165,7 @@ def _assemble(
         if not matched or not reachable:
             reachable.append(0.0)  # no band might match at all
         because = ""
-        if output is UNKNOWN and refined is not None and c.key not in run.errors:
+        if output is UNKNOWN and refined is not None and not _failed_rule(rs, c, run.errors):
             reachable = sorted(refined.criteria[i])
             if len(reachable) == 1:
                 output = reachable[0]
@@ -169,7 +177,8 @@ def _assemble(
             if not because:
                 because = f"{fired}: score {output:g}" if fired else "no band matched: score 0"
         else:
-            status = "error" if c.key in run.errors else "unknown"
+            failed = _failed_rule(rs, c, run.errors)
+            status = "error" if failed else "unknown"
             score = None
             lo, hi = min(reachable), max(reachable)
             policy = {
@@ -179,8 +188,8 @@ def _assemble(
             }[c.policy]
             missing = sorted(m.removeprefix("rule:") for m in run.missing.get(c.key, ()))
             because = "unknown: needs " + ", ".join(missing) if missing else "unknown"
-            if c.key in run.errors:
-                because = f"error: {run.errors[c.key]}"
+            if failed:
+                because = f"error in {failed}: {run.errors[failed]}"
         contribution = 0.0
         if policy is not None:
             policy_parts.append((policy, c.max, c.weight))

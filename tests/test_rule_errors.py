@@ -1,0 +1,68 @@
+"""A rule that fails at run time is a located result, never an aborted batch (issue 16, item 2).
+
+The failure may meet an unknown fact of the same rule (the three-valued path) or not (the fast
+path): either way the rule's outcome is unknown with its error, the criterion's status is
+`error`, the other cases are still scored and the exit code is 2 with `rules/x.yaml:L:C:`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from helpers import make_case, run_cli, write_yaml
+
+FAILING = {
+    "division": "asset.epidemiology.us / asset.epidemiology.eu > 0.5",
+    "floor division": "asset.epidemiology.us // asset.epidemiology.eu > 0",
+    "modulo": "asset.epidemiology.us % asset.epidemiology.eu > 0",
+    "round digits": "round(asset.epidemiology.us, asset.epidemiology.china) > 0",
+}
+RULES = """\
+ruleset: {{name: t, version: "1"}}
+criteria:
+  - id: c
+    weight: 1
+    bands:
+      - id: b1
+        when: "{when}"
+        score: 5
+        rationale: T2
+      - {{id: b2, when: "true", score: 1, rationale: T2}}
+decision: {{advance: 3, watch: 2}}
+"""
+
+
+@pytest.mark.parametrize("unknown_too", [False, True], ids=["known", "with-an-unknown"])
+@pytest.mark.parametrize("kind", sorted(FAILING))
+def test_a_failing_rule_is_located_and_the_batch_goes_on(
+    tmp_path: Path, kind: str, unknown_too: bool
+) -> None:
+    when = FAILING[kind]
+    if unknown_too:  # `x or <failing>`: x unknown sends the rule down the three-valued path
+        when = f"asset.bd.plan.market_scope == 'global' or {when}"
+    rules = tmp_path / "r.yaml"
+    rules.write_text(RULES.format(when=when), encoding="utf-8")
+    epi = {"us": 100, "eu": 0, "china": 100}
+    bad = make_case({"epidemiology": epi, "bd": {"plan": {"market_scope": None}}}, id="bad")
+    if not unknown_too:
+        bad["assets"][0]["bd"]["plan"]["market_scope"] = "domestic"
+    else:
+        del bad["assets"][0]["bd"]["plan"]["market_scope"]
+    write_yaml(tmp_path / "a-bad.yaml", bad)
+    write_yaml(tmp_path / "b-good.yaml", make_case(id="good"))
+    done = run_cli("score", str(tmp_path / "a-bad.yaml"), str(tmp_path / "b-good.yaml"),
+                   "--rules", str(rules), "--format", "json")  # fmt: skip
+    assert done.returncode == 2
+    results = {r["case"]["id"]: r for r in json.loads(done.stdout)}
+    assert set(results) == {"bad", "good"}  # the other case is still scored
+    crit = results["bad"]["criteria"][0]
+    assert crit["status"] == "error", crit
+    errors = results["bad"]["assets"][0]["errors"]
+    assert errors and errors[0]["rule"] == "b1"
+    assert f"{rules}:7:" in errors[0]["error"]  # the band's `when` line
+    line = next(x for x in done.stderr.splitlines() if "rule b1 failed" in x)
+    assert line.startswith(f"{rules}:7:") and "a-bad.yaml" in line
+    assert "Traceback" not in done.stderr
