@@ -125,14 +125,18 @@ def score(
     errors: list[str] = []
     scored = _iter_scored(cases, rules, trace=fmt == "json" or record_results)
     if fmt == "json":
+        emitted = 0
         with json_stream(output) as emit:
             for item in scored:
                 if isinstance(item, str):
                     errors.append(item)
                     continue
                 emit(item)
+                emitted += 1
                 if record_results:
                     kept.append(item)
+        if output:  # as write_output says for every other file
+            click.echo(f"wrote {plural(emitted, 'result')} (json) to {output}", err=True)
     else:
         for item in scored:
             if isinstance(item, str):
