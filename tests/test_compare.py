@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from helpers import DELETE, make_case, run_cli, thesis_ruleset, write_yaml
+from screen.model.numbers import display, display_signed
 
 
 def compare(tmp_path: Path, a: dict, b: dict):
@@ -115,11 +116,11 @@ def test_scores_and_points_show_two_decimals_with_deltas_from_unrounded_values(
     assert round(score_a, 2) != score_a  # JSON keeps the 4-decimal value
     text = run_cli("compare", str(a), str(b)).stdout
     score_row = next(line for line in text.splitlines() if line.startswith("score"))
-    assert score_row.split()[1:] == [f"{score_a:.2f}", f"{score_b:.2f}"]
+    assert score_row.split()[1:] == [display(score_a), display(score_b)]
     total = next(line for line in text.splitlines() if line.startswith("total"))
-    assert total.split()[-1] == f"{round(doc['score_delta'], 2) + 0.0:+.2f}"
+    assert total.split()[-1] == display_signed(doc["score_delta"])
     for crit in doc["criteria"]:
         if crit["differs"]:
             row = next(line for line in text.splitlines() if line.startswith(crit["id"] + " "))
-            assert row.split()[-1] == f"{round(crit['points_delta'], 2) + 0.0:+.2f}"
+            assert row.split()[-1] == display_signed(crit["points_delta"])
             assert len(row.split()[-1].split(".")[1]) == 2

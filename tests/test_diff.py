@@ -78,3 +78,29 @@ def test_diff_against_the_store(tmp_path):
     assert moved["size-low"]["firm_decision"] == "watch"
     text = cli("diff", "--new", str(new), "--from-store", env=env).stdout
     assert "firm decision on record: watch (differs from the new screen)" in text
+
+
+def test_a_threshold_change_is_responsible_only_where_it_changes_the_decision(tmp_path):
+    old, new, cases = setup(tmp_path)
+    text = new.read_text(encoding="utf-8")
+    assert "  advance: 3.5\n" in text
+    new.write_text(text.replace("  advance: 3.5\n", "  advance: 4.5\n"), encoding="utf-8")
+    out = cli("diff", "--old", str(old), "--new", str(new), str(cases), "--format", "json")
+    moved = {d["case"]: d for d in json.loads(out.stdout)["diffs"]}
+    # bd-low scores 4.0 under the new weights: advance under 3.5, watch under 4.5
+    assert moved["bd-low"]["new"] == {"decision": "watch", "score": 4.0}
+    assert any(b.startswith("threshold advance: 3.5 -> 4.5") for b in moved["bd-low"]["because"])
+    # size-low falls to 2.0: below both thresholds, so the threshold did not move it
+    assert moved["size-low"]["new"]["decision"] == "decline"
+    assert not any("threshold" in b for b in moved["size-low"]["because"])
+
+
+def test_diff_warns_when_both_rule_sets_carry_one_name_and_version(tmp_path):
+    old, new, cases = setup(tmp_path)
+    out = cli("diff", "--old", str(old), "--new", str(new), str(cases))
+    assert out.returncode == 0
+    assert "warning: old and new rule sets are both 'mini 0.1' (different content)" in out.stderr
+    renamed = tmp_path / "v2.yaml"
+    renamed.write_text(new.read_text("utf-8").replace('version: "0.1"', 'version: "0.2"'), "utf-8")
+    out = cli("diff", "--old", str(old), "--new", str(renamed), str(cases))
+    assert "warning" not in out.stderr

@@ -111,7 +111,7 @@ def test_cli_strict_and_json(tmp_path):
     assert run_cli("lint", shadowed).returncode == 0
     assert run_cli("lint", "--strict", shadowed).returncode == 1
     doc = json.loads(run_cli("lint", "--format", "json", shadowed).stdout)
-    assert doc["summary"] == {"errors": 0, "warnings": 1, "notes": 0}
+    assert doc["summary"] == {"errors": 0, "warnings": 1, "notes": 0, "suppressed": 0}
     assert doc["diagnostics"][0]["line"] == 32
 
 

@@ -16,6 +16,7 @@ from screen import memo as memos
 from screen.engine.evaluate import evaluate_case
 from screen.engine.loader import load_case, load_ruleset
 from screen.engine.result import build_result
+from screen.model.numbers import display
 
 CASES = {
     # strong and middling criteria, advance
@@ -113,7 +114,7 @@ def test_scorecard_draws_weights_legend_and_total_against_thresholds(
         at = total["track"] * result["thresholds"][t] / scale
         assert total["lines"][t] == pytest.approx(at, abs=1.5), t
         assert f"{t} {result['thresholds'][t]:g}" in total["labels"]
-    assert total["value"].startswith(f"{lead['score']:g} / {scale:g}")
+    assert total["value"].startswith(f"{display(lead['score'])} / {scale:g}")  # one rounding
     low, high = lead["score_range"]
     if high > low:
         assert total["range"] == pytest.approx(total["track"] * high / scale, abs=1)

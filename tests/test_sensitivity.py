@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from helpers import ROOT, make_case, run_cli, thesis_ruleset, write_yaml
+from screen.model.numbers import display
 from test_pipeline import variant_cases, write_cases
 
 CASES = ROOT / "cases"
@@ -126,9 +127,9 @@ def test_margins_name_the_threshold_and_gates_that_decline_at_any_weights(tmp_pa
     table = sensitivity_report.to_table(rs, report)
     line = {c: next(x for x in table.splitlines() if f" {c} " in x) for c in by}
     assert "declines at any weights" in line["Gated"] and "watch" not in line["Gated"]
-    near_margin = rs.decision.advance - by["Near"].score
-    assert f"{near_margin:.2f} below advance" in line["Near"]
-    assert f"{by['Top'].margin:.2f} above advance" in line["Top"]
+    assert abs(by["Near"].margin + (rs.decision.advance - by["Near"].score)) < 1e-3
+    assert f"{display(-by['Near'].margin)} below advance" in line["Near"]
+    assert f"{display(by['Top'].margin)} above advance" in line["Top"]
     assert " over " not in table
     doc = json.loads(sensitivity_report.to_json(rs, report))
     row = next(r for r in doc["companies"] if r["company"] == "Gated")

@@ -168,8 +168,16 @@ def test_decide_records_override_with_validated_reason(setup):
     assert out.returncode == 0, out.stderr
     assert "OVERRIDE of the engine's advance" in out.stdout and "head " in out.stderr
     small = str(cases / "small.yaml")
-    out = dealscreen("decide", small, "--rules", str(rules), "--decision", "decline", store=store)
-    assert out.returncode == 0
+    refused = dealscreen("decide", small, "--rules", str(rules), "--decision", "decline",
+                         "--note", "no", store=store)  # fmt: skip
+    assert refused.returncode == 2 and "--decision decline needs --reason" in refused.stderr
+    assert "crowded_target" in refused.stderr  # the codes to choose from
+    no_codes = rules.parent / "no-reasons.yaml"  # a rule set without reason codes still may pass
+    no_codes.write_text(MINI_RULES, encoding="utf-8")
+    out = dealscreen("decide", small, "--rules", str(no_codes), "--decision", "decline",
+                     store=store)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "counts as undocumented" in out.stderr
     listed = dealscreen("audit", "list", "--kind", "decision", store=store).stdout
     assert "OVERRIDE: engine advance" in listed and "partner-a" in listed
     shown = dealscreen("audit", "show", "3", store=store).stdout

@@ -74,23 +74,23 @@ def test_reported_singles_really_flip_a_bundled_case(tmp_path):
     found = why_not(rs, load_case(src).case, target="advance")
     if found.reached:
         pytest.skip("the bundled case already advances under the current thesis")
-    assert found.singles, "expected a single-fact flip on tidewater-bio"
-    data = yaml.safe_load(src.read_text(encoding="utf-8"))
+    assert found.singles or found.pairs, "expected a flip on tidewater-bio"
     checked = 0
-    for c in found.singles:
-        ch = c.changes[0]
-        if isinstance(ch.value, list) or ch.asset is None:
+    for c in found.singles + found.pairs:
+        if any(isinstance(ch.value, list) or ch.asset is None for ch in c.changes):
             continue
-        asset = next(a for a in data["assets"] if a["id"] == ch.asset)
-        node = asset
-        *parents, leaf = ch.fact.split(".")[1:]
-        for p in parents:
-            node = node.setdefault(p, {})
-        node[leaf] = plain(ch.value)
+        data = yaml.safe_load(src.read_text(encoding="utf-8"))
+        for ch in c.changes:
+            node = next(a for a in data["assets"] if a["id"] == ch.asset)
+            *parents, leaf = ch.fact.split(".")[1:]
+            for p in parents:
+                node = node.setdefault(p, {})
+            node[leaf] = plain(ch.value)
         path = write_yaml(tmp_path / f"flip{checked}.yaml", data)
         loaded = load_case(path)
-        assert evaluate_case(rs, loaded.case).decision == "advance", ch.describe()
-        data = yaml.safe_load(src.read_text(encoding="utf-8"))
+        assert evaluate_case(rs, loaded.case).decision == "advance", [
+            ch.describe() for ch in c.changes
+        ]
         checked += 1
     assert checked
 
@@ -117,20 +117,32 @@ def test_max_changes_1_says_only_single_changes_were_searched(tmp_path):
     assert found.as_dict()["max_changes"] == 1
 
 
-def thesis_search(tmp_path, case: dict, **kw):
+def thesis_search(tmp_path, case: dict, *, unfix: str | None = None, **kw):
+    """why-not under the bundled thesis; `unfix` drops one `fixed:` entry (to search it)."""
     from screen.audit.whynot import why_not
     from screen.engine.loader import load_case, load_ruleset
 
-    return why_not(load_ruleset(), load_case(write_yaml(tmp_path / "t.yaml", case)).case, **kw)
+    rules = None
+    if unfix:
+        text = (ROOT / "rules" / "thesis.yaml").read_text(encoding="utf-8")
+        assert f"  - {unfix}\n" in text
+        rules = tmp_path / "thesis.yaml"
+        rules.write_text(text.replace(f"  - {unfix}\n", "", 1), encoding="utf-8")
+    rs = load_ruleset(rules)
+    return why_not(rs, load_case(write_yaml(tmp_path / "t.yaml", case)).case, **kw)
 
 
 def test_company_facts_say_company_like_asset_facts_say_asset(tmp_path):
     from screen.audit.whynot import format_why_not
 
     case = make_case(
-        {"stage": "phase1", "competition": {"first_in_class": False}},
+        {
+            "stage": "phase1",
+            "competition": {"first_in_class": False, "best_in_class": False},
+            "regulatory": {"designations": []},
+        },
         company={"overseas_capability": DELETE, "domestic_sales_growth": DELETE},
-    )
+    )  # near the advance threshold, so the unknown overseas capability can move the decision
     found = thesis_search(tmp_path, case)
     text = format_why_not(found)
     unknown_lines = text.split("unknown facts, by how much")[1].splitlines()[1:]
@@ -191,10 +203,117 @@ def test_patient_counts_are_whole_numbers_at_the_rules_thresholds(tmp_path):
         {"epidemiology": {"us": 1000, "eu": 1000, "china": 1000, "rest_of_world": DELETE},
          "competition": {"first_in_class": False}},
     )  # fmt: skip
-    found = thesis_search(tmp_path, case)
+    found = thesis_search(tmp_path, case, unfix="asset.epidemiology")
     for fact in ("asset.epidemiology.us", "asset.epidemiology.rest_of_world"):
         values, _ = _values(found, fact)
         assert values, fact
         for v in values:
             assert v >= 1 and float(v).is_integer(), (fact, v)
             assert any(abs(v - t) <= 1 for t in thresholds), (fact, v)
+
+
+# --------------------------------------------------------------------------- issue 15, item 8
+
+
+def test_probe_values_beside_a_threshold_read_as_above_it(tmp_path):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(MINI_RULES, encoding="utf-8")
+    case = write_yaml(tmp_path / "c.yaml", make_case({"epidemiology": {"us": 1000}}))
+    out = run_cli("why-not", str(case), "--rules", str(rules)).stdout
+    assert "also at above 100,000" in out and "100001" not in out
+    from screen.audit.whynot import probe_label
+
+    assert probe_label(300001.0, [300000.0]) == "above 300,000"
+    assert probe_label(499999.0, [500000.0]) == "below 500,000"
+    assert probe_label(0.31, [0.3]) == "above 0.3"
+    assert probe_label(42.0, [300000.0]) is None
+
+
+def test_actionable_facts_are_the_only_ones_changed(tmp_path):
+    # us 1000 at phase 1/2 declines (score 1): a bigger population or phase 2 each reach watch
+    case = make_case({"epidemiology": {"us": 1000}, "stage": "phase1_2"})
+    assert {ch.fact for cf in search(tmp_path, case, target="watch").singles
+            for ch in cf.changes} >= {"asset.stage", "asset.epidemiology.us"}  # fmt: skip
+    found = search(tmp_path, case, "actionable:\n  - asset.stage\n", target="watch")
+    changed = {ch.fact for cf in found.singles + found.pairs for ch in cf.changes}
+    assert changed == {"asset.stage"}
+    assert "asset.epidemiology.us" in found.fixed_skipped
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(MINI_RULES + "actionable:\n  - asset.stagee\n", encoding="utf-8")
+    out = run_cli("why-not", str(write_yaml(tmp_path / "c.yaml", case)), "--rules", str(bad))
+    assert out.returncode == 2 and "actionable" in out.stderr and "stage" in out.stderr
+
+
+def test_unknowns_that_move_nothing_are_not_listed(tmp_path):
+    from screen.audit.whynot import format_why_not
+
+    # bd_ready decides nothing here: size is small (1) and the gate passes; the unknown stage
+    # moves the score between 1 and 3 but never past watch (2.5)... except phase2+ (score 3)
+    case = make_case({"epidemiology": {"us": 1000}, "stage": DELETE})
+    found = search(tmp_path, case)
+    assert all(len(u.decisions) > 1 for u in found.unknowns)
+    text = format_why_not(found)
+    for u in found.unknowns:
+        assert u.fact.split(".", 1)[1] in text
+    # an unknown whose every value gives one decision is left out
+    case = make_case({"epidemiology": {"us": 1000}, "unmet_need": {"addressed": False},
+                      "stage": DELETE})  # fmt: skip
+    found = search(tmp_path, case)  # the failed gate declines whatever the stage
+    assert not any(u.fact == "asset.stage" for u in found.unknowns)
+
+
+def test_no_first_in_class_claim_while_a_rival_is_further_along(tmp_path):
+    rival = {"name": "R", "company": "Big", "stage": "phase3"}
+    case = make_case(
+        {"stage": "phase2", "competition": {"first_in_class": False, "best_in_class": False,
+                                            "same_target_programs": [rival]}},
+    )  # fmt: skip
+    found = thesis_search(tmp_path, case, unfix="asset.competition.first_in_class")
+    proposed = [
+        ch.value
+        for cf in found.singles + found.pairs
+        for ch in cf.changes
+        if ch.fact == "asset.competition.first_in_class"
+    ]
+    assert True not in proposed
+    # with the only rival behind, first in class is a claim diligence could still confirm
+    behind = make_case(
+        {"stage": "phase2", "competition": {"first_in_class": False, "best_in_class": False,
+                                            "same_target_programs": [{**rival,
+                                                                      "stage": "phase1"}]}},
+    )  # fmt: skip
+    found = thesis_search(tmp_path, behind, unfix="asset.competition.first_in_class")
+    facts = {ch.fact for cf in found.singles + found.pairs for ch in cf.changes}
+    assert "asset.competition.first_in_class" in facts
+
+
+def test_no_domestic_sales_growth_for_a_company_without_an_approved_product():
+    from screen.audit.whynot import Change, _contradicts
+    from screen.model.case import Case
+    from screen.model.vocab import Stage
+
+    growth = Change(None, "company.domestic_sales_growth", 0.3, 0.0)
+    pre_revenue = Case.model_validate(make_case({"stage": "phase2"}))
+    assert _contradicts(growth, pre_revenue.company, pre_revenue)
+    selling = Case.model_validate(make_case({"stage": "approved"}))
+    assert selling.assets[0].stage is Stage.approved
+    assert not _contradicts(growth, selling.company, selling)
+
+
+def test_the_bundled_thesis_never_proposes_facts_nobody_can_change():
+    from screen.audit.whynot import why_not
+    from screen.engine.loader import load_case, load_ruleset
+
+    rs = load_ruleset()
+    never = (
+        "asset.competition.first_in_class",
+        "asset.competition.same_target_programs",
+        "asset.epidemiology",
+        "asset.standard_of_care",
+        "company.overseas_capability",
+    )
+    for path in sorted((ROOT / "cases").glob("*.yaml")):
+        found = why_not(rs, load_case(path).case, target="advance")
+        for cf in found.singles + found.pairs:
+            for ch in cf.changes:
+                assert not ch.fact.startswith(never), (path.name, ch.describe())

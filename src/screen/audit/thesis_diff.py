@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from screen.engine.compiler import CompiledRuleSet
+from screen.model.numbers import display, display_signed
 
 SCORE_EPSILON = 5e-5  # results are rounded to 4 decimals; smaller differences are not changes
 
@@ -83,10 +84,7 @@ def responsible(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     out: list[str] = []
     if old["lead_asset"] != new["lead_asset"]:
         out.append(f"lead asset {old['lead_asset']} -> {new['lead_asset']}")
-    ot, nt = old["thresholds"], new["thresholds"]
-    for k in ("advance", "watch"):
-        if ot[k] != nt[k]:
-            out.append(f"threshold {k}: {ot[k]} -> {nt[k]}")
+    out.extend(_thresholds_responsible(old, new))
     og = {g["id"]: g for g in old["gates"]}
     ng = {g["id"]: g for g in new["gates"]}
     for gid in list(og) + [g for g in ng if g not in og]:
@@ -104,13 +102,14 @@ def responsible(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     for cid in list(oc) + [c for c in nc if c not in oc]:
         a, b = oc.get(cid), nc.get(cid)
         if a is None:
-            crit.append((b["contribution"], f"criterion {cid}: added, +{b['contribution']}"))  # type: ignore[index]
+            added = display_signed(b["contribution"])  # type: ignore[index]
+            crit.append((b["contribution"], f"criterion {cid}: added, {added}"))  # type: ignore[index]
             continue
         if b is None:
             crit.append(
                 (
                     a["contribution"],
-                    f"criterion {cid}: removed (was +{float(a['contribution']):.2f})",
+                    f"criterion {cid}: removed (was {display_signed(a['contribution'])})",
                 )
             )
             continue
@@ -127,18 +126,41 @@ def responsible(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
         if a["max"] != b["max"]:
             parts.append(f"max {a['max']} -> {b['max']}")
         if not parts:  # same rule, same score: only the weights around it moved
-            renormalised.append(f"{cid} {delta:+.2f}")
+            renormalised.append(f"{cid} {display_signed(delta)}")
             continue
         crit.append(
             (
                 abs(delta),
                 f"criterion {cid}: {', '.join(parts)}; contribution "
-                f"{float(a['contribution']):.2f} -> {float(b['contribution']):.2f} ({delta:+.2f})",
+                f"{display(a['contribution'])} -> {display(b['contribution'])} "
+                f"({display_signed(delta)})",
             )
         )
     out.extend(text for _, text in sorted(crit, key=lambda x: -x[0]))
     if renormalised:
         out.append("weights renormalised, contributions of: " + ", ".join(renormalised))
+    return out
+
+
+def _thresholds_responsible(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Threshold changes that change this case's decision: the new score falls on the other
+    side of the old and the new threshold. A case declined by a failed gate, or whose score
+    lies on the same side of both, is not moved by a threshold (listing it everywhere sent
+    readers looking for a cause that was not there)."""
+    ot, nt = old["thresholds"], new["thresholds"]
+    if any(g["outcome"] == "fail" for g in new["gates"]):
+        return []
+    score = float(new["score"])
+    points = {score}
+    if new["decision"] == "insufficient_information":  # decided by where the range lies
+        points.update(float(x) for x in new.get("score_range") or ())
+    out = []
+    for k in ("advance", "watch"):
+        if ot[k] == nt[k]:
+            continue
+        a, b = sorted((float(ot[k]), float(nt[k])))
+        if any(a <= x < b for x in points):
+            out.append(f"threshold {k}: {ot[k]} -> {nt[k]} (score {display(score)} lies between)")
     return out
 
 
@@ -225,6 +247,17 @@ def diff_store(store: Any, new_rs: CompiledRuleSet) -> DiffReport:
     return report
 
 
+def same_label_warning(old: CompiledRuleSet, new: CompiledRuleSet) -> str | None:
+    """Two different rule sets with one name and version cannot be told apart in the records."""
+    if (old.name, old.version) != (new.name, new.version):
+        return None
+    what = "the same content" if old.sha256 == new.sha256 else "different content"
+    return (
+        f"warning: old and new rule sets are both '{new.name} {new.version}' ({what}); "
+        "give the proposal a new version so records and memos tell them apart"
+    )
+
+
 def format_diff(report: DiffReport, show_all: bool = False) -> str:
     out = [f"old: {report.old}", f"new: {report.new}"]
     changed = report.changed
@@ -236,8 +269,9 @@ def format_diff(report: DiffReport, show_all: bool = False) -> str:
         rec = f" [record #{c.record}]" if c.record else ""
         mark = "DECISION " if c.decision_changed else ""
         out.append(
-            f"{mark}{c.company}{rec}: {c.old_decision} {c.old_score:.2f} -> "
-            f"{c.new_decision} {c.new_score:.2f} ({c.new_score - c.old_score:+.2f})"
+            f"{mark}{c.company}{rec}: {c.old_decision} {display(c.old_score)} -> "
+            f"{c.new_decision} {display(c.new_score)} "
+            f"({display_signed(c.new_score - c.old_score)})"
         )
         if c.firm_decision:
             agree = "agrees with" if c.firm_decision == c.new_decision else "differs from"

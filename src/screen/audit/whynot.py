@@ -2,19 +2,28 @@
 
 `why_not(rs, case, target)` searches the smallest sets of fact changes, one fact first, then
 pairs, that move the company decision to `target`, and ranks the unknown facts by how much their
-plausible values could move the decision.
+plausible values could move the decision. What may change, and to what, is in `whynot_domain`;
+this module (about 600 lines) keeps the search and its report together because the report reads
+the search's own structures (classes of equivalent values, minimal pairs).
 
 What is searched, and why it stays small:
 - Only case facts that can influence the decision: the fields the rule set reads that reach a
   gate or a criterion in the dependency graph (`CompiledRuleSet.edges`), on the core assets (the
   company decision follows them, T1) and the company. Facts listed under `fixed:` in the rule
-  set, and the identity fields `asset.id`, `asset.name`, `asset.role`, are never changed.
+  set (a path, or a group such as `asset.competition`), and the identity fields `asset.id`,
+  `asset.name`, `asset.role`, are never changed; when the rule set lists `actionable:` facts,
+  only those are changed. Unknown facts are ranked whether or not they can be changed: learning
+  them is diligence, not a change.
+- No change contradicts another known fact of the case (`_contradicts`): no approval before
+  filing, no domestic sales growth for a company with no approved product, no first-in-class
+  claim while a same-target rival is further along.
 - Values come from the case schema: every member of an enum, true/false; a known stage moves one
   step (earlier or later), an unknown one may be any stage; numbers take the thresholds that
   the rules reading the fact (directly or through derived facts) compare against (each, and just
   above it); patient counts take only whole numbers of at least 1 (each threshold, one below and
   one above it); a list can become empty or gain one item, except that an approval is proposed
-  only for an asset that is already filed or approved. Values that leave every rule outcome of
+  only for an asset that is already filed or approved. A number just beside a threshold prints
+  as `above 300,000` / `below 500,000`. Values that leave every rule outcome of
   the asset exactly as another value does are merged (one representative: the nearest to the
   current value), so pairs are searched over distinct rule outcomes only.
 - A pair is reported only when neither of its changes reaches the target alone (minimal sets),
@@ -23,27 +32,34 @@ What is searched, and why it stays small:
 
 from __future__ import annotations
 
-import ast
-import math
-from collections import defaultdict
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 from pydantic import BaseModel
 
+from screen.audit.whynot_domain import (
+    _below_stage_floor,
+    _contradicts,
+    _domain,
+    _is_fixed,
+    _leaf_type,
+    field_numbers,
+    influencing_facts,
+    probe_label,
+    rule_numbers,
+)
 from screen.engine.compiler import CompiledRuleSet
 from screen.engine.evaluate import evaluate_asset, score_asset
 from screen.engine.facts import FieldPath, _unwrap
 from screen.engine.outcome import DECISION_RANK
 from screen.lang.unknown import UNKNOWN
 from screen.model.case import Asset, Case, Figure
+from screen.model.numbers import display
 from screen.model.ruleset import CompanyAggregation
 from screen.model.vocab import Role, Stage
 
 IDENTITY_FACTS = ("asset.id", "asset.name", "asset.role")
-# Facts that only make sense from a development stage on: no approval before filing.
-STAGE_FLOOR = {"asset.regulatory.approvals": Stage.filed}
 MAX_PAIRS = 20000  # pair evaluations per search: a bound on work, not a tuning knob
 TARGETS = ("advance", "watch", "decline")
 
@@ -56,9 +72,11 @@ class Change:
     fact: str
     value: Any
     was: Any
+    label: str | None = None  # how a probe value reads: `above 300,000` for 300001
 
     def describe(self) -> str:
-        return f"{subject(self.asset, self.fact)} were {show(self.value)} (is {show(self.was)})"
+        shown = self.label or show(self.value)
+        return f"{subject(self.asset, self.fact)} were {shown} (is {show(self.was)})"
 
 
 def subject(asset: str | None, fact: str) -> str:
@@ -75,6 +93,7 @@ class Counterfactual:
     decision: str
     score: float
     also: list[Any] = field(default_factory=list)  # other values of a single fact that work too
+    also_text: list[str] = field(default_factory=list)  # the same, as they read
 
 
 @dataclass
@@ -167,6 +186,8 @@ def show(v: Any) -> str:
         return f"{v:g}"
     if isinstance(v, list | tuple):
         return "[" + ", ".join(show(x) for x in v) + "]" if v else "none"
+    if isinstance(v, BaseModel):  # a list item (a rival program, a trial): its name or id
+        return str(getattr(v, "name", None) or getattr(v, "id", None) or type(v).__name__)
     return str(v)
 
 
@@ -188,135 +209,6 @@ def _reaches(decision: str, target: str) -> bool:
     return (
         DECISION_RANK[decision] >= DECISION_RANK[target] and decision != "insufficient_information"
     )
-
-
-# --------------------------------------------------------------------------- facts and domains
-
-
-def influencing_facts(rs: CompiledRuleSet) -> list[str]:
-    """Case-field paths from which a gate or a criterion can be reached in the dependency graph."""
-    parents: dict[str, set[str]] = defaultdict(set)
-    for read, node in rs.edges:
-        parents[node].add(read)
-    seen: set[str] = set()
-    stack = [c.key for c in rs.criteria] + [g.key for g in rs.gates]
-    while stack:
-        k = stack.pop()
-        if k in seen:
-            continue
-        seen.add(k)
-        stack.extend(parents.get(k, ()))
-    return sorted(k for k in seen if k in rs.fields)
-
-
-def _is_fixed(fact: str, fixed: list[str]) -> bool:
-    return any(fact == f or fact.startswith(f + ".") for f in fixed)
-
-
-def _leaf_type(fp: FieldPath) -> Any:
-    from screen.engine.facts import ROOT_MODELS
-
-    model: Any = ROOT_MODELS[fp.root]
-    for step in fp.steps:
-        model, _, _ = _unwrap(model.model_fields[step].annotation)
-    return model
-
-
-def rule_numbers(rs: CompiledRuleSet) -> list[float]:
-    """Numbers the rules compare against: numeric parameters and literals in expressions."""
-    found: set[float] = set()
-    for p in rs.parameters.values():
-        if isinstance(p.value, int | float) and not isinstance(p.value, bool):
-            found.add(float(p.value))
-    for node in rs.steps:
-        found |= _node_numbers(rs, node)
-    return sorted(found)
-
-
-def _node_numbers(rs: CompiledRuleSet, node: Any) -> set[float]:
-    """Numeric literals in one rule's expressions (value, condition, table inputs, bands)."""
-    exprs = [e for attr in ("expr", "require") if (e := getattr(node, attr, None)) is not None]
-    exprs.extend(getattr(node, "inputs", []) or [])
-    exprs.extend(b.when for b in getattr(node, "bands", None) or [])
-    return {
-        float(n.value)
-        for e in exprs
-        for n in ast.walk(e.tree)
-        if isinstance(n, ast.Constant) and type(n.value) in (int, float)
-    }
-
-
-def field_numbers(rs: CompiledRuleSet) -> dict[str, list[float]]:
-    """Case field -> the numbers the rules that read it (directly or through derived facts and
-    tables) compare against: their numeric literals and the numeric parameters they read."""
-    cached = rs.__dict__.get("_field_numbers")
-    if cached is not None:
-        return cached
-    readers: dict[str, set[str]] = defaultdict(set)
-    numbers: dict[str, set[float]] = defaultdict(set)
-    for read, node in rs.edges:
-        readers[read].add(node)
-        if read.startswith("params."):
-            p = rs.parameters.get(read.removeprefix("params."))
-            if p is not None and isinstance(p.value, int | float) and not isinstance(p.value, bool):
-                numbers[node].add(float(p.value))
-    for node in rs.steps:
-        numbers[node.key] |= _node_numbers(rs, node)
-    out: dict[str, list[float]] = {}
-    for fact in rs.fields:
-        seen: set[str] = set()
-        stack = list(readers.get(fact, ()))
-        while stack:
-            k = stack.pop()
-            if k not in seen:
-                seen.add(k)
-                stack.extend(readers.get(k, ()))
-        out[fact] = sorted(set().union(*(numbers[k] for k in seen)) if seen else set())
-    rs.__dict__["_field_numbers"] = out
-    return out
-
-
-def _is_count(fp: FieldPath) -> bool:
-    """A number of patients (epidemiology, trial size): whole, and at least 1 when proposed."""
-    return "patients" in (fp.description or "")
-
-
-def _number_candidates(numbers: list[float], *, count: bool = False) -> list[float]:
-    if count:  # whole patients, never fewer than one: each threshold, one below and one above
-        whole = {float(math.ceil(x)) for x in numbers if x >= 1}
-        return sorted({v for x in whole for v in (x - 1, x, x + 1) if v >= 1})
-    out: set[float] = {0.0}
-    for x in numbers:
-        if x < 0:
-            continue
-        out.add(x)
-        out.add(x + 1 if x >= 10 else round(x + 0.01, 6))  # just above a `>` threshold
-    return sorted(out)
-
-
-def _domain(fp: FieldPath, numbers: list[float], current: Any) -> list[Any]:
-    leaf = _leaf_type(fp)
-    in_list = any(fp.list_steps)
-    if in_list:
-        return []  # lists are handled by _list_domain
-    if leaf is Stage and isinstance(current, Stage):  # one development stage at a time
-        return [s for s in Stage if abs(int(s) - int(current)) == 1]
-    if isinstance(leaf, type) and issubclass(leaf, Enum):
-        return list(leaf)
-    if leaf is bool:
-        return [True, False]
-    if leaf is Figure or leaf in (int, float):
-        return _number_candidates(numbers, count=_is_count(fp))
-    return []  # free text, dates: no meaningful alternatives
-
-
-def _below_stage_floor(fp: FieldPath, holder: Any) -> bool:
-    """Whether `holder` (an asset) is not yet at the stage this fact needs (see STAGE_FLOOR)."""
-    for prefix, floor in STAGE_FLOOR.items():
-        if fp.key == prefix or fp.key.startswith(prefix + "."):
-            stage = getattr(holder, "stage", None)
-            return stage is None or int(stage) < int(floor)
-    return False
 
 
 # --------------------------------------------------------------------------- setting facts
@@ -408,7 +300,16 @@ def _options(
         if cur_value is not None and v == cur_value and type(v) is type(cur_value):
             continue
         new = _figure(current, v) if _leaf_type(fp) is Figure else v
-        out.append(_Option(Change(asset_id, fp.key, v, was), steps, new))
+        label = probe_label(v, numbers) if isinstance(v, float) else None
+        out.append(_Option(Change(asset_id, fp.key, v, was, label), steps, new))
+    return out
+
+
+def _distinct(items: Any) -> list[str]:
+    out: list[str] = []
+    for x in items:
+        if x not in out:
+            out.append(x)
     return out
 
 
@@ -530,11 +431,16 @@ def why_not(
     per_field = field_numbers(rs)
     facts = influencing_facts(rs)
     fixed = [f for f in facts if _is_fixed(f, rs.fixed)]
+    if rs.actionable:  # the rule set names what a company can change: nothing else is
+        fixed += [f for f in facts if f not in fixed and not _is_fixed(f, rs.actionable)]
+        fixed.sort()
     searched = [f for f in facts if f not in fixed and f not in IDENTITY_FACTS]
+    probed = [f for f in facts if f not in IDENTITY_FACTS]  # unknowns: fixed ones too
 
     # every option, grouped per (asset, fact); values with the same rule outcomes merged
     groups: dict[tuple[str | None, str], list[_Option]] = {}
-    for fact in searched:
+    changeable: set[tuple[str | None, str]] = set()
+    for fact in probed:
         fp = rs.fields[fact]
         if fp.root == "asset":
             holders = [(a.id, a) for a in ev.core]
@@ -544,10 +450,13 @@ def why_not(
             holders = [(None, case)]
         for asset_id, holder in holders:
             opts = _options(fp, holder, per_field.get(fact) or numbers, asset_id)
+            opts = [o for o in opts if not _contradicts(o.change, holder, case)]
             if opts:
                 groups[(asset_id, opts[0].change.fact)] = (
                     groups.get((asset_id, opts[0].change.fact), []) + opts
                 )
+                if fact in searched:
+                    changeable.add((asset_id, opts[0].change.fact))
     reps: dict[tuple[str | None, str], list[tuple[_Option, list[_Option]]]] = {}
     for key, opts in groups.items():
         classes: dict[Any, list[_Option]] = {}
@@ -559,7 +468,9 @@ def why_not(
     singles: list[Counterfactual] = []
     single_ok: set[Change] = set()
     results: dict[Change, tuple[str, float]] = {}
-    for classes in reps.values():
+    for key, classes in reps.items():
+        if key not in changeable:
+            continue
         working: list[tuple[_Option, str, float]] = []
         for rep, members in classes:
             d, s = ev.company((rep,))
@@ -577,6 +488,7 @@ def why_not(
                     best[1],
                     best[2],
                     [w[0].change.value for w in working[1:]],
+                    _distinct(w[0].change.label or show(w[0].change.value) for w in working[1:]),
                 )
             )
     singles.sort(key=lambda c: (-c.score, c.changes[0].fact))
@@ -585,7 +497,7 @@ def why_not(
     pairs: list[Counterfactual] = []
     truncated = False
     if not singles and max_changes >= 2 and not _reaches(decision, target):
-        keys = list(reps)
+        keys = [k for k in reps if k in changeable]
         budget = MAX_PAIRS
         best_per_pair: dict[tuple[Any, Any], Counterfactual] = {}
         for i, k1 in enumerate(keys):
@@ -616,7 +528,9 @@ def why_not(
         for rep, ms in classes:
             d, s = results.get(rep.change) or ev.company((rep,))
             outcomes.extend((m.change.value, d, s) for m in ms[:1])
-        unknowns.append(UnknownImpact(asset_id, fact, outcomes))
+        impact = UnknownImpact(asset_id, fact, outcomes)
+        if len(impact.decisions) > 1:  # one that moves only the score does not move the decision
+            unknowns.append(impact)
     unknowns.sort(key=lambda u: (-len(u.decisions), -u.span, u.fact))
 
     return WhyNot(
@@ -641,12 +555,15 @@ def why_not(
 
 def line(w: WhyNot, c: Counterfactual) -> str:
     what = " and ".join(ch.describe() for ch in c.changes)
-    also = f"; also at {', '.join(show(v) for v in c.also[:4])}" if c.also else ""
-    return f"if {what}: decision {c.decision} (score {w.score:.2f} -> {c.score:.2f}){also}"
+    texts = c.also_text or [show(v) for v in c.also]
+    also = f"; also at {', '.join(texts[:4])}" if texts else ""
+    return (
+        f"if {what}: decision {c.decision} (score {display(w.score)} -> {display(c.score)}){also}"
+    )
 
 
 def format_why_not(w: WhyNot, limit: int = 12) -> str:
-    out = [f"{w.company}: decision {w.decision}, score {w.score:.2f}; target {w.target}"]
+    out = [f"{w.company}: decision {w.decision}, score {display(w.score)}; target {w.target}"]
     if w.reached:
         out.append(f"already at the target ({w.decision}); nothing to change")
     elif w.singles:
@@ -669,7 +586,7 @@ def format_why_not(w: WhyNot, limit: int = 12) -> str:
         for u in w.unknowns[:limit]:
             by_decision: dict[str, list[str]] = {}
             for v, d, s in u.outcomes:
-                by_decision.setdefault(f"{d} {s:.2f}", []).append(show(v))
+                by_decision.setdefault(f"{d} {display(s)}", []).append(show(v))
             detail = "; ".join(
                 f"{', '.join(vs[:3])}{'...' if len(vs) > 3 else ''} -> {k}"
                 for k, vs in by_decision.items()

@@ -23,7 +23,9 @@ no expression (a sourced figure kept for traceability). Overlapping rows of `uni
 unknown fields, parameters and ids are load errors, reported by the compiler.
 
 Everything is a function (`lint_paths`), so a notebook or CI script can call it; the CLI only
-formats its result.
+formats its result. Suppressions (`# noqa: CODE`) live in `suppress.py`. This module stays
+about 700 lines because its checks share one walk over the compiled rule set and its YAML
+positions (`RuleSetChecks`); splitting them would pass that state between modules.
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ class Diagnostic:
     code: str
     message: str
     hint: str | None = None
+    suppressed: bool = False  # silenced by a noqa comment in the rule file (see suppress.py)
 
     @property
     def location(self) -> Location:
@@ -77,7 +80,7 @@ class Diagnostic:
         text = f"{self.location}: {self.severity}: {self.message}"
         if self.hint:
             text += f" ({self.hint})"
-        return f"{text} [{self.code}]"
+        return f"{text} [{self.code}]" + (" (suppressed)" if self.suppressed else "")
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -90,7 +93,12 @@ class LintReport:
     diagnostics: list[Diagnostic]
 
     def count(self, severity: str) -> int:
-        return sum(1 for d in self.diagnostics if d.severity == severity)
+        """Findings of this severity, not counting those a `# noqa` comment silenced."""
+        return sum(1 for d in self.diagnostics if d.severity == severity and not d.suppressed)
+
+    @property
+    def suppressed(self) -> int:
+        return sum(1 for d in self.diagnostics if d.suppressed)
 
     @property
     def errors(self) -> int:
@@ -108,14 +116,23 @@ class LintReport:
         """1 if there are errors (or warnings under `strict`), else 0."""
         return 1 if self.errors or (strict and self.warnings) else 0
 
-    def text(self, notes: bool = False) -> str:
-        shown = [d for d in self.diagnostics if notes or d.severity != NOTE]
+    def text(self, notes: bool = False, show_suppressed: bool = False) -> str:
+        shown = [
+            d
+            for d in self.diagnostics
+            if (notes or d.severity != NOTE) and (show_suppressed or not d.suppressed)
+        ]
         return "".join(f"{d}\n" for d in shown)
 
     def json(self) -> str:
         doc = {
             "diagnostics": [d.as_dict() for d in self.diagnostics],
-            "summary": {"errors": self.errors, "warnings": self.warnings, "notes": self.notes},
+            "summary": {
+                "errors": self.errors,
+                "warnings": self.warnings,
+                "notes": self.notes,
+                "suppressed": self.suppressed,
+            },
         }
         return json.dumps(doc, indent=2) + "\n"
 
@@ -147,6 +164,7 @@ def lint_ruleset(path: str | Path | None = None) -> list[Diagnostic]:
         return _from_error(err)
     parts: list[tuple[SourceDoc, RuleSetFile]] = []
     problems: list[Diagnostic] = []
+    texts: dict[str, str] = {}
     digest = hashlib.sha256()
     for f in files:
         display = str(f) if path is not None else f"rules/{f.name}"
@@ -154,6 +172,7 @@ def lint_ruleset(path: str | Path | None = None) -> list[Diagnostic]:
             raw = f.read_bytes()
             digest.update(f.name.encode() + b"\0" + raw + b"\0")
             doc = parse_yaml_bytes(raw, display)
+            texts[display] = doc.text
             parts.append((doc, validate_doc(RuleSetFile, doc)))
         except ScreenError as err:  # keep going: report every broken file at once
             problems.extend(_from_error(err))
@@ -165,7 +184,12 @@ def lint_ruleset(path: str | Path | None = None) -> list[Diagnostic]:
         rs = compile_ruleset(parts, digest.hexdigest())
     except ScreenError as err:
         return _from_error(err)
-    return RuleSetChecks(rs, parts).run()
+    from screen.authoring import suppress
+
+    def warning(file: str, line: int, col: int, code: str, msg: str, hint: str | None) -> Any:
+        return Diagnostic(file, line, col, WARNING, code, msg, hint)
+
+    return suppress.apply(RuleSetChecks(rs, parts).run(), texts, warning)
 
 
 # --------------------------------------------------------------------------- the checks

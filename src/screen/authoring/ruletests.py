@@ -26,6 +26,10 @@ Coverage counts, over every asset of every test case, which bands and table rows
 whether each gate was seen both passing and failing (a knock-out rule that never knocks out is
 untested). Expectations are checked before anything runs: a misspelt criterion, gate or rule id
 is an error with a did-you-mean, not a test that silently passes.
+
+Test selection by name (`-k`) lives in `selection.py`. This module stays about 600 lines:
+the file format, the case overlay and the expectation checks are read together when a test
+fails, and each is too small for a module of its own.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ import copy
 import math
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,7 +48,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from screen.engine.compiler import CompiledRuleSet
 from screen.engine.loader import YAML_SUFFIXES, default_rules_path, load_ruleset, yaml_files
 from screen.model.case import Case, unknown_sources
-from screen.model.errors import Location, ScreenError, ScreenErrors, did_you_mean
+from screen.model.errors import Location, ScreenError, ScreenErrors, did_you_mean, plural
 from screen.model.validation import validate_doc
 from screen.model.yamlsource import PathKey, SourceDoc, read_yaml_file
 
@@ -136,6 +141,7 @@ class TestRun:
     results: list[TestResult]
     coverage: list[CoverageItem]
     seconds: float
+    deselected: int = 0  # tests left out by `-k`
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -153,17 +159,24 @@ class TestRun:
         return 100.0 * self.covered / len(self.coverage) if self.coverage else 100.0
 
     def summary(self) -> str:
-        parts = [f"{self.count(s)} {s}" for s in ("failed", "error", "passed") if self.count(s)]
+        parts = [
+            plural(n, s) if s == "error" else f"{n} {s}"
+            for s in ("failed", "error", "passed")
+            if (n := self.count(s))
+        ]
+        if self.deselected:
+            parts.append(f"{self.deselected} deselected")
         return f"{', '.join(parts) or 'no tests ran'} in {self.seconds:.2f}s"
 
-    def text(self) -> str:
+    def text(self, verbose: bool = False) -> str:
+        """pytest-like: a mark per test per file, or with `verbose` one line per test."""
         out: list[str] = []
         for f in self.files:
-            marks = "".join(
-                {"passed": ".", "failed": "F", "error": "E"}[r.status]
-                for r in self.results
-                if r.file == f
-            )
+            mine = [r for r in self.results if r.file == f]
+            if verbose:
+                out.extend(f"{r.location}: {r.name} {r.status.upper()}" for r in mine)
+                continue
+            marks = "".join({"passed": ".", "failed": "F", "error": "E"}[r.status] for r in mine)
             out.append(f"{f} {marks}")
         bad = [r for r in self.results if r.status != "passed"]
         if bad:
@@ -235,8 +248,13 @@ def _display(path: Path, rules: str | Path | None) -> str:
 # --------------------------------------------------------------------------- running
 
 
-def run_tests(rules: str | Path | None = None, tests: list[str | Path] | None = None) -> TestRun:
-    """Load the rule set, run every test of every file, and measure coverage."""
+def run_tests(
+    rules: str | Path | None = None,
+    tests: list[str | Path] | None = None,
+    select: Callable[[str], bool] | None = None,
+) -> TestRun:
+    """Load the rule set, run every test of every file (or those whose name `select` accepts:
+    `selection.keyword_matcher` for `-k`), and measure coverage over the tests that ran."""
     start = time.perf_counter()
     rs = load_ruleset(rules)
     coverage = coverage_items(rs)
@@ -244,12 +262,14 @@ def run_tests(rules: str | Path | None = None, tests: list[str | Path] | None = 
     files = discover_test_files(rules, list(tests or []))
     results: list[TestResult] = []
     shown: list[str] = []
+    skipped = [0]
     for path in files:
         display = _display(path, rules)
         shown.append(display)
-        results.extend(_run_file(rs, path, display, index))
+        results.extend(_run_file(rs, path, display, index, select, skipped))
     rules_name = str(rules) if rules is not None else "rules/"
-    return TestRun(rules_name, shown, results, coverage, time.perf_counter() - start)
+    seconds = time.perf_counter() - start
+    return TestRun(rules_name, shown, results, coverage, seconds, deselected=skipped[0])
 
 
 def coverage_items(rs: CompiledRuleSet) -> list[CoverageItem]:
@@ -267,7 +287,12 @@ def coverage_items(rs: CompiledRuleSet) -> list[CoverageItem]:
 
 
 def _run_file(
-    rs: CompiledRuleSet, path: Path, display: str, index: dict[tuple[str, str], CoverageItem]
+    rs: CompiledRuleSet,
+    path: Path,
+    display: str,
+    index: dict[tuple[str, str], CoverageItem],
+    select: Callable[[str], bool] | None = None,
+    skipped: list[int] | None = None,
 ) -> list[TestResult]:
     from screen.engine.evaluate import evaluate_case
 
@@ -280,6 +305,10 @@ def _run_file(
         ]
     results = []
     for i, test in enumerate(spec.tests):
+        if select is not None and not select(test.name):
+            if skipped is not None:
+                skipped[0] += 1
+            continue
         where = doc.location(("tests", i))
         result = TestResult(display, test.name, where, "passed")
         results.append(result)

@@ -39,7 +39,7 @@ def main() -> None:
     \b
     Pipeline:     rank, sensitivity, compare, due (the watch list)
     Audit trail:  score --record, decide, audit, history, why-not, diff
-    Rule sets:    lint, test --coverage, graph, schema
+    Rule sets:    lint, test --coverage, graph, eval, schema
     Sources:      import ctgov (ClinicalTrials.gov records into case files)
 
     Exit codes: 0 success, 2 bad input (file:line:col message), 70 internal error.
@@ -116,6 +116,7 @@ def score(
     the exit code is then 2. With --record the results that were scored are stored, and the
     new head hash of the audit chain is printed on stderr (keep it: `audit verify --head`).
     """
+    from screen.model.errors import plural
     from screen.report import console as report
 
     # Kept only what is needed after the loop: the results to record (--record), else for the
@@ -124,14 +125,18 @@ def score(
     errors: list[str] = []
     scored = _iter_scored(cases, rules, trace=fmt == "json" or record_results)
     if fmt == "json":
+        emitted = 0
         with json_stream(output) as emit:
             for item in scored:
                 if isinstance(item, str):
                     errors.append(item)
                     continue
                 emit(item)
+                emitted += 1
                 if record_results:
                     kept.append(item)
+        if output:  # as write_output says for every other file
+            click.echo(f"wrote {plural(emitted, 'result')} (json) to {output}", err=True)
     else:
         for item in scored:
             if isinstance(item, str):
@@ -139,7 +144,7 @@ def score(
             else:
                 kept.append(item if record_results else _slim(item))
         if kept:
-            write_output(report.table(kept), output)
+            write_output(report.table(kept), output, what=f"{plural(len(kept), 'result')} (table)")
     if record_results and kept:
         record(kept, rules=rules, store=store, who=who)
     for e in errors:
@@ -211,17 +216,22 @@ def json_stream(output: str | None) -> Iterator[Callable[[dict[str, Any]], None]
 
 
 @main.command()
-@click.argument("case", type=click.Path())
+@click.argument("cases", nargs=-1, required=True, type=click.Path())
 @click.option("--rules", "rules", type=click.Path(), help=RULES_HELP)
 @guard
-def explain(case: str, rules: str | None) -> None:
-    """Explain CASE (a case file, or a folder: each file in turn): decision <- criteria <- rules
-    <- facts, then the diligence questions."""
+def explain(cases: tuple[str, ...], rules: str | None) -> None:
+    """Explain CASES (case files, or folders: each file in turn): decision <- criteria <- rules
+    <- facts, then the diligence questions.
+
+    An unknown criterion says what it counts for meanwhile (the rule set's unknown policy, e.g.
+    its lowest reachable score). Files that fail to load are reported as file:line:col, the
+    others are still explained, and the exit code is then 2.
+    """
     from screen.report import console as report
 
-    results, errors = _score_all((case,), rules)
-    for r in results:
-        click.echo(report.explain(r), nl=False)
+    results, errors = _score_all(cases, rules)
+    for i, r in enumerate(results):
+        click.echo(("\n" if i else "") + report.explain(r), nl=False)
     if errors:
         _exit_with(errors)
 

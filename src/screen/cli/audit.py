@@ -16,6 +16,7 @@ import click
 
 from screen.cli.common import EXIT_FAILED as EXIT_CHECK_FAILED
 from screen.cli.common import RULES_HELP, echo_error, guard, store_option
+from screen.model.numbers import display
 
 
 class _RecordId(click.ParamType):
@@ -120,6 +121,12 @@ def decide(
         )
     if reason == "other" and not (note and note.strip()):
         raise ScreenError("--reason other needs a --note saying what the reason is")
+    passing = DECISION_ALIASES.get(decision, decision) == "decline"
+    if passing and reason is None and rs.reasons:  # checked before anything is written
+        raise ScreenError(
+            f"--decision {decision} needs --reason: a pass is recorded with a reason code",
+            hint="codes: " + ", ".join(rs.reasons) + " (with `other`, say why in --note)",
+        )
     written = record_decision(
         result,
         decision,
@@ -135,13 +142,13 @@ def decide(
     flag = "" if firm == engine else f"  OVERRIDE of the engine's {engine}"
     click.echo(
         f"#{written.ids[0]} {result['case']['company']}: firm decision {firm}"
-        f" (engine: {engine}, score {result['score']}){flag}"
+        f" (engine: {engine}, score {display(result['score'])}){flag}"
     )
     if firm == "park":
         revisit = loaded.case.revisit
         when = f" ({revisit.when})" if revisit.when else ""
         click.echo(f"parked until {revisit.on.isoformat()}{when}; `dealscreen due` lists it then")
-    if firm == "decline" and not reason:
+    if firm == "decline" and not reason:  # only when the rule set defines no reason codes
         click.echo(
             "note: a pass without --reason counts as undocumented in `audit stats`", err=True
         )
@@ -194,7 +201,11 @@ def list_records(
     fmt: str,
     store: str | None,
 ) -> None:
-    """List recorded results and decisions, oldest first."""
+    """List recorded results and decisions, oldest first.
+
+    The table shows the start of each note (first 40 characters); `--format json` and
+    `audit show ID` give the whole note.
+    """
     from screen.audit.replay import format_table_streamed
 
     since_key = _since(since) if since else None
@@ -218,6 +229,7 @@ def list_records(
             "decision",
             "score",
             "reason",
+            "note",
             "rules",
         ]
         text = format_table_streamed(headers, lambda: (_list_row(r) for r in records(up_to)))
@@ -236,8 +248,9 @@ def _list_row(r: Any) -> list[str]:
         r.kind,
         r.company,
         _label(r),
-        f"{r.engine_score:.2f}" if r.engine_score is not None else "",
+        display(r.engine_score) if r.engine_score is not None else "",
         r.reason or "",
+        _short_note(r.note),
         f"{r.ruleset_name} {r.ruleset_version}",
     ]
 
@@ -252,6 +265,15 @@ def _json_lines(items: Any) -> None:
         click.echo(("[\n  " if first else ",\n  ") + body, nl=False)
         first = False
     click.echo("[]" if first else "\n]")
+
+
+NOTE_WIDTH = 40  # `audit list` shows the start of a note; `--format json` / `audit show` all
+
+
+def _short_note(note: str | None) -> str:
+    """A note on one line, cut at NOTE_WIDTH characters with an ellipsis."""
+    text = " ".join((note or "").split())
+    return text if len(text) <= NOTE_WIDTH else text[: NOTE_WIDTH - 1] + "…"
 
 
 def _since(text: str) -> str:
@@ -482,7 +504,7 @@ def stats_cmd(since: str | None, fmt: str, store: str | None) -> None:
             [
                 f"#{o['id']}",
                 o["company"],
-                f"{o['engine']} ({o['engine_score']:.2f})",
+                f"{o['engine']} ({display(o['engine_score'])})",
                 o["firm"],
                 o["reason"] or "",
                 o["who"],
@@ -584,7 +606,7 @@ def diff(
       dealscreen diff --new proposal.yaml --store .dealscreen/decisions.db
     """
     from screen.audit.history import is_record_ref
-    from screen.audit.thesis_diff import diff_cases, diff_store
+    from screen.audit.thesis_diff import diff_cases, diff_store, same_label_warning
     from screen.engine.loader import load_ruleset
 
     refs = [c for c in cases if is_record_ref(c)]
@@ -611,7 +633,11 @@ def diff(
         with _open(store) as s:
             report = diff_store(s, new_rs)
     else:
-        report = diff_cases(load_ruleset(old), new_rs, list(cases))
+        old_rs = load_ruleset(old)
+        warning = same_label_warning(old_rs, new_rs)
+        if warning:
+            click.echo(warning, err=True)
+        report = diff_cases(old_rs, new_rs, list(cases))
     _print_diff(report, fmt, show_all)
 
 

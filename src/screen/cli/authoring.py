@@ -7,13 +7,14 @@ fast; `cli/app.py` registers `COMMANDS`.
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from pathlib import Path
 
 import click
 
-from screen.cli.common import EXIT_FAILED, guard, write_output
+from screen.cli.common import EXIT_FAILED, RULES_HELP, guard, write_output
 
 
 @click.command()
@@ -28,8 +29,15 @@ from screen.cli.common import EXIT_FAILED, guard, write_output
 )
 @click.option("--strict", is_flag=True, help="Warnings fail too (exit 1).")
 @click.option("--notes", is_flag=True, help="Also print notes (informational, never fail).")
+@click.option(
+    "--show-suppressed",
+    is_flag=True,
+    help="Also print findings silenced by a `# noqa: CODE` comment in the rule file.",
+)
 @guard
-def lint(rules: tuple[str, ...], fmt: str, strict: bool, notes: bool) -> None:
+def lint(
+    rules: tuple[str, ...], fmt: str, strict: bool, notes: bool, show_suppressed: bool
+) -> None:
     """Check RULES (rule-set files or folders; default: the bundled thesis) for mistakes.
 
     Errors are what the loader rejects (the rule set cannot screen); warnings are what loads
@@ -37,9 +45,14 @@ def lint(rules: tuple[str, ...], fmt: str, strict: bool, notes: bool) -> None:
     never match, gaps in tables over stages / enums, weights that do not add up, rationales
     citing no thesis point or source.
 
+    A warning or note is silenced by a comment naming its check on the item's line (or its
+    `- id:` line), e.g. `# noqa: shadowed-band`; silenced findings do not count, and
+    --show-suppressed lists them.
+
     Exit codes: 0 clean or warnings only, 1 errors (or warnings with --strict).
     """
     from screen.authoring.lint import lint_paths
+    from screen.model.errors import plural
 
     start = time.perf_counter()
     report = lint_paths(list(rules) or None)
@@ -47,11 +60,16 @@ def lint(rules: tuple[str, ...], fmt: str, strict: bool, notes: bool) -> None:
     if fmt == "json":
         write_output(report.json(), None)
     else:
-        write_output(report.text(notes=notes), None)
+        write_output(report.text(notes=notes, show_suppressed=show_suppressed), None)
         hidden = "" if notes or not report.notes else " (show with --notes)"
+        if report.suppressed:
+            hidden += f", {report.suppressed} suppressed" + (
+                "" if show_suppressed else " (show with --show-suppressed)"
+            )
         click.echo(
-            f"{', '.join(rules) or 'rules/'}: {report.errors} errors, {report.warnings} "
-            f"warnings, {report.notes} notes{hidden} in {seconds:.2f}s",
+            f"{', '.join(rules) or 'rules/'}: {plural(report.errors, 'error')}, "
+            f"{plural(report.warnings, 'warning')}, {plural(report.notes, 'note')}{hidden} "
+            f"in {seconds:.2f}s",
             err=True,
         )
     sys.exit(report.exit_code(strict))
@@ -77,10 +95,24 @@ def _is_test_path(path: str) -> bool:
 @click.option(
     "--fail-under",
     type=click.FloatRange(0, 100),
-    help="With --coverage: exit 1 when coverage is below this percentage.",
+    help="Exit 1 (and say so) when coverage is below this percentage; implies --coverage.",
 )
+@click.option(
+    "-k",
+    "keyword",
+    metavar="EXPR",
+    help="Only tests whose name matches EXPR: words (any case, part of the name) joined by "
+    "and / or / not, e.g. -k 'T6 and not hematology'.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="One line per test with its outcome.")
 @guard
-def test_command(paths: tuple[str, ...], coverage: bool, fail_under: float | None) -> None:
+def test_command(
+    paths: tuple[str, ...],
+    coverage: bool,
+    fail_under: float | None,
+    keyword: str | None,
+    verbose: bool,
+) -> None:
     """Run rule-set tests: dealscreen test [RULES] [TESTS...].
 
     RULES is a rule-set file or folder (default: the bundled thesis); TESTS are test files or
@@ -88,6 +120,7 @@ def test_command(paths: tuple[str, ...], coverage: bool, fail_under: float | Non
     file:line:col with the expected and the actual value. Exit 1 if a test fails.
     """
     from screen.authoring.ruletests import run_tests
+    from screen.authoring.selection import keyword_matcher
 
     rules = [p for p in paths if not _is_test_path(p)]
     tests = [p for p in paths if p not in rules]
@@ -95,12 +128,19 @@ def test_command(paths: tuple[str, ...], coverage: bool, fail_under: float | Non
         raise click.UsageError(
             f"one rule set at a time, got {', '.join(rules)} (test files have a 'tests:' key)"
         )
-    run = run_tests(rules[0] if rules else None, list(tests))
-    write_output(run.text(), None)
-    if coverage:
+    select = keyword_matcher(keyword) if keyword is not None else None
+    run = run_tests(rules[0] if rules else None, list(tests), select=select)
+    write_output(run.text(verbose=verbose), None)
+    if coverage or fail_under is not None:
         write_output(run.coverage_text(), None)
-    failed = not run.ok or (coverage and fail_under is not None and run.percent < fail_under)
-    sys.exit(EXIT_FAILED if failed else 0)
+    below = fail_under is not None and run.percent < fail_under
+    if below:
+        shown = math.floor(run.percent * 10) / 10  # 99.96% must not read as 100.0% < 100%
+        click.echo(f"FAIL: coverage {shown:.1f}% is below --fail-under {fail_under:g}%", err=True)
+    none_matched = keyword is not None and not run.results
+    if none_matched:
+        click.echo(f"no test name matches -k {keyword!r}", err=True)
+    sys.exit(EXIT_FAILED if not run.ok or below or none_matched else 0)
 
 
 @click.command()
@@ -139,4 +179,44 @@ def graph(rules: str | None, fmt: str, field: str | None, no_params: bool) -> No
         write_output(g.to_text(picture), None)
 
 
-COMMANDS = [lint, test_command, graph]
+@click.command(name="eval")
+@click.argument("expression")
+@click.argument("case", type=click.Path())
+@click.option("--asset", "asset", metavar="ID", help="Asset to evaluate for (default: the lead).")
+@click.option("--rules", "rules", type=click.Path(), help=RULES_HELP)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: the value, then each fact read; json: a document.",
+)
+@guard
+def eval_command(
+    expression: str, case: str, asset: str | None, rules: str | None, fmt: str
+) -> None:
+    """Evaluate one EXPRESSION against CASE, as a rule would (the `opa eval` of dealscreen).
+
+    The expression is checked by the rule set's compiler (names, types, sandbox) and evaluated
+    on the asset's facts: case fields, params.*, derived.*, lookup('TABLE'), criteria.* and
+    gates.*. Prints the value, or unknown with the missing facts, then every fact it read.
+
+    \b
+      dealscreen eval 'derived.global_patients >= params.large_population' cases/x.yaml
+      dealscreen eval "asset.stage >= 'phase2'" cases/x.yaml --asset KB-101
+    """
+    import json
+
+    from screen.authoring.evalexpr import eval_expression
+    from screen.engine.loader import load_case, load_ruleset
+
+    rs = load_ruleset(rules)
+    found = eval_expression(rs, load_case(case).case, expression, asset)
+    if fmt == "json":
+        click.echo(json.dumps(found.as_dict(), indent=2, sort_keys=True))
+    else:
+        click.echo(found.text(), nl=False)
+
+
+COMMANDS = [lint, test_command, graph, eval_command]

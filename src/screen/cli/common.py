@@ -111,10 +111,13 @@ def show_warnings(loaded: Any) -> None:
         echo_error(warning)
 
 
-def write_output(data: str | bytes, output: str | Path | None, *, bom: bool = False) -> None:
+def write_output(
+    data: str | bytes, output: str | Path | None, *, bom: bool = False, what: str = "output"
+) -> None:
     """Write command output to FILE (creating its folder) or stdout. The one path every writer
     takes: an I/O problem (disk full, read-only, no permission) is a user error naming the
-    path and the OS reason, exit 2, never a traceback or an internal error."""
+    path and the OS reason, exit 2, never a traceback or an internal error. A file written
+    says so on stderr (`wrote WHAT to FILE`), as every command that writes a file does."""
     from screen.model.errors import Location, ScreenError
 
     if isinstance(data, str):
@@ -139,6 +142,7 @@ def write_output(data: str | bytes, output: str | Path | None, *, bom: bool = Fa
             fh.write(data)
     except OSError as exc:
         raise ScreenError(f"cannot write: {exc.strerror}", Location(str(output))) from None
+    click.echo(f"wrote {what} to {output}", err=True)
 
 
 def _silence_stdout() -> None:
@@ -151,3 +155,18 @@ def _silence_stdout() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, fd)
     os.close(devnull)
+
+
+def existing_paths(items: tuple[str, ...] | list[str]) -> list[str]:
+    """The paths as given, after checking that each exists: a missing file or folder is an
+    error before any output (not an empty table and a count of what failed)."""
+    from screen.model.errors import Location, ScreenError, ScreenErrors
+
+    missing = [
+        ScreenError("no such file or folder", Location(item))
+        for item in items
+        if not Path(item).exists()
+    ]
+    if missing:
+        raise ScreenErrors(missing) if len(missing) > 1 else missing[0]
+    return list(items)

@@ -12,7 +12,15 @@ from typing import Any
 
 import click
 
-from screen.cli.common import RULES_HELP, echo_error, guard, store_option, write_output
+from screen.cli.common import (
+    RULES_HELP,
+    echo_error,
+    existing_paths,
+    guard,
+    store_option,
+    write_output,
+)
+from screen.model.errors import plural
 
 
 def _jobs_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -55,7 +63,9 @@ def _evaluate_with_progress(
 def _report_failures(failed: list[Any], total: int) -> None:
     for f in failed:
         echo_error(f.message)
-    if failed:
+    if failed and len(failed) == total:
+        echo_error(f"none of the {plural(total, 'case file')} could be loaded")
+    elif failed:
         click.echo(
             f"{len(failed)} of {total} case file(s) could not be loaded; the others were ranked",
             err=True,
@@ -79,7 +89,8 @@ def _report_failures(failed: list[Any], total: int) -> None:
     multiple=True,
     metavar="KEY=V[,V]",
     help="Keep rows whose decision / area / stage is one of the values; stage also takes "
-    ">= and <= (stage>=phase2). Repeat to combine (all must hold).",
+    ">= and <= (quote it: 'stage>=phase2', or the shell reads > as a redirection). "
+    "Repeat to combine (all must hold).",
 )
 @click.option("--bom", is_flag=True, help="CSV: start with a UTF-8 byte-order mark (old Excel).")
 @click.option(
@@ -112,7 +123,7 @@ def rank(
       dealscreen rank cases/
       dealscreen rank cases/ -o pipeline.csv --bom
       dealscreen rank cases/ -o pipeline.xlsx
-      dealscreen rank cases/ --filter decision=advance,watch --filter stage>=phase2
+      dealscreen rank cases/ --filter decision=advance,watch --filter 'stage>=phase2'
       dealscreen rank cases/ -o pipeline.html --memos memos/
     Case files that fail to load are reported on stderr (file:line:col: message), the others
     are still ranked, and the exit code is 2.
@@ -142,14 +153,14 @@ def rank(
         require_xlsxwriter()  # before any work
     row_filters = [pipeline.parse_filter(f) for f in filters]
     rs = load_ruleset(rules)
-    paths = expand_case_paths(list(cases))
+    paths = expand_case_paths(existing_paths(cases))
     good, failed = _evaluate_with_progress(rs, paths, rules, jobs, pipeline.row_for, "ranking")
     rows = [r for r in pipeline.rank(good) if all(f(r) for f in row_filters)]
     if fmt == "xlsx":
         from screen.pipeline import xlsx
 
         data = xlsx.to_xlsx(rs, rows, xlsx.open_questions(rs, rows))
-        write_output(data, str(output))
+        write_output(data, str(output), what=f"{plural(len(rows), 'ranked row')} (xlsx)")
         _report_failures(failed, len(paths))
         if failed:
             sys.exit(2)
@@ -174,7 +185,9 @@ def rank(
         text = pipeline_report.to_table(rs, rows)
     if memos and fmt != "html":
         click.echo(f"warning: --memos is used only by the HTML page, not by {fmt}", err=True)
-    write_output(text, output, bom=bom and fmt == "csv")
+    write_output(
+        text, output, bom=bom and fmt == "csv", what=f"{plural(len(rows), 'ranked row')} ({fmt})"
+    )
     _report_failures(failed, len(paths))
     if failed:
         sys.exit(2)
@@ -239,7 +252,7 @@ def sensitivity(
     from screen.pipeline import sensitivity_report
 
     rs = load_ruleset(rules)
-    paths = expand_case_paths(list(cases))
+    paths = expand_case_paths(existing_paths(cases))
     good, failed = _evaluate_with_progress(
         rs, paths, rules, jobs, pipeline.score_case, "evaluating"
     )
@@ -251,7 +264,7 @@ def sensitivity(
         "csv": sensitivity_report.to_csv,
         "json": sensitivity_report.to_json,
     }[fmt]
-    write_output(render(rs, report), output)
+    write_output(render(rs, report), output, what=f"sensitivity report ({fmt})")
     _report_failures(failed, len(paths))
     if failed:
         sys.exit(2)

@@ -144,6 +144,7 @@ class CompiledRuleSet:
     # The generated straight-line evaluator, cached here by `fastpath.fast_path(rs)` on first
     # use. The compiler never builds it: the fast path reads what the compiler produced.
     _fast: Callable[..., dict[str, Any]] | None = field(default=None, repr=False)
+    actionable: list[str] = field(default_factory=list)  # why-not changes only these, if any
 
     @functools.cached_property
     def total_weight(self) -> float:
@@ -331,6 +332,9 @@ class _RuleSetCompiler:
                 return self.loc(part, ("priors", fact, *path), key=not path)
 
             priors.update(compile_priors(part.model.priors, self.fail, where))
+        actionable = [f for p in self.parts for f in p.model.actionable]
+        for fact in actionable:
+            self.check_fact_path(fact, "actionable")
         self.raise_errors()
         return CompiledRuleSet(
             name=header.name,
@@ -353,15 +357,16 @@ class _RuleSetCompiler:
             extract=build_extractor(list(self.fields.values())),
             edges=edges,
             base_facts=base,
+            actionable=actionable,
         )
 
     def check_fact_path(self, fact: str, section: str) -> None:
         parts = tuple(fact.split("."))
-        part = next(p for p in self.parts if fact in p.model.questions or fact in p.model.fixed)
+        part = next(p for p in self.parts if fact in getattr(p.model, section))
         if section == "questions":
             loc = self.loc(part, (section, fact), key=True)
         else:
-            loc = self.loc(part, (section, part.model.fixed.index(fact)))
+            loc = self.loc(part, (section, getattr(part.model, section).index(fact)))
         if parts[0] not in ROOT_MODELS:
             self.fail(
                 f"{section}: '{fact}' is not a case field path",
@@ -791,3 +796,33 @@ def _find_cycle(nodes: list[str], succ: dict[str, dict[str, None]]) -> list[str]
 def compile_ruleset(parts: list[tuple[SourceDoc, RuleSetFile]], sha256: str) -> CompiledRuleSet:
     """Compile parsed rule-set files into an evaluation plan, or raise located errors."""
     return _RuleSetCompiler([_Part(d, m) for d, m in parts], sha256).run()
+
+
+class _CompiledNames:
+    """The names a compiled rule set defines, shaped like the compiler's own tables, so that
+    `_Scope` checks a new expression exactly as it checked the rule set's."""
+
+    def __init__(self, rs: CompiledRuleSet):
+        from types import SimpleNamespace
+
+        self.fields: dict[str, FieldPath] = dict(rs.fields)
+        self.param_types = {k: _param_type(p.value) for k, p in rs.parameters.items()}
+        self.derived_types = {
+            n.id: n.expr.type for n in rs.steps if isinstance(n, DerivedNode) and n.expr is not None
+        }
+        self.table_types = {k: t.output_type for k, t in rs.tables.items()}
+        self.criterion_ids = [c.id for c in rs.criteria]
+        self.gate_ids = [g.id for g in rs.gates]
+        self.parts = [SimpleNamespace(model=SimpleNamespace(parameters=rs.parameters))]
+
+
+def compile_against(
+    rs: CompiledRuleSet, source: str, location: Location | None = None
+) -> tuple[Expression, dict[str, FieldPath]]:
+    """Check and compile one expression against a compiled rule set's names (`dealscreen
+    eval`), in the same sandbox; also returns the case fields it reads that the rule set does
+    not (the caller extracts those)."""
+    names = _CompiledNames(rs)
+    expr = compile_expression(source, _Scope(names), location)  # type: ignore[arg-type]
+    extra = {k: fp for k, fp in names.fields.items() if k not in rs.fields}
+    return expr, extra

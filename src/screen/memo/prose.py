@@ -15,6 +15,7 @@ from screen.memo.wording import (
     sentence,
     stage_noun,
 )
+from screen.model.numbers import display
 
 
 def _judged_on(ctx: dict[str, Any]) -> str:
@@ -53,7 +54,7 @@ def summary(ctx: dict[str, Any]) -> list[str]:
     failed = [g["name"] for g in r["gates"] if g["outcome"] == "fail"]
     open_gates = [g["name"] for g in r["gates"] if g["outcome"] == "unknown"]
     d = r["decision"]
-    s = f"{number(score)} / {number(r['scale'])}"
+    s = f"{display(score)} / {number(r['scale'])}"
     if d == "advance":
         out.append(
             f"Recommendation: advance. Weighted score {s}, at or above the advance "
@@ -77,7 +78,7 @@ def summary(ctx: dict[str, Any]) -> list[str]:
         if lo != hi:
             spanned = [f"{k} threshold {number(v)}" for k, v in th.items() if lo < v <= hi]
             why.append(
-                f"the score could lie anywhere from {number(lo)} to {number(hi)}, "
+                f"the score could lie anywhere from {display(lo)} to {display(hi)}, "
                 f"which spans the {' and the '.join(spanned) or 'decision thresholds'}"
             )
         if open_gates:
@@ -113,7 +114,7 @@ def summary(ctx: dict[str, Any]) -> list[str]:
         items = []
         for a in options:
             item = (
-                f"{a['name']}: {a['stage'] or 'stage unknown'}, scored {number(a['score'])} "
+                f"{a['name']}: {a['stage'] or 'stage unknown'}, scored {display(a['score'])} "
                 f"({a['decision_label'].lower()})"
             )
             where = bd_phrase(a)

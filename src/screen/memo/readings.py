@@ -19,6 +19,7 @@ from screen.memo.wording import (
     sentence,
     with_article,
 )
+from screen.model.numbers import display
 
 
 def rule_needs(res: dict[str, Any], rule: str) -> list[str]:
@@ -157,8 +158,8 @@ def adds_text(c: dict[str, Any]) -> str:
     possible = c.get("possible") or []
     if c["score"] is None and possible:
         lo, hi = (round(v * c["weight"], 6) for v in (min(possible), max(possible)))
-        return number(lo) if lo == hi else f"{number(lo)}-{number(hi)}"
-    return number(c["contribution"])
+        return display(lo) if lo == hi else f"{display(lo)}-{display(hi)}"
+    return display(c["contribution"])
 
 
 def result_text(c: dict[str, Any], fired_rationale: str | None, needs: list[str]) -> str:

@@ -15,6 +15,7 @@ from screen.memo.markdown import md_code, md_escape, web_url
 from screen.memo.pdf import html_to_pdf
 from screen.memo.wording import STALE_AFTER_MONTHS, label, number
 from screen.model.errors import Location, ScreenError
+from screen.model.numbers import display
 
 FORMATS = ("md", "html", "pdf")
 TEMPLATE_FOR = {"md": "memo.md.j2", "html": "memo.html.j2", "pdf": "memo.html.j2"}
@@ -59,7 +60,9 @@ def _environment(template_dir: str | None) -> Any:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(md=md_escape, code=md_code, num=number, label=label, web_url=web_url)
+    env.filters.update(
+        md=md_escape, code=md_code, num=number, score=display, label=label, web_url=web_url
+    )
     env.bound_filters()
     return env
 

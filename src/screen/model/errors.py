@@ -8,6 +8,7 @@ the file, line and column of the offending text, what is wrong, and where we can
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -55,7 +56,84 @@ class ScreenErrors(ScreenError):
         return "\n".join(str(e) for e in self.errors)
 
 
+# Words people write for a vocabulary value that spelling alone cannot reach
+# (`immunology` is closer to `urology` in letters than to `autoimmune`). A synonym is offered
+# only when its target is one of the candidates, so the table is safe for every call site.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "immunology": ("autoimmune",),
+    "immunological": ("autoimmune",),
+    "immune": ("autoimmune",),
+    "inflammation": ("autoimmune",),
+    "inflammatory": ("autoimmune",),
+    "rheumatology": ("autoimmune",),
+    "cancer": ("oncology",),
+    "tumor": ("oncology",),
+    "tumour": ("oncology",),
+    "haematology": ("hematology",),
+    "blood": ("hematology",),
+    "cns": ("neurology", "psychiatry"),
+    "neuroscience": ("neurology",),
+    "infection": ("infectious_disease",),
+    "infectious": ("infectious_disease",),
+    "infectiousdiseases": ("infectious_disease",),
+    "id": ("infectious_disease",),
+    "cardiology": ("cardiovascular",),
+    "cardiometabolic": ("cardiovascular", "metabolic"),
+    "pulmonology": ("respiratory",),
+    "gi": ("gastroenterology",),
+    "rare": ("rare_disease",),
+    "raredisease": ("rare_disease",),
+    "orphan": ("rare_disease",),
+    "eye": ("ophthalmology",),
+    "diabetes": ("endocrine", "metabolic"),
+    "obesity": ("metabolic",),
+    "pass": ("decline",),
+    "reject": ("decline",),
+    "rejected": ("decline",),
+    "ind": ("ind_enabling",),
+    "nda": ("filed",),
+    "bla": ("filed",),
+    "marketed": ("approved",),
+}
+
+
+def normalise_word(word: str) -> str:
+    """Case, spaces, hyphens, underscores and slashes ignored: `Phase 2`, `phase-2` and
+    `PHASE_2` all become `phase2`, so they find `phase2` (and `PHASE 2` finds `PHASE2`)."""
+    return re.sub(r"[\s_\-/]+", "", str(word).casefold())
+
+
+def suggest(word: str, candidates: Iterable[str]) -> str | None:
+    """The candidate a misspelt `word` most likely means, or None when nothing is close.
+
+    In order: the same word once case, spaces and hyphens are ignored; a known synonym
+    (`immunology` -> `autoimmune`); then the closest spelling (difflib, ratio >= 0.6),
+    compared on the normalised forms so `Phase 3` is as close to `phase3` as `phase3` is.
+    """
+    pool = sorted({str(c) for c in candidates})
+    if not pool:
+        return None
+    by_norm: dict[str, str] = {}
+    for c in pool:
+        by_norm.setdefault(normalise_word(c), c)
+    key = normalise_word(word)
+    if key in by_norm and by_norm[key] != str(word):
+        return by_norm[key]
+    for target in SYNONYMS.get(key, ()):
+        if target in pool:
+            return target
+    matches = difflib.get_close_matches(key, sorted(by_norm), n=1, cutoff=0.6)
+    if matches and by_norm[matches[0]] != str(word):
+        return by_norm[matches[0]]
+    return None
+
+
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     """A 'did you mean ...' hint for a misspelt name, or None when nothing is close."""
-    matches = difflib.get_close_matches(str(word), sorted(set(candidates)), n=1, cutoff=0.6)
-    return f"did you mean '{matches[0]}'?" if matches else None
+    match = suggest(word, candidates)
+    return f"did you mean '{match}'?" if match else None
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """`1 error`, `2 errors`, `0 errors`: every count we print agrees with its noun."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"

@@ -148,7 +148,14 @@ class RuleSetFile(Model):
         default_factory=dict, description="fact path -> diligence question when it is unknown"
     )
     fixed: list[str] = Field(
-        default_factory=list, description="fact paths that cannot change (for counterfactuals)"
+        default_factory=list,
+        description="fact paths (or groups, e.g. asset.competition) that cannot change "
+        "(why-not never proposes them)",
+    )
+    actionable: list[str] = Field(
+        default_factory=list,
+        description="fact paths (or groups) the company can change; when given, why-not "
+        "proposes changes to these only",
     )
     priors: dict[str, Prior] = Field(
         default_factory=dict,

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from screen.model.errors import ScreenError, ScreenErrors, did_you_mean
+from screen.model.errors import ScreenError, ScreenErrors, did_you_mean, suggest
 from screen.model.yamlsource import PathKey, SourceDoc
 
 M = TypeVar("M", bound=BaseModel)
@@ -41,11 +41,13 @@ def validate_doc(model: type[M], doc: SourceDoc) -> M:
 def _convert(model: type[BaseModel], doc: SourceDoc, exc: ValidationError) -> list[ScreenError]:
     found: list[ScreenError] = []
     seen: set[tuple[Any, ...]] = set()
-    for err in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    misspelt = _misspelt_required(model, errors)
+    for err in errors:
         loc = _clean_loc(err["loc"])
         kind = err["type"]
         key = (loc, kind)
-        if key in seen:
+        if key in seen or (kind == "missing" and loc in misspelt):
             continue
         seen.add(key)
         found.append(_one(model, doc, loc, err))
@@ -53,6 +55,24 @@ def _convert(model: type[BaseModel], doc: SourceDoc, exc: ValidationError) -> li
             break
     found.sort(key=lambda e: (e.location.line, e.location.column) if e.location else (0, 0))
     return found
+
+
+def _misspelt_required(model: type[BaseModel], errors: list[Any]) -> set[PathKey]:
+    """Missing keys that an unknown key beside them is a misspelling of (`wieght:` for
+    `weight:`): the unknown key's error names the fix, so the missing one is not reported too."""
+    extras = [_clean_loc(e["loc"]) for e in errors if e["type"] == "extra_forbidden"]
+    out: set[PathKey] = set()
+    for e in errors:
+        loc = _clean_loc(e["loc"])
+        if e["type"] != "missing" or not loc:
+            continue
+        for extra in extras:
+            if (
+                extra[:-1] == loc[:-1]
+                and suggest(str(extra[-1]), _fields_at(model, loc[:-1])) == loc[-1]
+            ):
+                out.add(loc)
+    return out
 
 
 def _key_examples(model: type[BaseModel]) -> list[str]:
@@ -99,6 +119,12 @@ def _one(model: type[BaseModel], doc: SourceDoc, loc: PathKey, err: dict[str, An
             f"{dotted}: {value!r} is not one of: {', '.join(choices)}",
             doc.location(loc),
             did_you_mean(str(value), choices),
+        )
+    if kind.startswith("date_"):
+        return ScreenError(
+            f"{dotted}: expected a date as YYYY-MM-DD, e.g. 2025-03-31 "
+            f"(got {_kind(value)}{_short(value)})",
+            doc.location(loc),
         )
     msg = err["msg"]
     if msg.startswith("Value error, "):

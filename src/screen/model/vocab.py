@@ -49,8 +49,12 @@ def parse_stage(value: object) -> Stage:
             return Stage[key]
         if key in STAGE_ALIASES:
             return STAGE_ALIASES[key]
+    from screen.model.errors import did_you_mean
+
     names = ", ".join(Stage.__members__)
-    raise ValueError(f"unknown stage {value!r}; expected one of: {names}")
+    hint = did_you_mean(str(value), Stage.__members__)
+    tail = f" ({hint})" if hint else ""
+    raise ValueError(f"unknown stage {value!r}; expected one of: {names}{tail}")
 
 
 class TrialPhase(StrEnum):

@@ -22,6 +22,7 @@ from screen.engine.compiler import CompiledRuleSet
 from screen.engine.evaluate import AssetOutcome, CaseOutcome, evaluate_case
 from screen.engine.loader import LoadedCase
 from screen.engine.result import plain
+from screen.model.numbers import display, display_signed
 from screen.report.console import DECISION_LABEL
 
 SCHEMA_VERSION = 1
@@ -224,8 +225,7 @@ def _score(s: float | None, m: float) -> str:
 
 def _delta(x: float) -> str:
     """A difference of unrounded values, rounded like the values (2 decimals), with its sign."""
-    r = round(x, 2)
-    return f"{r + 0.0:+.2f}"  # + 0.0: no "-0.00"
+    return display_signed(x)  # half away from zero, no "-0.00"
 
 
 def to_text(cmp: Comparison, *, all_criteria: bool = True) -> str:
@@ -298,7 +298,7 @@ def to_text(cmp: Comparison, *, all_criteria: bool = True) -> str:
 
 def _total(s: Side) -> str:
     lo, hi = s.score_range
-    return f"{s.score:.2f}" + ("" if lo == hi else f" (could be {lo:.2f}-{hi:.2f})")
+    return display(s.score) + ("" if lo == hi else f" (could be {display(lo)}-{display(hi)})")
 
 
 def _columns(

@@ -36,6 +36,7 @@ from markupsafe import Markup
 
 from screen.engine.compiler import CompiledRuleSet
 from screen.memo.wording import label as vocab_label
+from screen.model.numbers import display, display_signed
 from screen.model.vocab import Stage
 from screen.pipeline.rank import PipelineRow
 from screen.report.console import DECISION_LABEL, DECISION_ORDER
@@ -155,7 +156,8 @@ def _chart(rs: CompiledRuleSet, rows: Sequence[PipelineRow]) -> dict[str, Any]:
                     "x": round(LABEL_WIDTH + x, 2),
                     "width": round(width, 2),
                     "color": PALETTE[k % len(PALETTE)],
-                    "title": f"{r.company}: {c.name} {shown_score} (+{contribution:.2f})",
+                    "title": f"{r.company}: {c.name} {shown_score} "
+                    f"({display_signed(contribution)})",
                 }
             )
             x += width
@@ -174,7 +176,7 @@ def _chart(rs: CompiledRuleSet, rows: Sequence[PipelineRow]) -> dict[str, Any]:
                 "range_y": y + BAR_HEIGHT + 1.5,
                 "gate_failed": gate_failed,
                 "gate_text": r.top_reason if gate_failed else "",
-                "range_text": f"{r.score_low:.2f}-{r.score_high:.2f}",
+                "range_text": f"{display(r.score_low)}-{display(r.score_high)}",
                 "range": None
                 if r.score_low == r.score_high
                 else (
@@ -239,6 +241,7 @@ def render(
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["score"] = display  # the one display rounding (half away from zero, 2 places)
     counts: dict[str, int] = {}
     for r in rows:
         counts[r.decision] = counts.get(r.decision, 0) + 1

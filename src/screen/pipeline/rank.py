@@ -546,6 +546,16 @@ def parse_filter(text: str) -> RowFilter:
     from screen.model.vocab import Stage, TherapeuticArea
 
     m = re.fullmatch(r"\s*([A-Za-z_]+)\s*(>=|<=|!=|=)\s*(.+?)\s*", text)
+    bare = FILTER_ALIASES.get(text.strip().lower(), text.strip().lower())
+    if not m and bare in FILTER_KEYS:  # `--filter stage>=phase2` unquoted: bash ate `>=phase2`
+        example = {"stage": "stage>=phase2", "decision": "decision=advance"}.get(
+            bare, "area=oncology"
+        )
+        raise ScreenError(
+            f"filter {text!r} has no operator and value",
+            hint=f"the shell may have read > or < as a redirection: quote it, "
+            f"e.g. --filter '{example}'",
+        )
     if not m:
         raise ScreenError(
             f"bad filter {text!r}", hint="write KEY=VALUE[,VALUE...], e.g. decision=advance,watch"
@@ -572,6 +582,6 @@ def parse_filter(text: str) -> RowFilter:
             raise ScreenError(f"filter {key}: unknown value {v!r}", hint=hint)
     if op in (">=", "<=") and (key != "stage" or len(values) != 1 or values[0] == "unknown"):
         raise ScreenError(
-            f"filter {text!r}: >= and <= compare one stage", hint="e.g. stage>=phase2"
+            f"filter {text!r}: >= and <= compare one stage", hint="e.g. --filter 'stage>=phase2'"
         )
     return RowFilter(key, op, values)

@@ -17,6 +17,7 @@ from typing import Any
 
 from screen.engine.compiler import CompiledRuleSet
 from screen.engine.result import dumps_text
+from screen.model.numbers import display
 from screen.pipeline.rank import PipelineRow
 from screen.report.console import DECISION_LABEL
 from screen.report.safety import terminal_cell, terminal_text
@@ -184,9 +185,9 @@ def to_table(rs: CompiledRuleSet, rows: Sequence[PipelineRow]) -> str:
     head += ["revisit", "top reason"] if revisits else ["top reason"]
     body = []
     for i, r in enumerate(rows, 1):
-        score = f"{r.score:.2f}"
+        score = display(r.score)
         if r.score_low != r.score_high:
-            score += f" ({r.score_low:.2f}-{r.score_high:.2f})"
+            score += f" ({display(r.score_low)}-{display(r.score_high)})"
         reason = r.top_reason
         if len(reason) > REASON_WIDTH:
             reason = reason[: REASON_WIDTH - 1] + "…"

@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from screen.engine.compiler import CompiledRuleSet
+from screen.model.numbers import display, round_display
 from screen.pipeline.sensitivity import CompanySensitivity, SensitivityReport
 from screen.report.console import DECISION_LABEL, DECISION_ORDER
 
@@ -24,9 +25,9 @@ def _margin(rs: CompiledRuleSet, c: CompanySensitivity) -> str:
     threshold; `gate failed: declines at any weights` when the score does not matter."""
     if c.gated or c.margin is None:
         return "gate failed: declines at any weights"
-    m = round(c.margin, 2) + 0.0
+    m = round_display(c.margin) + 0.0
     where = "at" if m == 0 else "above" if m > 0 else "below"
-    text = f"{abs(m):.2f} {where} {c.threshold}" if m else f"at {c.threshold}"
+    text = f"{display(abs(m))} {where} {c.threshold}" if m else f"at {c.threshold}"
     if c.gate_unknown:
         text += " (a gate is unknown)"
     elif c.decision == "insufficient_information":
@@ -57,7 +58,7 @@ def to_table(rs: CompiledRuleSet, r: SensitivityReport) -> str:
                 str(c.rank),
                 c.company,
                 DECISION_LABEL[c.decision],
-                f"{c.score:.2f}",
+                display(c.score),
                 _margin(rs, c),
                 f"{100 * c.flip_share(r.samples):.1f}%",
                 f"{c.rank_min}-{c.rank_max}" if c.rank_min != c.rank_max else str(c.rank_min),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from screen.model.numbers import display, display_signed
 from screen.report.safety import terminal_cell, terminal_text
 
 DECISION_ORDER = {"advance": 0, "watch": 1, "insufficient_information": 2, "decline": 3}
@@ -60,7 +61,7 @@ def provisional_text(r: dict[str, Any]) -> str | None:
 def _fmt(x: Any) -> str:
     if x is None:
         return "?"
-    return f"{x:.2f}" if isinstance(x, float) else str(x)
+    return display(x) if isinstance(x, float) else str(x)
 
 
 def table(results: list[dict[str, Any]]) -> str:
@@ -90,7 +91,7 @@ def table(results: list[dict[str, Any]]) -> str:
                 str(i),
                 r["case"]["company"],
                 DECISION_LABEL[r["decision"]],
-                f"{float(r['score']):.2f}",
+                display(r["score"]),
                 rng,
                 lead["id"],
                 lead["stage"] or "?",
@@ -122,10 +123,11 @@ def explain(result: dict[str, Any]) -> str:
     r = result
     out: list[str] = []
     lo, hi = r["score_range"]
-    rng = "" if lo == hi else f" (could be {lo}-{hi} once unknowns are known)"
+    rng = "" if lo == hi else f" (could be {display(lo)}-{display(hi)} once unknowns are known)"
     out.append(f"{r['case']['company']}  [{r['case']['path']}]")
     out.append(
-        f"decision: {DECISION_LABEL[r['decision']]}   score {r['score']} / {r['scale']}{rng}"
+        f"decision: {DECISION_LABEL[r['decision']]}   "
+        f"score {display(r['score'])} / {r['scale']}{rng}"
     )
     provisional = provisional_text(r)
     if provisional:
@@ -153,10 +155,10 @@ def explain(result: dict[str, Any]) -> str:
         kind = "core asset" if a["id"] in r["core_assets"] else "non-core asset (BD option)"
         out.append("")
         out.append(
-            f"{kind} {a['id']} {a['name']} - {a['stage'] or 'stage unknown'}, "
+            f"{kind} {_asset_label(a)} - {a['stage'] or 'stage unknown'}, "
             f"{a['indication'] or 'indication unknown'}"
         )
-        out.append(f"  decision {DECISION_LABEL[a['decision']]}, score {a['score']}")
+        out.append(f"  decision {DECISION_LABEL[a['decision']]}, score {display(a['score'])}")
         entries = {t["rule"]: t for t in trace_by_asset.get(a["id"], [])}
         out.append("  gates")
         for g in a["gates"]:
@@ -167,9 +169,10 @@ def explain(result: dict[str, Any]) -> str:
                 out.extend(_inputs(t, "           "))
         out.append("  criteria")
         for c in a["criteria"]:
-            score = "unknown" if c["score"] is None else f"{c['score']}/{c['max']}"
+            score = _unknown_counted(c, a, r) if c["score"] is None else f"{c['score']}/{c['max']}"
             out.append(
-                f"    {c['id']}: {score} x weight {c['weight']} -> +{c['contribution']}"
+                f"    {c['id']}: {score} x weight {c['weight']} -> "
+                f"{display_signed(c['contribution'])}"
                 f"   ({c['because']})"
             )
             fired = entries.get(c["fired"]) if c["fired"] else None
@@ -210,6 +213,42 @@ def _impact(u: dict[str, Any]) -> str:
     if u.get("swing"):
         parts.append(f"moves the score by up to {float(u['swing']):.2f}")
     return f"  [{'; '.join(parts)}]" if parts else ""
+
+
+def _asset_label(asset: dict[str, Any]) -> str:
+    """`KST-201 (Claudin18.2 ADC)`, not `KST-201 KST-201 (...)` when the name starts with the id."""
+    name, aid = asset["name"] or "", asset["id"]
+    return name if name.split(" ")[0] == aid else f"{aid} {name}".rstrip()
+
+
+def _unknown_counted(c: dict[str, Any], asset: dict[str, Any], r: dict[str, Any]) -> str:
+    """What an unknown criterion counts for in the score, naming the rule set's unknown policy.
+
+    The result keeps the contribution, the reachable scores and the weights, so the policy is
+    read back from them (stored results print the same): `lowest` counts the lowest score still
+    reachable, `zero` counts 0, `exclude` leaves the criterion out and renormalises the weights.
+    """
+    reachable = [float(p) for p in c.get("possible") or []]
+    lowest = min(reachable, default=0.0)
+    if float(c["contribution"]) > 0:  # only `lowest` lets an unknown add points
+        return (
+            f"unknown, counted as its lowest reachable score {lowest:g}/{c['max']} (policy lowest)"
+        )
+    # `exclude` renormalises the other weights: a scored criterion then adds more than its
+    # score at its plain weight would (beyond the 4-decimal rounding of the result)
+    total_weight = sum(float(x["weight"]) for x in asset["criteria"])
+    for x in asset["criteria"]:
+        if x["score"] is not None and float(x["score"]) > 0:
+            plain = float(x["score"]) / float(x["max"]) * float(x["weight"]) / total_weight
+            if float(x["contribution"]) > plain * float(r["scale"]) + 1e-3:
+                return (
+                    "unknown, left out of the score "
+                    "(policy exclude: the other weights are renormalised)"
+                )
+            break
+    if lowest == 0:
+        return f"unknown, counted as its lowest reachable score 0/{c['max']}"
+    return f"unknown, counted as 0/{c['max']} (policy zero: no score while unknown)"
 
 
 def _inputs(entry: dict[str, Any], indent: str) -> list[str]:
