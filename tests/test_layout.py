@@ -95,3 +95,20 @@ def test_only_the_version_and_subpackages_are_taken_from_the_package_root() -> N
 def test_public_api_resolves(name: str) -> None:
     module, attr = screen._API[name]
     assert getattr(screen, name) is getattr(importlib.import_module(module), attr)
+
+
+MAX_LINES = 500
+SAYS_WHY = ("Long module:", "long module", "module stays")
+
+
+def test_long_modules_say_why() -> None:
+    """Small modules with one job; one over MAX_LINES says in its docstring why it stays."""
+    unexplained = []
+    for name, f in sorted(_modules().items()):
+        text = f.read_text(encoding="utf-8")
+        lines = text.count("\n")
+        if lines > MAX_LINES:
+            doc = ast.get_docstring(ast.parse(text)) or ""
+            if not any(s in doc for s in SAYS_WHY):
+                unexplained.append(f"{name}: {lines} lines")
+    assert unexplained == [], "split these, or add a 'Long module: <reason>' docstring line"

@@ -28,6 +28,9 @@ What is searched, and why it stays small:
   current value), so pairs are searched over distinct rule outcomes only.
 - A pair is reported only when neither of its changes reaches the target alone (minimal sets),
   and pairs are searched only when no single change does.
+
+Long module: the search and its report share the candidate bookkeeping; candidate values
+already live in `whynot_domain.py`.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ Thin shells over `store`, `audit`, `counterfactual` and `thesis_diff`. Only clic
 module level (cli/app.py registers `COMMANDS` at start-up and `dealscreen --help` must stay fast).
 Exit codes: 0 success; 1 a check failed (verify found a broken chain, replay differs); 2 bad
 input (unknown record, corrupt store, bad reason code); 70 internal error.
+
+Long module: one thin command per audit verb (decide, audit list/show/verify/replay/stats/
+copy/init, why-not, diff); each is short, there are many.
 """
 
 from __future__ import annotations

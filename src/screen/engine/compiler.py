@@ -12,6 +12,9 @@ cycle, which is printed as `derived.a -> derived.b -> derived.a`.
 
 It stays one module because the checks share the name scope and the collected, sorted error list
 (an author sees every error at once); the per-cell and overlap logic lives in `tables.py`.
+
+Long module: one pass over every file of a rule set that collects all errors at once; the
+checks share its name tables and location bookkeeping, so they stay together.
 """
 
 from __future__ import annotations

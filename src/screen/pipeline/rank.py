@@ -10,6 +10,9 @@ documents, so this reduction cannot drift from the engine's meaning.
 
 Large batches are spread over worker processes (`jobs`); the rows come back in input order and
 are ranked by the same total order as in a single process, so the output is identical.
+
+Long module: rows, reasons, the company lead and the process pool all read the same
+`AssetScores`; keeping its readers together keeps the pipeline's one data type in one place.
 """
 
 from __future__ import annotations
