@@ -72,6 +72,11 @@ class Unknown:
     swing: float = 0.0  # largest change of the score its possible answers make
     settles: bool = False  # part of the smallest set of answers that settles the decision
 
+    @property
+    def for_completeness(self) -> bool:
+        """No answer changes the score or the decision: asked last, for completeness."""
+        return self.swing == 0 and len(self.could_reach) <= 1 and not self.settles
+
 
 @dataclass
 class Provisional:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable
 from typing import Any
 
 from screen.engine.compiler import CompiledRuleSet, DerivedNode
@@ -24,10 +23,8 @@ from screen.engine.outcome import (
     Unknown,
     threshold_decision,
 )
-from screen.engine.reach import finite_domain
+from screen.engine.reach import Evaluate, finite_domain
 from screen.model.case import Asset
-
-Evaluate = Callable[[dict[str, Any]], AssetOutcome]
 
 
 def unknown_questions(
@@ -163,10 +160,6 @@ def provisional(
     return Provisional(provisional_decision(p), p.score, basis)
 
 
-def _answers(rs: CompiledRuleSet, fact: str) -> list[Any] | None:
-    return finite_domain(rs, fact)
-
-
 def rank_questions(
     rs: CompiledRuleSet, o: AssetOutcome, base: dict[str, Any], evaluate: Evaluate
 ) -> list[str]:
@@ -180,7 +173,7 @@ def rank_questions(
     by_fact = {u.fact: u for u in o.unknowns}
     for fact in facts:
         assumed, _ = with_priors(rs, base, facts, skip=fact)
-        answers = _answers(rs, fact)
+        answers = finite_domain(rs, fact)
         if answers:
             outs = [evaluate({**assumed, fact: v}) for v in answers]
             scores = [x.score for x in outs]
@@ -201,7 +194,7 @@ def rank_questions(
     o.unknowns.sort(
         key=lambda u: (
             not u.settles,
-            u.swing == 0 and len(u.could_reach) <= 1,  # moves nothing: for completeness
+            u.for_completeness,
             0.0 if u.settles else -round(u.swing, 9),
             0 if u.settles else -len(u.could_reach),
             position[id(u)],
@@ -224,7 +217,7 @@ def _settling_set(
     smaller set is found, answering every open question is what settles it."""
     probes: dict[str, list[Any]] = {}
     for fact in facts:
-        values = _answers(rs, fact)
+        values = finite_domain(rs, fact)
         if values is None:
             values = _number_probes(rs, fact)
         if values:

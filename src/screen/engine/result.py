@@ -203,20 +203,16 @@ def _provisional(p: Provisional | None) -> dict[str, Any] | None:
     return {"decision": p.decision, "score": plain(p.score), "basis": p.basis}
 
 
-def _unknown(u: Unknown, asset: str | bool | None = False) -> dict[str, Any]:
-    out: dict[str, Any] = {} if asset is False else {"asset": asset or None}
-    out.update(
-        {
-            "fact": u.fact,
-            "question": u.question,
-            "rules": u.rules,
-            "could_reach": list(u.could_reach),
-            "swing": plain(u.swing),
-            "settles": u.settles,
-            "for_completeness": u.swing == 0 and len(u.could_reach) <= 1 and not u.settles,
-        }
-    )
-    return out
+def _unknown(u: Unknown) -> dict[str, Any]:
+    return {
+        "fact": u.fact,
+        "question": u.question,
+        "rules": u.rules,
+        "could_reach": list(u.could_reach),
+        "swing": plain(u.swing),
+        "settles": u.settles,
+        "for_completeness": u.for_completeness,
+    }
 
 
 def build_result(rs: CompiledRuleSet, loaded: LoadedCase, outcome: CaseOutcome) -> dict[str, Any]:
@@ -250,7 +246,7 @@ def build_result(rs: CompiledRuleSet, loaded: LoadedCase, outcome: CaseOutcome) 
         "approximate": outcome.approximate,
         "provisional": _provisional(outcome.provisional),
         "decided_by": [{"asset": a or None, "fact": f} for a, f in outcome.decided_by],
-        "unknowns": [_unknown(u, asset_id) for asset_id, u in outcome.unknowns],
+        "unknowns": [{"asset": a or None, **_unknown(u)} for a, u in outcome.unknowns],
         "notes": outcome.notes,
         "assets": [_asset(rs, o, company_rows) for o in outcome.assets],
         "trace": [_trace(o.asset.id, t) for o in outcome.assets for t in o.trace],
