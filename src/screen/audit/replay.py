@@ -153,15 +153,6 @@ def replay(store: Store, record: Record) -> Replay:
 # --------------------------------------------------------------------------- stats
 
 
-def latest_decisions(records: Iterable[Record]) -> list[Record]:
-    """The firm's current call per case: the last `decision` record of each case id."""
-    latest: dict[str, Record] = {}
-    for r in records:
-        if r.kind == "decision":
-            latest[r.case_id] = r
-    return sorted(latest.values(), key=lambda r: r.id)
-
-
 def documented(r: Record) -> bool:
     """A reason code, and for `other` a note saying what it is."""
     if not r.reason:

@@ -56,8 +56,6 @@ def plain(v: Any) -> Any:
         return v.name if isinstance(v, int) else v.value
     if isinstance(v, list | tuple):
         return [plain(x) for x in v]
-    if isinstance(v, float) and v.is_integer():
-        return v
     return v
 
 

@@ -32,6 +32,7 @@ from screen.engine.outcome import (
     Provisional,
     Unknown,
     core_candidates,
+    pick_lead,
     reachable_decisions,
     settle,
 )
@@ -108,12 +109,12 @@ def evaluate_with_facts(
             run.step(node)
     refined = None
     approximate = False
+    evaluate = plain_evaluator(rs, case, asset)
     if base is not None and run.needed_by:
-        refined, approximate = refine(rs, base, run.needed_by, plain_evaluator(rs, case, asset))
+        refined, approximate = refine(rs, base, run.needed_by, evaluate)
     outcome = _assemble(rs, case, asset, run, refined)
     outcome.approximate = approximate
     if base is not None and outcome.unknowns and (trace or outcome.decision == INSUFFICIENT):
-        evaluate = plain_evaluator(rs, case, asset)
         if outcome.decision == INSUFFICIENT:
             outcome.provisional = provisional(rs, outcome, base, evaluate)
         outcome.decided_by = rank_questions(rs, outcome, base, evaluate)
@@ -141,6 +142,8 @@ def case_facts(rs: CompiledRuleSet, facts: dict[str, Any]) -> dict[str, Any]:
 
 def _failed_rule(rs: CompiledRuleSet, c: Any, errors: dict[str, str]) -> str | None:
     """The criterion's own rule, band or table row that failed at run time, if any."""
+    if not errors:
+        return None
     own = [c.key, *(b.id for b in c.bands or [])]
     if c.table and c.table in rs.tables:
         own += [f"table.{c.table}", *(row.id for row in rs.tables[c.table].rows)]
@@ -329,13 +332,16 @@ def evaluate_case(rs: CompiledRuleSet, case: Case, *, trace: bool = True) -> Cas
     if note:
         notes.append(note)
     worst = rs.decision.company is CompanyAggregation.worst
-    all_non_core = ask_core and all(o.asset.role is Role.non_core for o in assets)
-    if all_non_core:
-        lead = core[0]  # the first listed: adding another non-core asset changes nothing
-    elif worst:
-        lead = min(core, key=lambda o: (DECISION_RANK[o.decision], o.score))
-    else:
-        lead = max(core, key=lambda o: (DECISION_RANK[o.decision], o.score))
+    roles = [o.asset.role for o in assets]
+    all_non_core = ask_core and all(r is Role.non_core for r in roles)
+    lead = assets[
+        pick_lead(
+            indexes,
+            lambda i: (DECISION_RANK[assets[i].decision], assets[i].score),
+            worst=worst,
+            roles=roles,
+        )
+    ]
     is_core = {id(o) for o in core}  # identity: `in core` compares whole models (quadratic)
     ordered = [lead] + [o for o in core if o is not lead]
     ordered += [o for o in assets if id(o) not in is_core]

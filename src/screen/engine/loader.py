@@ -44,7 +44,16 @@ def default_rules_path() -> Path:
 def load_case(path: str | Path) -> LoadedCase:
     """Read, parse and validate one case file."""
     display = str(path)
-    raw = read_bytes(Path(path), display)
+    return _load(read_bytes(Path(path), display), display)
+
+
+def load_case_text(text: str, display: str) -> LoadedCase:
+    """Parse and validate case-file text that is not a file on disk (a stored record's case,
+    an importer's output), exactly as `load_case` does a file; `display` names it in errors."""
+    return _load(text.encode("utf-8"), display)
+
+
+def _load(raw: bytes, display: str) -> LoadedCase:
     doc = parse_yaml_bytes(raw, display)
     case = validate_doc(Case, doc)
     problems = reference_problems(case)
@@ -54,20 +63,6 @@ def load_case(path: str | Path) -> LoadedCase:
         )
     warnings = tuple(f"{doc.location(p)}: warning: {msg}" for p, msg in later_than_as_of(case))
     return LoadedCase(display, hashlib.sha256(raw).hexdigest(), doc.text, case, warnings)
-
-
-def load_case_text(text: str, display: str) -> LoadedCase:
-    """Parse and validate case-file text that is not a file on disk (a stored record's case,
-    an importer's output), exactly as `load_case` does a file; `display` names it in errors."""
-    raw = text.encode("utf-8")
-    doc = parse_yaml_bytes(raw, display)
-    case = validate_doc(Case, doc)
-    problems = reference_problems(case)
-    if problems:
-        raise ScreenErrors(
-            [ScreenError(msg, doc.location(path), hint) for path, msg, hint in problems]
-        )
-    return LoadedCase(display, hashlib.sha256(raw).hexdigest(), doc.text, case)
 
 
 def yaml_files(folder: Path) -> list[Path]:

@@ -7,11 +7,13 @@ weight-sensitivity analysis so the two can never disagree.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from screen.lang.unknown import UNKNOWN
 from screen.model.case import Asset, Case, Company
+from screen.model.vocab import Role
 
 ADVANCE, WATCH, DECLINE, INSUFFICIENT = "advance", "watch", "decline", "insufficient_information"
 DECISION_RANK = {ADVANCE: 3, WATCH: 2, INSUFFICIENT: 1, DECLINE: 0}
@@ -142,8 +144,6 @@ def core_candidates(roles: list[Any]) -> tuple[tuple[int, ...], bool, str | None
     asset; several candidates, or every asset marked non-core, leave the company waiting for
     which asset is core. Adding a non-core asset therefore never changes the candidates.
     Shared by the engine and the pipeline so they always pick the same assets."""
-    from screen.model.vocab import Role
-
     core = tuple(i for i, r in enumerate(roles) if r is Role.core)
     if core:
         return core, False, None
@@ -154,6 +154,17 @@ def core_candidates(roles: list[Any]) -> tuple[tuple[int, ...], bool, str | None
         return unstated, False, "no asset is marked core; the one not marked non-core is judged"
     candidates = unstated or tuple(range(len(roles)))
     return candidates, True, "no asset is marked core; the decision waits for which asset is core"
+
+
+def pick_lead(
+    core: Sequence[int], rank_of: Callable[[int], Any], *, worst: bool, roles: Sequence[Any]
+) -> int:
+    """The deciding asset the company follows: the best (with `company: worst`, the worst) by
+    `rank_of` (decision rank, score); with every asset marked non-core, the first listed, so
+    adding another non-core asset changes nothing. Shared by the engine, rank and sensitivity."""
+    if len(roles) > 1 and all(r is Role.non_core for r in roles):
+        return core[0]
+    return (min if worst else max)(core, key=rank_of)
 
 
 def reachable_decisions(

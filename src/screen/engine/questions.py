@@ -37,6 +37,8 @@ def unknown_questions(
 
     Ordered by what the fact can affect (gates first, then criterion weight) until the
     question ranking (`rank_questions`) reorders them by what their answers can change."""
+    if not needed_by:
+        return []
     gate_questions = {g.key: g.question for g in rs.gates if g.question}
     derived_questions = {
         n.key: n.question for n in rs.steps if isinstance(n, DerivedNode) and n.question
@@ -57,7 +59,7 @@ def unknown_questions(
                 )
             )
             continue
-        question = _question_for(rs.questions, fact)
+        question = question_for(rs.questions, fact)
         if question is None:
             question = next((rule_questions[r] for r in rules if r in rule_questions), None)
         if question is None:
@@ -70,7 +72,7 @@ def unknown_questions(
     return out
 
 
-def _question_for(questions: dict[str, str], fact: str) -> str | None:
+def question_for(questions: dict[str, str], fact: str) -> str | None:
     """The author's question for a fact, or for the nearest enclosing group of fields."""
     parts = fact.split(".")
     for end in range(len(parts), 1, -1):

@@ -28,8 +28,8 @@ from screen.engine.outcome import (
 )
 from screen.lang.unknown import UNKNOWN
 from screen.model.case import Figure
+from screen.model.numbers import DIGITS
 
-DIGITS = 4
 SCHEMA_VERSION = 2
 
 

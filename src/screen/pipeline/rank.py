@@ -29,13 +29,14 @@ from screen.engine import evaluate as engine
 from screen.engine.compiler import CompiledRuleSet
 from screen.engine.fastpath import fast_path
 from screen.engine.loader import LoadedCase, load_case
-from screen.engine.outcome import DECISION_RANK, INSUFFICIENT, core_candidates
+from screen.engine.outcome import DECISION_RANK, INSUFFICIENT, core_candidates, pick_lead
+from screen.engine.questions import question_for
 from screen.model.errors import ScreenError
+from screen.model.numbers import DIGITS
 from screen.model.ruleset import CompanyAggregation
 from screen.model.vocab import Role
 from screen.report.console import DECISION_ORDER
 
-DIGITS = 4  # as in the result JSON, so rank and score order cases the same way
 PARALLEL_MIN_FILES = 200  # below this, starting worker processes costs more than it saves
 CHUNK_FILES = 50  # case files per task sent to a worker (amortises pickling, keeps order cheap)
 MAX_JOBS = 64
@@ -229,8 +230,7 @@ def _authored(rs: CompiledRuleSet, fact: str, rules: Sequence[str]) -> bool:
     `question` of a gate, criterion or derived fact that needs it."""
     if fact not in rs.fields:  # a rule that could not be evaluated: its message is the question
         return True
-    parts = fact.split(".")
-    if any(".".join(parts[:end]) in rs.questions for end in range(len(parts), 1, -1)):
+    if question_for(rs.questions, fact) is not None:
         return True
     asked = rs.__dict__.get("_pipeline_asked")
     if asked is None:
@@ -244,12 +244,12 @@ def _authored(rs: CompiledRuleSet, fact: str, rules: Sequence[str]) -> bool:
 def company_lead(rs: CompiledRuleSet, assets: Sequence[AssetScores]) -> tuple[tuple[int, ...], int]:
     """(core asset indexes, lead index), as `engine.evaluate_case` chooses them (T1).
 
-    The candidates come from `outcome.core_candidates` (shared with the engine); the lead is
-    the best (or, with `company: worst`, the worst) by decision, then score."""
-    core, _, _ = core_candidates([a.role for a in assets])
-    key = _lead_key(assets)
-    pick = min if rs.decision.company is CompanyAggregation.worst else max
-    return core, pick(core, key=key)
+    Candidates and lead come from `outcome.core_candidates` and `outcome.pick_lead`, shared
+    with the engine."""
+    roles = [a.role for a in assets]
+    core, _, _ = core_candidates(roles)
+    worst = rs.decision.company is CompanyAggregation.worst
+    return core, pick_lead(core, _lead_key(assets), worst=worst, roles=roles)
 
 
 def _lead_key(assets: Sequence[AssetScores]) -> Callable[[int], tuple[int, float]]:

@@ -24,7 +24,7 @@ from operator import mul
 from typing import Any
 
 from screen.engine.compiler import CompiledRuleSet
-from screen.engine.outcome import DECISION_RANK, INSUFFICIENT, decide
+from screen.engine.outcome import DECISION_RANK, INSUFFICIENT, decide, pick_lead
 from screen.model.ruleset import CompanyAggregation
 from screen.pipeline.rank import DIGITS, CaseScores
 from screen.report.console import DECISION_ORDER
@@ -131,13 +131,19 @@ def _rank_scenario(
     """(decision, score) per case under one scenario."""
     factors = [w / c.max for w, c in zip(sc.weights, rs.criteria, strict=True)]
     total = math.fsum(sc.weights)
-    pick = min if rs.decision.company is CompanyAggregation.worst else max
+    worst = rs.decision.company is CompanyAggregation.worst
     out = []
     for cs, case_assets in zip(cases, assets, strict=True):
         results = {
             i: _evaluate_asset(case_assets[i], sc, factors, total, rs.scale) for i in cs.core
         }
-        lead = pick(cs.core, key=lambda i: (DECISION_RANK[results[i][0]], results[i][1]))
+        roles = [a.role for a in cs.assets]
+        lead = pick_lead(
+            cs.core,
+            lambda i: (DECISION_RANK[results[i][0]], results[i][1]),  # noqa: B023
+            worst=worst,
+            roles=roles,
+        )
         out.append(results[lead])
     return out
 
