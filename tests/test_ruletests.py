@@ -64,6 +64,8 @@ def write(tmp_path: Path, body: str) -> Path:
         ("{fired: [size.bigg]}", "no gate, band or row 'size.bigg'"),
         ("{decision: advanced}", "unknown decision 'advanced' (did you mean 'advance'?)"),
         ("{criteria.size: '>= x'}", "cannot read the comparison"),
+        ("{unknowns: [{a: 1}]}", "unknowns: items are rule ids or fact paths"),
+        ("{fired: [[size.big]]}", "fired: items are rule ids or fact paths"),
     ],
 )
 def test_a_misspelt_expectation_is_an_error_not_a_pass(tmp_path, expect, message):

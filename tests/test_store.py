@@ -49,6 +49,14 @@ def record(rules: Path, cases: Path, store: Path | str) -> subprocess.CompletedP
     return out
 
 
+def test_a_record_id_beyond_any_database_integer_is_not_found(setup):
+    rules, cases, store = setup
+    record(rules, cases, store)
+    done = dealscreen("audit", "show", "99999999999999999999", store=store)
+    assert done.returncode == 2, done.stderr
+    assert "#99999999999999999999" in done.stderr and "internal error" not in done.stderr
+
+
 def test_record_list_show_replay_round_trip(setup):
     rules, cases, store = setup
     out = record(rules, cases, store)

@@ -251,6 +251,7 @@ def test_unknowns_that_move_nothing_are_not_listed(tmp_path):
     # moves the score between 1 and 3 but never past watch (2.5)... except phase2+ (score 3)
     case = make_case({"epidemiology": {"us": 1000}, "stage": DELETE})
     found = search(tmp_path, case)
+    assert any(u.fact == "asset.stage" for u in found.unknowns)
     assert all(len(u.decisions) > 1 for u in found.unknowns)
     text = format_why_not(found)
     for u in found.unknowns:

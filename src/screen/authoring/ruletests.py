@@ -546,6 +546,13 @@ def _parse_expectations(
             )
         if key in ("fired", "not_fired", "unknowns") and not isinstance(spec, list):
             raise ScreenError(f"expect: '{key}' takes a list", vloc, f"write  {key}: [{spec}]")
+        if key in ("fired", "not_fired", "unknowns"):
+            for j, item in enumerate(spec):
+                if not isinstance(item, str):
+                    raise ScreenError(
+                        f"expect: {key}: items are rule ids or fact paths, got {item!r}",
+                        doc.location((*at, key, j)),
+                    )
         if key in ("fired", "not_fired"):
             for j, rule in enumerate(spec):
                 if rule not in rule_ids:

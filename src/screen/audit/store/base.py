@@ -44,6 +44,8 @@ STREAM_BATCH = 200  # rows fetched per round trip when streaming
 # package is imported, so this module never imports a backend (no import cycle).
 BACKENDS: dict[str, Callable[[Any, bool], Store]] = {}
 
+MAX_RECORD_ID = 2**63 - 1  # SQLite INTEGER / PostgreSQL bigint
+
 
 class Store:
     """A decision store. Open with `Store.open(name)` (write) or `Store.open(name, create=False)`
@@ -293,9 +295,12 @@ class Store:
         return list(self.iter_records(with_result=True, **filters))
 
     def get(self, record_id: int) -> Record:
-        found = list(
-            self.iter_records(with_result=True, after_id=record_id - 1, up_to_id=record_id)
-        )
+        if not 0 < record_id <= MAX_RECORD_ID:  # beyond any id a database column can hold
+            found = []
+        else:
+            found = list(
+                self.iter_records(with_result=True, after_id=record_id - 1, up_to_id=record_id)
+            )
         if not found:
             last = self._one("SELECT max(id) FROM records")[0]
             hint = f"records are numbered 1..{last}" if last else "the store is empty"
