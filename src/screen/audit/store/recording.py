@@ -47,14 +47,18 @@ def _decode(raw: bytes, display: str) -> str:
         raise StoreError(f"{display}: not UTF-8 text, cannot be stored") from None
 
 
-def _check_ruleset(files: dict[str, str], result: dict[str, Any], rules: Any) -> None:
-    digest = ruleset_digest({n: t.encode("utf-8") for n, t in files.items()})
+def _check_ruleset(digest: str, result: dict[str, Any], rules: Any) -> None:
+    """The rule files read now must be the ones the result was computed with."""
     if digest != result["ruleset"]["sha256"]:
         raise StoreError(
             f"{rules or 'the bundled rule set'}: changed on disk while it was being used; "
             "nothing was recorded",
             hint="run the command again",
         )
+
+
+def _files_digest(files: dict[str, str]) -> str:
+    return ruleset_digest({n: t.encode("utf-8") for n, t in files.items()})
 
 
 def stored_case_text(result: dict[str, Any], text: str | None = None) -> str:
@@ -107,9 +111,10 @@ def record_results(
         with Store.open(store) as s:
             return Written([], s.head())
     files = read_ruleset_files(rules)
+    digest = _files_digest(files)  # once per batch, not once per result
     entries = []
     for r in results:
-        _check_ruleset(files, r, rules)
+        _check_ruleset(digest, r, rules)
         entries.append(Entry(r, _case_text(r, case_texts), files))
     with Store.open(store) as s:
         return s.append(entries, who=who)
@@ -133,7 +138,7 @@ def record_decision(
             f"unknown decision '{decision}'", hint="advance, watch, decline, pass or park"
         )
     files = read_ruleset_files(rules)
-    _check_ruleset(files, result, rules)
+    _check_ruleset(_files_digest(files), result, rules)
     entry = Entry(result, _case_text(result, case_texts), files, "decision", decision, reason, note)
     with Store.open(store) as s:
         return s.append([entry], who=who)
