@@ -48,6 +48,7 @@ from screen.model.case import Asset, Case, Company
 from screen.model.ruleset import RuleSetFile
 from screen.model.validation import validate_doc
 from screen.model.vocab import (
+    ASSET_STAGES,
     FinancingStage,
     IndStatus,
     MarketScope,
@@ -406,7 +407,7 @@ MODALITIES = [
     "radioligand",
     "other",
 ]
-STAGES = [s.name for s in Stage]
+STAGES = [s.name for s in ASSET_STAGES]
 STAGE_WEIGHTS = [12, 10, 20, 12, 20, 14, 6, 6]
 RIVALS = [
     "Hengrui",

@@ -40,7 +40,7 @@ from screen.engine.loader import load_ruleset
 from screen.engine.outcome import DECISION_RANK, DECISIONS
 from screen.engine.reach import MAX_COMBINATIONS, finite_domain
 from screen.model.case import Case
-from screen.model.vocab import Stage
+from screen.model.vocab import ASSET_STAGES, Stage
 
 EXAMPLES = int(os.environ.get("PROPERTY_EXAMPLES", "25"))
 PROPS = settings(
@@ -112,7 +112,7 @@ PROGRAMS = st.lists(
     st.builds(
         lambda i, s: {"name": f"Rival-{i}", "stage": s},
         st.integers(0, 99),
-        st.sampled_from([s.name for s in Stage]),
+        st.sampled_from([s.name for s in ASSET_STAGES]),
     ),
     max_size=4,
 )
@@ -324,7 +324,7 @@ GEN_FACTS = {
     "asset.standard_of_care.adequacy": ["no_option", "poor", "partial", "adequate"],
     "asset.unmet_need.severity": ["life_threatening", "severe", "moderate", "mild"],
     "company.overseas_capability": ["own", "partner", "none"],
-    "asset.stage": [s.name for s in Stage],
+    "asset.stage": [s.name for s in ASSET_STAGES],
 }
 
 
@@ -551,7 +551,7 @@ def test_one_unknown_answer_is_in_its_could_reach(data: Any, case: dict[str, Any
 # drive need magnitude (T2) and market ROI (T4); the FDA IND drives the US path (T8); a poorer
 # standard of care passes the soc_gap gate and raises need magnitude (T1/T2)).
 LADDERS: dict[str, tuple[list[Any], list[str]]] = {
-    "asset.stage": ([s.name for s in Stage], ["bd_readiness", "development_risk"]),
+    "asset.stage": ([s.name for s in ASSET_STAGES], ["bd_readiness", "development_risk"]),
     "asset.regulatory.fda_ind": (["none", "planned", "submitted", "cleared"], ["us_path"]),
     "asset.standard_of_care.adequacy": (
         ["adequate", "partial", "poor", "no_option"],

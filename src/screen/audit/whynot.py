@@ -57,7 +57,7 @@ from screen.engine.evaluate import evaluate_asset, score_asset
 from screen.engine.facts import FieldPath, _unwrap
 from screen.engine.outcome import DECISION_RANK
 from screen.lang.unknown import UNKNOWN
-from screen.model.case import Asset, Case, Figure
+from screen.model.case import Asset, Case, Claim, Figure
 from screen.model.numbers import display
 from screen.model.ruleset import CompanyAggregation
 from screen.model.vocab import Role, Stage
@@ -236,6 +236,12 @@ def _get_path(obj: Any, steps: tuple[str, ...]) -> Any:
     return obj
 
 
+def _claim(current: Any, value: bool) -> Claim:
+    if isinstance(current, Claim):
+        return current.model_copy(update={"value": value})
+    return Claim.model_construct(value=value)
+
+
 def _figure(current: Any, value: float) -> Figure:
     if isinstance(current, Figure):
         return current.model_copy(update={"value": value})
@@ -296,13 +302,14 @@ def _options(
                 )
         return opts
     current = _get_path(holder, steps)
-    cur_value = current.value if isinstance(current, Figure) else current
+    cur_value = current.value if isinstance(current, Figure | Claim) else current
     was = UNKNOWN if cur_value is None else cur_value
     out = []
     for v in _domain(fp, numbers, cur_value):
         if cur_value is not None and v == cur_value and type(v) is type(cur_value):
             continue
-        new = _figure(current, v) if _leaf_type(fp) is Figure else v
+        leaf = _leaf_type(fp)
+        new = _figure(current, v) if leaf is Figure else _claim(current, v) if leaf is Claim else v
         label = probe_label(v, numbers) if isinstance(v, float) else None
         out.append(_Option(Change(asset_id, fp.key, v, was, label), steps, new))
     return out

@@ -15,7 +15,8 @@ from typing import Any
 
 from screen.engine.compiler import CompiledRuleSet
 from screen.engine.facts import FieldPath, _unwrap
-from screen.model.case import Case, Figure
+from screen.lang.expressions import stage_domain
+from screen.model.case import Case, Claim, Figure
 from screen.model.vocab import Stage
 
 # Facts that only make sense from a development stage on: no approval before filing.
@@ -129,10 +130,11 @@ def _domain(fp: FieldPath, numbers: list[float], current: Any) -> list[Any]:
     if in_list:
         return []  # lists are handled by _list_domain
     if leaf is Stage and isinstance(current, Stage):  # one development stage at a time
-        return [s for s in Stage if abs(int(s) - int(current)) == 1]
+        allowed = stage_domain(fp.type)
+        return [s for s in allowed if abs(int(s) - int(current)) == 1]
     if isinstance(leaf, type) and issubclass(leaf, Enum):
         return list(leaf)
-    if leaf is bool:
+    if leaf is bool or leaf is Claim:
         return [True, False]
     if leaf is Figure or leaf in (int, float):
         return _number_candidates(numbers, count=_is_count(fp))

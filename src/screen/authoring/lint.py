@@ -16,7 +16,9 @@ checked for mistakes that still screen deals, silently and wrongly (`warning`):
   true/false), e.g. `no row for role=non_core, stage=phase3`;
 - `weights-sum`: criterion weights that do not add up to `decision.weights_sum`;
 - `uncited-rationale`: a rationale citing no thesis point (T1-T13), parameter or source;
-- `constant-gate`: a gate whose `require` is a literal `true` or `false`.
+- `constant-gate`: a gate whose `require` is a literal `true` or `false`;
+- `convention-without-reason`: a parameter or prior whose source is "firm convention" without
+  the reason for it and what would change it (`firm convention: <why>; revisit when <what>`).
 
 `note` diagnostics are informational and never fail: a parameter cited in a rationale but read by
 no expression (a sourced figure kept for traceability). Overlapping rows of `unique` tables,
@@ -213,6 +215,7 @@ class RuleSetChecks:
         self.gates()
         self.weights()
         self.rationales()
+        self.conventions()
         return self.out
 
     # -- helpers
@@ -493,6 +496,41 @@ class RuleSetChecks:
                     f"rationale cites no thesis point or source: {_short(text)!r}",
                     "start with the thesis point, e.g. 'T3: ...', or name a parameter / source",
                 )
+
+
+    def conventions(self) -> None:
+        """A figure the firm chose has no publication behind it; its reason must be written down,
+        with what would change it, or nobody can review it a year later."""
+        for section in ("parameters", "priors"):
+            for doc, model in self.parts:
+                for name, item in (getattr(model, section) or {}).items():
+                    problem = convention_problem(item.source)
+                    if problem is not None:
+                        self.add(
+                            doc.location((section, name, "source")),
+                            WARNING,
+                            "convention-without-reason",
+                            f"{section[:-1]} '{name}' is a firm convention {problem}",
+                            "write 'firm convention: <why this value>; revisit when <what "
+                            "evidence would change it>'",
+                        )
+
+
+_CONVENTION = re.compile(r"firm\s+convention", re.IGNORECASE)
+_REVISIT = re.compile(r"\b(revisit|review|replace|change[sd]?|until|unless)\b", re.IGNORECASE)
+_THESIS_REF = re.compile(r"\bT(?:1[0-3]|[1-9])(?:\([a-z]\))?\b")
+
+
+def convention_problem(source: str) -> str | None:
+    """Why a 'firm convention' source is not enough (None when it is, or is no convention)."""
+    if not _CONVENTION.search(source):
+        return None
+    reason = _THESIS_REF.sub(" ", _CONVENTION.sub(" ", source))
+    if len(re.findall(r"[A-Za-z]{3,}", reason)) < 5:
+        return "without a reason"
+    if not _REVISIT.search(reason):
+        return "without saying what would change it"
+    return None
 
 
 # --------------------------------------------------------------------------- citations

@@ -5,8 +5,8 @@ case models at load time (so a misspelt field is an error with a did-you-mean, n
 None), gives it a static type for the expression checker, and generates one extractor function
 per rule set that reads every referenced field of an asset into the fact table in a single pass.
 
-Conventions: a `Figure` reads as its number (`.value`), unless the path continues into it
-(`asset.epidemiology.us.status`); a path through a list projects over it
+Conventions: a `Figure` reads as its number and a `Claim` as its true/false (`.value`), unless
+the path continues into it (`asset.epidemiology.us.status`); a path through a list projects over it
 (`asset.trials.region` is the list of trial regions); an absent field is UNKNOWN.
 """
 
@@ -21,9 +21,21 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from screen.lang.expressions import ANY, BOOL, DATE, NUM, STR, NameProblem, Type, enum_type, list_of
+from screen.lang.expressions import (
+    ANY,
+    BOOL,
+    DATE,
+    NUM,
+    REGIONAL_STAGE,
+    STR,
+    NameProblem,
+    Type,
+    enum_type,
+    list_of,
+)
 from screen.lang.unknown import UNKNOWN
-from screen.model.case import Asset, Bounds, Case, Company, Figure
+from screen.model.base import RegionalStage
+from screen.model.case import Asset, Bounds, Case, Claim, Company, Figure
 from screen.model.errors import did_you_mean
 
 ROOT_MODELS: dict[str, type[BaseModel]] = {"asset": Asset, "company": Company, "case": Case}
@@ -60,6 +72,21 @@ def _bounds(tp: Any) -> tuple[float, float] | None:
     return None
 
 
+def _regional(tp: Any) -> bool:
+    """Whether an annotation is a region's stage (which may be `none`)."""
+    for _ in range(6):
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            if any(isinstance(m, RegionalStage) for m in typing.get_args(tp)[1:]):
+                return True
+            tp = typing.get_args(tp)[0]
+        elif origin in (typing.Union, types.UnionType):
+            tp = next(a for a in typing.get_args(tp) if a is not type(None))
+        else:
+            return False
+    return False
+
+
 def _unwrap(tp: Any) -> tuple[Any, bool, bool]:
     """(inner type, is_list, optional) for an annotation like `list[Trial] | None`."""
     optional = False
@@ -88,6 +115,8 @@ def _scalar_type(tp: Any) -> Type:
             return BOOL
         if tp in (int, float) or tp is Figure:
             return NUM
+        if tp is Claim:
+            return BOOL
         if tp is str:
             return STR
         if tp in (dt.date, dt.datetime):
@@ -104,6 +133,7 @@ def resolve_field(parts: tuple[str, ...]) -> FieldPath:
     in_list = False
     description = None
     bounds = None
+    regional = False
     if len(parts) == 1:
         fields = _visible(root, model)
         raise NameProblem(f"'{root}' needs a field", f"e.g. {root}.{fields[0]}")
@@ -119,19 +149,20 @@ def resolve_field(parts: tuple[str, ...]) -> FieldPath:
         info = model.model_fields[part]
         description = info.description or description
         bounds = _bounds(info.annotation)
+        regional = _regional(info.annotation)
         inner, is_list, _ = _unwrap(info.annotation)
         steps.append(part)
         list_steps.append(is_list)
         in_list = in_list or is_list
         model = inner
-    figure_value = model is Figure
+    figure_value = model is Figure or model is Claim
     if isinstance(model, type) and issubclass(model, BaseModel) and not figure_value:
         fields = _visible("", model)
         raise NameProblem(
             f"'{'.'.join(parts)}' is a group of fields, not a value",
             f"pick one of: {', '.join(fields)}",
         )
-    typ = _scalar_type(model)
+    typ = REGIONAL_STAGE if regional else _scalar_type(model)
     if in_list:
         typ = list_of(typ)
     key = ".".join(parts)

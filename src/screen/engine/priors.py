@@ -123,9 +123,9 @@ def _allowed(fp: FieldPath) -> list[str]:
     if fp.type.kind == "bool":
         return ["true", "false"]
     if fp.type.kind == "stage":
-        from screen.model.vocab import Stage
+        from screen.lang.expressions import stage_domain
 
-        return [s.name for s in Stage]
+        return [s.name for s in stage_domain(fp.type)]
     assert fp.type.enum is not None
     return [str(m.value) for m in fp.type.enum]
 

@@ -82,7 +82,42 @@ def question_for(questions: dict[str, str], fact: str) -> str | None:
     return None
 
 
+_REGION_NAMES = {
+    "china": "China",
+    "us": "the US",
+    "eu": "the EU",
+    "japan": "Japan",
+    "rest_of_world": "the rest of the world",
+}
+
+
+def _derived_question(fact: str, subject: str) -> str | None:
+    """Questions for facts derived when a case loads: ask for what they are derived from."""
+    name = fact.removeprefix("asset.")
+    if name == "stage_ex_china":
+        return (
+            f"{subject}: where does development stand outside China (US, EU, Japan, rest of "
+            "world)? (case field development, one stage per region; 'none' where there is none)"
+        )
+    if name.startswith("stage_") and name[6:] in _REGION_NAMES:
+        region = name[6:]
+        return (
+            f"{subject}: what is the development stage in {_REGION_NAMES[region]}? "
+            f"(case field development.{region}.stage; 'none' if not in development there)"
+        )
+    if name.startswith("efficacy_"):
+        return (
+            f"{subject}: how does its efficacy compare with the standard of care: endpoint, the "
+            "arm's result and the comparator's on the same endpoint? (case fields "
+            "trials[].readouts[].value and .comparator.value)"
+        )
+    return None
+
+
 def _default_question(rs: CompiledRuleSet, fact: str, asset: Asset) -> str:
+    derived = _derived_question(fact, asset.name)
+    if derived is not None:
+        return derived
     fp = rs.fields.get(fact)
     what = fp.description if fp and fp.description else fact.split(".", 1)[-1].replace("_", " ")
     subject = asset.name if fact.startswith("asset.") else "Company"

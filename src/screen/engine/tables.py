@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from screen.lang.expressions import Type
+from screen.lang.expressions import Type, stage_domain
 from screen.lang.unknown import UNKNOWN
 from screen.model.errors import did_you_mean
 from screen.model.vocab import Stage, parse_stage
@@ -143,7 +143,7 @@ def _intervals_meet(a: Cell, b: Cell) -> bool:
 
 def _domain(typ: Type) -> list[Any] | None:
     if typ.kind == "stage":
-        return list(Stage)
+        return stage_domain(typ)
     if typ.kind == "enum" and typ.enum is not None:
         return list(typ.enum)
     if typ.kind == "bool":

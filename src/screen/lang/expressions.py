@@ -97,8 +97,16 @@ NUM = Type("num")
 BOOL = Type("bool")
 STR = Type("str")
 STAGE = Type("stage")
+# A region's stage, which may be `none` (not in development there): same comparisons, one more
+# value in its domain (tables' gap checks, reachable outcomes, priors).
+REGIONAL_STAGE = Type("stage", enum=Stage)
 DATE = Type("date")
 ANY = Type("any")
+
+
+def stage_domain(typ: Type) -> list[Stage]:
+    """Every value a stage-typed fact can take (`none` only for a region's stage)."""
+    return list(Stage) if typ.enum is Stage else [s for s in Stage if s is not Stage.none]
 
 
 def list_of(elem: Type) -> Type:
@@ -683,6 +691,8 @@ class _Compiler:
             kinds = {t.kind for t in flat if t is not None and t.kind != "any"}
             if len(kinds) == 1:
                 returns = next(t for t in flat if t is not None and t.kind in kinds)
+        if name == "best_for" and types[0].kind == "list" and types[0].elem:
+            args[2] = self.literal_against(args[2], node.args[2], types[0].elem)
         if name == "stage_rank" and isinstance(args[0], ast.Constant):
             args[0] = self.literal_against(args[0], node.args[0], STAGE)
         call = ast.Call(ast.Name(f"_fn_{name}", ast.Load()), args, [])

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from screen.lang.unknown import UNKNOWN, UnknownValue
-from screen.model.vocab import parse_stage
+from screen.model.vocab import LOWER_IS_BETTER, EndpointKind, parse_stage
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,35 @@ def _len(items: Any) -> int:
     return len(items)
 
 
+def _delta(arm: Any, comparator: Any) -> float:
+    return arm - comparator
+
+
+def _relative_delta(arm: Any, comparator: Any) -> float:
+    if comparator == 0:
+        raise ValueError("relative_delta() against a comparator of 0 has no meaning")
+    return (arm - comparator) / abs(comparator)
+
+
+def _best_for(kinds: Any, values: Any, kind: Any) -> Any:
+    """The best value among readouts of one endpoint kind (highest, or lowest where lower is
+    better). Unknown when no readout has that kind, or when one that might is unknown: an
+    unknown readout could be the best one."""
+    if len(kinds) != len(values):
+        raise ValueError(
+            "best_for() takes two lists read from the same readouts, e.g. "
+            "best_for(asset.trials.readouts.kind, asset.trials.readouts.value, 'orr')"
+        )
+    try:
+        wanted = EndpointKind(kind)
+    except ValueError:
+        raise ValueError(f"best_for(): {kind!r} is not an endpoint kind") from None
+    found = [v for k, v in zip(kinds, values, strict=True) if k == wanted]
+    if not found:
+        raise UnknownValue
+    return min(found) if wanted in LOWER_IS_BETTER else max(found)
+
+
 FUNCTIONS: dict[str, Function] = {
     f.name: f
     for f in [
@@ -154,6 +183,33 @@ FUNCTIONS: dict[str, Function] = {
         Function("min", _min, 1, 8, "any", "smallest of a list, or of several arguments"),
         Function("max", _max, 1, 8, "any", "largest of a list, or of several arguments"),
         Function("abs", abs, 1, 1, "num", "absolute value", arguments=("num",)),
+        Function(
+            "delta",
+            _delta,
+            2,
+            2,
+            "num",
+            "arm minus comparator (absolute difference of two results)",
+            arguments=("num",),
+        ),
+        Function(
+            "relative_delta",
+            _relative_delta,
+            2,
+            2,
+            "num",
+            "(arm - comparator) / |comparator|: the gain relative to the comparator",
+            arguments=("num",),
+        ),
+        Function(
+            "best_for",
+            _best_for,
+            3,
+            3,
+            "num",
+            "best value among readouts of one endpoint kind (lowest where lower is better)",
+            arguments=("list", "numlist", "value"),
+        ),
         Function("round", _round, 1, 2, "num", "round to n digits (default 0)", arguments=("num",)),
         Function("clamp", _clamp, 3, 3, "num", "value limited to [low, high]", arguments=("num",)),
     ]

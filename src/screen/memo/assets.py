@@ -73,7 +73,7 @@ def asset_view(
             {
                 "endpoint": r.endpoint,
                 "result": r.result,
-                "comparator": r.comparator,
+                "comparator": r.comparator.description if r.comparator else None,
                 "date": r.date.isoformat() if r.date else None,
                 "cite": cite(
                     r.value, f"trials[{ti}].readouts[{ri}].value", f"{r.endpoint} readout"
@@ -206,9 +206,9 @@ def asset_view(
         "global_patients": outcome(trace, "derived.global_patients"),
         "competitors": competitors,
         "late_competitors": outcome(trace, "derived.late_competitors"),
-        "first_in_class": comp.first_in_class if comp else None,
-        "best_in_class": comp.best_in_class if comp else None,
-        "differentiation": comp.differentiation if comp else None,
+        "first_in_class": comp.first_in_class.value if comp and comp.first_in_class else None,
+        "best_in_class": comp.best_in_class.value if comp and comp.best_in_class else None,
+        "differentiation": comp.differentiation.claim if comp and comp.differentiation else None,
         "fda_ind": label(reg.fda_ind) if reg and reg.fda_ind else None,
         "fda_ind_key": reg.fda_ind.value if reg and reg.fda_ind else None,
         "designations": [label(d) for d in (reg.designations or [])] if reg else [],

@@ -5,147 +5,49 @@ never false, and the engine turns it into a diligence question. Numbers that a m
 are `Figure`s, which may carry provenance (which entry of `sources:` they come from, as-of date,
 verified / company-reported / estimate), so a memo can cite each figure and flag estimates and
 stale data. A bare number is accepted where a figure is expected and means "unsourced".
+
+Case schema v2 (`schema_version: 2`, every v1 file still loads) adds what real deals state:
+development by region (`development.py`), readouts against a comparator, safety and sourced
+claims (`evidence.py`), full deal terms (`deals.py`) and month-precision dates (`dates.py`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
-import re
-from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    StrictBool,
-    WithJsonSchema,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, Field, StrictBool, field_validator, model_validator
 
 from screen.model import vocab
-
-NCT_ID = re.compile(r"NCT[0-9]{8}")  # fullmatch: ASCII digits only, no trailing newline
-# Bidirectional-text controls reorder what a reader sees ("evil\u202egnp.exe"); an id or a
-# name never needs them (CVE-2021-42574, "Trojan Source"). Other control characters (ESC) are
-# shown, not obeyed, by every text view (report/safety.py), so they need no refusal here.
-_BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def _plain_label(value: str) -> str:
-    bad = _BIDI_CONTROLS.search(value)
-    if bad:
-        raise ValueError(
-            f"contains the bidirectional control character U+{ord(bad.group()):04X}; ids and "
-            "names must not reorder text (an override can disguise what a reader sees)"
-        )
-    return value
-
-
-Label = Annotated[str, AfterValidator(_plain_label)]  # ids and names: no bidi controls
-
-
-class Model(BaseModel):
-    """Base for every case-file model: unknown keys are errors, never silently dropped."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
-
-
-def _stage(value: Any) -> vocab.Stage:
-    return vocab.parse_stage(value)
-
-
-StageField = Annotated[
-    vocab.Stage,
-    BeforeValidator(_stage),
-    PlainSerializer(lambda s: s.name, return_type=str),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "enum": list(vocab.Stage.__members__),
-            "description": "development stage, in clinical order",
-        }
-    ),
-]
-
-
-def _role(value: Any) -> Any:
-    return value.replace("-", "_") if isinstance(value, str) else value
-
-
-RoleField = Annotated[
-    vocab.Role,
-    BeforeValidator(_role),
-    WithJsonSchema({"type": "string", "enum": ["core", "non_core", "non-core"]}),
-]
-
-
-def _figure_json_schema(schema: dict[str, Any]) -> None:
-    """A figure may be written as a bare number too; say so to editors."""
-    mapping = dict(schema)
-    schema.clear()
-    schema.update({"title": "Figure", "anyOf": [{"type": "number"}, mapping]})
-
-
-class Figure(Model):
-    """A number with provenance. `source` is the id of an entry in the case's `sources:` list."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_figure_json_schema)
-
-    value: float = Field(
-        strict=True, allow_inf_nan=False, description="the number (quoted text is refused)"
-    )
-    unit: str | None = None
-    source: str | None = Field(None, description="id of an entry in the case's sources list")
-    as_of: dt.date | None = Field(None, description="date the figure refers to")
-    status: vocab.FigureStatus | None = None
-    note: str | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _bare_number(cls, data: Any) -> Any:
-        if isinstance(data, bool):
-            raise ValueError("expected a number or a figure mapping, got true/false")
-        if isinstance(data, int | float):
-            return {"value": data}
-        if not isinstance(data, dict):
-            raise ValueError(
-                "expected a number or a mapping with 'value:' (and source, as_of, status)"
-            )
-        return data
-
-
-def _non_negative(fig: Figure | None) -> Figure | None:
-    if fig is not None and fig.value < 0:
-        raise ValueError(f"must not be negative, got {fig.value:g}")
-    return fig
-
-
-@dataclass(frozen=True)
-class Bounds:
-    """The range a figure's number always lies in; the engine bounds an absent one by it."""
-
-    low: float
-    high: float
-
-
-NonNegativeFigure = Annotated[Figure, AfterValidator(_non_negative), Bounds(0.0, math.inf)]
-
-
-def _fraction(fig: Figure | None) -> Figure | None:
-    if fig is not None and abs(fig.value) > 5:
-        raise ValueError(
-            f"{fig.value:g} looks like a percentage; growth is a fraction (write 0.42 for 42%)"
-        )
-    return fig
-
-
-FractionFigure = Annotated[Figure, AfterValidator(_fraction), Bounds(-5.0, 5.0)]
+from screen.model.base import (  # noqa: F401  (re-exported: the case model's public names)
+    NCT_ID,
+    Bounds,
+    Figure,
+    FractionFigure,
+    Label,
+    Model,
+    NonNegativeFigure,
+    RateFigure,
+    RegionalStageField,
+    RoleField,
+    StageField,
+)
+from screen.model.dates import CaseDateField
+from screen.model.deals import Bd, BdPlan, Deal  # noqa: F401
+from screen.model.development import (
+    REGIONAL_VIEWS,
+    Development,
+    RegionalStatus,  # noqa: F401
+    regional_stages,
+)
+from screen.model.evidence import (  # noqa: F401
+    Claim,
+    Comparator,
+    Differentiation,
+    Provenance,
+    Readout,
+    Safety,
+)
 
 
 class Source(Model):
@@ -154,21 +56,13 @@ class Source(Model):
     url: str | None = None
     document: str | None = Field(None, description="document name when there is no URL")
     publisher: str | None = None
-    date: dt.date | None = None
+    date: CaseDateField | None = None
 
     @model_validator(mode="after")
     def _has_locator(self) -> Source:
         if not self.url and not self.document:
             raise ValueError("a source needs a 'url' or a 'document'")
         return self
-
-
-class Readout(Model):
-    endpoint: str
-    result: str | None = None
-    value: Figure | None = None
-    comparator: str | None = None
-    date: dt.date | None = None
 
 
 class Trial(Model):
@@ -178,6 +72,7 @@ class Trial(Model):
     region: vocab.Region | None = None
     size: NonNegativeFigure | None = Field(None, description="enrolment (patients)")
     status: str | None = None
+    why_stopped: str | None = Field(None, description="why a trial was suspended or terminated")
     readouts: list[Readout] = Field(default_factory=list)
 
     @field_validator("nct_id")
@@ -201,14 +96,15 @@ class Trial(Model):
         return value
 
 
-class StandardOfCare(Model):
+class StandardOfCare(Provenance):
     description: str | None = None
+    treatments: list[str] | None = Field(None, description="today's treatments, by name")
     adequacy: vocab.SocAdequacy | None = Field(
         None, description="how well the standard of care serves patients"
     )
 
 
-class UnmetNeed(Model):
+class UnmetNeed(Provenance):
     addressed: StrictBool | None = Field(
         None, description="whether the product definitively addresses an unmet clinical need"
     )
@@ -233,55 +129,42 @@ class CompetitorProgram(Model):
     company: Label | None = None
     stage: StageField | None = None
     region: vocab.Region | None = None
+    as_of: CaseDateField | None = Field(None, description="date the stage was last checked")
+    source: str | None = Field(None, description="id of an entry in the case's sources list")
 
 
 class Competition(Model):
     same_target_programs: list[CompetitorProgram] | None = Field(
         None, description="programs against the same target"
     )
-    first_in_class: StrictBool | None = Field(
+    first_in_class: Claim | None = Field(
         None, description="whether the asset has first-in-class potential"
     )
-    best_in_class: StrictBool | None = Field(
+    best_in_class: Claim | None = Field(
         None, description="whether the asset has best-in-class potential"
     )
-    differentiation: str | None = None
+    differentiation: Differentiation | None = None
 
 
 class Approval(Model):
     agency: vocab.Agency
-    date: dt.date | None = None
+    date: CaseDateField | None = None
     indication: str | None = None
 
 
 class Regulatory(Model):
     fda_ind: vocab.IndStatus | None = Field(None, description="status of the FDA IND")
+    us_evidence_plan: vocab.UsEvidencePlan | None = Field(
+        None,
+        description="how a US filing will show the data apply to US patients (MRCT, bridging)",
+    )
     designations: list[vocab.Designation] | None = None
     approvals: list[Approval] | None = None
 
 
-class BdPlan(Model):
-    deal_model: vocab.DealModel | None = Field(None, description="the deal model the plan assumes")
-    territory: vocab.Territory | None = None
-    target_stage: StageField | None = Field(None, description="stage at which BD is planned")
-    market_scope: vocab.MarketScope | None = Field(
-        None, description="whether the commercial plan is domestic-only or global"
-    )
-
-
-class Deal(Model):
-    partner: Label
-    deal_model: vocab.DealModel | None = None
-    territory: vocab.Territory | None = None
-    date: dt.date | None = None
-    upfront_usd_m: NonNegativeFigure | None = None
-    total_value_usd_m: NonNegativeFigure | None = None
-
-
-class Bd(Model):
-    status: vocab.BdStatus | None = Field(None, description="business-development status")
-    plan: BdPlan | None = None
-    deals: list[Deal] | None = None
+def _derived(description: str) -> Any:
+    """A field the loader derives (never written in a case file), marked read-only for editors."""
+    return Field(None, description=description, json_schema_extra={"readOnly": True})
 
 
 class Asset(Model):
@@ -294,7 +177,10 @@ class Asset(Model):
     indication: str | None = None
     therapeutic_area: vocab.TherapeuticArea | None = None
     line_of_therapy: vocab.LineOfTherapy | None = None
-    stage: StageField | None = Field(None, description="development stage")
+    stage: StageField | None = Field(None, description="development stage")  # most advanced
+    development: Development | None = Field(
+        None, description="stage by region (v2); regions left out are not in development there"
+    )
     trials: list[Trial] | None = None
     standard_of_care: StandardOfCare | None = None
     unmet_need: UnmetNeed | None = None
@@ -308,6 +194,68 @@ class Asset(Model):
     peak_sales_usd_m: NonNegativeFigure | None = Field(
         None, description="peak sales estimate (USD m)"
     )
+    safety: Safety | None = None
+    # Read-only facts derived when the case loads (rules read them; a case file never sets
+    # them). Stages by region: development.py; efficacy: the best comparative readout.
+    stage_china: RegionalStageField | None = _derived("stage in China")
+    stage_us: RegionalStageField | None = _derived("stage in the US")
+    stage_eu: RegionalStageField | None = _derived("stage in the EU")
+    stage_japan: RegionalStageField | None = _derived("stage in Japan")
+    stage_rest_of_world: RegionalStageField | None = _derived("stage in the rest of the world")
+    stage_ex_china: RegionalStageField | None = _derived("most advanced stage outside China")
+    efficacy_delta: float | None = _derived(
+        "arm minus comparator (positive is better) of the readout with the largest relative gain"
+    )
+    efficacy_delta_relative: float | None = _derived(
+        "that readout's gain relative to the comparator's value"
+    )
+    efficacy_endpoint: vocab.EndpointKind | None = _derived("endpoint kind of that readout")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_derived_input(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key in DERIVED_ASSET_FIELDS:
+                if key in data:
+                    where = "development:" if key.startswith("stage_") else "trials[].readouts"
+                    raise ValueError(f"'{key}' is derived from {where}; do not write it")
+        return data
+
+    @model_validator(mode="after")
+    def _derive(self) -> Asset:
+        dev = self.development
+        if dev is not None:
+            top = dev.most_advanced()
+            if self.stage is None and top is not vocab.Stage.none:
+                object.__setattr__(self, "stage", top)
+            elif self.stage is not None and top is not vocab.Stage.none and self.stage != top:
+                raise ValueError(
+                    f"stage {self.stage.name} disagrees with development: the most advanced "
+                    f"regional stage is {top.name}; leave 'stage' out (it is derived) or fix it"
+                )
+        approved_by = (
+            {a.agency for a in (self.regulatory.approvals or [])} if self.regulatory else set()
+        )
+        for key, value in regional_stages(dev, approved_by).items():
+            object.__setattr__(self, key, value)
+        best = max(
+            (r for t in self.trials or [] for r in t.readouts if r.delta_relative is not None),
+            key=lambda r: r.delta_relative or 0.0,
+            default=None,
+        )
+        if best is not None:
+            object.__setattr__(self, "efficacy_delta", best.delta)
+            object.__setattr__(self, "efficacy_delta_relative", best.delta_relative)
+            object.__setattr__(self, "efficacy_endpoint", best.kind)
+        return self
+
+
+DERIVED_ASSET_FIELDS = (
+    *REGIONAL_VIEWS,
+    "efficacy_delta",
+    "efficacy_delta_relative",
+    "efficacy_endpoint",
+)
 
 
 class Company(Model):
@@ -317,6 +265,10 @@ class Company(Model):
     cash_runway_months: NonNegativeFigure | None = Field(None, description="cash runway in months")
     overseas_capability: vocab.OverseasCapability | None = Field(
         None, description="overseas commercial capability: own, partner or none"
+    )
+    cash_usd_m: NonNegativeFigure | None = Field(None, description="cash and equivalents (USD m)")
+    annual_burn_usd_m: NonNegativeFigure | None = Field(
+        None, description="net cash used per year (USD m)"
     )
     domestic_sales_growth: FractionFigure | None = Field(
         None, description="year-on-year growth of domestic product sales (fraction)"
@@ -334,6 +286,9 @@ class Revisit(Model):
 class Case(Model):
     """One screening case file."""
 
+    schema_version: Literal[1, 2] | None = Field(
+        None, description="case schema version; 1 when absent (every v1 file is valid v2)"
+    )
     id: Label | None = Field(None, description="case id; defaults to the file name")
     as_of: dt.date | None = Field(None, description="date the case data refer to")
     analyst: str | None = None
@@ -360,18 +315,42 @@ def reference_problems(case: Case) -> list[tuple[tuple[str | int, ...], str, str
                 )
             )
         seen.setdefault(asset.id, i)
-    return problems + unknown_sources(case)
+    return problems + deal_asset_problems(case, set(seen)) + unknown_sources(case)
+
+
+def deal_asset_problems(
+    case: Case, ids: set[str]
+) -> list[tuple[tuple[str | int, ...], str, str | None]]:
+    """A deal or plan covering assets names other assets of this case, by id."""
+    from screen.model.errors import did_you_mean
+
+    problems: list[tuple[tuple[str | int, ...], str, str | None]] = []
+    for i, asset in enumerate(case.assets):
+        bd = asset.bd
+        if bd is None:
+            continue
+        holders: list[tuple[tuple[str | int, ...], Any]] = [(("bd", "plan"), bd.plan)]
+        holders += [(("bd", "deals", k), d) for k, d in enumerate(bd.deals or [])]
+        for where, holder in holders:
+            for j, other in enumerate(getattr(holder, "assets", None) or []):
+                path = ("assets", i, *where, "assets", j)
+                if other == asset.id:
+                    problems.append((path, f"'{other}' is this asset itself", "list the others"))
+                elif other not in ids:
+                    hint = did_you_mean(other, ids) or f"asset ids: {', '.join(sorted(ids))}"
+                    problems.append((path, f"no asset with id '{other}' in this case", hint))
+    return problems
 
 
 def unknown_sources(case: Case) -> list[tuple[tuple[str | int, ...], str, str | None]]:
-    """Figures citing a source id that is not in `sources:`: (path, message, hint).
+    """Figures and judgements citing a source id not in `sources:`: (path, message, hint).
 
     Checked after validation, so the loader can point at the exact `source:` line."""
     from screen.model.errors import did_you_mean
 
     known = {s.id for s in case.sources}
     problems = []
-    for path, fig in iter_figures(case):
+    for path, fig in iter_sourced(case):
         if fig.source is not None and fig.source not in known:
             hint = did_you_mean(fig.source, known) or (
                 f"sources: {', '.join(sorted(known))}" if known else "add a sources: list"
@@ -402,6 +381,24 @@ def later_than_as_of(case: Case) -> list[tuple[tuple[str | int, ...], str]]:
             found.append((path, f"date {value} is after the case's as_of ({case.as_of})"))
 
     walk(case, ())
+    return found
+
+
+def iter_sourced(
+    model: BaseModel, prefix: tuple[str | int, ...] = ()
+) -> list[tuple[tuple[str | int, ...], Any]]:
+    """Every part of a case that may cite a source (figures, claims, evidence, regional
+    status), with its path, in field order."""
+    found: list[tuple[tuple[str | int, ...], Any]] = []
+    if "source" in type(model).model_fields and prefix:
+        found.append((prefix, model))
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        items = enumerate(value) if isinstance(value, list) else [(None, value)]
+        for i, item in items:
+            if isinstance(item, BaseModel):
+                path = (*prefix, name) if i is None else (*prefix, name, i)
+                found.extend(iter_sourced(item, path))
     return found
 
 

@@ -12,8 +12,13 @@ from enum import IntEnum, StrEnum
 
 
 class Stage(IntEnum):
-    """Development stage of an asset, in clinical order (the value is the rank)."""
+    """Development stage of an asset, in clinical order (the value is the rank).
 
+    `none` ("not in development there") exists for a region's stage only (case schema v2,
+    `development.us.stage: none`); an asset's own stage, a competitor's or a BD target stage
+    is never `none`, so `ASSET_STAGES` is the domain of those fields."""
+
+    none = -1
     preclinical = 0
     ind_enabling = 1
     phase1 = 2
@@ -27,6 +32,8 @@ class Stage(IntEnum):
         return self.name
 
 
+ASSET_STAGES: tuple[Stage, ...] = tuple(s for s in Stage if s is not Stage.none)
+
 STAGE_ALIASES: dict[str, Stage] = {
     "ind-enabling": Stage.ind_enabling,
     "phase1/2": Stage.phase1_2,
@@ -39,22 +46,35 @@ STAGE_ALIASES: dict[str, Stage] = {
 }
 
 
-def parse_stage(value: object) -> Stage:
-    """Accept a stage name (case-insensitive, a few common spellings) or a Stage."""
+def parse_stage(value: object, *, regional: bool = True) -> Stage:
+    """Accept a stage name (case-insensitive, a few common spellings) or a Stage.
+
+    `regional=False` refuses `none`, which only a region's stage may be."""
     if isinstance(value, Stage):
+        if value is Stage.none and not regional:
+            raise ValueError(_NONE_ONLY_REGIONAL)
         return value
     if isinstance(value, str):
         key = value.strip().lower()
+        if key == "none" and not regional:
+            raise ValueError(_NONE_ONLY_REGIONAL)
         if key in Stage.__members__:
             return Stage[key]
         if key in STAGE_ALIASES:
             return STAGE_ALIASES[key]
     from screen.model.errors import did_you_mean
 
-    names = ", ".join(Stage.__members__)
-    hint = did_you_mean(str(value), Stage.__members__)
+    allowed = [s.name for s in (Stage if regional else ASSET_STAGES)]
+    names = ", ".join(allowed)
+    hint = did_you_mean(str(value), allowed)
     tail = f" ({hint})" if hint else ""
     raise ValueError(f"unknown stage {value!r}; expected one of: {names}{tail}")
+
+
+_NONE_ONLY_REGIONAL = (
+    "'none' (not in development) is a region's stage only (development.<region>.stage); "
+    "leave the field out when the stage is not known"
+)
 
 
 class TrialPhase(StrEnum):
@@ -89,6 +109,19 @@ class Modality(StrEnum):
     peptide = "peptide"
     vaccine = "vaccine"
     radioligand = "radioligand"
+    # added in case schema v2 (see MODALITY_SOURCES for where each name comes from)
+    bispecific_adc = "bispecific_adc"
+    trispecific_antibody = "trispecific_antibody"
+    fusion_protein = "fusion_protein"
+    mrna = "mrna"
+    oncolytic_virus = "oncolytic_virus"
+    car_nk = "car_nk"
+    tcr_t = "tcr_t"
+    til = "til"
+    gene_editing = "gene_editing"
+    protein_degrader = "protein_degrader"
+    oligonucleotide = "oligonucleotide"
+    microbiome = "microbiome"
     other = "other"
 
 
@@ -153,13 +186,87 @@ class DataOrigin(StrEnum):
 
 
 class DealModel(StrEnum):
-    """BD deal structures named in T10."""
+    """BD deal structures named in T10, plus an option deal and "no deal planned"."""
 
     out_license = "out_license"
+    option = "option"  # option to license: an option fee now, the licence on exercise
     co_development = "co_development"
     newco = "newco"
     m_and_a = "m_and_a"
     self_commercialise = "self_commercialise"
+    none = "none"  # no deal planned (the plan says so; absent means unknown)
+
+
+class LicenseeKind(StrEnum):
+    """Who takes the licence: terms and the odds of a return differ by kind (T6, T10)."""
+
+    large_pharma = "large_pharma"
+    mid_size_pharma = "mid_size_pharma"
+    biotech = "biotech"
+    newco = "newco"
+    other = "other"
+
+
+class DealStatus(StrEnum):
+    """What became of a done deal; a plan is not a deal (bd.plan stays apart)."""
+
+    signed = "signed"
+    option_exercised = "option_exercised"
+    terminated = "terminated"
+    returned = "returned"
+
+
+class DevelopmentRegion(StrEnum):
+    """Regions whose regulator sets a development stage: NMPA, FDA, EMA, PMDA, the rest."""
+
+    china = "china"
+    us = "us"
+    eu = "eu"
+    japan = "japan"
+    rest_of_world = "rest_of_world"
+
+
+class EndpointKind(StrEnum):
+    """Kinds of trial endpoint; the kind says which direction is better."""
+
+    orr = "orr"
+    complete_response = "complete_response"
+    pathologic_complete_response = "pathologic_complete_response"
+    response_rate = "response_rate"
+    pfs = "pfs"
+    os = "os"
+    dfs = "dfs"
+    efs = "efs"
+    duration_of_response = "duration_of_response"
+    hba1c_change = "hba1c_change"
+    weight_change = "weight_change"
+    ldl_change = "ldl_change"
+    other = "other"
+
+
+# Endpoints where a lower number is the better result (a larger fall in HbA1c, weight, LDL).
+LOWER_IS_BETTER = frozenset(
+    {EndpointKind.hba1c_change, EndpointKind.weight_change, EndpointKind.ldl_change}
+)
+
+
+class UsEvidencePlan(StrEnum):
+    """How a US filing will show that the data apply to US patients and US practice (T7/T8;
+    21 CFR 314.106, ICH E5 bridging, ICH E17 multiregional trials)."""
+
+    mrct = "mrct"  # a multiregional trial with US sites is running or has read out
+    mrct_planned = "mrct_planned"
+    bridging = "bridging"  # a bridging study (ICH E5) is running or planned
+    none = "none"  # a filing on ex-US data alone
+
+
+class ComparatorKind(StrEnum):
+    """What a readout is compared with: a randomised arm, or a number from elsewhere."""
+
+    standard_of_care = "standard_of_care"
+    active = "active"
+    placebo = "placebo"
+    historical_control = "historical_control"
 
 
 class Territory(StrEnum):

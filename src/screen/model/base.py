@@ -1,0 +1,177 @@
+"""Building blocks of the case file: strict models, figures with provenance, stages, labels.
+
+Shared by the case model (`case.py`) and its parts (`evidence.py`, `development.py`,
+`deals.py`), which is why it is its own module: each part needs a `Figure` and a `Model`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    model_validator,
+)
+
+from screen.model import vocab
+from screen.model.dates import CaseDateField
+
+NCT_ID = re.compile(r"NCT[0-9]{8}")  # fullmatch: ASCII digits only, no trailing newline
+# Bidirectional-text controls reorder what a reader sees ("evil\u202egnp.exe"); an id or a
+# name never needs them (CVE-2021-42574, "Trojan Source"). Other control characters (ESC) are
+# shown, not obeyed, by every text view (report/safety.py), so they need no refusal here.
+_BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _plain_label(value: str) -> str:
+    bad = _BIDI_CONTROLS.search(value)
+    if bad:
+        raise ValueError(
+            f"contains the bidirectional control character U+{ord(bad.group()):04X}; ids and "
+            "names must not reorder text (an override can disguise what a reader sees)"
+        )
+    return value
+
+
+Label = Annotated[str, AfterValidator(_plain_label)]  # ids and names: no bidi controls
+
+
+class Model(BaseModel):
+    """Base for every case-file model: unknown keys are errors, never silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+
+
+def _stage(value: Any) -> vocab.Stage:
+    return vocab.parse_stage(value, regional=False)
+
+
+def _regional_stage(value: Any) -> vocab.Stage:
+    return vocab.parse_stage(value, regional=True)
+
+
+StageField = Annotated[
+    vocab.Stage,
+    BeforeValidator(_stage),
+    PlainSerializer(lambda s: s.name, return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "enum": [s.name for s in vocab.ASSET_STAGES],
+            "description": "development stage, in clinical order",
+        }
+    ),
+]
+
+
+@dataclass(frozen=True)
+class RegionalStage:
+    """Marks a stage field that may be `none` (a region's), so its domain includes `none`."""
+
+
+RegionalStageField = Annotated[
+    vocab.Stage,
+    RegionalStage(),
+    BeforeValidator(_regional_stage),
+    PlainSerializer(lambda s: s.name, return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "enum": list(vocab.Stage.__members__),
+            "description": "development stage in this region; 'none' = not in development here",
+        }
+    ),
+]
+
+
+def _role(value: Any) -> Any:
+    return value.replace("-", "_") if isinstance(value, str) else value
+
+
+RoleField = Annotated[
+    vocab.Role,
+    BeforeValidator(_role),
+    WithJsonSchema({"type": "string", "enum": ["core", "non_core", "non-core"]}),
+]
+
+
+def _figure_json_schema(schema: dict[str, Any]) -> None:
+    """A figure may be written as a bare number too; say so to editors."""
+    mapping = dict(schema)
+    schema.clear()
+    schema.update({"title": "Figure", "anyOf": [{"type": "number"}, mapping]})
+
+
+class Figure(Model):
+    """A number with provenance. `source` is the id of an entry in the case's `sources:` list."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_figure_json_schema)
+
+    value: float = Field(
+        strict=True, allow_inf_nan=False, description="the number (quoted text is refused)"
+    )
+    unit: str | None = None
+    source: str | None = Field(None, description="id of an entry in the case's sources list")
+    as_of: CaseDateField | None = Field(None, description="date the figure refers to")
+    status: vocab.FigureStatus | None = None
+    note: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_number(cls, data: Any) -> Any:
+        if isinstance(data, bool):
+            raise ValueError("expected a number or a figure mapping, got true/false")
+        if isinstance(data, int | float):
+            return {"value": data}
+        if not isinstance(data, dict):
+            raise ValueError(
+                "expected a number or a mapping with 'value:' (and source, as_of, status)"
+            )
+        return data
+
+
+def _non_negative(fig: Figure | None) -> Figure | None:
+    if fig is not None and fig.value < 0:
+        raise ValueError(f"must not be negative, got {fig.value:g}")
+    return fig
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The range a figure's number always lies in; the engine bounds an absent one by it."""
+
+    low: float
+    high: float
+
+
+NonNegativeFigure = Annotated[Figure, AfterValidator(_non_negative), Bounds(0.0, math.inf)]
+
+
+def _fraction(fig: Figure | None) -> Figure | None:
+    if fig is not None and abs(fig.value) > 5:
+        raise ValueError(
+            f"{fig.value:g} looks like a percentage; growth is a fraction (write 0.42 for 42%)"
+        )
+    return fig
+
+
+FractionFigure = Annotated[Figure, AfterValidator(_fraction), Bounds(-5.0, 5.0)]
+
+
+def _rate(fig: Figure | None) -> Figure | None:
+    if fig is not None and not 0 <= fig.value <= 1:
+        hint = " (write 0.42 for 42%)" if 1 < fig.value <= 100 else ""
+        raise ValueError(f"a rate is a fraction between 0 and 1, got {fig.value:g}{hint}")
+    return fig
+
+
+RateFigure = Annotated[Figure, AfterValidator(_rate), Bounds(0.0, 1.0)]

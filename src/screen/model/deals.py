@@ -1,0 +1,120 @@
+"""Business development in a case file: the plan, and the deals already done, kept apart.
+
+Real deal terms are more than an upfront and a headline value: an option fee before a licence,
+near-term payments, milestones, a royalty range, equity, a profit split, a licensee that is a
+large pharma or a NewCo, a territory named by country, one deal covering several assets. The
+memo and the rules read them; a plan is what the company intends, a deal what it signed.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema, model_validator
+
+from screen.model import vocab
+from screen.model.base import Label, Model, NonNegativeFigure, RateFigure, StageField
+from screen.model.dates import CaseDateField
+
+# ISO 3166-1 alpha-2, the 249 officially assigned codes (Debian iso-codes 4.15.0,
+# /usr/share/iso-codes/json/iso_3166-1.json). Territories wider than a country use `territory`.
+_ISO_CODES = """
+    AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN
+    BO BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ
+    DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL
+    GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM
+    JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME
+    MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP
+    NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD
+    SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO
+    TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW
+"""
+ISO_COUNTRIES = frozenset(_ISO_CODES.split())
+
+
+def _country(value: Any) -> Any:
+    if isinstance(value, str):
+        code = value.strip().upper()
+        if code in ISO_COUNTRIES:
+            return code
+        from screen.model.errors import did_you_mean
+
+        hint = {"UK": "GB", "EL": "GR"}.get(code)
+        tail = f" (did you mean '{hint}'?)" if hint else ""
+        if not hint and (guess := did_you_mean(code, ISO_COUNTRIES)):
+            tail = f" ({guess})"
+        raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code{tail}")
+    raise ValueError("a country is an ISO 3166-1 alpha-2 code in quotes, e.g. 'US', 'JP'")
+
+
+CountryCode = Annotated[
+    str,
+    BeforeValidator(_country),
+    WithJsonSchema({"type": "string", "enum": sorted(ISO_COUNTRIES)}),
+]
+
+
+def _distinct(values: list[Any] | None) -> list[Any] | None:
+    if values is not None and len(set(values)) != len(values):
+        seen: set[Any] = set()
+        dup = next(v for v in values if v in seen or seen.add(v))
+        raise ValueError(f"{dup!r} is listed twice")
+    return values
+
+
+Countries = Annotated[list[CountryCode], AfterValidator(_distinct)]
+AssetIds = Annotated[list[Label], AfterValidator(_distinct)]
+
+
+class BdPlan(Model):
+    deal_model: vocab.DealModel | None = Field(
+        None, description="the deal model the plan assumes ('none': no deal planned)"
+    )
+    territory: vocab.Territory | None = None
+    countries: Countries | None = Field(None, description="ISO 3166-1 alpha-2 country codes")
+    licensee_kind: vocab.LicenseeKind | None = Field(None, description="the partner sought")
+    assets: AssetIds | None = Field(None, description="ids of other assets the same deal covers")
+    target_stage: StageField | None = Field(None, description="stage at which BD is planned")
+    market_scope: vocab.MarketScope | None = Field(
+        None, description="whether the commercial plan is domestic-only or global"
+    )
+
+
+class Deal(Model):
+    """A signed deal. Money in USD millions; royalties and shares as fractions."""
+
+    partner: Label
+    licensee_kind: vocab.LicenseeKind | None = None
+    deal_model: vocab.DealModel | None = None
+    status: vocab.DealStatus | None = Field(None, description="what became of the deal")
+    territory: vocab.Territory | None = None
+    countries: Countries | None = Field(None, description="ISO 3166-1 alpha-2 country codes")
+    date: CaseDateField | None = None
+    upfront_usd_m: NonNegativeFigure | None = Field(None, description="upfront or option fee")
+    near_term_usd_m: NonNegativeFigure | None = Field(
+        None, description="near-term payments (option exercise, first milestones)"
+    )
+    milestones_usd_m: NonNegativeFigure | None = Field(
+        None, description="development, regulatory and sales milestones"
+    )
+    total_value_usd_m: NonNegativeFigure | None = None
+    royalty_low: RateFigure | None = Field(None, description="lowest royalty tier (fraction)")
+    royalty_high: RateFigure | None = Field(None, description="highest royalty tier (fraction)")
+    equity_usd_m: NonNegativeFigure | None = Field(None, description="equity investment")
+    profit_share: RateFigure | None = Field(
+        None, description="the company's share of profits (and costs) in a co-development"
+    )
+    assets: AssetIds | None = Field(None, description="ids of other assets the deal covers")
+
+    @model_validator(mode="after")
+    def _consistent_terms(self) -> Deal:
+        low, high = self.royalty_low, self.royalty_high
+        if low is not None and high is not None and low.value > high.value:
+            raise ValueError(f"royalty_low ({low.value:g}) is above royalty_high ({high.value:g})")
+        return self
+
+
+class Bd(Model):
+    status: vocab.BdStatus | None = Field(None, description="business-development status")
+    plan: BdPlan | None = None
+    deals: list[Deal] | None = Field(None, description="deals signed (an empty list: none)")

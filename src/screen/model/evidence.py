@@ -1,0 +1,153 @@
+"""Evidence in a case file: trial readouts against a comparator, safety facts, sourced claims.
+
+A thesis that reads evidence (T1, T3) needs more than labels: a 47% and a 5% response rate must
+not score the same, and "best in class" stated by the company is not the same as "best in class"
+shown by a randomised readout. So a readout names its comparator and the comparator's value, a
+safety summary carries the numbers, and a judgement (a claim) may carry the source and status a
+figure carries. The v1 spellings (a comparator as text, a claim as true/false) still load.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, StrictBool, model_validator
+
+from screen.model import vocab
+from screen.model.base import Figure, Model, NonNegativeFigure, RateFigure
+from screen.model.dates import CaseDateField
+
+
+class Provenance(Model):
+    """Where a judgement comes from, like a figure's: a source id, its status and a note."""
+
+    source: str | None = Field(None, description="id of an entry in the case's sources list")
+    status: vocab.FigureStatus | None = None
+    as_of: CaseDateField | None = None
+    note: str | None = None
+
+
+class Claim(Provenance):
+    """A true/false judgement with its evidence. Rules read it as true/false (like a figure's
+    number); `.source` and `.status` say whether anything supports it."""
+
+    value: StrictBool = Field(description="the claim itself")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_bool(cls, data: Any) -> Any:
+        if isinstance(data, bool):
+            return {"value": data}
+        if not isinstance(data, dict):
+            raise ValueError(
+                f"expected a boolean (true/false) or a mapping with 'value:' (and source, "
+                f"status), got {data!r}"
+            )
+        return data
+
+
+class Differentiation(Provenance):
+    """How the asset differs from today's care and from rivals, in words, with its evidence."""
+
+    claim: str = Field(description="the differentiation claim")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_text(cls, data: Any) -> Any:
+        return {"claim": data} if isinstance(data, str) else data
+
+
+class Comparator(Model):
+    """What a readout is compared with, and the comparator's own result on the same endpoint."""
+
+    kind: vocab.ComparatorKind | None = None
+    description: str | None = None
+    value: Figure | None = Field(None, description="the comparator's result on the endpoint")
+    n: NonNegativeFigure | None = Field(None, description="patients in the comparator arm")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_text(cls, data: Any) -> Any:
+        return {"description": data} if isinstance(data, str) else data
+
+
+class Readout(Model):
+    """One efficacy result of a trial arm, against a comparator when there is one."""
+
+    endpoint: str
+    kind: vocab.EndpointKind | None = Field(None, description="endpoint kind (sets the direction)")
+    higher_is_better: StrictBool | None = Field(
+        None, description="direction of benefit; defaults from kind (e.g. HbA1c change: lower)"
+    )
+    result: str | None = None
+    value: Figure | None = Field(None, description="the arm's result on the endpoint")
+    comparator: Comparator | None = None
+    n: NonNegativeFigure | None = Field(None, description="patients evaluated in the arm")
+    population: str | None = Field(None, description="population or biomarker subgroup")
+    line_of_therapy: vocab.LineOfTherapy | None = None
+    data_cut: CaseDateField | None = Field(None, description="data cut-off date")
+    date: CaseDateField | None = Field(None, description="date the readout was presented")
+    # Derived when the case loads (never written in a case file): arm vs comparator.
+    delta: float | None = Field(
+        None,
+        description="arm minus comparator, signed so that positive is better (derived)",
+        json_schema_extra={"readOnly": True},
+    )
+    delta_relative: float | None = Field(
+        None,
+        description="delta divided by the comparator's value (derived)",
+        json_schema_extra={"readOnly": True},
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_derived_input(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key in ("delta", "delta_relative"):
+                if key in data:
+                    raise ValueError(
+                        f"'{key}' is computed from value and comparator.value; do not write it"
+                    )
+        return data
+
+    @model_validator(mode="after")
+    def _derive(self) -> Readout:
+        better = self.direction()
+        arm = self.value.value if self.value is not None else None
+        comp = self.comparator.value.value if self.comparator and self.comparator.value else None
+        if better is None or arm is None or comp is None:
+            return self
+        delta = (arm - comp) if better else (comp - arm)
+        object.__setattr__(self, "delta", delta)
+        if comp != 0:
+            object.__setattr__(self, "delta_relative", delta / abs(comp))
+        return self
+
+    def direction(self) -> bool | None:
+        """True when a higher value is better; None when neither the flag nor the kind says."""
+        if self.higher_is_better is not None:
+            return self.higher_is_better
+        if self.kind is None or self.kind is vocab.EndpointKind.other:
+            return None
+        return self.kind not in vocab.LOWER_IS_BETTER
+
+
+class Safety(Provenance):
+    """The asset's safety picture in numbers: what a partner's diligence asks first."""
+
+    grade3_ae_rate: RateFigure | None = Field(
+        None, description="share of patients with a grade >= 3 adverse event (fraction)"
+    )
+    comparator_grade3_ae_rate: RateFigure | None = Field(
+        None, description="the same rate in the comparator arm or on standard of care"
+    )
+    discontinuation_rate: RateFigure | None = Field(
+        None, description="share of patients stopping treatment for adverse events (fraction)"
+    )
+    treatment_related_deaths: NonNegativeFigure | None = Field(
+        None, description="deaths attributed to treatment (patients)"
+    )
+    stopped_for_safety: StrictBool | None = Field(
+        None,
+        description="a trial suspended or terminated, or a clinical hold, for safety reasons",
+    )

@@ -1,0 +1,167 @@
+"""Case schema v2: regional stages, readouts against a comparator, claims, deals, month dates.
+
+Each test states what a v2 field means for the engine (what a rule reads), and the located
+error a mistake in it gets. v1 spellings keep loading (tests/test_thesis_1_0_compat.py holds
+the scores of the v1 files under thesis 1.0).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from helpers import DELETE, make_case, run_cli, write_yaml
+from screen.model.case import Case
+from screen.model.vocab import Stage
+
+
+def _asset(case: dict) -> object:
+    return Case.model_validate(case).assets[0]
+
+
+CHINA_APPROVED_US_PHASE1 = {
+    "stage": DELETE,
+    "development": {
+        "china": {"stage": "approved", "approvals": [{"agency": "nmpa", "date": "2024-05"}]},
+        "us": {"stage": "phase1"},
+    },
+}
+
+
+def test_development_gives_stage_by_region_and_the_most_advanced_stage() -> None:
+    asset = _asset(make_case(CHINA_APPROVED_US_PHASE1))
+    assert asset.stage is Stage.approved  # derived: the most advanced anywhere
+    assert asset.stage_china is Stage.approved
+    assert asset.stage_us is Stage.phase1
+    assert asset.stage_ex_china is Stage.phase1
+    assert asset.stage_eu is Stage.none  # a development block is complete: not listed = none
+    assert asset.development.china.approvals[0].date.isoformat() == "2024-05"
+
+
+def test_without_development_regional_stages_are_unknown_unless_an_approval_proves_them() -> None:
+    asset = _asset(make_case())
+    assert asset.stage_us is None and asset.stage_ex_china is None and asset.stage_china is None
+    approved = _asset(
+        make_case({"regulatory": {"approvals": [{"agency": "fda"}, {"agency": "nmpa"}]}})
+    )
+    assert approved.stage_us is Stage.approved and approved.stage_china is Stage.approved
+    assert approved.stage_ex_china is Stage.approved
+    assert approved.stage_eu is None  # an FDA approval says nothing about the EU
+
+
+def test_stage_that_disagrees_with_development_is_refused(tmp_path: Path) -> None:
+    case = make_case({**CHINA_APPROVED_US_PHASE1, "stage": "phase2"})
+    path = write_yaml(tmp_path / "case.yaml", case)
+    out = run_cli("score", str(path))
+    assert out.returncode == 2
+    assert "stage phase2 disagrees with development" in out.stderr
+    assert "case.yaml:" in out.stderr and "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize(
+    "asset, words",
+    [
+        ({"stage": "none"}, "'none' (not in development) is a region's stage only"),
+        ({"stage_us": "phase1"}, "'stage_us' is derived from development"),
+        ({"development": {"usa": {"stage": "phase1"}}}, "usa"),
+        ({"bd": {"plan": {"countries": ["UK"]}}}, "did you mean 'GB'"),
+        ({"bd": {"plan": {"assets": ["A9"]}}}, "no asset with id 'A9'"),
+        ({"bd": {"deals": [{"partner": "P", "royalty_low": 0.2, "royalty_high": 0.1}]}}, "royalty"),
+        ({"bd": {"deals": [{"partner": "P", "royalty_high": 12}]}}, "write 0.42 for 42%"),
+        ({"competition": {"best_in_class": {"value": True, "source": "dekc"}}}, "dekc"),
+        ({"trials": [{"readouts": [{"endpoint": "ORR", "date": "2024-13"}]}]}, "2024-13"),
+    ],
+)
+def test_v2_mistakes_get_a_located_error(tmp_path: Path, asset: dict, words: str) -> None:
+    path = write_yaml(tmp_path / "case.yaml", make_case(asset))
+    out = run_cli("score", str(path))
+    assert out.returncode == 2, out.stdout
+    assert words in out.stderr, out.stderr
+    first = out.stderr.splitlines()[0]
+    assert first.startswith(f"{path}:") and first.split(":")[1].isdigit(), first
+
+
+def test_readout_against_a_comparator_gives_signed_deltas() -> None:
+    readouts = [
+        {
+            "endpoint": "ORR",
+            "kind": "orr",
+            "value": 0.47,
+            "comparator": {"kind": "standard_of_care", "value": 0.28, "n": 120},
+        },
+        {  # lower is better for HbA1c change: -1.8 vs -1.0 is a gain of 0.8
+            "endpoint": "HbA1c change",
+            "kind": "hba1c_change",
+            "value": -1.8,
+            "comparator": {"value": -1.0},
+        },
+        {"endpoint": "PFS", "value": 7.1, "comparator": "historical ~5 months"},  # v1 text
+    ]
+    asset = _asset(make_case({"trials": [{"readouts": readouts}]}))
+    orr, hba1c, pfs = asset.trials[0].readouts
+    assert orr.delta == pytest.approx(0.19) and orr.delta_relative == pytest.approx(0.19 / 0.28)
+    assert hba1c.delta == pytest.approx(0.8) and hba1c.delta_relative == pytest.approx(0.8)
+    assert pfs.delta is None and pfs.comparator.description == "historical ~5 months"
+    # the asset's efficacy facts are the readout with the largest relative gain
+    assert asset.efficacy_delta_relative == pytest.approx(0.8)
+    assert asset.efficacy_endpoint.value == "hba1c_change"
+
+
+def test_a_readout_without_a_direction_gives_no_delta() -> None:
+    readout = {"endpoint": "biomarker X", "value": 3.0, "comparator": {"value": 2.0}}
+    asset = _asset(make_case({"trials": [{"readouts": [readout]}]}))
+    assert asset.trials[0].readouts[0].delta is None and asset.efficacy_delta is None
+
+
+def test_claims_read_as_true_false_and_keep_their_evidence() -> None:
+    claim = {"value": True, "source": "deck", "status": "company-reported", "note": "phase 1"}
+    asset = _asset(make_case({"competition": {"best_in_class": claim, "first_in_class": False}}))
+    assert asset.competition.best_in_class.value is True
+    assert asset.competition.best_in_class.source == "deck"
+    assert asset.competition.first_in_class.value is False
+
+
+def test_month_dates_print_as_written_in_results(tmp_path: Path) -> None:
+    case = make_case({"epidemiology": {"us": {"value": 200000, "as_of": "2023-10"}}})
+    path = write_yaml(tmp_path / "case.yaml", case)
+    out = run_cli("score", str(path), "--format", "json")
+    assert out.returncode == 0, out.stderr
+    assert '"2023-10"' in out.stdout and '"2023-10-01"' not in out.stdout
+    json.loads(out.stdout)
+
+
+def test_an_option_deal_over_two_assets_with_full_terms_loads() -> None:
+    second = {**make_case()["assets"][0], "id": "A2", "name": "TST-202", "role": "non_core"}
+    deal = {
+        "partner": "Large Pharma Co",
+        "licensee_kind": "large_pharma",
+        "deal_model": "option",
+        "status": "signed",
+        "countries": ["US", "jp"],
+        "date": "2023-10",
+        "upfront_usd_m": 40,
+        "near_term_usd_m": 60,
+        "milestones_usd_m": 900,
+        "total_value_usd_m": 1000,
+        "royalty_low": 0.08,
+        "royalty_high": 0.14,
+        "assets": ["A2"],
+    }
+    case = make_case({"bd": {"deals": [deal]}})
+    case["assets"].append(second)
+    model = Case.model_validate(case)
+    got = model.assets[0].bd.deals[0]
+    assert got.countries == ["US", "JP"] and got.deal_model.value == "option"
+    assert got.date.isoformat() == "2023-10"
+
+
+def test_schema_command_shows_v2_fields() -> None:
+    out = run_cli("schema", "case")
+    assert out.returncode == 0
+    text = out.stdout
+    for field in ("development", "us_evidence_plan", "safety", "licensee_kind", "royalty_low"):
+        assert f'"{field}"' in text, field
+    schema = json.loads(text)
+    assert "schema_version" in schema["properties"]
