@@ -497,7 +497,6 @@ class RuleSetChecks:
                     "start with the thesis point, e.g. 'T3: ...', or name a parameter / source",
                 )
 
-
     def conventions(self) -> None:
         """A figure the firm chose has no publication behind it; its reason must be written down,
         with what would change it, or nobody can review it a year later."""
