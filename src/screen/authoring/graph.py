@@ -149,6 +149,7 @@ def impact(graph: nx.DiGraph, start: str) -> dict[str, list[str]]:
     """Everything downstream of `start`, by layer. `start` may name a group of fields
     (`asset.epidemiology` covers `asset.epidemiology.us`, ...)."""
     sources = [k for k in graph.nodes if k == start or k.startswith(start + ".")]
+    sources += [k for k in graph.nodes if k not in sources and _derived_from(k, start)]
     if not sources:
         message = _not_read(graph, start)
         if not message.startswith("no rule reads"):
@@ -163,6 +164,16 @@ def impact(graph: nx.DiGraph, start: str) -> dict[str, list[str]]:
         if keys:
             out[layer] = keys
     return out
+
+
+def _derived_from(fact: str, start: str) -> bool:
+    """Whether `fact` is derived (when the case loads) from the field or group `start`."""
+    from screen.model.case import DERIVED_FROM
+
+    return any(
+        origin == start or origin.startswith(start + ".") or start.startswith(origin + ".")
+        for origin in DERIVED_FROM.get(fact, ())
+    )
 
 
 def _not_read(graph: nx.DiGraph, start: str) -> str:
@@ -188,7 +199,11 @@ def impact_text(graph: nx.DiGraph, rs: CompiledRuleSet, start: str) -> str:
     found = impact(graph, start)
     if not found["reads"]:
         return found["note"][0] + "\n"
-    out = [f"{start} is read as: {', '.join(found['reads'])}"]
+    shown_reads = [
+        f"{k} (derived from it)" if not (k == start or k.startswith(start + ".")) else k
+        for k in found["reads"]
+    ]
+    out = [f"{start} is read as: {', '.join(shown_reads)}"]
     direct = _direct_rules(rs, set(found["reads"]))
     if direct:
         out.append(f"  read directly by: {', '.join(direct)}")

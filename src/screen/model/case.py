@@ -258,6 +258,26 @@ DERIVED_ASSET_FIELDS = (
 )
 
 
+# Where each derived fact comes from (for `graph --impact asset.trials.readouts` and the like):
+# a rule that reads `asset.stage_us` depends on what the case says under `development`.
+_STAGE_ORIGINS = ("asset.development", "asset.regulatory.approvals")
+DERIVED_FROM: dict[str, tuple[str, ...]] = {
+    "asset.stage": ("asset.development",),
+    **{f"asset.{name}": _STAGE_ORIGINS for name in REGIONAL_VIEWS},
+    "asset.efficacy_delta": ("asset.trials.readouts",),
+    "asset.efficacy_delta_relative": ("asset.trials.readouts",),
+    "asset.efficacy_endpoint": ("asset.trials.readouts",),
+    "asset.trials.readouts.delta": (
+        "asset.trials.readouts.value",
+        "asset.trials.readouts.comparator",
+    ),
+    "asset.trials.readouts.delta_relative": (
+        "asset.trials.readouts.value",
+        "asset.trials.readouts.comparator",
+    ),
+}
+
+
 class Company(Model):
     name: Label
     hq: str | None = Field(None, description="headquarters (city, country)")
