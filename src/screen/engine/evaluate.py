@@ -111,13 +111,13 @@ def evaluate_with_facts(
     approximate = False
     evaluate = plain_evaluator(rs, case, asset)
     if base is not None and run.needed_by:
-        refined, approximate = refine(rs, base, run.needed_by, evaluate)
+        refined, approximate = refine(rs, base, run.needed_by, evaluate, asset)
     outcome = _assemble(rs, case, asset, run, refined)
     outcome.approximate = approximate
     if base is not None and outcome.unknowns and (trace or outcome.decision == INSUFFICIENT):
         if outcome.decision == INSUFFICIENT:
-            outcome.provisional = provisional(rs, outcome, base, evaluate)
-        outcome.decided_by = rank_questions(rs, outcome, base, evaluate)
+            outcome.provisional = provisional(rs, outcome, base, evaluate, asset)
+        outcome.decided_by = rank_questions(rs, outcome, base, evaluate, asset)
     return outcome
 
 

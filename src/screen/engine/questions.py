@@ -15,6 +15,7 @@ import math
 from typing import Any
 
 from screen.engine.compiler import CompiledRuleSet, DerivedNode
+from screen.engine.joint import stage_group
 from screen.engine.outcome import (
     DECISIONS,
     DECLINE,
@@ -166,21 +167,37 @@ def open_facts(o: AssetOutcome) -> list[str]:
 
 
 def with_priors(
-    rs: CompiledRuleSet, base: dict[str, Any], facts: list[str], skip: str | None = None
+    rs: CompiledRuleSet,
+    base: dict[str, Any],
+    facts: list[str],
+    skip: str | None = None,
+    asset: Asset | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
-    """`base` with every fact of `facts` that has a prior set to its expected value."""
+    """`base` with every fact of `facts` that has a prior set to its expected value.
+
+    A regional stage's prior is held to what the case allows: a US stage above the asset's
+    most advanced stage is impossible, so the nearest consistent stage below it is assumed."""
     assumed = dict(base)
     basis = []
     for fact in facts:
         prior = rs.priors.get(fact)
         if fact != skip and prior is not None:
-            assumed[fact] = prior.expected
+            expected = prior.expected
+            answers = _answers(rs, fact, base, asset) if asset is not None else None
+            if answers and expected not in answers:
+                below = [a for a in answers if a <= expected]
+                expected = max(below) if below else min(answers)
+            assumed[fact] = expected
             basis.append(prior.describe())
     return assumed, basis
 
 
 def provisional(
-    rs: CompiledRuleSet, o: AssetOutcome, base: dict[str, Any], evaluate: Evaluate
+    rs: CompiledRuleSet,
+    o: AssetOutcome,
+    base: dict[str, Any],
+    evaluate: Evaluate,
+    asset: Asset | None = None,
 ) -> Provisional:
     """The decision if each unknown fact took its expected value (see priors.py).
 
@@ -188,7 +205,7 @@ def provisional(
     policy (the lowest reachable score by default); an unknown gate is assumed to pass. The
     basis lists every assumption, so a reader sees what the call rests on."""
     facts = open_facts(o)
-    assumed, basis = with_priors(rs, base, facts)
+    assumed, basis = with_priors(rs, base, facts, asset=asset)
     p = evaluate(assumed)
     for fact in facts:
         if fact not in rs.priors:
@@ -198,7 +215,11 @@ def provisional(
 
 
 def rank_questions(
-    rs: CompiledRuleSet, o: AssetOutcome, base: dict[str, Any], evaluate: Evaluate
+    rs: CompiledRuleSet,
+    o: AssetOutcome,
+    base: dict[str, Any],
+    evaluate: Evaluate,
+    asset: Asset | None = None,
 ) -> list[str]:
     """Fill each unknown's `could_reach` and `swing`, reorder them, return `decided_by`.
 
@@ -209,8 +230,8 @@ def rank_questions(
     facts = open_facts(o)
     by_fact = {u.fact: u for u in o.unknowns}
     for fact in facts:
-        assumed, _ = with_priors(rs, base, facts, skip=fact)
-        answers = finite_domain(rs, fact)
+        assumed, _ = with_priors(rs, base, facts, skip=fact, asset=asset)
+        answers = _answers(rs, fact, base, asset)
         if answers:
             outs = [evaluate({**assumed, fact: v}) for v in answers]
             scores = [x.score for x in outs]
@@ -223,7 +244,7 @@ def rank_questions(
         u = by_fact[fact]
         u.could_reach = tuple(d for d in DECISIONS if d in reach)
         u.swing = swing
-    decided_by = _settling_set(rs, o, base, facts, evaluate) if len(o.decisions) > 1 else []
+    decided_by = _settling_set(rs, o, base, facts, evaluate, asset) if len(o.decisions) > 1 else []
     for fact in decided_by:
         by_fact[fact].settles = True
     position = {id(u): i for i, u in enumerate(o.unknowns)}
@@ -240,12 +261,25 @@ def rank_questions(
     return decided_by
 
 
+def _answers(
+    rs: CompiledRuleSet, fact: str, base: dict[str, Any], asset: Asset | None
+) -> list[Any] | None:
+    """The answers a finite-domain fact can have for this asset: a regional stage only those
+    consistent with what the case states (its most advanced stage, approvals)."""
+    if asset is not None:
+        group = stage_group([fact], base, asset)
+        if group is not None:
+            return [values[0] for values in group[1]]
+    return finite_domain(rs, fact)
+
+
 def _settling_set(
     rs: CompiledRuleSet,
     o: AssetOutcome,
     base: dict[str, Any],
     facts: list[str],
     evaluate: Evaluate,
+    asset: Asset | None = None,
 ) -> list[str]:
     """The smallest set of open facts whose every combination of answers leaves one decision.
 
@@ -254,7 +288,7 @@ def _settling_set(
     smaller set is found, answering every open question is what settles it."""
     probes: dict[str, list[Any]] = {}
     for fact in facts:
-        values = finite_domain(rs, fact)
+        values = _answers(rs, fact, base, asset)
         if values is None:
             values = _number_probes(rs, fact)
         if values:

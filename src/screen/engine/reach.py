@@ -24,8 +24,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from screen.engine.compiler import CompiledRuleSet
+from screen.engine.joint import stage_group
 from screen.engine.outcome import AssetOutcome
 from screen.engine.tables import domain_values
+from screen.model.case import Asset
 
 MAX_COMBINATIONS = 512  # joint values of the unknown finite-domain facts tried per asset
 
@@ -52,13 +54,29 @@ def finite_domain(rs: CompiledRuleSet, fact: str) -> list[Any] | None:
     return domain_values(fp.type)
 
 
-def enumerable(rs: CompiledRuleSet, facts: list[str]) -> list[tuple[str, list[Any]]]:
-    """The facts among `facts` with finite domains, with their domains, in a stable order."""
-    out = []
+Group = tuple[tuple[str, ...], list[tuple[Any, ...]]]  # facts enumerated together, their values
+
+
+def enumerable(
+    rs: CompiledRuleSet,
+    facts: list[str],
+    base: dict[str, Any] | None = None,
+    asset: Asset | None = None,
+) -> list[Group]:
+    """The facts among `facts` with finite domains, as groups enumerated together, in a stable
+    order: one fact per group, except the regional stages, whose consistent joint values come
+    from `joint.stage_group` (given the asset and its known facts)."""
+    out: list[Group] = []
+    joint = stage_group(facts, base, asset) if base is not None and asset is not None else None
+    grouped = set(joint[0]) if joint else set()
     for fact in sorted(facts):
+        if fact in grouped:
+            continue
         domain = finite_domain(rs, fact)
         if domain:
-            out.append((fact, domain))
+            out.append(((fact,), [(v,) for v in domain]))
+    if joint and joint[1]:
+        out.append(joint)
     return out
 
 
@@ -67,12 +85,13 @@ def refine(
     base: dict[str, Any],
     needed_by: dict[str, list[str]],
     evaluate: Evaluate,
+    asset: Asset | None = None,
 ) -> tuple[Refinement | None, bool]:
     """(refinement, approximate): the joint enumeration, or None when nothing is enumerable.
 
     `approximate` is True when the combinations exceed MAX_COMBINATIONS (the sound single-pass
     answer stands)."""
-    facts = enumerable(rs, [f for f in needed_by if not f.startswith("rule:")])
+    facts = enumerable(rs, [f for f in needed_by if not f.startswith("rule:")], base, asset)
     if not facts:
         return None, False
     if math.prod(len(d) for _, d in facts) > MAX_COMBINATIONS:
@@ -83,18 +102,19 @@ def refine(
 def combine(
     rs: CompiledRuleSet,
     base: dict[str, Any],
-    facts: list[tuple[str, list[Any]]],
+    facts: list[Group],
     evaluate: Evaluate,
 ) -> Refinement:
-    """Evaluate every combination of `facts` (fact, domain) over `base` and join the outcomes."""
+    """Evaluate every combination of `facts` (groups of facts and their joint values) over
+    `base` and join the outcomes."""
     criteria: list[set[float]] = [set() for _ in rs.criteria]
     gates: list[set[str]] = [set() for _ in rs.gates]
     low, high = math.inf, -math.inf
     decisions: set[str] = set()
-    keys = [f for f, _ in facts]
+    keys = [k for group, _ in facts for k in group]
     for combo in itertools.product(*(d for _, d in facts)):
         trial = dict(base)
-        trial.update(zip(keys, combo, strict=True))
+        trial.update(zip(keys, itertools.chain.from_iterable(combo), strict=True))
         sub = evaluate(trial)
         for i, c in enumerate(sub.criteria):
             criteria[i].update([c.score] if c.score is not None else c.possible)
