@@ -165,3 +165,13 @@ def test_schema_command_shows_v2_fields() -> None:
         assert f'"{field}"' in text, field
     schema = json.loads(text)
     assert "schema_version" in schema["properties"]
+
+
+def test_results_show_where_a_v2_asset_stands_by_region(tmp_path: Path) -> None:
+    path = write_yaml(tmp_path / "case.yaml", make_case(CHINA_APPROVED_US_PHASE1))
+    out = run_cli("score", str(path), "--format", "json")
+    asset = json.loads(out.stdout)[0]["assets"][0]
+    assert asset["stage"] == "approved"
+    assert asset["stages"] == {"china": "approved", "us": "phase1", "ex_china": "phase1"}
+    text = run_cli("explain", str(path)).stdout
+    assert "approved (China approved, US phase1; ex-China phase1)" in text

@@ -167,15 +167,30 @@ def _field_index(cls: type[BaseModel], name: str) -> int:
     return list(cls.model_fields).index(name)
 
 
+def regional_stages_shown(a: Any) -> dict[str, str]:
+    """The regions where the asset is in development, and its most advanced ex-China stage."""
+    shown = {}
+    for region in ("china", "us", "eu", "japan", "rest_of_world"):
+        stage = getattr(a, f"stage_{region}")
+        if stage is not None and stage.name != "none":
+            shown[region] = stage.name
+    shown["ex_china"] = a.stage_ex_china.name
+    return shown
+
+
 def _asset(
     rs: CompiledRuleSet, o: AssetOutcome, company_rows: list[dict[str, Any]] | None = None
 ) -> dict[str, Any]:
     a = o.asset
-    return {
+    out: dict[str, Any] = {
         "id": a.id,
         "name": a.name,
         "role": plain(a.role),
         "stage": plain(a.stage),
+    }
+    if a.development is not None:  # v2: where the asset stands with each region's regulator
+        out["stages"] = regional_stages_shown(a)
+    return out | {
         "indication": a.indication,
         "decision": o.decision,
         "score": plain(o.score),

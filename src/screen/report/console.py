@@ -21,6 +21,9 @@ DECISION_LABEL = {
 GATE_MARK = {"pass": "ok  ", "fail": "FAIL", "unknown": "??  "}
 
 
+_REGION_LABEL = {"china": "China", "us": "US", "eu": "EU", "japan": "Japan", "rest_of_world": "RoW"}
+
+
 def ranking_score(r: dict[str, Any]) -> float:
     """The score a result ranks by: its provisional score while its decision is open.
 
@@ -154,10 +157,13 @@ def explain(result: dict[str, Any]) -> str:
     for a in r["assets"]:
         kind = "core asset" if a["id"] in r["core_assets"] else "non-core asset (BD option)"
         out.append("")
-        out.append(
-            f"{kind} {_asset_label(a)} - {a['stage'] or 'stage unknown'}, "
-            f"{a['indication'] or 'indication unknown'}"
-        )
+        stage = a["stage"] or "stage unknown"
+        if a.get("stages"):
+            where = ", ".join(
+                f"{_REGION_LABEL.get(k, k)} {v}" for k, v in a["stages"].items() if k != "ex_china"
+            )
+            stage = f"{stage} ({where}; ex-China {a['stages']['ex_china']})"
+        out.append(f"{kind} {_asset_label(a)} - {stage}, {a['indication'] or 'indication unknown'}")
         out.append(f"  decision {DECISION_LABEL[a['decision']]}, score {display(a['score'])}")
         entries = {t["rule"]: t for t in trace_by_asset.get(a["id"], [])}
         out.append("  gates")
