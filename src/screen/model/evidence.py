@@ -9,6 +9,7 @@ figure carries. The v1 spellings (a comparator as text, a claim as true/false) s
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from pydantic import Field, StrictBool, model_validator
@@ -118,9 +119,15 @@ class Readout(Model):
         if better is None or arm is None or comp is None:
             return self
         delta = (arm - comp) if better else (comp - arm)
+        relative = delta / abs(comp) if comp != 0 else None
+        if not math.isfinite(delta) or (relative is not None and not math.isfinite(relative)):
+            raise ValueError(
+                f"value {arm:g} and comparator value {comp:g} are too far apart to compare "
+                "(check the units: both are results on the same endpoint)"
+            )
         object.__setattr__(self, "delta", delta)
-        if comp != 0:
-            object.__setattr__(self, "delta_relative", delta / abs(comp))
+        if relative is not None:
+            object.__setattr__(self, "delta_relative", relative)
         return self
 
     def direction(self) -> bool | None:
