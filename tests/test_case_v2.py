@@ -175,3 +175,10 @@ def test_results_show_where_a_v2_asset_stands_by_region(tmp_path: Path) -> None:
     assert asset["stages"] == {"china": "approved", "us": "phase1", "ex_china": "phase1"}
     text = run_cli("explain", str(path)).stdout
     assert "approved (China approved, US phase1; ex-China phase1)" in text
+
+
+def test_every_modality_names_where_it_comes_from() -> None:
+    from screen.model.vocab import MODALITY_SOURCES, Modality
+
+    assert set(MODALITY_SOURCES) == {m.value for m in Modality}
+    assert all(len(text) > 20 for text in MODALITY_SOURCES.values())

@@ -125,6 +125,60 @@ class Modality(StrEnum):
     other = "other"
 
 
+_BIO_2021 = (
+    "BIO/Informa/QLS, Clinical Development Success Rates 2011-2020 (Feb 2021), modality "
+    "categories (shared/data/success_rates.yaml: by_modality)"
+)
+_CBER_GT = (
+    "FDA CBER, What is Gene Therapy? (fda.gov, Cellular & Gene Therapy Products): gene editing, "
+    "viral vectors, patient-derived cellular gene therapy products"
+)
+_JBS_2024 = "J Biomed Sci 2024;31:89, Fig. 1 (PMC11389359): new FDA-approved modality categories"
+_EVALUATE_2024 = "Evaluate, Biotech sponsors dominate 2024 FDA approvals (2024)"
+_BCG_2024 = "BCG, New Drug Modalities 2024"
+
+# Where each modality name comes from. No single published taxonomy covers them all; the
+# parent category of the BIO/Informa report (which its success rates use) is named for each
+# newer one, so a rule can map it onto a rate. Names marked "firm convention" have no category
+# in any source found.
+MODALITY_SOURCES: dict[str, str] = {
+    **{
+        m: _BIO_2021
+        for m in (
+            "small_molecule",
+            "monoclonal_antibody",
+            "adc",
+            "car_t",
+            "sirna_rnai",
+            "antisense",
+            "gene_therapy",
+            "protein",
+            "peptide",
+            "vaccine",
+        )
+    },
+    "bispecific_antibody": f"{_BCG_2024}; {_JBS_2024} (BIO parent: monoclonal_antibody)",
+    "trispecific_antibody": "firm convention: a multispecific antibody (BIO parent: "
+    "monoclonal_antibody)",
+    "bispecific_adc": f"{_EVALUATE_2024}: bispecific antibodies increasingly as ADCs "
+    "(BIO parent: adc)",
+    "radioligand": f"{_EVALUATE_2024}: radioligand therapies (Lutathera, Pluvicto)",
+    "gene_editing": f"{_CBER_GT}; {_JBS_2024} (CRISPR-based therapeutics; BIO parent: gene_therapy)",
+    "mrna": f"{_BCG_2024}; {_JBS_2024}",
+    "car_nk": f"{_CBER_GT} (BIO parent: car_t)",
+    "tcr_t": f"{_CBER_GT} (BIO parent: car_t)",
+    "til": f"{_BCG_2024} (cell therapy; BIO parent: car_t)",
+    "cell_therapy": f"{_BCG_2024} (cell therapy; BIO parent: car_t)",
+    "oncolytic_virus": f"{_CBER_GT} (viral vectors; BIO parent: gene_therapy)",
+    "oligonucleotide": f"{_EVALUATE_2024}: oligo-based drugs (BIO parent: antisense)",
+    "fusion_protein": "firm convention: a recombinant protein subtype (BIO parent: protein)",
+    "protein_degrader": "firm convention: PROTAC and molecular-glue degraders, a literature term "
+    "with no regulator category (BIO parent: small_molecule)",
+    "microbiome": f"{_BCG_2024} (live biotherapeutic products)",
+    "other": "any modality not listed",
+}
+
+
 class TherapeuticArea(StrEnum):
     oncology = "oncology"
     hematology = "hematology"
