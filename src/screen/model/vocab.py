@@ -163,7 +163,7 @@ MODALITY_SOURCES: dict[str, str] = {
     "bispecific_adc": f"{_EVALUATE_2024}: bispecific antibodies increasingly as ADCs "
     "(BIO parent: adc)",
     "radioligand": f"{_EVALUATE_2024}: radioligand therapies (Lutathera, Pluvicto)",
-    "gene_editing": f"{_CBER_GT}; {_JBS_2024} (CRISPR-based therapeutics; BIO parent: gene_therapy)",
+    "gene_editing": f"{_CBER_GT}; {_JBS_2024} (CRISPR; BIO parent: gene_therapy)",
     "mrna": f"{_BCG_2024}; {_JBS_2024}",
     "car_nk": f"{_CBER_GT} (BIO parent: car_t)",
     "tcr_t": f"{_CBER_GT} (BIO parent: car_t)",
