@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, StrictBool, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from screen.model import vocab
 from screen.model.base import (  # noqa: F401  (re-exported: the case model's public names)
@@ -304,7 +304,9 @@ class Revisit(Model):
 
 
 class Case(Model):
-    """One screening case file."""
+    """One screening case file (case schema v2; every v1 file is valid)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="dealscreen case file, schema v2")
 
     schema_version: Literal[1, 2] | None = Field(
         None, description="case schema version; 1 when absent (every v1 file is valid v2)"
