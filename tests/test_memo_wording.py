@@ -211,15 +211,18 @@ def test_company_questions_are_tagged_company_and_asked_once(tmp_path: Path) -> 
     overseas = [q for q in ctx["questions"] if q["fact"] == "company.overseas_capability"]
     assert len(overseas) == 1
     assert overseas[0]["tag"] == "Company" and overseas[0]["asset"] is None
-    runway = next(q for q in ctx["questions"] if q["fact"] == "company.cash_runway_months")
-    assert runway["tag"] == "Company"
-    assert runway["question"] == "What is the source for the company's cash runway (30 months)?"
+    runway = next(q for q in ctx["questions"] if "company.cash_runway_months" in q["facts"])
+    assert runway["tag"] == "Company" and runway["kind"] == "provenance"
+    assert runway["question"] == (
+        "What are the sources for the company's cash runway (30 months) and domestic sales "
+        "growth (10%)?"
+    )
     questions = section(md, "Open diligence questions")
     assert re.search(r"\d\. \[Company\] Can the company commercialise overseas", questions)
     assert "[A1]" not in questions and "[TST-101] Can the company" not in questions
     assert questions.count("commercialise overseas") == 1
     assert "[company]" not in md and "company: cash runway" not in md
-    assert "[Company] What is the source for the company&#39;s cash runway" in page
+    assert "[Company] What are the sources for the company&#39;s cash runway" in page
 
 
 # -- 5. a case with no asset marked core ---------------------------------------------------------
@@ -258,8 +261,10 @@ def test_single_asset_without_core_role(tmp_path: Path) -> None:
 def test_assets_are_tagged_by_name_when_the_id_is_not_part_of_it(tmp_path: Path) -> None:
     case = make_case(asset={"epidemiology": {"eu": 250000}})  # EU patients: unsourced
     _, md, _ = memo_for(tmp_path, case)
-    assert "[TST-101] EU patient numbers (250,000 patients): unsourced." in md
-    assert "[TST-101] What is the source for EU patient numbers (250,000 patients)?" in md
+    assert re.search(
+        r"\[TST-101\] What are the sources for EU patient numbers \(250,000 patients\)", md
+    )
+    assert "- TST-101 EU patient numbers = 250,000 patients (`assets[0].epidemiology.eu`)" in md
     assert "[A1]" not in md and "A1:" not in md
 
 
@@ -268,7 +273,9 @@ def test_figure_lists_read_as_sentences(tmp_path: Path) -> None:
         asset={"trials": [{"registry_id": "CTR20241022", "size": 36, "phase": "PHASE1"}]},
     )
     ctx, md, _ = memo_for(tmp_path, case)
-    assert "[TST-101] Enrolment in CTR20241022 (36 patients): unsourced." in md
+    assert re.search(
+        r"\[TST-101\] What are the sources for .*enrolment in CTR20241022 \(36 patients\)", md
+    )
     quality = next(s for s in ctx["summary"] if s.startswith("Data quality"))
     assert " 1 are " not in quality
 

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from screen.memo.citations import Citation, Citations, fact_rows, fmt_value
+from screen.memo.citations import Citation, Citations, fmt_value
+from screen.memo.evidence import (
+    claim_text,
+    claim_value,
+    comparator_text,
+    comparator_value,
+    regional_stages,
+    safety_view,
+)
+from screen.memo.facts import because, fact_rows, plain_rationale
 from screen.memo.readings import (
     adds_text,
     bd_deal,
@@ -36,9 +45,11 @@ def asset_view(
     result: dict[str, Any],
     cites: Citations,
     entries: list[dict[str, Any]] | None = None,
+    shared: dict[str, Citation] | None = None,
 ) -> dict[str, Any]:
     """The view of one asset. `entries` is its part of the trace: callers with many assets
-    index the trace once (`trace_by_asset`); scanning it per asset is quadratic."""
+    index the trace once (`trace_by_asset`); scanning it per asset is quadratic. `shared` are
+    the company's figures by fact path, cited where a criterion reads them."""
     p = f"assets[{index}]"
     name = asset.name
     tag = short_name(asset.id, name)
@@ -72,8 +83,10 @@ def asset_view(
         readouts = [
             {
                 "endpoint": r.endpoint,
+                "kind": str(getattr(getattr(r, "kind", None), "value", "") or "") or None,
                 "result": r.result,
-                "comparator": r.comparator.description if r.comparator else None,
+                "comparator": comparator_text(r.comparator),
+                "comparator_value": comparator_value(r.comparator),
                 "date": r.date.isoformat() if r.date else None,
                 "cite": cite(
                     r.value, f"trials[{ti}].readouts[{ri}].value", f"{r.endpoint} readout"
@@ -110,8 +123,11 @@ def asset_view(
             "name": c.name,
             "company": c.company,
             "stage": label(c.stage.name) if c.stage is not None else "unknown",
+            "stage_key": c.stage.name if c.stage is not None else None,
+            "rank": int(c.stage) if c.stage is not None else None,
             "late": c.stage is not None and int(c.stage) >= STAGE_RANK["phase3"],
             "region": label(c.region) if c.region else None,
+            "region_key": getattr(c.region, "value", None) if c.region else None,
         }
         for c in programs
     ]
@@ -145,21 +161,22 @@ def asset_view(
     if entries is None:
         entries = [t for t in result["trace"] if t["asset"] == asset.id]
     trace = {t["rule"]: t for t in entries}
-    facts = {**figures}
+    facts = {**(shared or {}), **figures}
     criteria = []
     for c in res["criteria"]:
         entry = trace.get(c["id"], {"inputs": {}})
         fired = trace.get(c["fired"]) if c["fired"] else None
-        fired_rationale = fired.get("rationale") if fired else None
+        fired_rationale = plain_rationale(fired.get("rationale")) if fired else None
         needs = rule_needs(res, f"criteria.{c['id']}")
         criteria.append(
             {
                 **c,
+                "why": because(fired_rationale),
                 "share": (c["score"] / c["max"]) if c["score"] is not None and c["max"] else None,
                 "score_text": score_text(c),
                 "adds_text": adds_text(c),
                 "result_text": result_text(c, fired_rationale, needs),
-                "rationale": entry.get("rationale"),
+                "rationale": plain_rationale(entry.get("rationale")),
                 "fired_rationale": fired_rationale,
                 "facts": fact_rows(entry["inputs"], trace, facts),
                 "needs": needs,
@@ -187,6 +204,9 @@ def asset_view(
         "stage": label(asset.stage.name) if asset.stage is not None else None,
         "stage_key": asset.stage.name if asset.stage is not None else None,
         "data_origin": label(asset.data_origin) if asset.data_origin else None,
+        "data_origin_key": asset.data_origin.value if asset.data_origin else None,
+        "regions": regional_stages(asset),
+        "safety": safety_view(asset),
         "trials": trials,
         "soc": {
             "description": asset.standard_of_care.description if asset.standard_of_care else None,
@@ -206,9 +226,9 @@ def asset_view(
         "global_patients": outcome(trace, "derived.global_patients"),
         "competitors": competitors,
         "late_competitors": outcome(trace, "derived.late_competitors"),
-        "first_in_class": comp.first_in_class.value if comp and comp.first_in_class else None,
-        "best_in_class": comp.best_in_class.value if comp and comp.best_in_class else None,
-        "differentiation": comp.differentiation.claim if comp and comp.differentiation else None,
+        "first_in_class": claim_value(comp.first_in_class) if comp else None,
+        "best_in_class": claim_value(comp.best_in_class) if comp else None,
+        "differentiation": claim_text(comp.differentiation) if comp else None,
         "fda_ind": label(reg.fda_ind) if reg and reg.fda_ind else None,
         "fda_ind_key": reg.fda_ind.value if reg and reg.fda_ind else None,
         "designations": [label(d) for d in (reg.designations or [])] if reg else [],
@@ -233,7 +253,7 @@ def asset_view(
         "gates": [
             {
                 **g,
-                "rationale": trace.get(g["id"], {}).get("rationale"),
+                "rationale": plain_rationale(trace.get(g["id"], {}).get("rationale")),
                 "needs": rule_needs(res, f"gates.{g['id']}"),
             }
             for g in res["gates"]

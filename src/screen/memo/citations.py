@@ -9,6 +9,8 @@ from typing import Any
 from screen.memo.wording import figure_text, months_between, number
 from screen.model.case import Case, Figure
 
+NOT_A_CLAIM_STATUS = {"prior", "default", "assumed", "assumption"}
+
 
 @dataclass(frozen=True)
 class SourceRef:
@@ -51,6 +53,15 @@ class Citation:
         return self.source is not None
 
     @property
+    def needs_source(self) -> bool:
+        """Whether the figure is a claim someone could cite. A zero with a note (a pre-revenue
+        company's sales growth, "none") records an absence, and a prior or default is an
+        assumption: neither is flagged as unsourced or asked for a source."""
+        if self.sourced or (self.status or "") in NOT_A_CLAIM_STATUS:
+            return False
+        return not (self.value == 0 and self.note)
+
+    @property
     def estimate(self) -> bool:
         return self.status == "estimate"
 
@@ -58,7 +69,7 @@ class Citation:
     def flags(self) -> list[str]:
         """Warnings a partner must see next to the number (empty for a clean figure)."""
         out = []
-        if not self.sourced:
+        if self.needs_source:
             out.append("unsourced")
         if self.estimate:
             out.append("estimate")

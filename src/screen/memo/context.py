@@ -7,7 +7,10 @@ from typing import Any
 
 from screen.memo.assets import asset_view, trace_by_asset
 from screen.memo.citations import Citations
-from screen.memo.prose import questions, risks, summary
+from screen.memo.diligence import questions
+from screen.memo.evidence import plan_countries
+from screen.memo.prose import summary
+from screen.memo.risks import financing, risks
 from screen.memo.wording import DECISION_LABEL, OVERSEAS_TEXT, STALE_AFTER_MONTHS, label
 from screen.model.case import Case, Figure, iter_figures
 
@@ -44,7 +47,7 @@ def memo_context(
 
     runway = company_cite(co.cash_runway_months, "cash_runway_months", "cash runway", "months")
     growth = company_cite(
-        co.domestic_sales_growth, "domestic_sales_growth", "domestic sales growth"
+        co.domestic_sales_growth, "domestic_sales_growth", "domestic sales growth", "fraction"
     )
     company = {
         "name": co.name,
@@ -58,10 +61,18 @@ def memo_context(
         "cash_runway": runway,
         "domestic_sales_growth": growth,
     }
+    shared = {
+        k: c
+        for k, c in (
+            ("company.cash_runway_months", runway),
+            ("company.domestic_sales_growth", growth),
+        )
+        if c is not None
+    }
     by_id = {a["id"]: a for a in result["assets"]}
     traces = trace_by_asset(result)
     assets = [
-        asset_view(a, i, by_id[a.id], result, cites, traces.get(a.id, []))
+        asset_view(a, i, by_id[a.id], result, cites, traces.get(a.id, []), shared)
         for i, a in enumerate(case.assets)
     ]
     listed = {c.path for c in cites.all}
@@ -69,6 +80,8 @@ def memo_context(
         p = _path_text(path)
         if p not in listed:
             cites.cite(fig, p, p)
+    for a, view in zip(case.assets, assets, strict=True):
+        view["plan_countries"] = plan_countries(a)
     lead = next(a for a in assets if a["is_lead"])
     ctx: dict[str, Any] = {
         "title": f"Investment memo: {co.name}",
@@ -92,8 +105,8 @@ def memo_context(
         "estimates": sum(c.estimate for c in cites.all),
         "stale": sum(c.stale for c in cites.all),
     }
-    ctx["questions"] = questions(ctx)
-    ctx["risks"] = risks(ctx)
+    ctx["questions"] = questions(ctx, runway_risk=financing(ctx, co) is not None)
+    ctx["risks"] = risks(ctx, co)
     ctx["summary"] = summary(ctx)
     return ctx
 

@@ -1,4 +1,4 @@
-"""Drafted prose: the executive summary, the risks and the diligence questions of a memo."""
+"""Drafted prose: the executive summary of a memo (risks: `risks`; questions: `diligence`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from screen.memo.wording import (
     join_and,
     number,
     quoted,
-    sentence,
     stage_noun,
 )
 from screen.model.numbers import display
@@ -134,150 +133,4 @@ def summary(ctx: dict[str, Any]) -> list[str]:
         first = ctx["questions"][0]
         about = f" ({first['tag']})" if first["asset"] else ""
         out.append(f"First diligence request{about}: {first['question']}")
-    return out
-
-
-def _question_refs(ctx: dict[str, Any], asset_id: str, rule: str) -> str:
-    """'; see diligence question 2': the questions that would decide `rule` for the asset."""
-    nums = [
-        str(i)
-        for i, q in enumerate(ctx["questions"], 1)
-        if rule in q["rules"] and q["asset"] in (asset_id, None)
-    ]
-    if not nums:
-        return ""
-    return f"; see diligence question{'s' if len(nums) > 1 else ''} {join_and(nums)}"
-
-
-def risks(ctx: dict[str, Any]) -> list[dict[str, str]]:
-    """Red flags: failed or unknown gates, weak or unscorable criteria, doubtful figures."""
-    out: list[dict[str, str]] = []
-    company_done: set[str] = set()
-
-    def add(level: str, a: dict[str, Any] | None, text: str) -> None:
-        out.append(
-            {
-                "level": level,
-                "asset": a["id"] if a else "",
-                "tag": a["tag"] if a else "Company",
-                "text": text,
-            }
-        )
-
-    if not any(a["role_key"] == "core" for a in ctx["assets"]):
-        by_id = {a["id"]: a for a in ctx["assets"]}
-        judged = [by_id[i]["tag"] for i in ctx["result"]["core_assets"] if i in by_id]
-        add(
-            "amber",
-            None,
-            f"No asset is marked core; the decision was judged on {join_and(judged)}. "
-            "Confirm which asset the company's value rests on.",
-        )
-    for a in ctx["assets"]:
-        for g in a["gates"]:
-            if g["outcome"] == "fail":
-                why = f" ({g['rationale']})" if g["rationale"] else ""
-                add("red", a, f'Fails the knock-out gate "{g["name"]}"{why}.')
-            elif g["outcome"] == "unknown":
-                refs = _question_refs(ctx, a["id"], f"gates.{g['id']}")
-                add("amber", a, f'The gate "{g["name"]}" cannot be checked yet{refs}.')
-        for c in a["criteria"]:
-            who: dict[str, Any] | None = a
-            if c["company_level"]:  # the same for every asset: once, as a company risk
-                if c["id"] in company_done:
-                    continue
-                who = None
-                company_done.add(c["id"])
-            if c["share"] is not None and c["share"] <= WEAK_SHARE:
-                add(
-                    "amber",
-                    who,
-                    f"Weak: {c['name']}, {c['score_text']}"
-                    + (f"; {c['fired_rationale']}" if c["fired_rationale"] else "")
-                    + ".",
-                )
-            elif c["score"] is None:
-                refs = _question_refs(ctx, a["id"], f"criteria.{c['id']}")
-                possible = c.get("possible") or []
-                could = (
-                    f" (could be {number(min(possible))}-{number(max(possible))} / "
-                    f"{number(c['max'])})"
-                    if possible
-                    else ""
-                )
-                add("amber", who, f"{c['name']} cannot be scored yet{could}{refs}.")
-        if a["bd_status_key"] == "returned":
-            add(
-                "amber",
-                a,
-                "Rights were returned by a partner: a normal risk, not a scandal (T6), "
-                "but ask why.",
-            )
-    by_id = {a["id"]: a for a in ctx["assets"]}
-    for c in ctx["citations"]:
-        if c.flags and (not c.sourced or c.stale):
-            item = c.item[:1].upper() + c.item[1:]
-            text = f"{item} ({c.text}): {'; '.join(c.flags)}."
-            if c.owner == "company":
-                add("amber", None, text)
-            elif c.owner in by_id:
-                add("amber", by_id[c.owner], text)
-            else:
-                out.append({"level": "amber", "asset": "", "tag": "", "text": text})
-    for note in ctx["result"]["notes"]:
-        if note.startswith("no asset is marked core"):
-            continue  # said above, with asset names
-        out.append({"level": "amber", "asset": "", "tag": "", "text": sentence(note)})
-    return out
-
-
-def questions(ctx: dict[str, Any]) -> list[dict[str, Any]]:
-    """Open diligence questions: the engine's unknowns, then requests to source figures.
-
-    Questions about company facts (`company.*`, or no asset) are tagged as company questions and
-    asked once, however many assets read the fact."""
-    tags = {a["id"]: a["tag"] for a in ctx["assets"]}
-    out: list[dict[str, Any]] = []
-    company: dict[str, dict[str, Any]] = {}
-    for u in ctx["result"]["unknowns"]:
-        if u["asset"] is None or u["fact"].startswith("company."):
-            key = f"{u['fact']}\n{u['question'] if u['asset'] is None else ''}"
-            if key in company:
-                company[key]["rules"] = sorted({*company[key]["rules"], *u["rules"]})
-                continue
-            company[key] = {
-                "asset": None,
-                "tag": "Company",
-                "question": u["question"],
-                "fact": u["fact"],
-                "rules": list(u["rules"]),
-            }
-            out.append(company[key])
-            continue
-        out.append(
-            {
-                "asset": u["asset"],
-                "tag": tags.get(u["asset"], u["asset"]),
-                "question": u["question"],
-                "fact": u["fact"],
-                "rules": u["rules"],
-            }
-        )
-    for c in ctx["citations"]:
-        if not c.sourced:
-            if c.owner == "company":
-                question = f"What is the source for the company's {c.item} ({c.text})?"
-                tag = "Company"
-            else:
-                question = f"What is the source for {c.item} ({c.text})?"
-                tag = c.subject or ""
-            out.append(
-                {
-                    "asset": c.owner if c.owner != "company" else None,
-                    "tag": tag,
-                    "question": question,
-                    "fact": c.path,
-                    "rules": [],
-                }
-            )
     return out

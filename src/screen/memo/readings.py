@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from screen.memo.deals import deal_model
+from screen.memo.facts import because, needs_text
 from screen.memo.wording import (
     BD_STATUS_TEXT,
     DEAL_NOUN,
@@ -16,7 +17,6 @@ from screen.memo.wording import (
     join_and,
     label,
     number,
-    sentence,
     with_article,
 )
 from screen.model.numbers import display
@@ -163,15 +163,21 @@ def adds_text(c: dict[str, Any]) -> str:
 
 
 def result_text(c: dict[str, Any], fired_rationale: str | None, needs: list[str]) -> str:
-    """How the criterion was scored, in a sentence: which rule gave the score, or what's missing."""
+    """How the criterion was scored, in words: the thesis reasoning behind the score, or what
+    is missing (rule ids and fact paths are in the appendix)."""
     if c["score"] is None and needs:
-        return f"Not scorable until {join_and(needs)} {'is' if len(needs) == 1 else 'are'} known."
+        verb = "is" if len(needs) == 1 else "are"
+        return f"Not scorable until {needs_text(needs)} {verb} known."
+    if c["score"] is None and str(c.get("because", "")).startswith("error"):
+        return "Not scorable: a rule failed on this case (Appendix B shows which)."
     if c["score"] is None:
-        return f"Not scorable: {c['because']}."
+        return "Not scorable yet."
+    why = because(fired_rationale)
     if not c["fired"]:
-        return f"No rule matched: score {number(c['score'])}."
-    text = f"Rule {c['fired']} gives {number(c['score'])} / {number(c['max'])}."
-    return text + (f" {sentence(fired_rationale)}" if fired_rationale else "")
+        return f"No band of the thesis matched: score {number(c['score'])}."
+    if not why:
+        return f"Scores {number(c['score'])} / {number(c['max'])}."
+    return f"Why: {why}."
 
 
 def score_text(c: dict[str, Any]) -> str:

@@ -1,0 +1,296 @@
+"""Memos of substance: a body a partner reads as prose, Markdown that pastes cleanly, risks drawn
+from the facts, and diligence questions about the product before provenance.
+
+"Body" is everything before the appendix (`## Appendix A` in Markdown, the sources section in
+HTML): rule ids, fact paths and the trace belong to the appendix, which stays complete.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+
+from helpers import ROOT, make_case, write_yaml
+from screen import memo as memos
+from screen.engine.evaluate import evaluate_case
+from screen.engine.loader import load_case, load_ruleset
+from screen.engine.result import build_result
+
+CASES = sorted((ROOT / "cases").glob("*.yaml"))
+FACT_PATH = re.compile(r"\b(?:asset|assets\[\d+\]|company|derived|params|table)\.[a-z_]")
+PASTE_NOISE = re.compile(r"\\[~>().%]")
+
+
+@cache
+def _rule_ids() -> frozenset[str]:
+    """Every band, table-row and gate id of the bundled thesis."""
+    rs = load_ruleset(None)
+    ids = {g.id for g in rs.gates}
+    for c in rs.criteria:
+        ids |= {b.id for b in c.bands or []}
+    for t in rs.tables.values():
+        ids |= {r.id for r in t.rows}
+    return frozenset(ids)
+
+
+def screened(path: Path) -> tuple[Any, dict[str, Any]]:
+    rs = load_ruleset(None)
+    loaded = load_case(path)
+    return loaded, build_result(rs, loaded, evaluate_case(rs, loaded.case, trace=True))
+
+
+@cache
+def memo(path: Path, fmt: str) -> str:
+    out = memos.render(*screened(path), fmt)
+    assert isinstance(out, str)
+    return out
+
+
+def body(text: str, fmt: str) -> str:
+    """The memo before its appendix, as the text a reader sees."""
+    if fmt == "md":
+        head, sep, _ = text.partition("\n## Appendix A")
+        assert sep, "the appendix heading is there"
+        return head
+    head, sep, _ = text.partition('<section id="sources"')
+    assert sep
+    main = head.split("<body>", 1)[1]
+    main = re.sub(r"<svg.*?</svg>", " ", main, flags=re.S)  # the scorecard's drawing
+    return main
+
+
+# -- 1. the body is prose ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
+def test_memo_body_names_no_rule_id_and_no_fact_path(case: Path, fmt: str) -> None:
+    text = body(memo(case, fmt), fmt)
+    visible = html.unescape(re.sub(r"<[^>]+>", " ", text)) if fmt == "html" else text
+    for rule_id in _rule_ids():
+        found = re.search(rf"(?<![\w.]){re.escape(rule_id)}(?![\w.])", visible)
+        assert found is None, (
+            f"rule id {rule_id!r} in the body: ...{visible[found.start() - 80 : found.end() + 40]}"
+        )
+    if fmt == "md":
+        assert not re.search(r"(?<!\\)`", text), "no code span in the body"
+    else:
+        assert not re.search(r"<code>\s*(?:asset|assets\[|company|derived|params|table)", text)
+    found = FACT_PATH.search(visible)
+    assert found is None, visible[max(found.start() - 80, 0) : found.end() + 40]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
+def test_appendix_keeps_every_rule_and_fact_for_audit(case: Path) -> None:
+    _loaded, result = screened(case)
+    text = memo(case, "md")
+    appendix = text.split("\n## Appendix B", 1)[1]
+    for t in result["trace"]:
+        assert f"`{t['rule']}`" in appendix
+        for fact in t["inputs"]:
+            assert fact in appendix
+    for u in result["unknowns"]:
+        assert f"`{u['fact']}`" in appendix
+
+
+def test_criterion_section_explains_in_words(tmp_path: Path) -> None:
+    text = memo(ROOT / "cases" / "kestrel-bio.yaml", "md")
+    section = text.split("### Magnitude of the unmet need: 3.5 / 5", 1)[1].split("\n### ", 1)[0]
+    assert "Why: Severe disease with no good option, whatever the size (T2)." in section
+    assert "- Addressable patients in the US: 6,100 patients per year[^" in section
+    assert "- Severe or life-threatening disease: yes" in section
+    assert "Rule " not in section and "need.severe_unserved" not in section
+
+
+# -- 2. Markdown that pastes cleanly -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
+def test_markdown_memo_pasted_as_plain_text_shows_no_needless_backslash(case: Path) -> None:
+    text = memo(case, "md")
+    found = PASTE_NOISE.search(text)
+    assert found is None, text[max(found.start() - 60, 0) : found.end() + 20]
+    for line in text.splitlines():
+        assert "\\-" not in line[1:].lstrip("- |"), line
+
+
+def test_markdown_escaping_leaves_ordinary_punctuation_alone() -> None:
+    for plain in (
+        "ORR ~28%, median OS ~9.6 months (n=62)",
+        "CLDN18.2 >= 75% 2+/3+, grade >= 3",
+        "<10% of patients; v1.0.0; 26,890 x ~60% advanced",
+        "after ARPI and docetaxel - cabazitaxel",
+        "2 * 3 = 6; life_threatening; 50% off!",
+    ):
+        assert memos.md_escape(plain) == plain
+    assert memos.md_escape("a~b~c") == "a\\~b\\~c"  # a pair that GFM would strike through
+    assert memos.md_escape("~~gone~~") == "\\~\\~gone\\~\\~"
+    assert memos.md_escape("> quoted") == "\\> quoted"
+    assert memos.md_escape("[^1] and [x](y) and [r]: z") == "\\[^1] and [x\\](y) and [r\\]: z"
+
+
+ORDINARY = st.text(
+    alphabet=st.sampled_from(list("abcXYZ019 ~>().%-/:;,!?'\"=+") + ["é", "中"]), max_size=40
+)
+ANY_TEXT = st.lists(
+    st.one_of(
+        st.sampled_from(list("\\`*_~[]()<>|&#!-+=.:;^ \n\t") + ["1.", "&amp;", "<b>", "~~"]),
+        st.characters(categories=("L", "N", "P", "S", "Zs")),
+    ),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(ORDINARY)
+def test_property_ordinary_punctuation_mid_line_gets_no_backslash(text: str) -> None:
+    out = memos.md_escape("Value " + text)
+    assert re.search(r"\\[>().%]", out) is None, out
+    assert "\\-" not in out and "\\=" not in out and "\\+" not in out, out
+    for m in re.finditer(r"(?<!~)(?<!\\~)\\~(?!\\~)", out):  # a lone tilde: only a closer
+        before = out[m.start() - 1] if m.start() else " "
+        assert not before.isspace(), out
+
+
+_MD = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+
+
+def _inline_text(tokens: list[Any]) -> tuple[set[str], str]:
+    inline = [t for t in tokens if t.type == "inline"]
+    kinds = {c.type for t in inline for c in t.children or []}
+    return kinds, "".join(c.content for t in inline for c in t.children or [])
+
+
+@settings(max_examples=300, deadline=None)
+@given(ANY_TEXT)
+def test_property_escaped_text_reads_back_literally_in_a_markdown_parser(text: str) -> None:
+    """Prose line, list item and table cell: the parser sees only text, and the same text."""
+    plain = " ".join(text.split())
+    esc = memos.md_escape(text)
+    for doc, prefix in ((f"Said: {esc}\n", "Said: "), (f"- {esc}\n", ""), (f"{esc}\n", "")):
+        tokens = _MD.parse(doc)
+        kinds, seen = _inline_text(tokens)
+        assert kinds <= {"text"}, (doc, kinds)
+        assert seen.strip() == (prefix + plain).strip(), doc
+        blocks = {t.type for t in tokens} - {"inline"}
+        assert blocks <= {
+            "paragraph_open",
+            "paragraph_close",
+            "bullet_list_open",
+            "bullet_list_close",
+            "list_item_open",
+            "list_item_close",
+        }, doc
+    table = _MD.parse(f"| head | x |\n|---|---|\n| {esc} | x |\n")
+    cells = [t for t in table if t.type == "td_open"]
+    assert len(cells) == 2, esc
+    kinds, seen = _inline_text(table)
+    assert kinds <= {"text"}
+    assert seen == f"headx{plain}x"
+
+
+# -- 3. risks from the facts ---------------------------------------------------------------------
+
+
+def _section(text: str, heading: str) -> str:
+    return text.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_risks_name_the_approved_same_target_drug_and_the_phase_3_rival() -> None:
+    risks = _section(memo(ROOT / "cases" / "kestrel-bio.yaml", "md"), "Risks and red flags")
+    assert (
+        "- [KST-201] Approved same-target drug: zolbetuximab (CLDN18.2 mAb) from Astellas" in risks
+    )
+    assert "LX-1802 (CLDN18.2 ADC) from Lingxi Pharma, phase 3 (China)" in risks
+    assert "unsourced" not in risks  # provenance is one data-quality line, not a risk per figure
+
+
+def test_short_runway_is_a_financing_risk_against_the_memo_default() -> None:
+    risks = _section(memo(ROOT / "cases" / "silverpine-bio.yaml", "md"), "Risks and red flags")
+    assert (
+        "[Company] Short cash runway: 14 months, under the memo's default threshold of 18 months"
+        in risks
+    )
+
+
+@pytest.mark.parametrize(("runway", "level"), [(8, "red"), (15, "amber"), (30, None)])
+def test_runway_risk_levels(tmp_path: Path, runway: int, level: str | None) -> None:
+    path = write_yaml(tmp_path / "c.yaml", make_case(company={"cash_runway_months": runway}))
+    ctx = memos.memo_context(*screened(path))
+    found = [k for k in ctx["risks"] if k["kind"] == "financing"]
+    assert [k["level"] for k in found] == ([level] if level else [])
+
+
+def test_china_only_data_for_a_us_plan_is_a_clinical_risk(tmp_path: Path) -> None:
+    case = make_case(
+        asset={
+            "data_origin": "china",
+            "regulatory": {"fda_ind": "cleared"},
+            "bd": {"plan": {"territory": "ex_china"}},
+        }
+    )
+    ctx = memos.memo_context(*screened(write_yaml(tmp_path / "c.yaml", case)))
+    clinical = [k["text"] for k in ctx["risks"] if k["kind"] == "clinical"]
+    assert clinical and clinical[0].startswith(
+        "China-only clinical data while an FDA IND is cleared: FDA expects evidence"
+    )
+
+
+# -- 4. questions about the product first, provenance last ----------------------------------------
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
+def test_questions_ask_about_the_product_before_provenance(case: Path) -> None:
+    ctx = memos.memo_context(*screened(case))
+    kinds = [q["kind"] for q in ctx["questions"]]
+    order = {"decisive": 0, "product": 1, "completeness": 2, "provenance": 3}
+    assert kinds == sorted(kinds, key=order.__getitem__), kinds
+    if "product" in kinds and "provenance" in kinds:
+        text = _section(memo(case, "md"), "Open diligence questions")
+        product = next(q for q in ctx["questions"] if q["kind"] == "product")
+        provenance = next(q for q in ctx["questions"] if q["kind"] == "provenance")
+        assert text.index(memos.md_escape(product["question"])) < text.index("Sources to request")
+        assert text.index("Sources to request") < text.index(
+            memos.md_escape(provenance["question"])
+        )
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
+def test_no_source_question_for_a_figure_the_case_does_not_state(case: Path) -> None:
+    loaded, result = screened(case)
+    ctx = memos.memo_context(loaded, result)
+    growth = loaded.case.company.domestic_sales_growth
+    asked = " ".join(q["question"] for q in ctx["questions"])
+    if growth is not None and growth.value == 0 and growth.note:
+        assert "domestic sales growth" not in asked
+    first = ctx["summary"][-1]
+    assert "What is the source" not in first or all(
+        q["kind"] == "provenance" for q in ctx["questions"]
+    )
+
+
+def test_pre_revenue_company_is_not_asked_for_the_source_of_its_zero_growth() -> None:
+    ctx = memos.memo_context(*screened(ROOT / "cases" / "kestrel-bio.yaml"))
+    first = next(s for s in ctx["summary"] if s.startswith("First diligence request"))
+    assert first.startswith("First diligence request (KST-201): How durable are the responses")
+    topics = [q.get("topic") for q in ctx["questions"] if q["asset"] == "KST-201"]
+    for topic in ("durability", "safety", "differentiation", "competitors", "us_plan"):
+        assert topic in topics
+
+
+def test_zero_with_a_note_is_not_a_figure_to_source(tmp_path: Path) -> None:
+    case = make_case(
+        company={"domestic_sales_growth": {"value": 0, "note": "none: no marketed product"}}
+    )
+    ctx = memos.memo_context(*screened(write_yaml(tmp_path / "c.yaml", case)))
+    sourced = [q for q in ctx["questions"] if q["kind"] == "provenance"]
+    assert all("company.domestic_sales_growth" not in q["facts"] for q in sourced)
+    assert any("company.cash_runway_months" in q["facts"] for q in sourced)
