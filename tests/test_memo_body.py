@@ -294,3 +294,31 @@ def test_zero_with_a_note_is_not_a_figure_to_source(tmp_path: Path) -> None:
     sourced = [q for q in ctx["questions"] if q["kind"] == "provenance"]
     assert all("company.domestic_sales_growth" not in q["facts"] for q in sourced)
     assert any("company.cash_runway_months" in q["facts"] for q in sourced)
+
+
+def test_runway_threshold_comes_from_the_rule_set_when_it_has_one(tmp_path: Path) -> None:
+    text = (ROOT / "rules" / "thesis.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "parameters:\n",
+        "parameters:\n  min_cash_runway_months:\n    value: 24\n    unit: months\n"
+        '    source: "firm convention: two years of cash at first contact"\n',
+        1,
+    ).replace(
+        "derived:\n",
+        "derived:\n  runway_ok:\n"
+        "    expr: company.cash_runway_months >= params.min_cash_runway_months\n",
+        1,
+    )
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(text, encoding="utf-8")
+    rs = load_ruleset(rules)
+    loaded = load_case(ROOT / "cases" / "larkspur-therapeutics.yaml")  # 22 months
+    result = build_result(rs, loaded, evaluate_case(rs, loaded.case, trace=True))
+    with_param = [
+        k for k in memos.memo_context(loaded, result)["risks"] if k["kind"] == "financing"
+    ]
+    assert [k["text"][:63] for k in with_param] == [
+        "Short cash runway: 22 months, under the thesis minimum of 24 mo"
+    ]
+    default = memos.memo_context(*screened(ROOT / "cases" / "larkspur-therapeutics.yaml"))
+    assert not [k for k in default["risks"] if k["kind"] == "financing"]  # 22 >= 18

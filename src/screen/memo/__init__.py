@@ -1,9 +1,10 @@
 """First-draft investment memos: (rule set, case, result) -> a Markdown or HTML document.
 
 This is the report stage's long form, one module per job: `wording` (how keys and numbers
-read), `citations` (figures -> numbered sources with flags), `assets`, `readings`, `deals` and
-`prose` (the drafted view of each part), `context` (the view model), `markdown` (escaping),
-`render` (the sandboxed Jinja environment) and `pdf`.
+read), `citations` (figures -> numbered sources with flags), `evidence` (case schema v2 fields,
+read so v1 cases work too), `facts` (the facts a rule read, in words), `assets`, `readings`,
+`deals`, `prose` (the summary), `risks` and `diligence` (questions), `context` (the view
+model), `markdown` (escaping), `render` (the sandboxed Jinja environment), `pdf` and `docx`.
 
 `memo_context` turns the result document (see README, "Result JSON") and the validated case
 into a *view model*: every figure wrapped as a `Citation` (source number, status, as-of,
