@@ -23,6 +23,7 @@ from screen import memo as memos
 from screen.engine.evaluate import evaluate_case
 from screen.engine.loader import load_case, load_ruleset
 from screen.engine.result import build_result
+from screen.memo import risks as memo_risks
 
 CASES = sorted((ROOT / "cases").glob("*.yaml"))
 FACT_PATH = re.compile(r"\b(?:asset|assets\[\d+\]|company|derived|params|table)\.[a-z_]")
@@ -322,3 +323,71 @@ def test_runway_threshold_comes_from_the_rule_set_when_it_has_one(tmp_path: Path
     ]
     default = memos.memo_context(*screened(ROOT / "cases" / "larkspur-therapeutics.yaml"))
     assert not [k for k in default["risks"] if k["kind"] == "financing"]  # 22 >= 18
+
+
+# -- 5. case schema v2 facts (safety, regional stages), read tolerantly -----------------------
+
+
+def _lead_view(tmp_path: Path, **asset: Any) -> dict[str, Any]:
+    case = make_case(asset=asset or None)
+    return memos.memo_context(*screened(write_yaml(tmp_path / "c.yaml", case)))["lead"]
+
+
+def test_v1_case_has_no_v2_evidence_and_no_v2_risk(tmp_path: Path) -> None:
+    lead = _lead_view(tmp_path)
+    assert lead["safety"] is None and lead["regions"] == {}
+    assert not [t for _, t in memo_risks.clinical(lead) if t.startswith(("Safety", "A trial was"))]
+
+
+def test_safety_signals_become_risks(tmp_path: Path) -> None:
+    lead = _lead_view(tmp_path)
+    lead["safety"] = {
+        "grade3_ae_rate": 0.42,
+        "comparator_grade3_ae_rate": 0.3,
+        "discontinuation_rate": 0.25,
+        "treatment_related_deaths": 2,
+        "stopped_for_safety": True,
+        "note": "partial clinical hold, 2024-05",
+    }
+    found = memo_risks.clinical(lead)
+    assert found[0] == (
+        "red",
+        "A trial was suspended or terminated, or put on clinical hold, for safety "
+        "(partial clinical hold, 2024-05).",
+    )
+    texts = [t for _, t in found]
+    assert (
+        "Safety: grade 3 or worse adverse events in 42% of patients vs 30% for the comparator."
+        in texts
+    )
+    assert "Safety: 2 treatment-related death(s)." in texts
+    assert any(t.startswith("Safety: 25% of patients discontinued") for t in texts)
+
+
+def test_china_stage_ahead_of_the_us_stage_is_a_regulatory_risk(tmp_path: Path) -> None:
+    lead = _lead_view(tmp_path)
+    lead["regions"] = {
+        "china": {"stage": "approved", "rank": 7, "approvals": []},
+        "us": {"stage": "phase1", "rank": 2, "approvals": []},
+    }
+    assert (
+        "Approved in China but phase 1 in the US: a US or global deal prices the asset at its "
+        "US stage, and US development risk is still ahead (T6, T8)."
+    ) in memo_risks.regulatory(lead)
+
+
+def test_evidence_readers_accept_v1_values_and_v2_objects() -> None:
+    from types import SimpleNamespace as NS
+
+    from screen.memo import evidence
+
+    assert evidence.claim_value(True) is True
+    assert evidence.claim_value(NS(value=False, source="x")) is False
+    assert evidence.claim_text("text") == "text"
+    assert evidence.claim_text(NS(claim="better ORR", source=None)) == "better ORR"
+    assert evidence.comparator_text("historical 28%") == "historical 28%"
+    comp = NS(kind=NS(value="standard_of_care"), description="ram + pac", value=NS(value=28), n=300)
+    assert evidence.comparator_text(comp) == "ram + pac, value 28, n=300"
+    assert evidence.comparator_value(comp) == 28.0
+    company = NS(cash_runway_months=None, cash_usd_m=NS(value=30), annual_burn_usd_m=NS(value=40))
+    assert evidence.cash_runway(company) == (9.0, "derived from cash and annual burn")
