@@ -6,6 +6,7 @@ from typing import Any
 
 from screen.memo.citations import Citation, Citations, fmt_value
 from screen.memo.evidence import (
+    claim_source,
     claim_text,
     claim_value,
     comparator_text,
@@ -26,7 +27,7 @@ from screen.memo.readings import (
     rule_needs,
     score_text,
 )
-from screen.memo.wording import DECISION_LABEL, STAGE_RANK, label, short_name
+from screen.memo.wording import DECISION_LABEL, STAGE_RANK, date_text, label, short_name
 from screen.model.case import Figure
 
 
@@ -87,7 +88,7 @@ def asset_view(
                 "result": r.result,
                 "comparator": comparator_text(r.comparator),
                 "comparator_value": comparator_value(r.comparator),
-                "date": r.date.isoformat() if r.date else None,
+                "date": date_text(r.date),
                 "cite": cite(
                     r.value, f"trials[{ti}].readouts[{ri}].value", f"{r.endpoint} readout"
                 ),
@@ -141,7 +142,7 @@ def asset_view(
                 "deal_model_key": d.deal_model.value if d.deal_model else None,
                 "territory": label(d.territory) if d.territory else None,
                 "territory_key": d.territory.value if d.territory else None,
-                "date": d.date.isoformat() if d.date else None,
+                "date": date_text(d.date),
                 "upfront": cite(
                     d.upfront_usd_m,
                     f"bd.deals[{di}].upfront_usd_m",
@@ -213,6 +214,7 @@ def asset_view(
             "adequacy": label(asset.standard_of_care.adequacy)
             if asset.standard_of_care and asset.standard_of_care.adequacy
             else None,
+            "treatments": list(getattr(asset.standard_of_care, "treatments", None) or []),
         },
         "unmet_need": {
             "addressed": None if not asset.unmet_need else asset.unmet_need.addressed,
@@ -229,13 +231,16 @@ def asset_view(
         "first_in_class": claim_value(comp.first_in_class) if comp else None,
         "best_in_class": claim_value(comp.best_in_class) if comp else None,
         "differentiation": claim_text(comp.differentiation) if comp else None,
+        "differentiation_verified": bool(comp)
+        and claim_source(comp.differentiation) is not None
+        and str(getattr(getattr(comp.differentiation, "status", None), "value", "")) == "verified",
         "fda_ind": label(reg.fda_ind) if reg and reg.fda_ind else None,
         "fda_ind_key": reg.fda_ind.value if reg and reg.fda_ind else None,
         "designations": [label(d) for d in (reg.designations or [])] if reg else [],
         "approvals": [
             {
                 "agency": label(a.agency),
-                "date": a.date.isoformat() if a.date else None,
+                "date": date_text(a.date),
                 "indication": a.indication,
             }
             for a in ((reg.approvals or []) if reg else [])

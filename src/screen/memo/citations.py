@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from screen.memo.wording import figure_text, months_between, number
+from screen.memo.wording import date_text, figure_text, months_between, number
 from screen.model.case import Case, Figure
 
 NOT_A_CLAIM_STATUS = {"prior", "default", "assumed", "assumption"}
@@ -93,7 +93,7 @@ class Citations:
                 s.url,
                 s.document,
                 s.publisher,
-                s.date.isoformat() if s.date else None,
+                date_text(s.date),
             )
         self.all: list[Citation] = []
         self._source_dates = {s.id: s.date for s in case.sources}
@@ -124,7 +124,7 @@ class Citations:
             text=figure_text(fig.value, fig.unit or unit),
             source=src,
             status=status,
-            as_of=as_of.isoformat() if as_of else None,
+            as_of=date_text(as_of),
             months_old=months,
             stale=months is not None and months > self.stale_months,
             note=fig.note,

@@ -11,7 +11,7 @@ from screen.memo.diligence import questions
 from screen.memo.evidence import plan_countries
 from screen.memo.prose import summary
 from screen.memo.risks import financing, risks
-from screen.memo.wording import DECISION_LABEL, OVERSEAS_TEXT, STALE_AFTER_MONTHS, label
+from screen.memo.wording import DECISION_LABEL, OVERSEAS_TEXT, STALE_AFTER_MONTHS, date_text, label
 from screen.model.case import Case, Figure, iter_figures
 
 
@@ -86,7 +86,7 @@ def memo_context(
     ctx: dict[str, Any] = {
         "title": f"Investment memo: {co.name}",
         "date": date.isoformat() if date else None,
-        "as_of": case.as_of.isoformat() if case.as_of else None,
+        "as_of": date_text(case.as_of),
         "analyst": case.analyst,
         "case_notes": case.notes,
         "stale_months": stale_months,

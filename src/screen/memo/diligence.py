@@ -91,7 +91,9 @@ def _asset_questions(a: dict[str, Any], ctx: dict[str, Any]) -> list[tuple[str, 
     soc = a["soc"]["description"]
     rivals = [c for c in a["competitors"] if c["late"]]
     no_comparator = not any(ro.get("comparator") for ro in readouts)
-    if a["differentiation"]:
+    if a["differentiation"] and a.get("differentiation_verified"):
+        pass  # a verified, sourced claim: nothing to ask
+    elif a["differentiation"]:
         against = f" against {rivals[0]['name']}" if rivals else ""
         out.append(
             (
@@ -102,7 +104,9 @@ def _asset_questions(a: dict[str, Any], ctx: dict[str, Any]) -> list[tuple[str, 
             )
         )
     elif soc or no_comparator:
-        vs = "the standard of care" + (" in this line" if a["line_of_therapy"] else "")
+        named = a["soc"].get("treatments") or []
+        vs = join_and(named) if named else "the standard of care"
+        vs += " in this line" if a["line_of_therapy"] else ""
         out.append(
             (
                 "differentiation",

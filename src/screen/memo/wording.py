@@ -208,6 +208,13 @@ def short_name(asset_id: str, name: str | None) -> str:
     return name
 
 
+def date_text(d: dt.date | None) -> str | None:
+    """A case date as written: '2024-06-28', or '2023-10' for a month-precision date (v2)."""
+    if d is None:
+        return None
+    return str(d) if getattr(d, "precision", "day") == "month" else d.isoformat()
+
+
 def months_between(earlier: dt.date, later: dt.date) -> int:
     """Whole months from `earlier` to `later` (negative if `earlier` is later)."""
     months = (later.year - earlier.year) * 12 + (later.month - earlier.month)
