@@ -88,6 +88,7 @@ def asset_view(
                 "result": r.result,
                 "comparator": comparator_text(r.comparator),
                 "comparator_value": comparator_value(r.comparator),
+                "higher_is_better": getattr(r, "higher_is_better", None),
                 "date": date_text(r.date),
                 "cite": cite(
                     r.value, f"trials[{ti}].readouts[{ri}].value", f"{r.endpoint} readout"

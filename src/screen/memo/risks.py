@@ -140,7 +140,10 @@ def clinical(a: dict[str, Any]) -> list[tuple[str, str]]:
             comp = ro.get("comparator_value")
             if arm is None or comp is None:
                 continue
-            delta = (comp - arm) if ro.get("kind") in LOWER_IS_BETTER else (arm - comp)
+            higher = ro.get("higher_is_better")
+            if higher is None:
+                higher = ro.get("kind") not in LOWER_IS_BETTER
+            delta = (arm - comp) if higher else (comp - arm)
             if delta <= 0:
                 out.append(
                     (
