@@ -25,7 +25,8 @@ from screen.engine.loader import load_case, load_ruleset
 from screen.engine.result import build_result
 from screen.memo import risks as memo_risks
 
-CASES = sorted((ROOT / "cases").glob("*.yaml"))
+V2_CASE = Path(__file__).parent / "fixtures" / "memo" / "hexin-v2.yaml"
+CASES = [*sorted((ROOT / "cases").glob("*.yaml")), V2_CASE]  # the bundled cases, and one in v2
 FACT_PATH = re.compile(r"\b(?:asset|assets\[\d+\]|company|derived|params|table)\.[a-z_]")
 PASTE_NOISE = re.compile(r"\\[~>().%]")
 
@@ -391,3 +392,28 @@ def test_evidence_readers_accept_v1_values_and_v2_objects() -> None:
     assert evidence.comparator_value(comp) == 28.0
     company = NS(cash_runway_months=None, cash_usd_m=NS(value=30), annual_burn_usd_m=NS(value=40))
     assert evidence.cash_runway(company) == (9.0, "derived from cash and annual burn")
+
+
+def test_v2_case_memo_reads_regional_stages_safety_comparator_and_cash_burn() -> None:
+    """A China-approved, US phase 1 asset with a readout against standard of care, safety
+    facts, a bridging plan and cash given as cash and burn (tests/fixtures/memo/hexin-v2.yaml)."""
+    text = memo(V2_CASE, "md")
+    product = _section(text, "The product")
+    assert "| approved (China: approved, US: phase 1) |" in product
+    assert "- Standard of care (adequacy: poor): regorafenib, cabozantinib" in product
+    assert "- Safety: grade 3 or worse adverse events 52%[^2]; comparator arm 38%[^2]" in product
+    assert "comparator: regorafenib (standard of care): 11%, n=110" in product
+    risks = _section(text, "Risks and red flags")
+    assert "[HX-7] Approved in China but phase 1 in the US: a US or global deal prices" in risks
+    assert "grade 3 or worse adverse events in 52% of patients vs 38% for the comparator" in risks
+    assert "a bridging study (ICH E5) is running or planned" in risks
+    assert (
+        "**RED** [Company] Short cash runway: 9 months, derived from cash and annual burn" in risks
+    )
+    assert "cash runway about 9 months (cash USD 30m at USD 40m a year)" in text
+    questions = _section(text, "Open diligence questions")
+    assert "What has FDA agreed for the bridging study of HX-7" in questions
+    assert (
+        "Sources to request" not in questions
+    )  # n and the comparator inherit the readout's source
+    assert "[^1]: Hexin company presentation, 2025-02. " in text  # a month-precision date

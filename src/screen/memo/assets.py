@@ -39,6 +39,60 @@ def trace_by_asset(result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
+SAFETY_FIGURES = (  # (field, what it is, implied unit) of the v2 safety block
+    ("grade3_ae_rate", "grade 3 or worse adverse events", "fraction"),
+    ("comparator_grade3_ae_rate", "comparator arm", "fraction"),
+    ("discontinuation_rate", "discontinuations", "fraction"),
+    ("treatment_related_deaths", "treatment-related deaths", None),
+)
+
+
+def _inherit(fig: Any, source: str | None) -> Any:
+    """A count inside a sourced readout (n, the comparator's value) cites the readout's source
+    when it names none: it comes from the same poster or paper, so it is no separate claim."""
+    if fig is None or fig.source is not None or source is None:
+        return fig
+    return fig.model_copy(update={"source": source})
+
+
+def _readout(r: Any, rel: str, cite: Any) -> dict[str, Any]:
+    """One readout: endpoint, the arm's figure, the comparator in words (v1 text or v2 object)."""
+    arm = cite(r.value, f"{rel}.value", f"{r.endpoint} readout")
+    source = r.value.source if r.value is not None else None
+    comp = r.comparator
+    comp_text = comparator_text(comp)
+    if comp is not None and not isinstance(comp, str):
+        what = getattr(comp, "description", None) or "comparator"
+        value = cite(
+            _inherit(getattr(comp, "value", None), source),
+            f"{rel}.comparator.value",
+            f"{what} result on {r.endpoint}",
+        )
+        n = cite(
+            _inherit(getattr(comp, "n", None), source), f"{rel}.comparator.n", f"{what} patients"
+        )
+        kind = getattr(comp, "kind", None)
+        parts = [getattr(comp, "description", None) or label(kind) if kind else None]
+        if kind is not None and getattr(comp, "description", None):
+            parts[0] = f"{comp.description} ({label(kind)})"
+        tail = ", ".join(
+            x for x in (value.text if value else None, f"n={n.text}" if n else None) if x
+        )
+        comp_text = ": ".join(x for x in (parts[0], tail) if x) or comp_text
+    cite(_inherit(getattr(r, "n", None), source), f"{rel}.n", f"patients in {r.endpoint}")
+    return {
+        "endpoint": r.endpoint,
+        "kind": str(getattr(getattr(r, "kind", None), "value", "") or "") or None,
+        "result": r.result,
+        "comparator": comp_text,
+        "comparator_value": comparator_value(comp),
+        "higher_is_better": getattr(r, "higher_is_better", None),
+        "delta": getattr(r, "delta", None),
+        "date": date_text(r.date),
+        "cite": arm,
+    }
+
+
 def asset_view(
     asset: Any,
     index: int,
@@ -82,19 +136,7 @@ def asset_view(
     trials = []
     for ti, t in enumerate(asset.trials or []):
         readouts = [
-            {
-                "endpoint": r.endpoint,
-                "kind": str(getattr(getattr(r, "kind", None), "value", "") or "") or None,
-                "result": r.result,
-                "comparator": comparator_text(r.comparator),
-                "comparator_value": comparator_value(r.comparator),
-                "higher_is_better": getattr(r, "higher_is_better", None),
-                "date": date_text(r.date),
-                "cite": cite(
-                    r.value, f"trials[{ti}].readouts[{ri}].value", f"{r.endpoint} readout"
-                ),
-            }
-            for ri, r in enumerate(t.readouts)
+            _readout(r, f"trials[{ti}].readouts[{ri}]", cite) for ri, r in enumerate(t.readouts)
         ]
         trials.append(
             {
@@ -159,6 +201,12 @@ def asset_view(
             }
         )
     peak = cite(asset.peak_sales_usd_m, "peak_sales_usd_m", "peak sales", "USD m")
+    safety_rows = []
+    safety = getattr(asset, "safety", None)
+    for field, what, unit in SAFETY_FIGURES:
+        c = cite(getattr(safety, field, None), f"safety.{field}", what, unit)
+        if c is not None:
+            safety_rows.append({"label": what, "cite": c})
     reg = asset.regulatory
     if entries is None:
         entries = [t for t in result["trace"] if t["asset"] == asset.id]
@@ -209,6 +257,10 @@ def asset_view(
         "data_origin_key": asset.data_origin.value if asset.data_origin else None,
         "regions": regional_stages(asset),
         "safety": safety_view(asset),
+        "safety_rows": safety_rows,
+        "us_evidence_plan_key": getattr(getattr(reg, "us_evidence_plan", None), "value", None)
+        if reg
+        else None,
         "trials": trials,
         "soc": {
             "description": asset.standard_of_care.description if asset.standard_of_care else None,
@@ -217,6 +269,12 @@ def asset_view(
             else None,
             "treatments": list(getattr(asset.standard_of_care, "treatments", None) or []),
         },
+        "stage_regions": ", ".join(
+            f"{label(region)}: {label(v['stage'])}"
+            for region, v in regional_stages(asset).items()
+            if v["rank"] is not None and v["rank"] >= 0
+        )
+        or None,
         "unmet_need": {
             "addressed": None if not asset.unmet_need else asset.unmet_need.addressed,
             "severity": label(asset.unmet_need.severity)

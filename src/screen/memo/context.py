@@ -8,10 +8,17 @@ from typing import Any
 from screen.memo.assets import asset_view, trace_by_asset
 from screen.memo.citations import Citations
 from screen.memo.diligence import questions
-from screen.memo.evidence import plan_countries
+from screen.memo.evidence import cash_runway, plain_value, plan_countries
 from screen.memo.prose import summary
 from screen.memo.risks import financing, risks
-from screen.memo.wording import DECISION_LABEL, OVERSEAS_TEXT, STALE_AFTER_MONTHS, date_text, label
+from screen.memo.wording import (
+    DECISION_LABEL,
+    OVERSEAS_TEXT,
+    STALE_AFTER_MONTHS,
+    date_text,
+    label,
+    number,
+)
 from screen.model.case import Case, Figure, iter_figures
 
 
@@ -49,6 +56,10 @@ def memo_context(
     growth = company_cite(
         co.domestic_sales_growth, "domestic_sales_growth", "domestic sales growth", "fraction"
     )
+    company_cite(getattr(co, "cash_usd_m", None), "cash_usd_m", "cash", "USD m")
+    company_cite(
+        getattr(co, "annual_burn_usd_m", None), "annual_burn_usd_m", "annual burn", "USD m"
+    )
     company = {
         "name": co.name,
         "hq": co.hq,
@@ -59,6 +70,7 @@ def memo_context(
             getattr(co.overseas_capability, "value", ""), "overseas capability unknown"
         ),
         "cash_runway": runway,
+        "runway_derived": _runway_text(co) if runway is None else None,
         "domestic_sales_growth": growth,
     }
     shared = {
@@ -76,10 +88,19 @@ def memo_context(
         for i, a in enumerate(case.assets)
     ]
     listed = {c.path for c in cites.all}
+    tags = {i: (v["id"], v["tag"]) for i, v in enumerate(assets)}
     for path, fig in iter_figures(case):  # anything the views above do not show still counts
         p = _path_text(path)
-        if p not in listed:
-            cites.cite(fig, p, p)
+        if p in listed:
+            continue
+        owner, subject = (
+            tags[path[1]]
+            if len(path) > 1 and path[0] == "assets" and isinstance(path[1], int)
+            else ("company", "company")
+            if path[:1] == ("company",)
+            else (None, None)
+        )
+        cites.cite(fig, p, _item_words(path), owner=owner, subject=subject)
     for a, view in zip(case.assets, assets, strict=True):
         view["plan_countries"] = plan_countries(a)
     lead = next(a for a in assets if a["is_lead"])
@@ -109,6 +130,25 @@ def memo_context(
     ctx["risks"] = risks(ctx, co)
     ctx["summary"] = summary(ctx)
     return ctx
+
+
+def _runway_text(co: Any) -> str | None:
+    """'about 9 months (cash USD 30m at USD 40m a year)' from v2 cash and burn, else None."""
+    months, how = cash_runway(co)
+    if months is None or how == "stated":
+        return None
+    cash = plain_value(getattr(co, "cash_usd_m", None))
+    burn = plain_value(getattr(co, "annual_burn_usd_m", None))
+    return f"about {number(months)} months (cash USD {number(cash)}m at USD {number(burn)}m a year)"
+
+
+def _item_words(path: tuple[str | int, ...]) -> str:
+    """What an otherwise unlisted figure is, in words: ('assets', 0, 'bd', 'deals', 1,
+    'near_term_usd_m') -> 'bd deals 2 near term usd m'."""
+    words = []
+    for p in path[2:] if path[:1] == ("assets",) else path[1:]:
+        words.append(str(p + 1) if isinstance(p, int) else str(p).replace("_", " "))
+    return " ".join(words) or "figure"
 
 
 def _path_text(path: tuple[str | int, ...]) -> str:

@@ -135,7 +135,17 @@ def _asset_questions(a: dict[str, Any], ctx: dict[str, Any]) -> list[tuple[str, 
     origin, ind = a["data_origin_key"], a["fda_ind_key"]
     scope = (a["bd_plan"] or {}).get("market_scope_key")
     if scope != "domestic" and ind is not None:
-        if origin == "china":
+        plan = a.get("us_evidence_plan_key")
+        if origin == "china" and plan in ("mrct", "mrct_planned", "bridging"):
+            study = "bridging study" if plan == "bridging" else "multiregional trial"
+            out.append(
+                (
+                    "us_plan",
+                    f"What has FDA agreed for the {study} of {name} (design, US patients, "
+                    "endpoints), and when does it read out?",
+                )
+            )
+        elif origin == "china":
             out.append(
                 (
                     "us_plan",

@@ -254,7 +254,7 @@ def readings(a: dict[str, Any], trace: dict[str, dict[str, Any]]) -> dict[str, s
     risk = (
         f" Likelihood of approval {start}: about {number(round(loa * 100, 1))}% "
         "(BIO/Informa/QLS 2011-2020; T6)."
-        if isinstance(loa, int | float)
+        if isinstance(loa, int | float) and a["stage_key"] != "approved"
         else ""
     )
     out["t5"] = deal_model(a) + risk

@@ -31,6 +31,11 @@ HIGH_DISCONTINUATION = 0.2  # memo default: one patient in five stopping treatme
 US_REACH = {"global", "ex_china", "us"}
 # Criteria of the bundled thesis whose weak score a fact-based risk already explains.
 CRITERION_KIND = {"global_competitiveness": "competitive", "us_path": "regulatory"}
+EVIDENCE_PLAN = {  # regulatory.us_evidence_plan (v2) -> what the company says it will do
+    "mrct": "a multiregional trial with US sites is running or has read out",
+    "mrct_planned": "a multiregional trial with US sites is planned",
+    "bridging": "a bridging study (ICH E5) is running or planned",
+}
 LOWER_IS_BETTER = {"hba1c_change", "weight_change", "ldl_change"}
 
 
@@ -125,25 +130,38 @@ def clinical(a: dict[str, Any]) -> list[tuple[str, str]]:
     """(level, text): China-only data for a US plan, readouts that lose, safety signals."""
     out: list[tuple[str, str]] = []
     why = _reaches_us(a)
+    plan = a.get("us_evidence_plan_key")
     if a["data_origin_key"] == "china" and why:
-        out.append(
-            (
-                "amber",
+        if plan in EVIDENCE_PLAN:
+            text = (
+                f"China-only clinical data while {why}; {EVIDENCE_PLAN[plan]}, which is what "
+                "FDA will look for: its design, size and timing decide the US filing (T7/T8)."
+            )
+        elif plan == "none":
+            text = (
+                f"China-only clinical data while {why}, and no multiregional or bridging trial "
+                "is planned: FDA expects evidence that applies to US patients and US standard "
+                "of care, so a US filing on these data alone is unlikely to succeed (T7/T8)."
+            )
+        else:
+            text = (
                 f"China-only clinical data while {why}: FDA expects evidence that applies to "
                 "US patients and US standard of care, so a multiregional or US bridging trial "
-                "is likely before a US filing (T7/T8).",
+                "is likely before a US filing (T7/T8)."
             )
-        )
+        out.append(("amber", text))
     for t in a["trials"]:
         for ro in t["readouts"]:
             arm = ro["cite"].value if ro["cite"] is not None else None
             comp = ro.get("comparator_value")
             if arm is None or comp is None:
                 continue
-            higher = ro.get("higher_is_better")
-            if higher is None:
-                higher = ro.get("kind") not in LOWER_IS_BETTER
-            delta = (arm - comp) if higher else (comp - arm)
+            delta = ro.get("delta")
+            if delta is None:
+                higher = ro.get("higher_is_better")
+                if higher is None:
+                    higher = ro.get("kind") not in LOWER_IS_BETTER
+                delta = (arm - comp) if higher else (comp - arm)
             if delta <= 0:
                 out.append(
                     (
