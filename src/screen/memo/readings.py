@@ -107,6 +107,8 @@ def _plan_text(plan: dict[str, Any] | None) -> str | None:
     """'co-development ex-China at phase 2' (None without a plan or a deal model)."""
     if not plan or not plan.get("deal_model"):
         return None
+    if plan.get("deal_model_key") == "none":
+        return "no deal planned"
     parts = [plan["deal_model"]]
     if plan.get("territory_key"):
         parts.append(TERRITORY_AFTER.get(plan["territory_key"], plan["territory"]))

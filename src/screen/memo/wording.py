@@ -42,6 +42,7 @@ LABELS = {
     "m_and_a": "M&A",
     "newco": "NewCo",
     "out_license": "out-licence",
+    "option": "option to license",
     "co_development": "co-development",
     "self_commercialise": "self-commercialisation",
     "rmat": "RMAT",
@@ -119,6 +120,7 @@ TERRITORY_BEFORE = {  # "an <territory> out-licence"
 }
 DEAL_NOUN = {
     "out_license": "out-licence",
+    "option": "option deal",
     "co_development": "co-development deal",
     "newco": "NewCo deal",
     "m_and_a": "M&A deal",
