@@ -191,7 +191,7 @@ def product_questions(ctx: dict[str, Any], runway_risk: bool) -> list[dict[str, 
                     "asset": a["id"],
                     "tag": a["tag"],
                     "question": question,
-                    "fact": None,
+                    "fact": TOPIC_FACTS.get(topic, ("",))[0],  # for templates showing one
                     "facts": list(TOPIC_FACTS.get(topic, ())),
                     "rules": [],
                     "kind": "product",
