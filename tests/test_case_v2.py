@@ -182,3 +182,9 @@ def test_every_modality_names_where_it_comes_from() -> None:
 
     assert set(MODALITY_SOURCES) == {m.value for m in Modality}
     assert all(len(text) > 20 for text in MODALITY_SOURCES.values())
+
+
+def test_a_revisit_date_after_as_of_is_not_warned_about(tmp_path: Path) -> None:
+    case = make_case(revisit={"on": "2030-01-31", "when": "after the phase 3 readout"})
+    out = run_cli("score", str(write_yaml(tmp_path / "case.yaml", case)))
+    assert out.returncode == 0 and "warning" not in out.stderr, out.stderr

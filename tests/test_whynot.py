@@ -318,3 +318,44 @@ def test_the_bundled_thesis_never_proposes_facts_nobody_can_change():
         for cf in found.singles + found.pairs:
             for ch in cf.changes:
                 assert not ch.fact.startswith(never), (path.name, ch.describe())
+
+
+def test_changes_to_a_regional_stage_are_written_where_a_case_file_can_say_them(tmp_path):
+    """A rule set reading asset.stage_us gets why-not changes to development.us.stage (the
+    field a case file states), one step at a time, with derived stages following; applied to
+    the file, the change gives the target."""
+    from screen.audit.whynot import plain, why_not
+    from screen.engine.evaluate import evaluate_case
+    from screen.engine.loader import load_case, load_ruleset
+    from screen.model.vocab import Stage
+
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        """
+ruleset: {name: us-stage, version: "1"}
+criteria:
+  - id: us
+    weight: 1
+    bands:
+      - {id: us.late, when: "asset.stage_us >= 'phase2'", score: 5, rationale: "T8"}
+      - {id: us.other, when: "true", score: 1, rationale: "T8"}
+decision: {advance: 4, watch: 2.5, weights_sum: 1}
+""",
+        encoding="utf-8",
+    )
+    rs = load_ruleset(rules)
+    data = make_case(
+        {
+            "stage": DELETE,
+            "development": {"china": {"stage": "approved"}, "us": {"stage": "phase1_2"}},
+        }
+    )
+    src = write_yaml(tmp_path / "case.yaml", data)
+    found = why_not(rs, load_case(src).case, target="advance")
+    facts = {ch.fact for cf in found.singles for ch in cf.changes}
+    assert facts == {"asset.development.us.stage"}, facts
+    change = found.singles[0].changes[0]
+    assert change.value == Stage.phase2 and change.was == Stage.phase1_2
+    data["assets"][0]["development"]["us"]["stage"] = plain(change.value)
+    flipped = load_case(write_yaml(tmp_path / "flip.yaml", data)).case
+    assert evaluate_case(rs, flipped).decision == "advance"

@@ -54,10 +54,10 @@ from screen.audit.whynot_domain import (
 )
 from screen.engine.compiler import CompiledRuleSet
 from screen.engine.evaluate import evaluate_asset, score_asset
-from screen.engine.facts import FieldPath, _unwrap
+from screen.engine.facts import FieldPath, _unwrap, resolve_field
 from screen.engine.outcome import DECISION_RANK
 from screen.lang.unknown import UNKNOWN
-from screen.model.case import Asset, Case, Claim, Figure
+from screen.model.case import DERIVED_FROM, Asset, Case, Claim, Figure, with_derived
 from screen.model.numbers import display
 from screen.model.ruleset import CompanyAggregation
 from screen.model.vocab import Role, Stage
@@ -228,6 +228,29 @@ def _set_path(obj: BaseModel | None, model: Any, steps: tuple[str, ...], value: 
     return obj.model_copy(update={step: _set_path(getattr(obj, step), inner, steps[1:], value)})
 
 
+def _set_asset(asset: Asset, option: _Option) -> Asset:
+    """The asset with one option applied, its derived facts (regional stages) following."""
+    return with_derived(_set_path(asset, Asset, option.steps, option.new))
+
+
+def _written_field(rs: CompiledRuleSet, fact: str, holder: Any) -> FieldPath | None:
+    """The field a why-not change writes for `fact`: the fact itself, or for a stage derived
+    from a development block, the region's stage in it (the ex-China stage: the US one, the
+    market that comes first, T8). None for a fact no case file can set (efficacy deltas, and
+    regional stages of a v1 case, which has no development block to change)."""
+    fp = rs.fields[fact]
+    if fp.root != "asset" or fact not in DERIVED_FROM:
+        return fp
+    name = fact.removeprefix("asset.")
+    has_block = getattr(holder, "development", None) is not None
+    if name == "stage":  # stated in a v1 case; the most advanced region's in a v2 one
+        return None if has_block else fp
+    if not has_block or not name.startswith("stage_"):
+        return None
+    region = "us" if name == "stage_ex_china" else name.removeprefix("stage_")
+    return resolve_field(("asset", "development", region, "stage"))
+
+
 def _get_path(obj: Any, steps: tuple[str, ...]) -> Any:
     for step in steps:
         if obj is None:
@@ -302,6 +325,8 @@ def _options(
                 )
         return opts
     current = _get_path(holder, steps)
+    if current is None and steps[0] == "development":
+        current = Stage.none  # a region a development block leaves out is not in development
     cur_value = current.value if isinstance(current, Figure | Claim) else current
     was = UNKNOWN if cur_value is None else cur_value
     out = []
@@ -369,7 +394,7 @@ class _Evaluator:
                     case = case.model_copy(update={o.steps[0]: o.new})
                 company_changed = True
             else:
-                assets[o.change.asset] = _set_path(assets[o.change.asset], Asset, o.steps, o.new)
+                assets[o.change.asset] = _set_asset(assets[o.change.asset], o)
         results = []
         for a in self.core:
             changed = company_changed or assets[a.id] is not a
@@ -393,7 +418,7 @@ class _Evaluator:
         sig = []
         for a in targets:
             if option.change.asset is not None:
-                a = _set_path(a, Asset, option.steps, option.new)
+                a = _set_asset(a, option)
             self.count += 1
             out = evaluate_asset(self.rs, case, a, trace=False)
             sig.append(
@@ -459,7 +484,10 @@ def why_not(
         else:
             holders = [(None, case)]
         for asset_id, holder in holders:
-            opts = _options(fp, holder, per_field.get(fact) or numbers, asset_id)
+            written = _written_field(rs, fact, holder)
+            if written is None:
+                continue
+            opts = _options(written, holder, per_field.get(fact) or numbers, asset_id)
             opts = [o for o in opts if not _contradicts(o.change, holder, case)]
             if opts:
                 groups[(asset_id, opts[0].change.fact)] = (

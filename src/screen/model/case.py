@@ -233,21 +233,35 @@ class Asset(Model):
                     f"stage {self.stage.name} disagrees with development: the most advanced "
                     f"regional stage is {top.name}; leave 'stage' out (it is derived) or fix it"
                 )
-        approved_by = (
-            {a.agency for a in (self.regulatory.approvals or [])} if self.regulatory else set()
-        )
-        for key, value in regional_stages(dev, approved_by).items():
+        for key, value in derived_values(self).items():
             object.__setattr__(self, key, value)
-        best = max(
-            (r for t in self.trials or [] for r in t.readouts if r.delta_relative is not None),
-            key=lambda r: r.delta_relative or 0.0,
-            default=None,
-        )
-        if best is not None:
-            object.__setattr__(self, "efficacy_delta", best.delta)
-            object.__setattr__(self, "efficacy_delta_relative", best.delta_relative)
-            object.__setattr__(self, "efficacy_endpoint", best.kind)
         return self
+
+
+def derived_values(asset: Asset) -> dict[str, Any]:
+    """The read-only fields of an asset, from what the case states (see `Asset`)."""
+    approved_by = (
+        {a.agency for a in (asset.regulatory.approvals or [])} if asset.regulatory else set()
+    )
+    values: dict[str, Any] = dict(regional_stages(asset.development, approved_by))
+    best = max(
+        (r for t in asset.trials or [] for r in t.readouts if r.delta_relative is not None),
+        key=lambda r: r.delta_relative or 0.0,
+        default=None,
+    )
+    values["efficacy_delta"] = best.delta if best else None
+    values["efficacy_delta_relative"] = best.delta_relative if best else None
+    values["efficacy_endpoint"] = best.kind if best else None
+    dev = asset.development
+    if dev is not None and dev.most_advanced() is not vocab.Stage.none:
+        values["stage"] = dev.most_advanced()
+    return values
+
+
+def with_derived(asset: Asset) -> Asset:
+    """`asset` with its read-only fields recomputed: for a copy whose stated facts were changed
+    without validation (a why-not counterfactual), so derived facts follow the change."""
+    return asset.model_copy(update=derived_values(asset))
 
 
 DERIVED_ASSET_FIELDS = (
@@ -383,6 +397,10 @@ def unknown_sources(case: Case) -> list[tuple[tuple[str | int, ...], str, str | 
     return problems
 
 
+# Dates that are meant to lie after the case's as_of: the case's own, and when to look again.
+_FUTURE_DATES = {("as_of",), ("revisit", "on")}
+
+
 def later_than_as_of(case: Case) -> list[tuple[tuple[str | int, ...], str]]:
     """Dates after the case's `as_of` (an approval dated 2999): (path, message).
 
@@ -399,7 +417,7 @@ def later_than_as_of(case: Case) -> list[tuple[tuple[str | int, ...], str]]:
         elif isinstance(value, list):
             for i, item in enumerate(value):
                 walk(item, (*path, i))
-        elif isinstance(value, dt.date) and value > case.as_of and path != ("as_of",):
+        elif isinstance(value, dt.date) and value > case.as_of and path not in _FUTURE_DATES:
             found.append((path, f"date {value} is after the case's as_of ({case.as_of})"))
 
     walk(case, ())
