@@ -283,14 +283,15 @@ def _settling_set(
 ) -> list[str]:
     """The smallest set of open facts whose every combination of answers leaves one decision.
 
-    Searched by size (1, 2, 3), most promising facts first, over finite-domain facts; numbers
-    are tried at their bounds and prior. Within MAX_SETTLE_EVALUATIONS evaluations; when no
-    smaller set is found, answering every open question is what settles it."""
+    Searched by size (1, 2, 3), most promising facts first, over finite-domain facts, every
+    answer tried with the other open facts left unknown (numbers within their bounds), so a set
+    found settles the decision whatever the rest turn out to be. A number is not tried as a
+    member: a few probe values cannot show that every value of it settles (its thresholds may
+    move with other facts). Within MAX_SETTLE_EVALUATIONS evaluations; when no smaller set is
+    found, answering every open question is what settles it."""
     probes: dict[str, list[Any]] = {}
     for fact in facts:
         values = _answers(rs, fact, base, asset)
-        if values is None:
-            values = _number_probes(rs, fact)
         if values:
             probes[fact] = values
     order = sorted(probes, key=lambda f: (-_swing(o, f), f))
@@ -313,15 +314,3 @@ def _settling_set(
 
 def _swing(o: AssetOutcome, fact: str) -> float:
     return next((u.swing for u in o.unknowns if u.fact == fact), 0.0)
-
-
-def _number_probes(rs: CompiledRuleSet, fact: str) -> list[Any]:
-    fp = rs.fields.get(fact)
-    if fp is None or fp.type.kind != "num":
-        return []
-    low, high = fp.bounds or (-math.inf, math.inf)
-    values = {v for v in (low, high) if math.isfinite(v)}
-    prior = rs.priors.get(fact)
-    if prior is not None:
-        values.add(prior.expected)
-    return sorted(values)
