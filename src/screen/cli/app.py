@@ -116,14 +116,34 @@ def score(
     the exit code is then 2. With --record the results that were scored are stored, and the
     new head hash of the audit chain is printed on stderr (keep it: `audit verify --head`).
     """
+    # Kept only what is needed after the loop: for the table the results' summaries; the
+    # results to record (--record) go to a spool on disk and JSON goes out case by case (flat
+    # memory in the batch size).
+    with contextlib.ExitStack() as stack:
+        pending = stack.enter_context(_spool()) if record_results else None
+        scored = _iter_scored(cases, rules, trace=fmt == "json" or record_results)
+        errors = _score_out(scored, fmt, output, pending)
+        if pending:
+            record(pending, rules=rules, store=store, who=who)
+    for e in errors:
+        echo_error(e)
+    if errors:
+        sys.exit(EXIT_USAGE)
+
+
+def _spool() -> Any:
+    from screen.audit.store.spool import ResultSpool
+
+    return ResultSpool()
+
+
+def _score_out(scored: Iterator[Any], fmt: str, output: str | None, pending: Any) -> list[str]:
+    """Write the scored results as `fmt` (JSON streamed; the table after the last), each also
+    added to `pending` (results to record) when given; return the load errors."""
     from screen.model.errors import plural
     from screen.report import console as report
 
-    # Kept only what is needed after the loop: the results to record (--record), else for the
-    # table just their summaries; JSON goes out case by case (flat memory in the batch size).
-    kept: list[dict[str, Any]] = []
     errors: list[str] = []
-    scored = _iter_scored(cases, rules, trace=fmt == "json" or record_results)
     if fmt == "json":
         emitted = 0
         with json_stream(output) as emit:
@@ -133,24 +153,22 @@ def score(
                     continue
                 emit(item)
                 emitted += 1
-                if record_results:
-                    kept.append(item)
+                if pending is not None:
+                    pending.add(item)
         if output:  # as write_output says for every other file
             click.echo(f"wrote {plural(emitted, 'result')} (json) to {output}", err=True)
-    else:
-        for item in scored:
-            if isinstance(item, str):
-                errors.append(item)
-            else:
-                kept.append(item if record_results else _slim(item))
-        if kept:
-            write_output(report.table(kept), output, what=f"{plural(len(kept), 'result')} (table)")
-    if record_results and kept:
-        record(kept, rules=rules, store=store, who=who)
-    for e in errors:
-        echo_error(e)
-    if errors:
-        sys.exit(EXIT_USAGE)
+        return errors
+    kept: list[dict[str, Any]] = []
+    for item in scored:
+        if isinstance(item, str):
+            errors.append(item)
+            continue
+        kept.append(_slim(item))
+        if pending is not None:
+            pending.add(item)
+    if kept:
+        write_output(report.table(kept), output, what=f"{plural(len(kept), 'result')} (table)")
+    return errors
 
 
 @contextlib.contextmanager
