@@ -1,7 +1,7 @@
 """Memory benchmark: does peak RSS grow with the batch? (issue 12, goal 3: within 1.25x)
 
     .venv/bin/python bench/memory_bench.py [--sizes 1000,20000] [--seed 7] [--keep DIR]
-        [--src DIR] [--only rank,score_record,audit_list,audit_verify] [--json [PATH]]
+        [--absent 0.1] [--src DIR] [--only rank,score_record,audit_list,...] [--json [PATH]]
 
 For each size N: writes N generated case files (bench.py's seeded CaseFactory, as
 pipeline_bench does; `--keep DIR` reuses them across runs), then runs each command in a fresh
@@ -58,14 +58,14 @@ def run(cmd: list[str], src: str | None) -> dict[str, Any]:
     return {"wall_s": round(wall, 2), "peak_rss_mb": round(ru.ru_maxrss / 1024, 1)}
 
 
-def folder_for(root: Path, size: int, seed: int) -> Path:
+def folder_for(root: Path, size: int, seed: int, absent: float) -> Path:
     from pipeline_bench import write_files
 
-    folder = root / f"cases-{size}-{seed}"
+    folder = root / f"cases-{size}-{seed}-{absent:g}"
     done = folder / ".complete"
     if not done.exists():
         folder.mkdir(parents=True, exist_ok=True)
-        write_files(folder, size, seed)
+        write_files(folder, size, seed, absent)
         done.write_text("ok")
     return folder
 
@@ -81,10 +81,12 @@ def commands_for(folder: Path, db: Path) -> dict[str, list[str]]:
     }
 
 
-def measure(root: Path, sizes: list[int], seed: int, src: str | None, only: list[str]) -> dict:
+def measure(
+    root: Path, sizes: list[int], seed: int, absent: float, src: str | None, only: list[str]
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for size in sizes:
-        folder = folder_for(root, size, seed)
+        folder = folder_for(root, size, seed, absent)
         with tempfile.TemporaryDirectory(prefix="dealscreen-mem-") as tmp:
             db = Path(tmp) / "decisions.db"
             cmds = commands_for(folder, db)
@@ -117,19 +119,30 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="1000,20000")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument(
+        "--absent",
+        type=float,
+        default=0.1,
+        help="share of optional fields left out (0: complete data, the fast path: ~10x "
+        "quicker to run; memory per case is what is measured either way)",
+    )
     ap.add_argument("--keep", metavar="DIR", help="keep the generated case files here")
     ap.add_argument("--src", metavar="DIR", help="run this src/ instead (PYTHONPATH)")
     ap.add_argument("--only", default=",".join(COMMANDS), help="comma-separated commands")
     ap.add_argument("--json", nargs="?", const="-", metavar="PATH")
     args = ap.parse_args()
     sizes = [int(x) for x in args.sizes.split(",")]
+    from pipeline_bench import precompile
+
+    precompile(args.src)
     only = args.only.split(",")
     with tempfile.TemporaryDirectory(prefix="dealscreen-memcases-") as tmp:
         root = Path(args.keep) if args.keep else Path(tmp)
-        res = measure(root, sizes, args.seed, args.src, only)
+        res = measure(root, sizes, args.seed, args.absent, args.src, only)
     report(res, sizes)
     if args.json:
-        text = json.dumps({"sizes": sizes, "seed": args.seed, "rss": res}, indent=2)
+        meta = {"sizes": sizes, "seed": args.seed, "absent": args.absent}
+        text = json.dumps({**meta, "rss": res}, indent=2)
         if args.json == "-":
             print(text)
         else:
