@@ -53,12 +53,12 @@ def _iter_scored(
     located message (str) instead and the rest are still scored. Nothing is kept: a batch of
     20,000 cases costs the memory of one."""
     from screen.engine.evaluate import evaluate_case
-    from screen.engine.loader import expand_case_paths, load_case, load_ruleset
+    from screen.engine.loader import case_path_texts, load_case, load_ruleset
     from screen.engine.result import build_result, rule_errors
     from screen.model.errors import ScreenError
 
     rs = load_ruleset(rules)
-    for path in expand_case_paths(list(paths)):
+    for path in case_path_texts(list(paths)):  # text, not Path objects: ~2 MB for 20,000
         try:
             loaded = load_case(path)
         except ScreenError as err:
