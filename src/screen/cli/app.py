@@ -284,17 +284,42 @@ def schema(kind: str) -> None:
 
 
 # Commands of other features live in their own modules (screen/cli/<name>.py), each exposing
-# COMMANDS, a list of click commands. They import only click at module level, so --help stays fast.
-COMMAND_MODULES = ("memo", "audit", "authoring", "pipeline", "sources", "watch", "history")
+# COMMANDS, a list of click commands. A module is imported when one of its commands runs or is
+# listed (`--help`): `dealscreen score` does not pay for defining the audit, memo and authoring
+# commands. The names of each module's commands are listed here (a test checks them).
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "memo": ("memo",),
+    "audit": ("decide", "audit", "why-not", "diff"),
+    "authoring": ("lint", "test", "graph", "eval"),
+    "pipeline": ("rank", "sensitivity", "compare"),
+    "sources": ("import",),
+    "watch": ("due",),
+    "history": ("history",),
+}
+_MODULE_OF = {command: module for module, names in COMMAND_MODULES.items() for command in names}
 
 
-def _register_commands() -> None:
+def _load_commands(module_name: str) -> None:
     import importlib
 
-    for name in COMMAND_MODULES:
-        module = importlib.import_module(f"screen.cli.{name}")
-        for command in module.COMMANDS:
-            main.add_command(command)
+    module = importlib.import_module(f"screen.cli.{module_name}")
+    for command in module.COMMANDS:
+        main.add_command(command)
 
 
-_register_commands()
+def _list_commands(ctx: click.Context) -> list[str]:
+    return sorted({*main.commands, *_MODULE_OF})
+
+
+def _get_command(ctx: click.Context, name: str) -> click.Command | None:
+    if name not in main.commands:
+        if name in _MODULE_OF:
+            _load_commands(_MODULE_OF[name])
+        else:  # a typo: click suggests from every command ("Did you mean 'rank'?")
+            for module_name in COMMAND_MODULES:
+                _load_commands(module_name)
+    return main.commands.get(name)
+
+
+main.list_commands = _list_commands  # type: ignore[method-assign]
+main.get_command = _get_command  # type: ignore[method-assign]
