@@ -154,3 +154,22 @@ def test_score_and_rank_import_no_memo_or_graph_machinery(tmp_path: Path) -> Non
         [sys.executable, "-c", code, str(CASES[0])], capture_output=True, text=True, check=True
     )
     assert proc.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_score_table_from_spooled_cells_is_the_table_of_the_results() -> None:
+    from screen.report import console
+    from screen.report.spool import SortedSpool
+
+    rs = thesis_ruleset()
+    results = []
+    for p in CASES:
+        loaded = load_case(p)
+        results.append(build_result(rs, loaded, evaluate_case(rs, loaded.case)))
+    odd = json.loads(json.dumps(results[0]))
+    odd["case"]["company"] = "Evil\x1b]0;title\x07 \u202eCo"  # escaped in the cell, width too
+    results.append(odd)
+    with SortedSpool() as spool:
+        for r in results:
+            spool.add(*console.table_row(r))
+        assert "".join(console.table_chunks(spool)) == console.table(results)
+        assert "\\x1b" in console.table(results)

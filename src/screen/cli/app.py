@@ -22,7 +22,7 @@ from screen.cli.common import (
     record,
     record_options,
     show_warnings,
-    write_output,
+    write_chunks,
 )
 
 
@@ -78,11 +78,6 @@ def _score_all(
     for item in _iter_scored(paths, rules, trace):
         (errors if isinstance(item, str) else results).append(item)
     return results, errors
-
-
-def _slim(result: dict[str, Any]) -> dict[str, Any]:
-    """What the table needs of a result: everything but the trace (most of its size)."""
-    return {k: v for k, v in result.items() if k != "trace"}
 
 
 @main.command()
@@ -158,16 +153,19 @@ def _score_out(scored: Iterator[Any], fmt: str, output: str | None, pending: Any
         if output:  # as write_output says for every other file
             click.echo(f"wrote {plural(emitted, 'result')} (json) to {output}", err=True)
         return errors
-    kept: list[dict[str, Any]] = []
-    for item in scored:
-        if isinstance(item, str):
-            errors.append(item)
-            continue
-        kept.append(_slim(item))
-        if pending is not None:
-            pending.add(item)
-    if kept:
-        write_output(report.table(kept), output, what=f"{plural(len(kept), 'result')} (table)")
+    from screen.report.spool import SortedSpool
+
+    with SortedSpool() as rows:  # the table's cells on disk, only sort keys in memory
+        for item in scored:
+            if isinstance(item, str):
+                errors.append(item)
+                continue
+            rows.add(*report.table_row(item))
+            if pending is not None:
+                pending.add(item)
+        if len(rows):
+            what = f"{plural(len(rows), 'result')} (table)"
+            write_chunks(report.table_chunks(rows), output, what=what)
     return errors
 
 
