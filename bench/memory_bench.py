@@ -10,6 +10,7 @@ process, output to /dev/null, and reads that process's own peak RSS (`ru_maxrss`
 
 - `rank DIR --format json -j 1` (one process: no worker RSS to add up)
 - `score DIR --record --store N.db --format json` (records every result in a new SQLite store)
+  and `score DIR --record` with its default table (into another new store)
 - `audit list --store N.db` (the table: two streamed passes) and `audit list --format json`
 - `audit verify --store N.db`
 
@@ -33,7 +34,14 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-COMMANDS = ("rank", "score_record", "audit_list", "audit_list_json", "audit_verify")
+COMMANDS = (
+    "rank",
+    "score_record",
+    "score_record_table",
+    "audit_list",
+    "audit_list_json",
+    "audit_verify",
+)
 
 
 def _screen(*args: str) -> list[str]:
@@ -75,6 +83,9 @@ def commands_for(folder: Path, db: Path) -> dict[str, list[str]]:
     return {
         "rank": _screen("rank", str(folder), "--format", "json", "-j", "1"),
         "score_record": _screen("score", str(folder), "--record", *store, "--format", "json"),
+        "score_record_table": _screen(
+            "score", str(folder), "--record", "--store", str(db) + ".table.db"
+        ),
         "audit_list": _screen("audit", "list", *store),
         "audit_list_json": _screen("audit", "list", *store, "--format", "json"),
         "audit_verify": _screen("audit", "verify", *store),
