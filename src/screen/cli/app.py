@@ -22,7 +22,7 @@ from screen.cli.common import (
     record,
     record_options,
     show_warnings,
-    write_output,
+    write_chunks,
 )
 
 
@@ -53,12 +53,12 @@ def _iter_scored(
     located message (str) instead and the rest are still scored. Nothing is kept: a batch of
     20,000 cases costs the memory of one."""
     from screen.engine.evaluate import evaluate_case
-    from screen.engine.loader import expand_case_paths, load_case, load_ruleset
+    from screen.engine.loader import case_path_texts, load_case, load_ruleset
     from screen.engine.result import build_result, rule_errors
     from screen.model.errors import ScreenError
 
     rs = load_ruleset(rules)
-    for path in expand_case_paths(list(paths)):
+    for path in case_path_texts(list(paths)):  # text, not Path objects: ~2 MB for 20,000
         try:
             loaded = load_case(path)
         except ScreenError as err:
@@ -78,11 +78,6 @@ def _score_all(
     for item in _iter_scored(paths, rules, trace):
         (errors if isinstance(item, str) else results).append(item)
     return results, errors
-
-
-def _slim(result: dict[str, Any]) -> dict[str, Any]:
-    """What the table needs of a result: everything but the trace (most of its size)."""
-    return {k: v for k, v in result.items() if k != "trace"}
 
 
 @main.command()
@@ -116,14 +111,34 @@ def score(
     the exit code is then 2. With --record the results that were scored are stored, and the
     new head hash of the audit chain is printed on stderr (keep it: `audit verify --head`).
     """
+    # Kept only what is needed after the loop: for the table the results' summaries; the
+    # results to record (--record) go to a spool on disk and JSON goes out case by case (flat
+    # memory in the batch size).
+    with contextlib.ExitStack() as stack:
+        pending = stack.enter_context(_spool()) if record_results else None
+        scored = _iter_scored(cases, rules, trace=fmt == "json" or record_results)
+        errors = _score_out(scored, fmt, output, pending)
+        if pending:
+            record(pending, rules=rules, store=store, who=who)
+    for e in errors:
+        echo_error(e)
+    if errors:
+        sys.exit(EXIT_USAGE)
+
+
+def _spool() -> Any:
+    from screen.audit.store.spool import ResultSpool
+
+    return ResultSpool()
+
+
+def _score_out(scored: Iterator[Any], fmt: str, output: str | None, pending: Any) -> list[str]:
+    """Write the scored results as `fmt` (JSON streamed; the table after the last), each also
+    added to `pending` (results to record) when given; return the load errors."""
     from screen.model.errors import plural
     from screen.report import console as report
 
-    # Kept only what is needed after the loop: the results to record (--record), else for the
-    # table just their summaries; JSON goes out case by case (flat memory in the batch size).
-    kept: list[dict[str, Any]] = []
     errors: list[str] = []
-    scored = _iter_scored(cases, rules, trace=fmt == "json" or record_results)
     if fmt == "json":
         emitted = 0
         with json_stream(output) as emit:
@@ -133,24 +148,25 @@ def score(
                     continue
                 emit(item)
                 emitted += 1
-                if record_results:
-                    kept.append(item)
+                if pending is not None:
+                    pending.add(item)
         if output:  # as write_output says for every other file
             click.echo(f"wrote {plural(emitted, 'result')} (json) to {output}", err=True)
-    else:
+        return errors
+    from screen.report.spool import SortedSpool
+
+    with SortedSpool() as rows:  # the table's cells on disk, only sort keys in memory
         for item in scored:
             if isinstance(item, str):
                 errors.append(item)
-            else:
-                kept.append(item if record_results else _slim(item))
-        if kept:
-            write_output(report.table(kept), output, what=f"{plural(len(kept), 'result')} (table)")
-    if record_results and kept:
-        record(kept, rules=rules, store=store, who=who)
-    for e in errors:
-        echo_error(e)
-    if errors:
-        sys.exit(EXIT_USAGE)
+                continue
+            rows.add(*report.table_row(item))
+            if pending is not None:
+                pending.add(item)
+        if len(rows):
+            what = f"{plural(len(rows), 'result')} (table)"
+            write_chunks(report.table_chunks(rows), output, what=what)
+    return errors
 
 
 @contextlib.contextmanager
@@ -266,17 +282,42 @@ def schema(kind: str) -> None:
 
 
 # Commands of other features live in their own modules (screen/cli/<name>.py), each exposing
-# COMMANDS, a list of click commands. They import only click at module level, so --help stays fast.
-COMMAND_MODULES = ("memo", "audit", "authoring", "pipeline", "sources", "watch", "history")
+# COMMANDS, a list of click commands. A module is imported when one of its commands runs or is
+# listed (`--help`): `dealscreen score` does not pay for defining the audit, memo and authoring
+# commands. The names of each module's commands are listed here (a test checks them).
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "memo": ("memo",),
+    "audit": ("decide", "audit", "why-not", "diff"),
+    "authoring": ("lint", "test", "graph", "eval"),
+    "pipeline": ("rank", "sensitivity", "compare"),
+    "sources": ("import",),
+    "watch": ("due",),
+    "history": ("history",),
+}
+_MODULE_OF = {command: module for module, names in COMMAND_MODULES.items() for command in names}
 
 
-def _register_commands() -> None:
+def _load_commands(module_name: str) -> None:
     import importlib
 
-    for name in COMMAND_MODULES:
-        module = importlib.import_module(f"screen.cli.{name}")
-        for command in module.COMMANDS:
-            main.add_command(command)
+    module = importlib.import_module(f"screen.cli.{module_name}")
+    for command in module.COMMANDS:
+        main.add_command(command)
 
 
-_register_commands()
+def _list_commands(ctx: click.Context) -> list[str]:
+    return sorted({*main.commands, *_MODULE_OF})
+
+
+def _get_command(ctx: click.Context, name: str) -> click.Command | None:
+    if name not in main.commands:
+        if name in _MODULE_OF:
+            _load_commands(_MODULE_OF[name])
+        else:  # a typo: click suggests from every command ("Did you mean 'rank'?")
+            for module_name in COMMAND_MODULES:
+                _load_commands(module_name)
+    return main.commands.get(name)
+
+
+main.list_commands = _list_commands  # type: ignore[method-assign]
+main.get_command = _get_command  # type: ignore[method-assign]

@@ -7,9 +7,10 @@ it without a circular import, and light (click only) so `dealscreen --help` stay
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -84,8 +85,9 @@ def record_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
-def record(results: list[dict[str, Any]], **kwargs: Any) -> None:
-    """Record results and print where, with the new head hash (keep it: `audit verify --head`)."""
+def record(results: Any, **kwargs: Any) -> None:
+    """Record results (a list, or a `ResultSpool` of a large batch) and print where, with the
+    new head hash (keep it: `audit verify --head`)."""
     from screen.audit.store import display_name, record_results
 
     written = record_results(results, **kwargs)
@@ -143,6 +145,43 @@ def write_output(
     except OSError as exc:
         raise ScreenError(f"cannot write: {exc.strerror}", Location(str(output))) from None
     click.echo(f"wrote {what} to {output}", err=True)
+
+
+def write_chunks(
+    chunks: Iterable[str], output: str | Path | None, *, bom: bool = False, what: str = "output"
+) -> None:
+    """`write_output` for text made piece by piece (a ranked batch of 20,000 rows is never one
+    string): the same bytes, the same errors and the same `wrote WHAT to FILE` line."""
+    from screen.model.errors import Location, ScreenError
+
+    where = str(output) if output else "<stdout>"
+    pieces = iter(chunks)
+    if bom:
+        pieces = itertools.chain(["\ufeff"], pieces)
+    if output:
+        path = Path(output)
+        if path.is_dir():
+            raise ScreenError("is a folder; name a file to write", Location(where))
+    try:
+        if output:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("wb") as fh:  # close() inside the try: a full disk may fail only there
+                for piece in pieces:
+                    fh.write(piece.encode("utf-8"))
+        else:
+            sys.stdout.flush()
+            out = sys.stdout.buffer
+            for piece in pieces:
+                out.write(piece.encode("utf-8"))
+            sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        if not output:
+            _silence_stdout()
+        raise ScreenError(f"cannot write: {exc.strerror}", Location(where)) from None
+    if output:
+        click.echo(f"wrote {what} to {output}", err=True)
 
 
 def _silence_stdout() -> None:

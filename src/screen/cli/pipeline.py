@@ -18,6 +18,7 @@ from screen.cli.common import (
     existing_paths,
     guard,
     store_option,
+    write_chunks,
     write_output,
 )
 from screen.model.errors import plural
@@ -40,24 +41,42 @@ def _evaluate_with_progress(
     rs: Any, paths: list[Any], rules: str | None, jobs: int, evaluate: Any, label: str
 ) -> tuple[list[Any], list[Any]]:
     """Evaluate files (in parallel if asked); progress bar on a terminal for larger batches."""
+    good: list[Any] = []
+    failed = _evaluate_each(rs, paths, rules, jobs, evaluate, label, good.append)
+    return good, failed
+
+
+def _evaluate_each(
+    rs: Any,
+    paths: list[Any],
+    rules: str | None,
+    jobs: int,
+    evaluate: Any,
+    label: str,
+    keep: Callable[[Any], None],
+) -> list[Any]:
+    """Hand each file's evaluation to `keep` as it comes (input order); return the failures."""
     from screen.pipeline import rank as pipeline
 
     n_jobs = pipeline.default_jobs(len(paths)) if jobs == 0 else jobs
     show = len(paths) > PROGRESS_MIN_FILES and sys.stderr.isatty()
-    good, failed = [], []
+    failed = []
 
     def consume(progress: Callable[[int], None] | None) -> None:
         for item in pipeline.evaluate_files(
             rs, paths, rules=rules, jobs=n_jobs, evaluate=evaluate, progress=progress
         ):
-            (failed if isinstance(item, pipeline.Failure) else good).append(item)
+            if isinstance(item, pipeline.Failure):
+                failed.append(item)
+            else:
+                keep(item)
 
     if show:
         with click.progressbar(length=len(paths), label=label, file=sys.stderr) as bar:
             consume(bar.update)
     else:
         consume(None)
-    return good, failed
+    return failed
 
 
 def _report_failures(failed: list[Any], total: int) -> None:
@@ -130,9 +149,9 @@ def rank(
     """
     from pathlib import Path
 
-    from screen.engine.loader import expand_case_paths, load_ruleset
+    from screen.engine.loader import case_path_texts, load_ruleset
     from screen.pipeline import rank as pipeline
-    from screen.pipeline import report as pipeline_report
+    from screen.pipeline.spool import RowSpool
 
     if fmt is None:
         suffix = Path(output).suffix.lower() if output else ""
@@ -153,22 +172,46 @@ def rank(
         require_xlsxwriter()  # before any work
     row_filters = [pipeline.parse_filter(f) for f in filters]
     rs = load_ruleset(rules)
-    paths = expand_case_paths(existing_paths(cases))
-    good, failed = _evaluate_with_progress(rs, paths, rules, jobs, pipeline.row_for, "ranking")
-    rows = [r for r in pipeline.rank(good) if all(f(r) for f in row_filters)]
+    paths = case_path_texts(existing_paths(cases))  # text: ~100 bytes a file, not ~350
+    with RowSpool() as rows:  # flat memory: rows on disk, only their sort keys kept
+
+        def keep(row: Any) -> None:
+            if all(f(row) for f in row_filters):
+                rows.add(row)
+
+        failed = _evaluate_each(rs, paths, rules, jobs, pipeline.row_for, "ranking", keep)
+        _write_ranked(rs, rows, failed, fmt, output, bom, memos)
+    _report_failures(failed, len(paths))
+    if failed:
+        sys.exit(2)
+
+
+def _write_ranked(
+    rs: Any,
+    rows: Any,
+    failed: list[Any],
+    fmt: str,
+    output: str | None,
+    bom: bool,
+    memos: str | None,
+) -> None:
+    """The ranked rows in `fmt`: JSON, CSV and the table streamed, the page and xlsx whole."""
+    from pathlib import Path
+
+    from screen.pipeline import report as pipeline_report
+
+    what = f"{plural(len(rows), 'ranked row')} ({fmt})"
     if fmt == "xlsx":
         from screen.pipeline import xlsx
 
-        data = xlsx.to_xlsx(rs, rows, xlsx.open_questions(rs, rows))
-        write_output(data, str(output), what=f"{plural(len(rows), 'ranked row')} (xlsx)")
-        _report_failures(failed, len(paths))
-        if failed:
-            sys.exit(2)
+        listed = list(rows)
+        data = xlsx.to_xlsx(rs, listed, xlsx.open_questions(rs, listed))
+        write_output(data, str(output), what=what)
         return
     if fmt == "csv":
-        text = pipeline_report.to_csv(rs, rows)
+        chunks = pipeline_report.csv_chunks(rs, rows)
     elif fmt == "json":
-        text = pipeline_report.to_json(rs, rows, failed)
+        chunks = pipeline_report.json_chunks(rs, rows, failed)
     elif fmt == "html":
         from screen.pipeline import page as pipeline_html
 
@@ -179,18 +222,14 @@ def rank(
                 f"warning: --memos {memos} is not a folder; the page has no memo links",
                 err=True,
             )
-        links = pipeline_html.find_memos(rows, memo_dir, page_dir)
-        text = pipeline_html.render(rs, rows, memo_links=links, failures=failed)
+        listed = list(rows)
+        links = pipeline_html.find_memos(listed, memo_dir, page_dir)
+        chunks = iter([pipeline_html.render(rs, listed, memo_links=links, failures=failed)])
     else:
-        text = pipeline_report.to_table(rs, rows)
+        chunks = pipeline_report.table_chunks(rs, rows)
     if memos and fmt != "html":
         click.echo(f"warning: --memos is used only by the HTML page, not by {fmt}", err=True)
-    write_output(
-        text, output, bom=bom and fmt == "csv", what=f"{plural(len(rows), 'ranked row')} ({fmt})"
-    )
-    _report_failures(failed, len(paths))
-    if failed:
-        sys.exit(2)
+    write_chunks(chunks, output, bom=bom and fmt == "csv", what=what)
 
 
 @click.command()

@@ -434,7 +434,7 @@ Outcome = PipelineRow | Failure
 Evaluator = Callable[[CompiledRuleSet, LoadedCase], Any]
 
 
-def _one(rs: CompiledRuleSet, path: Path, evaluate: Evaluator) -> Any:
+def _one(rs: CompiledRuleSet, path: str | Path, evaluate: Evaluator) -> Any:
     try:
         loaded = load_case(path)
     except ScreenError as err:
@@ -474,7 +474,7 @@ def default_jobs(n_files: int) -> int:
 
 def evaluate_files(
     rs: CompiledRuleSet,
-    paths: Sequence[Path],
+    paths: Sequence[str | Path],
     *,
     rules: str | None = None,
     jobs: int = 1,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from screen.engine.compiler import CompiledRuleSet
@@ -25,6 +25,7 @@ from screen.report.safety import terminal_cell, terminal_text
 SCHEMA_VERSION = 1
 REASON_WIDTH = 60  # text table only; CSV/JSON carry the full reason
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+CHUNK_CHARS = 1 << 16  # streamed output is handed to the writer in pieces of about this size
 
 
 def criterion_ids(rs: CompiledRuleSet) -> list[str]:
@@ -81,8 +82,13 @@ def _num(x: float | None) -> str:
     return f"{x:g}" if abs(x) < 1e15 else repr(x)
 
 
-def to_csv(rs: CompiledRuleSet, rows: Sequence[PipelineRow]) -> str:
+def to_csv(rs: CompiledRuleSet, rows: Iterable[PipelineRow]) -> str:
     """The pipeline as CSV text (without BOM; the writer adds it if asked)."""
+    return "".join(csv_chunks(rs, rows))
+
+
+def csv_chunks(rs: CompiledRuleSet, rows: Iterable[PipelineRow]) -> Iterator[str]:
+    """`to_csv`'s text a row at a time (a batch of 20,000 rows is never one string)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow([_cell(h) for h in csv_header(rs)])
@@ -112,7 +118,11 @@ def to_csv(rs: CompiledRuleSet, rows: Sequence[PipelineRow]) -> str:
             _text(r.revisit_when),
         ]
         w.writerow([_cell(c) for c in cells])
-    return buf.getvalue()
+        if buf.tell() >= CHUNK_CHARS:
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue()
 
 
 def row_dict(rs: CompiledRuleSet, rank: int, r: PipelineRow) -> dict[str, Any]:
@@ -157,12 +167,35 @@ def header_dict(rs: CompiledRuleSet) -> dict[str, Any]:
     }
 
 
-def to_json(rs: CompiledRuleSet, rows: Sequence[PipelineRow], failures: Sequence[Any] = ()) -> str:
+def to_json(rs: CompiledRuleSet, rows: Iterable[PipelineRow], failures: Sequence[Any] = ()) -> str:
     """`{schema, ruleset, scale, thresholds, criteria, rows, failed}`; deterministic bytes."""
-    doc = header_dict(rs)
-    doc["rows"] = [row_dict(rs, i, r) for i, r in enumerate(rows, 1)]
-    doc["failed"] = [{"path": f.path, "message": f.message} for f in failures]
-    return dumps_text(doc) + "\n"  # json.dumps(indent=2) bytes, via orjson (issue 12)
+    return "".join(json_chunks(rs, rows, failures))
+
+
+def json_chunks(
+    rs: CompiledRuleSet, rows: Iterable[PipelineRow], failures: Sequence[Any] = ()
+) -> Iterator[str]:
+    """`to_json`'s text a row at a time: the bytes of `json.dumps(doc, indent=2)` (via
+    `dumps_text`) for the whole document, which is never built. JSON text has raw line breaks
+    only between tokens, never inside strings, so a nested value is the value's own text with
+    each line break followed by the indent of its depth."""
+    head = dumps_text(header_dict(rs))
+    yield head[: -len("\n}")] + ',\n  "rows": ['  # the header dict is never empty
+    pieces: list[str] = []
+    size = count = 0
+    for i, r in enumerate(rows, 1):
+        count = i
+        piece = ("\n    " if i == 1 else ",\n    ") + dumps_text(row_dict(rs, i, r)).replace(
+            "\n", "\n    "
+        )
+        pieces.append(piece)
+        size += len(piece)
+        if size >= CHUNK_CHARS:
+            yield "".join(pieces)
+            pieces, size = [], 0
+    yield "".join(pieces) + ("\n  ]" if count else "]")
+    failed = [{"path": f.path, "message": f.message} for f in failures]
+    yield ',\n  "failed": ' + dumps_text(failed).replace("\n", "\n  ") + "\n}\n"
 
 
 def abbreviations(rs: CompiledRuleSet) -> list[str]:
@@ -177,48 +210,63 @@ def abbreviations(rs: CompiledRuleSet) -> list[str]:
     return out
 
 
-def to_table(rs: CompiledRuleSet, rows: Sequence[PipelineRow]) -> str:
+def to_table(rs: CompiledRuleSet, rows: Iterable[PipelineRow]) -> str:
     """Aligned text: rank, company, decision, score, per-criterion scores, lead, reason."""
+    return "".join(table_chunks(rs, rows if isinstance(rows, Sequence) else list(rows)))
+
+
+def table_chunks(rs: CompiledRuleSet, rows: Iterable[PipelineRow]) -> Iterator[str]:
+    """`to_table`'s text a few lines at a time, in two passes over `rows` (a sequence, or a
+    `RowSpool`, which reads them again): column widths, then the lines."""
     abbr = abbreviations(rs)
     revisits = any(r.revisit for r in rows)  # the column appears once a case is on the watch list
     head = ["#", "company", "decision", "score", *abbr, "lead", "stage", "unk"]
     head += ["revisit", "top reason"] if revisits else ["top reason"]
-    body = []
+    header = [terminal_cell(cell) for cell in head]
+    widths = [len(cell) for cell in header]
     for i, r in enumerate(rows, 1):
-        score = display(r.score)
-        if r.score_low != r.score_high:
-            score += f" ({display(r.score_low)}-{display(r.score_high)})"
-        reason = r.top_reason
-        if len(reason) > REASON_WIDTH:
-            reason = reason[: REASON_WIDTH - 1] + "…"
-        body.append(
-            [
-                str(i),
-                r.company,
-                DECISION_LABEL[r.decision],
-                score,
-                *("?" if s is None else f"{s:g}" for s in r.criteria),
-                r.lead_asset,
-                r.stage or "?",
-                str(r.unknowns),
-                *([r.revisit or ""] if revisits else []),
-                reason,
-            ]
-        )
-    table = [[terminal_cell(cell) for cell in row] for row in [head, *body]]
-    widths = [max(len(row[c]) for row in table) for c in range(len(head))]
+        for c, cell in enumerate(_table_cells(r, i, revisits)):
+            if len(cell) > widths[c]:
+                widths[c] = len(cell)
     numeric = {0, *range(4, 4 + len(abbr)), 6 + len(abbr)}
-    lines = []
-    for row in table:
+
+    def line(row: list[str]) -> str:
         cells = [
             cell.rjust(w) if c in numeric else cell.ljust(w)
             for c, (cell, w) in enumerate(zip(row, widths, strict=True))
         ]
-        lines.append("  ".join(cells).rstrip())
-    lines.insert(1, "  ".join("-" * w for w in widths))
+        return "  ".join(cells).rstrip() + "\n"
+
+    lines = [line(header), "  ".join("-" * w for w in widths) + "\n"]
+    for i, r in enumerate(rows, 1):
+        lines.append(line(_table_cells(r, i, revisits)))
+        if len(lines) >= 256:
+            yield terminal_text("".join(lines))
+            lines = []
     legend = ", ".join(f"{a} {c.id} ({c.weight:g})" for a, c in zip(abbr, rs.criteria, strict=True))
-    lines.append("")
     maxes = {c.max for c in rs.criteria}
     scale = f", each scored 0-{maxes.pop():g}" if len(maxes) == 1 else ""
-    lines.append(f"criteria (weight){scale}: {legend}")
-    return terminal_text("\n".join(lines) + "\n")
+    lines.append(f"\ncriteria (weight){scale}: {legend}\n")
+    yield terminal_text("".join(lines))
+
+
+def _table_cells(r: PipelineRow, i: int, revisits: bool) -> list[str]:
+    score = display(r.score)
+    if r.score_low != r.score_high:
+        score += f" ({display(r.score_low)}-{display(r.score_high)})"
+    reason = r.top_reason
+    if len(reason) > REASON_WIDTH:
+        reason = reason[: REASON_WIDTH - 1] + "…"
+    cells = [
+        str(i),
+        r.company,
+        DECISION_LABEL[r.decision],
+        score,
+        *("?" if s is None else f"{s:g}" for s in r.criteria),
+        r.lead_asset,
+        r.stage or "?",
+        str(r.unknowns),
+        *([r.revisit or ""] if revisits else []),
+        reason,
+    ]
+    return [terminal_cell(cell) for cell in cells]

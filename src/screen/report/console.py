@@ -6,6 +6,7 @@ and what other tools read can never disagree.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from screen.model.numbers import display, display_signed
@@ -67,50 +68,79 @@ def _fmt(x: Any) -> str:
     return display(x) if isinstance(x, float) else str(x)
 
 
+TABLE_HEAD = (
+    "#",
+    "company",
+    "decision",
+    "score",
+    "range",
+    "lead asset",
+    "stage",
+    "unknowns",
+    "gates",
+    "file",
+)
+
+
 def table(results: list[dict[str, Any]]) -> str:
     """The ranked screening: one row per case."""
-    rows = [
-        (
-            "#",
-            "company",
-            "decision",
-            "score",
-            "range",
-            "lead asset",
-            "stage",
-            "unknowns",
-            "gates",
-            "file",
-        )
-    ]
-    for i, r in enumerate(rank(results), 1):
-        lead = next(a for a in r["assets"] if a["id"] == r["lead_asset"])
-        lo, hi = r["score_range"]
-        rng = "" if lo == hi else f"{_fmt(float(lo))}-{_fmt(float(hi))}"
-        core_unknowns = sum(1 for u in r["unknowns"] if u["asset"] in r["core_assets"])
-        gates = ", ".join(f"{g['id']} {g['outcome']}" for g in r["gates"] if g["outcome"] != "pass")
-        rows.append(
-            (
-                str(i),
-                r["case"]["company"],
-                DECISION_LABEL[r["decision"]],
-                display(r["score"]),
-                rng,
-                lead["id"],
-                lead["stage"] or "?",
-                str(core_unknowns),
-                gates or "pass",
-                r["case"]["path"],
-            )
-        )
-    rows = [tuple(terminal_cell(cell) for cell in row) for row in rows]
-    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
-    lines = [
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines) + "\n"
+    return render_table([table_row(r)[1] for r in rank(results)])
+
+
+def table_row(r: dict[str, Any]) -> tuple[tuple[Any, ...], tuple[str, ...]]:
+    """(sort key, cells) of one result's table row, without its rank number: all the table
+    needs of a result (a batch keeps these, or spools them, not the results)."""
+    lead = next(a for a in r["assets"] if a["id"] == r["lead_asset"])
+    lo, hi = r["score_range"]
+    rng = "" if lo == hi else f"{_fmt(float(lo))}-{_fmt(float(hi))}"
+    core_unknowns = sum(1 for u in r["unknowns"] if u["asset"] in r["core_assets"])
+    gates = ", ".join(f"{g['id']} {g['outcome']}" for g in r["gates"] if g["outcome"] != "pass")
+    cells = (
+        r["case"]["company"],
+        DECISION_LABEL[r["decision"]],
+        display(r["score"]),
+        rng,
+        lead["id"],
+        lead["stage"] or "?",
+        str(core_unknowns),
+        gates or "pass",
+        r["case"]["path"],
+    )
+    key = (
+        DECISION_ORDER[r["decision"]],
+        -ranking_score(r),
+        r["case"]["company"],
+        r["case"]["path"],
+    )
+    return key, cells
+
+
+def render_table(rows: Iterable[tuple[str, ...]]) -> str:
+    """The table from its rows' cells in rank order (`table_row`)."""
+    return "".join(table_chunks(rows))
+
+
+def table_chunks(rows: Iterable[tuple[str, ...]]) -> Iterator[str]:
+    """`render_table`'s text a few lines at a time. `rows` is read twice (a list, or a spool
+    that reads them again): column widths, then the lines."""
+    head = tuple(terminal_cell(cell) for cell in TABLE_HEAD)
+    widths = [len(cell) for cell in head]
+    for i, cells in enumerate(rows, 1):
+        for c, cell in enumerate((str(i), *cells)):
+            n = len(terminal_cell(cell))
+            if n > widths[c]:
+                widths[c] = n
+
+    def line(row: tuple[str, ...]) -> str:
+        return "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+
+    lines = [line(head), "  ".join("-" * w for w in widths)]
+    for i, cells in enumerate(rows, 1):
+        lines.append(line(tuple(terminal_cell(cell) for cell in (str(i), *cells))))
+        if len(lines) >= 256:
+            yield "\n".join(lines) + "\n"
+            lines = []
+    yield "\n".join(lines) + "\n" if lines else ""
 
 
 def _value(v: Any) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from screen.audit.store.location import store_name
@@ -129,8 +129,11 @@ class Store:
         return row[0] if row else GENESIS
 
     # ---------------------------------------------------------------- writing
-    def append(self, entries: Sequence[Entry], *, who: str | None = None) -> Written:
-        """Write `entries` in one transaction, chained after the current head; return new head."""
+    def append(self, entries: Iterable[Entry], *, who: str | None = None) -> Written:
+        """Write `entries` in one transaction, chained after the current head; return new head.
+
+        `entries` is iterated once, inside the transaction (it may be a generator reading a
+        batch back from disk: one entry in memory at a time)."""
         who = who or default_who()
         ids: list[int] = []
         with self._errors(), self._write():
@@ -140,7 +143,7 @@ class Store:
                 last_id += 1
                 cols = self._columns(e, last_id, who, prev)
                 cols["db_role"] = role
-                text = result_text(e.result)
+                text = e.result_json if e.result_json is not None else result_text(e.result)
                 cols["result_sha256"] = sha256_text(text)
                 cols["hash"] = record_hash(cols)
                 cols["result_z"] = zlib.compress(text.encode("utf-8"), ZLIB_LEVEL)

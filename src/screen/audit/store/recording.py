@@ -25,6 +25,7 @@ from screen.audit.store.records import (
     ruleset_digest,
     sha256_text,
 )
+from screen.audit.store.spool import ResultSpool
 
 BOM = "\ufeff"
 
@@ -93,7 +94,7 @@ def _case_text(result: dict[str, Any], case_texts: dict[str, str] | None) -> str
 
 
 def record_results(
-    results: Sequence[dict[str, Any]],
+    results: Sequence[dict[str, Any]] | ResultSpool,
     *,
     rules: str | os.PathLike[str] | None = None,
     store: str | os.PathLike[str] | None = None,
@@ -106,16 +107,21 @@ def record_results(
     files are stored once, content-addressed, and must still hash to `ruleset.sha256`. Case texts
     come from `case_texts` (sha256 -> text, e.g. `LoadedCase.text`) or are re-read from
     `case.path`; either way through `stored_case_text`. Returns the new ids and head hash.
+
+    `results` is read twice (a list, or a `ResultSpool` holding a large batch on disk): every
+    result is checked before the store is opened, so a changed file records nothing and
+    creates no store; the second pass writes, one result in memory at a time.
     """
     if not results:
         with Store.open(store) as s:
             return Written([], s.head())
     files = read_ruleset_files(rules)
     digest = _files_digest(files)  # once per batch, not once per result
-    entries = []
     for r in results:
         _check_ruleset(digest, r, rules)
-        entries.append(Entry(r, _case_text(r, case_texts), files))
+        _case_text(r, case_texts)  # the file still hashes as scored (else StoreError)
+    pairs = results.items() if isinstance(results, ResultSpool) else ((r, None) for r in results)
+    entries = (Entry(r, _case_text(r, case_texts), files, result_json=text) for r, text in pairs)
     with Store.open(store) as s:
         return s.append(entries, who=who)
 

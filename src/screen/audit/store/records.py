@@ -176,6 +176,7 @@ class Entry:
     decision: str | None = None
     reason: str | None = None
     note: str | None = None
+    result_json: str | None = None  # `result_text(result)`, when the caller already has it
 
 
 @dataclass
