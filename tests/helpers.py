@@ -45,7 +45,16 @@ BASE_ASSET: dict[str, Any] = {
             "region": "multiregional",
             "size": {"value": 120, "source": "deck", "status": "company-reported"},
             "status": "recruiting",
-            "readouts": [{"endpoint": "ORR", "result": "38% ORR in 60 evaluable patients"}],
+            "readouts": [
+                {
+                    "endpoint": "ORR",
+                    "kind": "orr",
+                    "result": "38% ORR in 60 evaluable patients",
+                    "value": 0.38,
+                    "n": 60,
+                    "comparator": {"kind": "standard_of_care", "value": 0.25},
+                }
+            ],
         }
     ],
     "standard_of_care": {"description": "platinum doublet chemotherapy", "adequacy": "poor"},
@@ -136,17 +145,33 @@ def thesis_ruleset() -> Any:
     return _ruleset(None)
 
 
+def as_v2(case: dict[str, Any]) -> dict[str, Any]:
+    """The case with every asset that states a `stage` and no `development` block given one:
+    that stage in China and in the US (a multiregional programme, like the base asset's trial).
+
+    Why: thesis 1.1 reads regional stages (`asset.stage_ex_china`, `asset.stage_us`), which are
+    unknown without a development block, while most tests vary the v1 `stage` alone. A test that
+    needs the v1 reading (no regional stages) passes `v2=False` to `evaluate`."""
+    out = copy.deepcopy(case)
+    for asset in out.get("assets") or []:
+        if isinstance(asset, dict) and "development" not in asset and "stage" in asset:
+            stage = asset["stage"]
+            asset["development"] = {"china": {"stage": stage}, "us": {"stage": stage}}
+    return out
+
+
 def evaluate(
-    case: dict[str, Any], ruleset: Any = None, path: str = "inline.yaml"
+    case: dict[str, Any], ruleset: Any = None, path: str = "inline.yaml", v2: bool = True
 ) -> dict[str, Any]:
-    """Validate a case dict and evaluate it in-process; returns the result document."""
+    """Validate a case dict and evaluate it in-process; returns the result document.
+    With `v2` (default) a stage-only asset gets regional stages first (`as_v2`)."""
     from screen.engine.evaluate import evaluate_case
     from screen.engine.loader import LoadedCase
     from screen.engine.result import build_result
     from screen.model.case import Case
 
     rs = ruleset if ruleset is not None else thesis_ruleset()
-    model = Case.model_validate(case)
+    model = Case.model_validate(as_v2(case) if v2 else case)
     outcome = evaluate_case(rs, model)
     return build_result(rs, LoadedCase(path, "0" * 64, "", model), outcome)
 
