@@ -8,7 +8,16 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import BASE_ASSET, DELETE, criterion, evaluate, gate, make_case, run_cli, thesis_ruleset
+from helpers import (
+    BASE_ASSET,
+    DELETE,
+    criterion,
+    evaluate,
+    gate,
+    make_case,
+    run_cli,
+    thesis_ruleset,
+)
 
 STAGES = [
     "preclinical",
@@ -269,7 +278,11 @@ def test_t8_approval_elsewhere_does_not_count_as_an_fda_path():
     nmpa = score(
         "us_path",
         {
-            "regulatory": {"fda_ind": "none", "designations": [], "approvals": [{"agency": "nmpa"}]},
+            "regulatory": {
+                "fda_ind": "none",
+                "designations": [],
+                "approvals": [{"agency": "nmpa"}],
+            },
             "development": {"china": {"stage": "approved"}},
             "stage": DELETE,
         },

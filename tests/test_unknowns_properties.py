@@ -29,6 +29,7 @@ from helpers import (
     BASE_CASE,
     DELETE,
     MINI_RULES,
+    as_v2,
     criterion,
     evaluate,
     make_case,
@@ -39,7 +40,7 @@ from screen.engine.evaluate import evaluate_case
 from screen.engine.loader import load_ruleset
 from screen.engine.outcome import DECISION_RANK, DECISIONS
 from screen.engine.reach import MAX_COMBINATIONS, finite_domain
-from screen.model.case import Case
+from screen.model.case import DERIVED_ASSET_FIELDS, Case
 from screen.model.vocab import ASSET_STAGES, Stage
 
 EXAMPLES = int(os.environ.get("PROPERTY_EXAMPLES", "25"))
@@ -72,13 +73,20 @@ def _container(case: dict[str, Any], fact: str, asset: int, create: bool) -> tup
             if not create:
                 return None, path[-1]
             node[step] = {}
+        if isinstance(node[step], bool):  # a v1 claim; its `.status` lives in the v2 mapping
+            if not create:
+                return None, path[-1]
+            node[step] = {"value": node[step]}
         node = node[step]
     return node, path[-1]
 
 
 def put(case: dict[str, Any], fact: str, value: Any, asset: int = 0) -> None:
     node, key = _container(case, fact, asset, create=True)
-    node[key] = _plain(value)
+    if isinstance(node.get(key), dict) and "value" in node[key] and isinstance(value, bool):
+        node[key]["value"] = value  # a claim with its source and status: set the claim
+    else:
+        node[key] = _plain(value)
 
 
 def drop(case: dict[str, Any], fact: str, asset: int = 0) -> None:
@@ -87,9 +95,30 @@ def drop(case: dict[str, Any], fact: str, asset: int = 0) -> None:
         node.pop(key, None)
 
 
+# Read-only views the model derives when a case loads (thesis 1.1 reads the regional stages):
+# not written into a case dict. The regional stages follow `asset.stage` through
+# `helpers.as_v2` (that stage in China and the US), so they vary with it.
+VIEWS = {f"asset.{v}" for v in DERIVED_ASSET_FIELDS}
+
+
+# Facts thesis 1.1 reads through an explicit fallback (`coalesce(..., false)`, rationale in
+# rules/thesis.yaml): a trial stop for safety is a public event, and a claim's status only
+# counts when stated. Removing them is, by the rule set's own convention, not "any value", so
+# they are varied but not removed here.
+READ_AS_STATED = (
+    "asset.safety.stopped_for_safety",
+    "asset.competition.first_in_class.status",
+    "asset.competition.best_in_class.status",
+)
+
+
 def finite_facts(rs: Any) -> list[str]:
-    """The enum / stage / true-false case fields a rule set reads."""
-    return sorted(k for k, fp in rs.fields.items() if fp.type.kind in ("enum", "stage", "bool"))
+    """The enum / stage / true-false case fields a rule set reads (views left out)."""
+    return sorted(
+        k
+        for k, fp in rs.fields.items()
+        if fp.type.kind in ("enum", "stage", "bool") and k not in VIEWS
+    )
 
 
 THESIS_FINITE = finite_facts(RS)
@@ -155,8 +184,15 @@ def removable(case: dict[str, Any], facts: list[str]) -> list[tuple[str, int]]:
     """(fact, asset index) pairs that can be removed: company facts once, asset facts per asset."""
     out = [(f, 0) for f in facts if f.startswith("company.")]
     for i in range(len(case["assets"])):
-        # roles decide which assets count (a company-level rule, tested on its own below)
-        out += [(f, i) for f in facts if f.startswith("asset.") and f != "asset.role"]
+        # roles decide which assets count (a company-level rule, tested on its own below); the
+        # stage is never removed: without it `as_v2` writes no development block and the three
+        # regional views become unknown together, which the engine tries as independent facts
+        # (sound, but a superset of what consistent development blocks give)
+        out += [
+            (f, i)
+            for f in facts
+            if f.startswith("asset.") and f not in ("asset.role", "asset.stage", *READ_AS_STATED)
+        ]
     return out
 
 
@@ -168,7 +204,7 @@ def domain_size(rs: Any, removed: list[tuple[str, int]]) -> int:
 
 
 def outcome(case: dict[str, Any], rs: Any) -> Any:
-    return evaluate_case(rs, Case.model_validate(case), trace=False)
+    return evaluate_case(rs, Case.model_validate(as_v2(case)), trace=False)
 
 
 def brute_force(case: dict[str, Any], rs: Any, removed: list[tuple[str, int]]) -> dict[str, Any]:
