@@ -111,12 +111,15 @@ def merge(base: Any, override: Any) -> Any:
     return copy.deepcopy(override)
 
 
-def make_case(asset: dict[str, Any] | None = None, **top: Any) -> dict[str, Any]:
-    """The base case with overrides merged into its first asset and/or top-level keys."""
+def make_case(asset: dict[str, Any] | None = None, v2: bool = True, **top: Any) -> dict[str, Any]:
+    """The base case with overrides merged into its first asset and/or top-level keys.
+
+    With `v2` (default) a stage-only asset is given regional stages (`as_v2`), so the bundled
+    thesis 1.1 reads known stages; `v2=False` keeps the v1 shape (no development block)."""
     case = merge(BASE_CASE, top) if top else copy.deepcopy(BASE_CASE)
     if asset:
         case["assets"][0] = merge(case["assets"][0], asset)
-    return case
+    return as_v2(case) if v2 else case
 
 
 class _NoAliasDumper(yaml.SafeDumper):
