@@ -111,11 +111,11 @@ def merge(base: Any, override: Any) -> Any:
     return copy.deepcopy(override)
 
 
-def make_case(asset: dict[str, Any] | None = None, v2: bool = True, **top: Any) -> dict[str, Any]:
+def make_case(asset: dict[str, Any] | None = None, v2: bool = False, **top: Any) -> dict[str, Any]:
     """The base case with overrides merged into its first asset and/or top-level keys.
 
-    With `v2` (default) a stage-only asset is given regional stages (`as_v2`), so the bundled
-    thesis 1.1 reads known stages; `v2=False` keeps the v1 shape (no development block)."""
+    With `v2` a stage-only asset is given regional stages now (`as_v2`); by default that
+    happens later, in `evaluate` and `write_yaml`, so a test can still change `stage`."""
     case = merge(BASE_CASE, top) if top else copy.deepcopy(BASE_CASE)
     if asset:
         case["assets"][0] = merge(case["assets"][0], asset)
@@ -129,7 +129,11 @@ class _NoAliasDumper(yaml.SafeDumper):
         return True
 
 
-def write_yaml(path: Path, data: Any) -> Path:
+def write_yaml(path: Path, data: Any, v2: bool = True) -> Path:
+    """Write `data` as YAML. A case (a mapping with `assets`) gets regional stages for its
+    stage-only assets first (`as_v2`, so thesis 1.1 reads known stages); `v2=False` keeps v1."""
+    if v2 and isinstance(data, dict) and isinstance(data.get("assets"), list):
+        data = as_v2(data)
     path.parent.mkdir(parents=True, exist_ok=True)
     text = yaml.dump(data, Dumper=_NoAliasDumper, sort_keys=False, allow_unicode=True)
     path.write_text(text, encoding="utf-8")

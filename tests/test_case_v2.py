@@ -41,7 +41,7 @@ def test_development_gives_stage_by_region_and_the_most_advanced_stage() -> None
 
 
 def test_without_development_regional_stages_are_unknown_unless_an_approval_proves_them() -> None:
-    asset = _asset(make_case(v2=False))
+    asset = _asset(make_case())
     assert asset.stage_us is None and asset.stage_ex_china is None and asset.stage_china is None
     approved = _asset(
         make_case({"regulatory": {"approvals": [{"agency": "fda"}, {"agency": "nmpa"}]}}, v2=False)

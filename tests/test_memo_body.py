@@ -330,8 +330,8 @@ def test_runway_threshold_comes_from_the_rule_set_when_it_has_one(tmp_path: Path
 
 
 def _lead_view(tmp_path: Path, v2: bool = True, **asset: Any) -> dict[str, Any]:
-    case = make_case(asset=asset or None, v2=v2)
-    return memos.memo_context(*screened(write_yaml(tmp_path / "c.yaml", case)))["lead"]
+    case = make_case(asset=asset or None)
+    return memos.memo_context(*screened(write_yaml(tmp_path / "c.yaml", case, v2=v2)))["lead"]
 
 
 def test_v1_case_has_no_v2_evidence_and_no_v2_risk(tmp_path: Path) -> None:
