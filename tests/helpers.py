@@ -45,7 +45,16 @@ BASE_ASSET: dict[str, Any] = {
             "region": "multiregional",
             "size": {"value": 120, "source": "deck", "status": "company-reported"},
             "status": "recruiting",
-            "readouts": [{"endpoint": "ORR", "result": "38% ORR in 60 evaluable patients"}],
+            "readouts": [
+                {
+                    "endpoint": "ORR",
+                    "kind": "orr",
+                    "result": "38% ORR in 60 evaluable patients",
+                    "value": 0.38,
+                    "n": 60,
+                    "comparator": {"kind": "standard_of_care", "value": 0.25},
+                }
+            ],
         }
     ],
     "standard_of_care": {"description": "platinum doublet chemotherapy", "adequacy": "poor"},
@@ -102,12 +111,15 @@ def merge(base: Any, override: Any) -> Any:
     return copy.deepcopy(override)
 
 
-def make_case(asset: dict[str, Any] | None = None, **top: Any) -> dict[str, Any]:
-    """The base case with overrides merged into its first asset and/or top-level keys."""
+def make_case(asset: dict[str, Any] | None = None, v2: bool = False, **top: Any) -> dict[str, Any]:
+    """The base case with overrides merged into its first asset and/or top-level keys.
+
+    With `v2` a stage-only asset is given regional stages now (`as_v2`); by default that
+    happens later, in `evaluate` and `write_yaml`, so a test can still change `stage`."""
     case = merge(BASE_CASE, top) if top else copy.deepcopy(BASE_CASE)
     if asset:
         case["assets"][0] = merge(case["assets"][0], asset)
-    return case
+    return as_v2(case) if v2 else case
 
 
 class _NoAliasDumper(yaml.SafeDumper):
@@ -117,7 +129,11 @@ class _NoAliasDumper(yaml.SafeDumper):
         return True
 
 
-def write_yaml(path: Path, data: Any) -> Path:
+def write_yaml(path: Path, data: Any, v2: bool = True) -> Path:
+    """Write `data` as YAML. A case (a mapping with `assets`) gets regional stages for its
+    stage-only assets first (`as_v2`, so thesis 1.1 reads known stages); `v2=False` keeps v1."""
+    if v2 and isinstance(data, dict) and isinstance(data.get("assets"), list):
+        data = as_v2(data)
     path.parent.mkdir(parents=True, exist_ok=True)
     text = yaml.dump(data, Dumper=_NoAliasDumper, sort_keys=False, allow_unicode=True)
     path.write_text(text, encoding="utf-8")
@@ -136,17 +152,33 @@ def thesis_ruleset() -> Any:
     return _ruleset(None)
 
 
+def as_v2(case: dict[str, Any]) -> dict[str, Any]:
+    """The case with every asset that states a `stage` and no `development` block given one:
+    that stage in China and in the US (a multiregional programme, like the base asset's trial).
+
+    Why: thesis 1.1 reads regional stages (`asset.stage_ex_china`, `asset.stage_us`), which are
+    unknown without a development block, while most tests vary the v1 `stage` alone. A test that
+    needs the v1 reading (no regional stages) passes `v2=False` to `evaluate`."""
+    out = copy.deepcopy(case)
+    for asset in out.get("assets") or []:
+        if isinstance(asset, dict) and "development" not in asset and "stage" in asset:
+            stage = asset["stage"]
+            asset["development"] = {"china": {"stage": stage}, "us": {"stage": stage}}
+    return out
+
+
 def evaluate(
-    case: dict[str, Any], ruleset: Any = None, path: str = "inline.yaml"
+    case: dict[str, Any], ruleset: Any = None, path: str = "inline.yaml", v2: bool = True
 ) -> dict[str, Any]:
-    """Validate a case dict and evaluate it in-process; returns the result document."""
+    """Validate a case dict and evaluate it in-process; returns the result document.
+    With `v2` (default) a stage-only asset gets regional stages first (`as_v2`)."""
     from screen.engine.evaluate import evaluate_case
     from screen.engine.loader import LoadedCase
     from screen.engine.result import build_result
     from screen.model.case import Case
 
     rs = ruleset if ruleset is not None else thesis_ruleset()
-    model = Case.model_validate(case)
+    model = Case.model_validate(as_v2(case) if v2 else case)
     outcome = evaluate_case(rs, model)
     return build_result(rs, LoadedCase(path, "0" * 64, "", model), outcome)
 

@@ -44,7 +44,7 @@ def test_without_development_regional_stages_are_unknown_unless_an_approval_prov
     asset = _asset(make_case())
     assert asset.stage_us is None and asset.stage_ex_china is None and asset.stage_china is None
     approved = _asset(
-        make_case({"regulatory": {"approvals": [{"agency": "fda"}, {"agency": "nmpa"}]}})
+        make_case({"regulatory": {"approvals": [{"agency": "fda"}, {"agency": "nmpa"}]}}, v2=False)
     )
     assert approved.stage_us is Stage.approved and approved.stage_china is Stage.approved
     assert approved.stage_ex_china is Stage.approved

@@ -26,7 +26,8 @@ def folder(tmp_path: Path) -> Path:
             asset={
                 "competition": {"first_in_class": False, "best_in_class": False},
                 "regulatory": {"fda_ind": "none", "designations": []},
-                "stage": "phase1",
+                "stage": DELETE,
+                "development": {"china": {"stage": "phase1"}},  # no US trial (no IND)
             },
             company={"name": "Watched Bio"},
         ),

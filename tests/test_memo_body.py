@@ -329,13 +329,13 @@ def test_runway_threshold_comes_from_the_rule_set_when_it_has_one(tmp_path: Path
 # -- 5. case schema v2 facts (safety, regional stages), read tolerantly -----------------------
 
 
-def _lead_view(tmp_path: Path, **asset: Any) -> dict[str, Any]:
+def _lead_view(tmp_path: Path, v2: bool = True, **asset: Any) -> dict[str, Any]:
     case = make_case(asset=asset or None)
-    return memos.memo_context(*screened(write_yaml(tmp_path / "c.yaml", case)))["lead"]
+    return memos.memo_context(*screened(write_yaml(tmp_path / "c.yaml", case, v2=v2)))["lead"]
 
 
 def test_v1_case_has_no_v2_evidence_and_no_v2_risk(tmp_path: Path) -> None:
-    lead = _lead_view(tmp_path)
+    lead = _lead_view(tmp_path, v2=False)
     assert lead["safety"] is None and lead["regions"] == {}
     assert not [t for _, t in memo_risks.clinical(lead) if t.startswith(("Safety", "A trial was"))]
 

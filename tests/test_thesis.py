@@ -8,7 +8,16 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import DELETE, criterion, evaluate, gate, make_case, thesis_ruleset
+from helpers import (
+    BASE_ASSET,
+    DELETE,
+    criterion,
+    evaluate,
+    gate,
+    make_case,
+    run_cli,
+    thesis_ruleset,
+)
 
 STAGES = [
     "preclinical",
@@ -20,6 +29,7 @@ STAGES = [
     "filed",
     "approved",
 ]
+NO_US = {"china": {"stage": "phase2"}}  # in development in China only
 SMALL_EPI = {"us": 5000, "eu": 5000, "china": 5000, "rest_of_world": 0}
 
 
@@ -210,20 +220,34 @@ def test_t6_same_asset_later_scores_at_least_as_high_overall():
 
 
 def test_t7_china_clinical_data_counts_towards_the_us_path():
-    base = {"regulatory": {"designations": []}}
+    base = {"regulatory": {"designations": [], "us_evidence_plan": "mrct_planned"}}
     china = score("us_path", {**base, "data_origin": "china"})
     global_ = score("us_path", {**base, "data_origin": "global"})
     no_path = score(
-        "us_path", {"regulatory": {"fda_ind": "none", "designations": []}, "data_origin": "china"}
+        "us_path",
+        {
+            "regulatory": {"fda_ind": "none", "designations": []},
+            "data_origin": "china",
+            "development": NO_US,
+        },
     )
     assert china > no_path
     assert china >= 0.8 * global_  # weighed close to global data, not discarded
 
 
+def test_t7_t8_china_only_data_without_a_us_plan_scores_below_an_mrct_or_bridging_plan():
+    # 21 CFR 314.106(b)(1): foreign data alone must be applicable to US patients and practice.
+    def us(plan):
+        reg = {"designations": [], "us_evidence_plan": plan}
+        return score("us_path", {"regulatory": reg, "data_origin": "china"})
+
+    assert us("none") < us("mrct_planned") < us("mrct") == us("bridging")
+
+
 def test_t7_stating_china_data_never_scores_below_not_stating_it():
     # Unstated, the origin could be any of china | global | mixed: the unknown criterion counts
     # at its lowest *reachable* score, which is China's own (not a fallback no origin fires).
-    base = {"regulatory": {"designations": []}}
+    base = {"regulatory": {"designations": [], "us_evidence_plan": "mrct_planned"}}
     unstated = run({**base, "data_origin": DELETE})
     china = run({**base, "data_origin": "china"})
     assert criterion(unstated, "us_path")["status"] == "unknown"
@@ -237,26 +261,90 @@ def test_t7_stating_china_data_never_scores_below_not_stating_it():
 
 def test_t8_a_credible_fda_path_scores_higher():
     def us(fda_ind, **extra):
-        return score("us_path", {"regulatory": {"fda_ind": fda_ind, "designations": [], **extra}})
+        reg = {"fda_ind": fda_ind, "designations": [], **extra}
+        return score("us_path", {"regulatory": reg, "development": NO_US})
 
-    assert us("none") < us("planned") < us("cleared")
+    assert us("none") < us("planned") <= us("cleared")
+    in_us_trials = score("us_path", {"regulatory": {"designations": []}})
+    assert us("cleared") < in_us_trials
     approved = score(
         "us_path",
         {"regulatory": {"fda_ind": "none", "designations": [], "approvals": [{"agency": "fda"}]}},
     )
-    assert approved > us("cleared")
+    assert approved > in_us_trials
 
 
 def test_t8_approval_elsewhere_does_not_count_as_an_fda_path():
     nmpa = score(
         "us_path",
-        {"regulatory": {"fda_ind": "none", "designations": [], "approvals": [{"agency": "nmpa"}]}},
+        {
+            "regulatory": {
+                "fda_ind": "none",
+                "designations": [],
+                "approvals": [{"agency": "nmpa"}],
+            },
+            "development": {"china": {"stage": "approved"}},
+            "stage": DELETE,
+        },
     )
     fda = score(
         "us_path",
         {"regulatory": {"fda_ind": "none", "designations": [], "approvals": [{"agency": "fda"}]}},
     )
     assert nmpa < fda
+
+
+# --------------------------------------------------------------------------- 1.1 acceptance
+
+
+def test_nmpa_approved_us_phase1_asset_scores_as_a_us_phase1_asset():
+    """Issue 11: a China approval is credited to the China market, not to ex-China risk."""
+    us_phase1 = {"china": {"stage": "phase1"}, "us": {"stage": "phase1"}}
+    china_approved = {
+        "china": {"stage": "approved", "approvals": [{"agency": "nmpa"}]},
+        "us": {"stage": "phase1"},
+    }
+    plain = run({"development": us_phase1, "stage": DELETE})
+    approved = run(
+        {
+            "development": china_approved,
+            "stage": DELETE,
+            "regulatory": {"approvals": [{"agency": "nmpa"}]},
+        }
+    )
+    for cid in ("development_risk", "us_path", "bd_readiness"):
+        assert criterion(approved, cid)["score"] == criterion(plain, cid)["score"], cid
+    assert criterion(approved, "development_risk")["fired"] == "risk.very_high"
+
+
+def _with_orr(value: float) -> dict:
+    readout = {
+        "endpoint": "ORR",
+        "kind": "orr",
+        "value": value,
+        "n": 60,
+        "comparator": {"kind": "standard_of_care", "value": 0.25},
+    }
+    return {"trials": [{**BASE_ASSET["trials"][0], "readouts": [readout]}]}
+
+
+def test_two_response_rates_vs_the_same_comparator_differ_in_score():
+    """Issue 11: a 47% and a 5% response rate no longer score the same."""
+    high, low = run(_with_orr(0.47)), run(_with_orr(0.05))
+    assert criterion(high, "differentiation")["score"] > criterion(low, "differentiation")["score"]
+    assert high["score"] > low["score"]
+
+
+def test_graph_impact_shows_readouts_regional_stages_and_runway_feeding_the_decision():
+    for field, criterion_id in [
+        ("asset.trials.readouts.value", "criteria.differentiation"),
+        ("asset.development.us.stage", "criteria.us_path"),
+        ("asset.stage_ex_china", "criteria.development_risk"),
+        ("company.cash_runway_months", "criteria.cash_runway"),
+    ]:
+        r = run_cli("graph", "--impact", field)
+        assert r.returncode == 0, r.stderr
+        assert criterion_id in r.stdout and "decision: decision" in r.stdout, (field, r.stdout)
 
 
 def test_t8_us_market_share_parameter_is_sourced_and_within_the_stated_range():

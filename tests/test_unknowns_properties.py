@@ -29,6 +29,7 @@ from helpers import (
     BASE_CASE,
     DELETE,
     MINI_RULES,
+    as_v2,
     criterion,
     evaluate,
     make_case,
@@ -39,7 +40,7 @@ from screen.engine.evaluate import evaluate_case
 from screen.engine.loader import load_ruleset
 from screen.engine.outcome import DECISION_RANK, DECISIONS
 from screen.engine.reach import MAX_COMBINATIONS, finite_domain
-from screen.model.case import Case
+from screen.model.case import DERIVED_ASSET_FIELDS, Case
 from screen.model.vocab import ASSET_STAGES, Stage
 
 EXAMPLES = int(os.environ.get("PROPERTY_EXAMPLES", "25"))
@@ -72,13 +73,20 @@ def _container(case: dict[str, Any], fact: str, asset: int, create: bool) -> tup
             if not create:
                 return None, path[-1]
             node[step] = {}
+        if isinstance(node[step], bool):  # a v1 claim; its `.status` lives in the v2 mapping
+            if not create:
+                return None, path[-1]
+            node[step] = {"value": node[step]}
         node = node[step]
     return node, path[-1]
 
 
 def put(case: dict[str, Any], fact: str, value: Any, asset: int = 0) -> None:
     node, key = _container(case, fact, asset, create=True)
-    node[key] = _plain(value)
+    if isinstance(node.get(key), dict) and "value" in node[key] and isinstance(value, bool):
+        node[key]["value"] = value  # a claim with its source and status: set the claim
+    else:
+        node[key] = _plain(value)
 
 
 def drop(case: dict[str, Any], fact: str, asset: int = 0) -> None:
@@ -87,9 +95,30 @@ def drop(case: dict[str, Any], fact: str, asset: int = 0) -> None:
         node.pop(key, None)
 
 
+# Read-only views the model derives when a case loads (thesis 1.1 reads the regional stages):
+# not written into a case dict. The regional stages follow `asset.stage` through
+# `helpers.as_v2` (that stage in China and the US), so they vary with it.
+VIEWS = {f"asset.{v}" for v in DERIVED_ASSET_FIELDS}
+
+
+# Facts thesis 1.1 reads through an explicit fallback (`coalesce(..., false)`, rationale in
+# rules/thesis.yaml): a trial stop for safety is a public event, and a claim's status only
+# counts when stated. Removing them is, by the rule set's own convention, not "any value", so
+# they are varied but not removed here.
+READ_AS_STATED = (
+    "asset.safety.stopped_for_safety",
+    "asset.competition.first_in_class.status",
+    "asset.competition.best_in_class.status",
+)
+
+
 def finite_facts(rs: Any) -> list[str]:
-    """The enum / stage / true-false case fields a rule set reads."""
-    return sorted(k for k, fp in rs.fields.items() if fp.type.kind in ("enum", "stage", "bool"))
+    """The enum / stage / true-false case fields a rule set reads (views left out)."""
+    return sorted(
+        k
+        for k, fp in rs.fields.items()
+        if fp.type.kind in ("enum", "stage", "bool") and k not in VIEWS
+    )
 
 
 THESIS_FINITE = finite_facts(RS)
@@ -155,8 +184,15 @@ def removable(case: dict[str, Any], facts: list[str]) -> list[tuple[str, int]]:
     """(fact, asset index) pairs that can be removed: company facts once, asset facts per asset."""
     out = [(f, 0) for f in facts if f.startswith("company.")]
     for i in range(len(case["assets"])):
-        # roles decide which assets count (a company-level rule, tested on its own below)
-        out += [(f, i) for f in facts if f.startswith("asset.") and f != "asset.role"]
+        # roles decide which assets count (a company-level rule, tested on its own below); the
+        # stage is never removed: without it `as_v2` writes no development block and the three
+        # regional views become unknown together, which the engine tries as independent facts
+        # (sound, but a superset of what consistent development blocks give)
+        out += [
+            (f, i)
+            for f in facts
+            if f.startswith("asset.") and f not in ("asset.role", "asset.stage", *READ_AS_STATED)
+        ]
     return out
 
 
@@ -168,7 +204,7 @@ def domain_size(rs: Any, removed: list[tuple[str, int]]) -> int:
 
 
 def outcome(case: dict[str, Any], rs: Any) -> Any:
-    return evaluate_case(rs, Case.model_validate(case), trace=False)
+    return evaluate_case(rs, Case.model_validate(as_v2(case)), trace=False)
 
 
 def brute_force(case: dict[str, Any], rs: Any, removed: list[tuple[str, int]]) -> dict[str, Any]:
@@ -264,6 +300,18 @@ def test_exact_company_decision_with_two_core_assets(data: Any, case: dict[str, 
     check_exact(case, RS, removed)
 
 
+# A readout no better than its comparator (thesis 1.1 differentiation scores 1): keeps the
+# "decided watch" assets below a watch/advance line as they were under thesis 1.0.
+NO_GAIN_TRIALS = [
+    {
+        **BASE_ASSET["trials"][0],
+        "readouts": [
+            {"endpoint": "ORR", "kind": "orr", "value": 0.2, "comparator": {"value": 0.25}}
+        ],
+    }
+]
+
+
 def test_exact_company_decision_two_core_assets_minimal() -> None:
     """Minimal case of the property above: A1 is a decided watch, A2 is open only on the unmet-
     need gate (advance if it passes, decline if not). Answering `addressed: true` gives the
@@ -274,6 +322,7 @@ def test_exact_company_decision_two_core_assets_minimal() -> None:
             "stage": "phase1",
             "competition": {"first_in_class": False, "best_in_class": False},
             "regulatory": {"fda_ind": "none", "designations": []},
+            "trials": NO_GAIN_TRIALS,
         },
     )
     a2 = merge(BASE_ASSET, {"id": "A2", "unmet_need": {"addressed": DELETE}})
@@ -298,6 +347,7 @@ def test_an_asset_of_unstated_role_beside_a_core_one_is_not_core() -> None:
             "stage": "phase1",
             "competition": {"first_in_class": False, "best_in_class": False},
             "regulatory": {"fda_ind": "none", "designations": []},
+            "trials": NO_GAIN_TRIALS,
         },
     )
     a2 = merge(BASE_ASSET, {"id": "A2", "role": DELETE})
@@ -525,8 +575,9 @@ def test_answering_every_question_stays_in_the_reported_sets(
 def test_one_unknown_answer_is_in_its_could_reach(data: Any, case: dict[str, Any]) -> None:
     """With a single unknown fact, every answer's decision is in that unknown's `could_reach`.
 
-    (Not the role: answering it decides which assets count, a company-level rule.)"""
-    facts = [f for f in THESIS_FINITE if f != "asset.role"]
+    (Not the role: answering it decides which assets count, a company-level rule. Not the
+    stage or the read-as-stated facts: see `removable`.)"""
+    facts = [f for f in THESIS_FINITE if f not in ("asset.role", "asset.stage", *READ_AS_STATED)]
     fact = data.draw(st.sampled_from(facts + NUMBER_FACTS))
     partial = copy.deepcopy(case)
     drop(partial, fact)
@@ -557,6 +608,12 @@ LADDERS: dict[str, tuple[list[Any], list[str]]] = {
         ["adequate", "partial", "poor", "no_option"],
         ["need_magnitude"],
     ),
+    # thesis 1.1: a US evidence plan that makes the data applicable to US patients raises the
+    # US path (21 CFR 314.106); no trial stop for safety raises differentiation; a longer
+    # runway raises the cash-runway criterion (ASC 205-40 / HKEX 18A.03(4) bands)
+    "asset.regulatory.us_evidence_plan": (["none", "mrct_planned", "mrct"], ["us_path"]),
+    "asset.safety.stopped_for_safety": ([True, False], ["differentiation"]),
+    "company.cash_runway_months": ([0, 6, 12, 15, 20, 24, 36], ["cash_runway"]),
     "asset.epidemiology.us": ([], ["need_magnitude", "market_roi"]),
     "asset.epidemiology.eu": ([], ["need_magnitude", "market_roi"]),
     "asset.epidemiology.china": ([], ["need_magnitude", "market_roi"]),
@@ -635,21 +692,32 @@ def test_better_fact_never_lowers_what_a_partial_case_can_reach(
 
 def test_a_better_fact_can_open_a_settled_decision() -> None:
     """Why the partial-case property compares reachable sets, not DECISION_RANK: with the data
-    origin unknown, planned -> cleared raises the US path from 2 to 3.5-4, and the case that
-    was a settled watch can now reach advance too (insufficient information, ranked below
-    watch). Nothing got worse: the worst reachable decision is still watch."""
+    origin unknown (and a multiregional trial planned), starting US phase 1 raises the US path
+    from 2 (IND planned, no US trial) to 3.5-4, and the case that was a settled watch can now
+    reach advance too (insufficient information, ranked below watch). Nothing got worse: the
+    worst reachable decision is still watch."""
 
-    def screen(fda_ind: str) -> dict[str, Any]:
+    def screen(development: dict[str, Any]) -> dict[str, Any]:
+        readout = {"endpoint": "ORR", "kind": "orr", "value": 0.32, "comparator": {"value": 0.25}}
         asset = {
             "data_origin": DELETE,
-            "stage": "phase1",
+            "stage": DELETE,
+            "development": development,
+            "trials": [{**BASE_ASSET["trials"][0], "readouts": [readout]}],
             "competition": {"first_in_class": False, "best_in_class": True},
-            "regulatory": {"designations": [], "fda_ind": fda_ind},
+            "regulatory": {
+                "designations": [],
+                "fda_ind": "planned",
+                "us_evidence_plan": "mrct_planned",
+            },
             "unmet_need": {"severity": "moderate"},
         }
-        return evaluate(make_case(asset, company={"overseas_capability": "own"}))
+        company = {"overseas_capability": "partner", "cash_runway_months": 13}
+        return evaluate(make_case(asset, company=company))
 
-    r0, r1 = screen("planned"), screen("cleared")
+    china_only = {"china": {"stage": "phase1"}}
+    r0 = screen(china_only)
+    r1 = screen({**china_only, "us": {"stage": "phase1"}})
     assert r0["decision"] == "watch" and r1["decision"] == "insufficient_information"
     assert r1["reachable_decisions"] == ["advance", "watch"]
     assert r1["score"] > r0["score"]
@@ -730,20 +798,24 @@ def test_adding_a_strong_non_core_asset_to_an_all_non_core_company() -> None:
 
 
 def test_fda_ind_cleared_with_data_origin_unknown_is_not_the_fallback() -> None:
-    """(a) Each of china | global | mixed fires a 3.5 or 4 band once the IND is cleared, so the
-    fallback `fda.none` (0.5) is unreachable; planned -> cleared never lowers the score."""
+    """(a) In US trials with a multiregional trial planned, each of china | global | mixed fires
+    a 3.5 or 4 band, so the fallback `fda.none` (0.5) is unreachable; an IND that is only
+    planned (no US trial) scores 2, and starting the US trial never lowers the score."""
 
-    def screen(fda_ind: str) -> dict[str, Any]:
-        asset = {"data_origin": DELETE, "regulatory": {"designations": [], "fda_ind": fda_ind}}
+    def screen(development: dict[str, Any] | None) -> dict[str, Any]:
+        reg = {"designations": [], "fda_ind": "cleared", "us_evidence_plan": "mrct_planned"}
+        asset: dict[str, Any] = {"data_origin": DELETE, "regulatory": reg}
+        if development is not None:
+            asset.update(stage=DELETE, development=development)
         return evaluate(make_case(asset))
 
-    cleared, planned = screen("cleared"), screen("planned")
-    us_path = criterion(cleared, "us_path")
+    in_us, not_started = screen(None), screen({"china": {"stage": "phase2"}})
+    us_path = criterion(in_us, "us_path")
     assert us_path["status"] == "unknown"
     assert sorted(us_path["possible"]) == [3.5, 4]
-    assert criterion(planned, "us_path")["score"] == 2
-    assert cleared["score"] >= planned["score"]
-    assert cleared["score_range"][0] >= planned["score_range"][0]
+    assert criterion(not_started, "us_path")["score"] == 2
+    assert in_us["score"] >= not_started["score"]
+    assert in_us["score_range"][0] >= not_started["score_range"][0]
 
 
 def test_patient_sum_is_decided_by_its_known_part() -> None:
@@ -793,7 +865,8 @@ def test_strong_non_core_asset_does_not_advance_a_company_without_core() -> None
 @given(data=st.data(), case=cases())
 def test_answering_decided_by_settles_the_decision(data: Any, case: dict[str, Any]) -> None:
     """Any answers to the questions in `decided_by` leave one reachable decision (item 4)."""
-    pool = [(f, 0) for f in THESIS_FINITE + NUMBER_FACTS]
+    # the stage stays (see `removable`): its regional views cannot be answered one by one
+    pool = [(f, 0) for f in THESIS_FINITE + NUMBER_FACTS if f != "asset.stage"]
     removed = data.draw(st.lists(st.sampled_from(pool), min_size=2, max_size=4, unique=True))
     partial = copy.deepcopy(case)
     for fact, i in removed:
