@@ -147,6 +147,15 @@ def _ruleset(path: str | None) -> Any:
     return load_ruleset(path)
 
 
+THESIS_1_0 = ROOT / "tests" / "fixtures" / "thesis-1.0.1.yaml"
+
+
+def thesis_1_0() -> Any:
+    """Thesis 1.0.1 (kept as a fixture), for tests of engine mechanics written on it: its
+    scores read the v1 stage, so a stage-only test case means what the test says."""
+    return _ruleset(str(THESIS_1_0))
+
+
 def thesis_ruleset() -> Any:
     """The bundled thesis, compiled once per test session."""
     return _ruleset(None)

@@ -261,7 +261,13 @@ def test_empty_folder_is_an_error(tmp_path):
 
 
 def test_explain_prints_decision_criteria_and_questions(tmp_path):
-    path = write_yaml(tmp_path / "gaps.yaml", make_case(asset={"regulatory": DELETE}))
+    # no US programme yet, and the FDA IND status unknown: the US path asks about it
+    china_only = {
+        "regulatory": DELETE,
+        "stage": DELETE,
+        "development": {"china": {"stage": "phase2"}},
+    }
+    path = write_yaml(tmp_path / "gaps.yaml", make_case(asset=china_only))
     proc = run_cli("explain", str(path))
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout

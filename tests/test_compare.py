@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from helpers import DELETE, make_case, run_cli, thesis_ruleset, write_yaml
+from helpers import DELETE, THESIS_1_0, make_case, run_cli, thesis_1_0, write_yaml
 from screen.model.numbers import display, display_signed
 
 
@@ -13,8 +13,9 @@ def compare(tmp_path: Path, a: dict, b: dict):
     from screen.engine.loader import load_case
     from screen.pipeline import compare as cmp
 
-    pa, pb = write_yaml(tmp_path / "a.yaml", a), write_yaml(tmp_path / "b.yaml", b)
-    return cmp.compare(thesis_ruleset(), load_case(pa), load_case(pb))
+    pa = write_yaml(tmp_path / "a.yaml", a, v2=False)
+    pb = write_yaml(tmp_path / "b.yaml", b, v2=False)
+    return cmp.compare(thesis_1_0(), load_case(pa), load_case(pb))
 
 
 def test_a_case_compared_with_itself_has_no_differences(tmp_path: Path) -> None:
@@ -66,14 +67,16 @@ def test_cli_reports_a_broken_case_with_its_location(tmp_path: Path) -> None:
 
 
 def _same_score_other_rule(tmp_path: Path) -> tuple[Path, Path]:
-    """commercial_path 4/5 both ways: by an overseas partner (A), by domestic growth (B)."""
-    a = write_yaml(tmp_path / "a.yaml", make_case({"stage": "phase3"}))
+    """commercial_path 4/5 both ways: by an overseas partner (A), by domestic growth (B), under
+    thesis 1.0.1 (1.1 caps domestic growth below a partner, T13)."""
+    a = write_yaml(tmp_path / "a.yaml", make_case({"stage": "phase3"}), v2=False)
     b = write_yaml(
         tmp_path / "b.yaml",
         make_case(
             {"stage": "phase1"},
             company={"name": "Other", "overseas_capability": "none", "domestic_sales_growth": 0.5},
         ),
+        v2=False,
     )
     return a, b
 
@@ -83,17 +86,17 @@ def test_differences_lists_only_criteria_whose_score_differs(tmp_path: Path) -> 
     from screen.pipeline import compare as cmp
 
     a, b = _same_score_other_rule(tmp_path)
-    c = cmp.compare(thesis_ruleset(), load_case(a), load_case(b))
+    c = cmp.compare(thesis_1_0(), load_case(a), load_case(b))
     path = next(x for x in c.criteria if x.id == "commercial_path")
     assert (path.a_score, path.b_score) == (4, 4) and path.a_fired != path.b_fired
     assert not path.differs and path.rule_differs
-    only = run_cli("compare", str(a), str(b), "--differences").stdout
+    only = run_cli("compare", str(a), str(b), "--differences", "--rules", str(THESIS_1_0)).stdout
     table = only.split("rules that make the difference")[0]
     assert "commercial_path" not in only.split("facts that differ")[0]
     assert "bd_readiness" in table
     rows = table.split("----")[-1].strip().splitlines()[1:]
     assert rows and all(row.split()[-1] not in ("=", "+0", "+0.00") for row in rows)
-    full = run_cli("compare", str(a), str(b)).stdout
+    full = run_cli("compare", str(a), str(b), "--rules", str(THESIS_1_0)).stdout
     row = next(line for line in full.splitlines() if line.startswith("commercial_path"))
     assert row.rstrip().endswith("=")
     assert "same score by different rules: commercial_path" in full

@@ -16,6 +16,7 @@ from helpers import (
     gate,
     make_case,
     merge,
+    thesis_1_0,
 )
 from screen.engine.evaluate import evaluate_case
 from screen.engine.loader import load_ruleset
@@ -118,7 +119,7 @@ def test_thesis_insufficient_when_competition_unknown_could_move_decision():
         "regulatory": {"fda_ind": "none", "designations": []},
         "stage": "phase1",
     }
-    result = evaluate(make_case(asset=mid))
+    result = evaluate_1_0(make_case(asset=mid))
     lo, hi = result["score_range"]
     assert lo < result["thresholds"]["advance"] <= hi
     assert result["decision"] == "insufficient_information"
@@ -147,7 +148,7 @@ def test_unknown_criterion_reported_with_policy_score(mini):
 
 
 def test_unknowns_name_the_fact_path_and_carry_a_question():
-    result = evaluate(make_case(asset={"regulatory": DELETE}))
+    result = evaluate_1_0(make_case(asset={"regulatory": DELETE}))
     facts = {u["fact"]: u for u in result["unknowns"]}
     assert "asset.regulatory.fda_ind" in facts
     question = facts["asset.regulatory.fda_ind"]["question"]
@@ -221,7 +222,7 @@ def test_weak_non_core_asset_does_not_drag_the_company_down():
 
 
 def test_unknowns_of_non_core_assets_are_listed_with_their_asset():
-    result = evaluate(_two_assets({}, {"regulatory": DELETE}))
+    result = evaluate_1_0(_two_assets({}, {"regulatory": DELETE}))
     assert result["decision"] == "advance"
     assert any(
         u["asset"] == "A2" and u["fact"] == "asset.regulatory.fda_ind" for u in result["unknowns"]
@@ -239,9 +240,9 @@ def test_best_core_asset_leads_when_there_are_two():
 
 
 def test_a_single_asset_not_marked_core_is_judged_and_noted():
-    result = evaluate(make_case(asset={"role": DELETE}))
+    result = evaluate_1_0(make_case(asset={"role": DELETE}))
     assert result["notes"] and "core" in result["notes"][0]
-    assert result["decision"] == evaluate(make_case())["decision"]
+    assert result["decision"] == evaluate_1_0(make_case())["decision"]
     assert not any("company's core asset" in u["question"] for u in result["unknowns"])
 
 
@@ -259,7 +260,7 @@ def test_several_assets_none_core_wait_for_which_is_core():
 
 
 def test_result_json_has_the_documented_keys():
-    result = evaluate(make_case(asset={"regulatory": DELETE}), path="cases/x.yaml")
+    result = evaluate_1_0(make_case(asset={"regulatory": DELETE}), path="cases/x.yaml")
     json.dumps(result, allow_nan=False)  # plain JSON
     assert {"path", "sha256", "company"} <= set(result["case"])
     assert result["case"]["path"] == "cases/x.yaml"
@@ -414,3 +415,9 @@ def test_fast_path_and_interpreter_agree_on_complete_variants(name):
     fast = dumps([evaluate(case, fast_rs)])
     slow = dumps([evaluate(case, slow_rs)])
     assert fast == slow
+
+
+def evaluate_1_0(case: dict, **kw: object) -> dict:
+    """Under thesis 1.0.1 with the v1 case as written: these tests are about the engine's
+    handling of unknowns, written on that thesis (1.1 reads other facts)."""
+    return evaluate(case, thesis_1_0(), v2=False, **kw)

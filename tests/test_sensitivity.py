@@ -7,18 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ROOT, make_case, run_cli, thesis_ruleset, write_yaml
+from helpers import ROOT, make_case, run_cli, thesis_1_0, thesis_ruleset, write_yaml
 from screen.model.numbers import display
 from test_pipeline import variant_cases, write_cases
 
 CASES = ROOT / "cases"
 
 
-def case_scores(paths: list[Path]):
+def case_scores(paths: list[Path], rs=None):
     from screen.engine.loader import load_case
     from screen.pipeline import rank as pipeline
 
-    rs = thesis_ruleset()
+    rs = rs or thesis_ruleset()
     return [pipeline.score_case(rs, load_case(p)) for p in paths]
 
 
@@ -116,9 +116,9 @@ def test_margins_name_the_threshold_and_gates_that_decline_at_any_weights(tmp_pa
         id="near", company={"name": "Near", "overseas_capability": "none"},
     )  # fmt: skip
     top = make_case(id="top", company={"name": "Top"})
-    paths = [write_yaml(tmp_path / f"{c['id']}.yaml", c) for c in (gated, near, top)]
-    rs = thesis_ruleset()
-    report = sensitivity.analyse(rs, case_scores(paths), spread=0.2, samples=50, seed=1)
+    paths = [write_yaml(tmp_path / f"{c['id']}.yaml", c, v2=False) for c in (gated, near, top)]
+    rs = thesis_1_0()  # margins as written on thesis 1.0.1 and v1 cases
+    report = sensitivity.analyse(rs, case_scores(paths, rs), spread=0.2, samples=50, seed=1)
     by = {c.company: c for c in report.companies}
     assert by["Gated"].decision == "decline" and by["Gated"].score > rs.decision.watch
     assert by["Gated"].gated and by["Gated"].margin is None and by["Gated"].flips == 0

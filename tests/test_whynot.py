@@ -9,6 +9,8 @@ import yaml
 
 from helpers import DELETE, MINI_RULES, ROOT, make_case, run_cli, write_yaml
 
+THESIS_1_0 = ROOT / "tests" / "fixtures" / "thesis-1.0.1.yaml"
+
 
 def search(tmp_path: Path, case: dict, extra_rules: str = "", **kw):
     from screen.audit.whynot import why_not
@@ -16,7 +18,7 @@ def search(tmp_path: Path, case: dict, extra_rules: str = "", **kw):
 
     rules = tmp_path / "rules.yaml"
     rules.write_text(MINI_RULES + extra_rules, encoding="utf-8")
-    path = write_yaml(tmp_path / "case.yaml", case)
+    path = write_yaml(tmp_path / "case.yaml", case, v2=False)  # MINI_RULES read the v1 stage
     return why_not(load_ruleset(rules), load_case(path).case, **kw)
 
 
@@ -69,8 +71,8 @@ def test_reported_singles_really_flip_a_bundled_case(tmp_path):
     from screen.engine.evaluate import evaluate_case
     from screen.engine.loader import load_case, load_ruleset
 
-    rs = load_ruleset()
-    src = ROOT / "cases" / "tidewater-bio.yaml"
+    rs = load_ruleset(THESIS_1_0)  # the search's mechanics, on the thesis and case it was built on
+    src = ROOT / "tests" / "fixtures" / "cases-v1" / "tidewater-bio.yaml"
     found = why_not(rs, load_case(src).case, target="advance")
     if found.reached:
         pytest.skip("the bundled case already advances under the current thesis")
@@ -118,18 +120,20 @@ def test_max_changes_1_says_only_single_changes_were_searched(tmp_path):
 
 
 def thesis_search(tmp_path, case: dict, *, unfix: str | None = None, **kw):
-    """why-not under the bundled thesis; `unfix` drops one `fixed:` entry (to search it)."""
+    """why-not under thesis 1.0.1 (v1 cases: the stage is one fact), the rule set these tests
+    were written on; `unfix` drops one `fixed:` entry (to search it). Regional stages under
+    thesis 1.1: test_changes_to_a_regional_stage_are_written_where_a_case_file_can_say_them."""
     from screen.audit.whynot import why_not
     from screen.engine.loader import load_case, load_ruleset
 
-    rules = None
+    rules = THESIS_1_0
     if unfix:
-        text = (ROOT / "rules" / "thesis.yaml").read_text(encoding="utf-8")
+        text = THESIS_1_0.read_text(encoding="utf-8")
         assert f"  - {unfix}\n" in text
         rules = tmp_path / "thesis.yaml"
         rules.write_text(text.replace(f"  - {unfix}\n", "", 1), encoding="utf-8")
     rs = load_ruleset(rules)
-    return why_not(rs, load_case(write_yaml(tmp_path / "t.yaml", case)).case, **kw)
+    return why_not(rs, load_case(write_yaml(tmp_path / "t.yaml", case, v2=False)).case, **kw)
 
 
 def test_company_facts_say_company_like_asset_facts_say_asset(tmp_path):

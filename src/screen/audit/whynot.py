@@ -239,6 +239,8 @@ def _written_field(rs: CompiledRuleSet, fact: str, holder: Any) -> FieldPath | N
     market that comes first, T8). None for a fact no case file can set (efficacy deltas, and
     regional stages of a v1 case, which has no development block to change)."""
     fp = rs.fields[fact]
+    if _into_absent_value(fp, holder):
+        return None  # `best_in_class.status` of a claim the case does not make
     if fp.root != "asset" or fact not in DERIVED_FROM:
         return fp
     name = fact.removeprefix("asset.")
@@ -249,6 +251,21 @@ def _written_field(rs: CompiledRuleSet, fact: str, holder: Any) -> FieldPath | N
         return None
     region = "us" if name == "stage_ex_china" else name.removeprefix("stage_")
     return resolve_field(("asset", "development", region, "stage"))
+
+
+def _into_absent_value(fp: FieldPath, holder: Any) -> bool:
+    """Whether `fp` reads a part of a figure or claim (its status, source) that is absent: a
+    change to it would invent the figure or claim itself, with no value."""
+    obj = holder
+    for i, step in enumerate(fp.steps[:-1]):
+        if fp.list_steps[i] or obj is None:
+            return False
+        ann = type(obj).model_fields[step].annotation
+        inner, _, _ = _unwrap(ann)
+        obj = getattr(obj, step)
+        if obj is None and inner in (Figure, Claim):
+            return True
+    return False
 
 
 def _get_path(obj: Any, steps: tuple[str, ...]) -> Any:
