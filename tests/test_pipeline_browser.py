@@ -160,15 +160,17 @@ def _reader_cases() -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def reader_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The page for `_reader_cases`, with a memo for one company (so the memo column shows)."""
-    from helpers import write_yaml
+    """The page for `_reader_cases`, with a memo for one company (so the memo column shows).
+    The five companies were chosen for their decisions under thesis 1.0.1 (two advance, one
+    watch, two decline), so the page is drawn with that rule set and the v1 cases."""
+    from helpers import THESIS_1_0, write_yaml
 
     root = tmp_path_factory.mktemp("reader")
     for name, case in _reader_cases().items():
-        write_yaml(root / "cases" / f"{name}.yaml", case)
+        write_yaml(root / "cases" / f"{name}.yaml", case, v2=False)
     (root / "alpha.html").write_text("<p>memo</p>", encoding="utf-8")
     page = root / "pipeline.html"
-    proc = run_cli("rank", str(root / "cases"), "-o", str(page))
+    proc = run_cli("rank", str(root / "cases"), "-o", str(page), "--rules", str(THESIS_1_0))
     assert proc.returncode == 0, proc.stderr
     return page
 
