@@ -21,6 +21,7 @@ from screen.engine.compiler import (
     CompiledRuleSet,
 )
 from screen.engine.fastpath import Fallback, fast_path
+from screen.engine.incremental import BaseJournal
 from screen.engine.outcome import (
     DECISION_RANK,
     DECLINE,
@@ -36,7 +37,6 @@ from screen.engine.outcome import (
     reachable_decisions,
     settle,
 )
-from screen.engine.incremental import BaseJournal
 from screen.engine.questions import provisional, rank_questions, unknown_questions
 from screen.engine.reach import Evaluate, Refinement, refine
 from screen.engine.run import AssetRun

@@ -161,4 +161,3 @@ class BaseJournal:
         run = IncrementalRun(self.rs, self.asset, facts, trace=False)
         run.run_from(self.effects, self.downstream(changed))
         return run
-
