@@ -253,15 +253,16 @@ def _assemble(
                 contribution,
             )
         )
-        run.record(
-            c.id,
-            "criterion",
-            c.reads,
-            score if score is not None else UNKNOWN,
-            c.rationale,
-            note=run.errors.get(c.key),
-            contribution=round(contribution, 6),
-        )
+        if run.keep_trace:  # (record is a no-op without trace; the rounding is not free)
+            run.record(
+                c.id,
+                "criterion",
+                c.reads,
+                score if score is not None else UNKNOWN,
+                c.rationale,
+                note=run.errors.get(c.key),
+                contribution=round(contribution, 6),
+            )
 
     included = math.fsum(c.weight for c in criteria if c.policy_score is not None)
     if included and included != rs.total_weight:  # excluded criteria: weights renormalised
