@@ -138,7 +138,10 @@ class BaseJournal:
         """The keys of `facts` that do not hold the base's very object (see module docstring)."""
         base = self.base
         missing = object()
-        return frozenset(k for k, v in facts.items() if base.get(k, missing) is not v)
+        changed = frozenset(k for k, v in facts.items() if base.get(k, missing) is not v)
+        if not facts.keys() >= base.keys():
+            changed |= base.keys() - facts.keys()  # a base fact left out is a change too
+        return changed
 
     def downstream(self, changed: frozenset[str]) -> frozenset[int]:
         """Indexes of the steps that depend, transitively, on any of `changed`."""
