@@ -45,7 +45,7 @@ from screen.engine.evaluate import evaluate_with_facts, extract_facts, try_fast_
 from screen.engine.loader import expand_case_paths, load_case, load_ruleset
 from screen.engine.outcome import INSUFFICIENT, AssetOutcome
 from screen.model.case import Case
-from screen.model.vocab import Stage
+from screen.model.vocab import ASSET_STAGES
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -68,7 +68,7 @@ def complete_case(rng: random.Random, n: int) -> dict[str, Any]:
                 "target": rng.choice(["HER3", "CLDN18.2", "TROP2", "GLP-1R"]),
                 "indication": "generated indication",
                 "therapeutic_area": rng.choice(AREAS),
-                "stage": rng.choice([s.name for s in Stage]),
+                "stage": rng.choice([s.name for s in ASSET_STAGES]),
                 "standard_of_care": {
                     "description": "standard therapy",
                     "adequacy": rng.choice(["no_option", "poor", "partial", "adequate"]),
@@ -85,7 +85,7 @@ def complete_case(rng: random.Random, n: int) -> dict[str, Any]:
                 },
                 "competition": {
                     "same_target_programs": [
-                        {"name": f"R{j}", "stage": rng.choice([s.name for s in Stage])}
+                        {"name": f"R{j}", "stage": rng.choice([s.name for s in ASSET_STAGES])}
                         for j in range(rng.randint(0, 4))
                     ],
                     "first_in_class": rng.random() < 0.25,
