@@ -151,25 +151,3 @@ def fmt_value(v: Any) -> str:
     if isinstance(v, list):
         return "[" + ", ".join(fmt_value(x) for x in v) + "]"
     return str(v)
-
-
-def fact_rows(
-    inputs: dict[str, Any],
-    trace: dict[str, dict[str, Any]],
-    figures: dict[str, Citation],
-    depth: int = 0,
-    seen: set[str] | None = None,
-) -> list[dict[str, Any]]:
-    """The facts a rule read, with derived facts and tables opened one level at a time."""
-    seen = set() if seen is None else seen
-    rows = []
-    for key, value in inputs.items():
-        if key in seen:
-            continue
-        seen.add(key)
-        row = {"fact": key, "value": fmt_value(value), "depth": depth, "cite": figures.get(key)}
-        rows.append(row)
-        sub = trace.get(key)
-        if sub is not None and depth < 3 and key.startswith(("derived.", "table.")):
-            rows.extend(fact_rows(sub["inputs"], trace, figures, depth + 1, seen))
-    return rows

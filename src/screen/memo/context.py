@@ -20,19 +20,14 @@ from screen.memo.wording import (
     number,
 )
 from screen.model.case import Case, Figure, iter_figures
+from screen.report.console import provisional_text
 
 
 def headline(result: dict[str, Any]) -> str:
     """'Advance', or 'Insufficient information - provisionally Watch (3.10, range 2.60-3.60)'."""
     label = DECISION_LABEL[result["decision"]]
-    p = result.get("provisional")
-    if result["decision"] != "insufficient_information" or not p:
-        return label
-    lo, hi = result["score_range"]
-    return (
-        f"{label} - provisionally {DECISION_LABEL[p['decision']]} "
-        f"({float(p['score']):.2f}, range {float(lo):.2f}-{float(hi):.2f})"
-    )
+    provisional = provisional_text(result, DECISION_LABEL)
+    return f"{label} - {provisional}" if provisional else label
 
 
 def memo_context(

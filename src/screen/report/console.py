@@ -50,15 +50,18 @@ def rank(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     )
 
 
-def provisional_text(r: dict[str, Any]) -> str | None:
-    """'provisionally WATCH (3.10, range 2.60-3.60)' for an undecided result, else None."""
+def provisional_text(r: dict[str, Any], labels: dict[str, str] = DECISION_LABEL) -> str | None:
+    """'provisionally WATCH (3.10, range 2.60-3.60)' for an undecided result, else None.
+
+    `labels` names the decisions (the memo writes 'Watch'); scores round like every other
+    human output (`model.numbers.display`)."""
     p = r.get("provisional")
     if r["decision"] != "insufficient_information" or not p:
         return None
     lo, hi = r["score_range"]
     return (
-        f"provisionally {DECISION_LABEL[p['decision']]} ({float(p['score']):.2f}, "
-        f"range {float(lo):.2f}-{float(hi):.2f})"
+        f"provisionally {labels[p['decision']]} ({display(p['score'])}, "
+        f"range {display(lo)}-{display(hi)})"
     )
 
 
