@@ -15,6 +15,7 @@ import math
 from typing import Any
 
 from screen.engine.compiler import CompiledRuleSet, DerivedNode
+from screen.engine.joint import GROUP as JOINT_FACTS
 from screen.engine.joint import stage_group
 from screen.engine.outcome import (
     DECISIONS,
@@ -183,7 +184,8 @@ def with_priors(
         prior = rs.priors.get(fact)
         if fact != skip and prior is not None:
             expected = prior.expected
-            answers = _answers(rs, fact, base, asset) if asset is not None else None
+            held = asset is not None and fact in JOINT_FACTS  # a regional stage
+            answers = _answers(rs, fact, base, asset) if held else None
             if answers and expected not in answers:
                 below = [a for a in answers if a <= expected]
                 expected = max(below) if below else min(answers)
