@@ -154,18 +154,63 @@ def incremental_evaluator(
     depend on those facts are copied from the base run (see incremental.py), ~80% of them on
     the bundled thesis. The base run is made on the first evaluation (many assets need none)."""
     journal: list[BaseJournal] = []
+    summaries: dict[tuple[Any, ...], AssetOutcome] = {}
 
     def evaluate(facts: dict[str, Any]) -> AssetOutcome:
         if not journal:
             journal.append(BaseJournal(rs, asset, base))
         changed = journal[0].changed(facts)  # before the fast path writes rule results in
-        if try_fast_path(rs, facts):
+        if journal[0].worth_fast_path(changed) and try_fast_path(rs, facts):
             return evaluate_with_facts(rs, case, asset, facts, False, True, exact=False, lean=True)
-        outcome = _assemble(rs, case, asset, journal[0].run(facts, changed), None, lean=True)
-        outcome.approximate = False
-        return outcome
+        return _assemble_lean(rs, case, asset, journal[0].run(facts, changed), summaries)
 
     return evaluate
+
+
+MAX_SUMMARIES = 4096  # lean outcomes kept per asset, by criterion states and gate values
+
+
+def _assemble_lean(
+    rs: CompiledRuleSet,
+    case: Case,
+    asset: Asset,
+    run: AssetRun,
+    summaries: dict[tuple[Any, ...], AssetOutcome],
+) -> AssetOutcome:
+    """`_assemble(..., lean=True)`, memoised per asset: a lean outcome is a function of the
+    criteria states, the gate values and which rules failed, which the enumerations' trials
+    repeat far more often than they differ. The run's own values, rows fired and errors are
+    put on the outcome each time."""
+    try:
+        key = (
+            tuple(run.crit_state[c.id] for c in rs.criteria),
+            tuple(run.F[g.key] for g in rs.gates),
+            tuple(run.errors),
+        )
+        hit = summaries.get(key)
+    except TypeError:  # an unhashable table output: assemble, do not keep
+        key, hit = None, None
+    if hit is None:
+        outcome = _assemble(rs, case, asset, run, None, lean=True)
+        if key is not None and len(summaries) < MAX_SUMMARIES:
+            summaries[key] = outcome
+        return outcome
+    return AssetOutcome(
+        asset,
+        case.company,
+        hit.decision,
+        hit.score,
+        hit.score_range,
+        hit.criteria,
+        hit.gates,
+        [],
+        [],
+        run.fired,
+        run.F,
+        decisions=hit.decisions,
+        errors=dict(run.errors),
+        thresholds=hit.thresholds,
+    )
 
 
 def case_facts(rs: CompiledRuleSet, facts: dict[str, Any]) -> dict[str, Any]:

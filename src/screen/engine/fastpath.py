@@ -11,6 +11,16 @@ caller falls back to the interpretive evaluator. Results are therefore identical
 the fast path either agrees or steps aside. The trace, when wanted, is rebuilt from the fact
 table the fast path filled (every value it computed is in `F`, under the rule's key).
 
+`coalesce(...)` and `known(...)` are the two functions that take unknown arguments, and rule
+sets use them exactly where a case is allowed to be silent (`coalesce(plan.territory ==
+'china', ..., plan.market_scope == 'domestic')`). Compiled as plain calls, the first absent
+fact inside an argument would raise before the function could skip it, and every case that
+leaves an optional field out would give way. So their arguments are generated as guarded
+calls (`_garg`): natively, and on an unknown the three-valued evaluator on that argument alone
+(with the schema's bounds of case fields, as the interpretive pass reads them). An argument
+that is an unknown number within bounds makes the result unknown only if no later argument is
+known, as in the interpretive pass; where the result is such a number, the fast path gives way.
+
 Safety: the generated source is made from the *checked* expression trees (see expressions.py,
 rendered with `ast.unparse`), from rule ids and fact keys only as string literals, and from
 constants passed through the namespace; it runs with empty builtins like every expression.
@@ -19,13 +29,17 @@ constants passed through the namespace; it runs with empty builtins like every e
 from __future__ import annotations
 
 import ast
+import copy
 import math
 from collections.abc import Callable
 from typing import Any
 
 from screen.engine.compiler import CompiledRuleSet, CriterionNode, DerivedNode, GateNode, TableNode
+from screen.engine.run import field_bounds
 from screen.engine.tables import Cell
-from screen.lang.expressions import BASE_NAMESPACE, Expression
+from screen.lang.expressions import BASE_NAMESPACE, Expression, evaluate_kleene
+from screen.lang.intervals import Interval
+from screen.lang.unknown import UNKNOWN, UnknownValue
 
 
 class Fallback(Exception):
@@ -46,6 +60,43 @@ class _Renamer(ast.NodeTransformer):
         return node
 
 
+GUARDED = ("_fn_coalesce", "_fn_known")  # the functions that take unknown arguments
+
+
+class _Guard(ast.NodeTransformer):
+    """Rewrites `coalesce(a, b)` as `_gcoalesce(F, (_g1, A), (_g2, B))` and `known(a)` as
+    `_gknown(F, (_g3, A))`: `_gN` the argument compiled natively, `A` its tree for the
+    three-valued evaluator (see the module docstring)."""
+
+    def __init__(self, gen: _Gen):
+        self.gen = gen
+
+    def visit_Call(self, node: ast.Call) -> ast.expr:
+        name = getattr(node.func, "id", None)
+        if name not in GUARDED:
+            self.generic_visit(node)
+            return node
+        plain = [copy.deepcopy(a) for a in node.args]  # what the three-valued pass reads
+        self.generic_visit(node)  # nested guarded calls, for the native code
+        parts = []
+        for native, tree in zip(node.args, plain, strict=True):
+            read = _fact_read(tree)
+            if read is not None:  # a bare read never raises: no helper, only its bounds
+                parts.append(f"(None, {read!r})")
+            else:
+                parts.append(f"({self.gen.helper(ast.unparse(native))}, {self.gen.const(tree)})")
+        call = "_gcoalesce" if name == "_fn_coalesce" else "_gknown"
+        replacement: ast.expr = ast.parse(f"{call}(F, {', '.join(parts)})", mode="eval").body
+        return ast.copy_location(replacement, node)
+
+
+def _fact_read(tree: ast.expr) -> str | None:
+    """The key of `F['key']`, when that is the whole argument."""
+    if isinstance(tree, ast.Subscript) and isinstance(tree.slice, ast.Constant):
+        return str(tree.slice.value)
+    return None
+
+
 class _Gen:
     def __init__(self, rs: CompiledRuleSet):
         self.rs = rs
@@ -53,11 +104,13 @@ class _Gen:
         self.ns.update(
             {
                 "Fallback": Fallback,
+                "UNKNOWN": UNKNOWN,
                 "fsum": math.fsum,
                 "int": int,
                 "float": float,
             }
         )
+        self.ns.update(_guarded_functions(self.ns, field_bounds(rs)))
         self.helpers: list[str] = []
         self.body: list[str] = []
         self.count = 0
@@ -73,7 +126,14 @@ class _Gen:
         tree = _Renamer(f"_e{self.count}", e.namespace, self.ns).visit(
             ast.parse(ast.unparse(e.tree), mode="eval").body
         )
-        return ast.unparse(tree)
+        return ast.unparse(_Guard(self).visit(tree))
+
+    def helper(self, source: str) -> str:
+        """A helper function returning `source` evaluated on `F`; its name."""
+        self.count += 1
+        name = f"_g{self.count}"
+        self.helpers.append(f"def {name}(F):\n    return {source}")
+        return name
 
     def cell(self, var: str, cell: Cell) -> str | None:
         if cell.op == "any":
@@ -101,7 +161,11 @@ class _Gen:
         for n, node in enumerate(rs.steps):
             key = repr(node.key)
             if isinstance(node, DerivedNode) and node.expr is not None:
-                b.append(f"    F[{key}] = {self.expr(node.expr)}")
+                # a derived fact that comes out unknown without raising (a `coalesce` of
+                # unknowns) gives way too: the interpretive pass asks about it, and may know
+                # the bounds of an unknown number, which the generated code does not keep
+                b.append(f"    v = F[{key}] = {self.expr(node.expr)}")
+                b.append("    if v is UNKNOWN: raise Fallback")
             elif isinstance(node, TableNode):
                 fn = f"_table{n}"
                 inputs = [self.expr(e) for e in node.inputs]
@@ -163,6 +227,39 @@ class _Gen:
         b.append("    else: d = 'decline'")
         b.append("    F['#score'] = score")
         b.append("    F['#decision'] = d")
+
+
+def _guarded_functions(
+    ns: dict[str, Any], bounds: dict[str, tuple[float, float]]
+) -> dict[str, Any]:
+    """`_gcoalesce` and `_gknown` for the generated code, with the three-valued pass's meaning
+    (`expressions._kleene`): every argument is evaluated, natively or on an unknown by the
+    three-valued evaluator; coalesce gives the first known one, else gives way on an unknown
+    number within bounds (the interpretive pass keeps those bounds), else UNKNOWN."""
+
+    def argument(F: dict[str, Any], fn: Callable[[dict[str, Any]], Any] | None, arg: Any) -> Any:
+        if fn is None:  # a bare read of `arg`, a key: an unknown number within bounds is one
+            v = F[arg]
+            return Interval(*bounds[arg]) if v is UNKNOWN and arg in bounds else v
+        try:
+            return fn(F)
+        except UnknownValue:
+            return evaluate_kleene(arg, F, ns, bounds)
+
+    def gcoalesce(F: dict[str, Any], *args: tuple[Any, Any]) -> Any:
+        values = [argument(F, fn, tree) for fn, tree in args]
+        for v in values:
+            if v is not UNKNOWN and type(v) is not Interval:
+                return v
+        if any(type(v) is Interval for v in values):
+            raise Fallback
+        return UNKNOWN
+
+    def gknown(F: dict[str, Any], arg: tuple[Any, Any]) -> bool:
+        v = argument(F, *arg)
+        return v is not UNKNOWN and type(v) is not Interval
+
+    return {"_gcoalesce": gcoalesce, "_gknown": gknown}
 
 
 def build_fast_path(rs: CompiledRuleSet) -> Callable[..., dict[str, Any]]:

@@ -13,6 +13,15 @@ trial as a copy of the base facts with some keys set, so an untouched key holds 
 object, and a changed key is never mistaken for an unchanged one. The downstream steps are
 computed once per set of changed keys (one forward pass over the compile order) and cached.
 
+A step that is downstream is still often asked the same question again: a combination that
+changes the US stage re-runs every reader of the regional stages, though most of them read the
+same values as in an earlier combination. So the steps an incremental run does evaluate are
+memoised per asset (`StepMemo`): keyed by the values of everything the step reads (with each
+value's type, the bounds of an unknown number, a table criterion's table state), a step seen
+before has its effects applied again instead of being re-interpreted. Its notes of unknown
+facts are re-derived from the run at hand, not copied, since the facts behind an unknown
+upstream value can differ between two runs where that value is unknown in both.
+
 Only for lean evaluations without trace (what `plain_evaluator` gives the enumerations); the
 outcome is the one a full evaluation gives (tests/test_incremental.py checks it).
 """
@@ -24,9 +33,12 @@ from typing import Any
 
 from screen.engine.compiler import CompiledRuleSet, CriterionNode, Node, TableNode
 from screen.engine.run import AssetRun
+from screen.lang.unknown import UNKNOWN
 from screen.model.case import Asset
+from screen.model.dates import CaseDate
 
 MAX_CACHED_KEY_SETS = 256  # downstream step sets kept per asset (a few dozen are typical)
+MAX_MEMO_STEPS = 20_000  # memoised step effects kept per asset (a few hundred are typical)
 
 
 @dataclass(frozen=True)
@@ -35,7 +47,7 @@ class StepEffect:
 
     value: Any  # F[node.key]
     bound: tuple[float, float] | None  # bounds[node.key] set by this step (unknown numbers)
-    notes: tuple[tuple[str, str, frozenset[str]], ...]  # note_unknown calls: key, rule, roots
+    notes: tuple[tuple[str, str, tuple[str, ...], frozenset[str]], ...]  # key, rule, reads, roots
     errors: tuple[tuple[str, str], ...]  # errors the step recorded, in order
     fired: tuple[str, ...]  # rows, bands or gates it fired, in order
     state: tuple[Any, tuple[Any, ...], str | None, bool] | None  # table / criterion state
@@ -47,40 +59,49 @@ def step_inputs(node: Node) -> frozenset[str]:
     return frozenset(node.reads) | frozenset(node.blame)
 
 
-class JournalRun(AssetRun):
-    """An `AssetRun` that keeps, per step, the effects it had (the base run)."""
+class CapturingRun(AssetRun):
+    """An `AssetRun` that can say what one step did to it (see `StepEffect`)."""
 
     def __init__(self, rs: CompiledRuleSet, asset: Asset, facts: dict[str, Any]):
         super().__init__(rs, asset, facts, trace=False)
-        self._notes: list[tuple[str, str, frozenset[str]]] = []
-        self.effects: list[StepEffect] = []
+        self._notes: list[tuple[str, str, tuple[str, ...], frozenset[str]]] = []
 
     def note_unknown(self, key: str, rule: str, reads: tuple[str, ...]) -> None:
         super().note_unknown(key, rule, reads)
-        self._notes.append((key, rule, self.missing[key]))
+        self._notes.append((key, rule, reads, self.missing[key]))
+
+    def captured_step(self, node: Node) -> StepEffect:
+        """Evaluate `node` and return its effects."""
+        errors_before = dict(self.errors) if self.errors else None
+        fired_before = len(self.fired)
+        bounds_before = self.bounds.get(node.key)
+        self._notes = []
+        self.step(node)
+        bound = self.bounds.get(node.key)
+        return StepEffect(
+            self.F[node.key],
+            bound if bound is not bounds_before else None,
+            tuple(self._notes),
+            tuple(
+                (k, v)
+                for k, v in self.errors.items()
+                if errors_before is None or k not in errors_before or errors_before[k] is not v
+            ),
+            tuple(self.fired[fired_before:]),
+            _state_of(self, node),
+        )
+
+
+class JournalRun(CapturingRun):
+    """A run that keeps, per step, the effects it had (the base run)."""
+
+    def __init__(self, rs: CompiledRuleSet, asset: Asset, facts: dict[str, Any]):
+        super().__init__(rs, asset, facts)
+        self.effects: list[StepEffect] = []
 
     def run_all(self) -> None:
         for node in self.rs.steps:
-            errors_before = dict(self.errors)
-            fired_before = len(self.fired)
-            bounds_before = self.bounds.get(node.key)
-            self._notes = []
-            self.step(node)
-            bound = self.bounds.get(node.key)
-            self.effects.append(
-                StepEffect(
-                    self.F[node.key],
-                    bound if bound is not bounds_before else None,
-                    tuple(self._notes),
-                    tuple(
-                        (k, v)
-                        for k, v in self.errors.items()
-                        if k not in errors_before or errors_before[k] is not v
-                    ),
-                    tuple(self.fired[fired_before:]),
-                    _state_of(self, node),
-                )
-            )
+            self.effects.append(self.captured_step(node))
 
 
 def _state_of(run: AssetRun, node: Node) -> tuple[Any, tuple[Any, ...], str | None, bool] | None:
@@ -91,30 +112,48 @@ def _state_of(run: AssetRun, node: Node) -> tuple[Any, tuple[Any, ...], str | No
     return None
 
 
-class IncrementalRun(AssetRun):
-    """An `AssetRun` that evaluates only the steps in `downstream` and copies the others'
-    effects from the base run, in compile order, so its final state is the full run's."""
+class IncrementalRun(CapturingRun):
+    """A lean run (no trace, no notes of unknown facts: the enumerations read neither) that
+    starts from the base run's final state and evaluates only the steps in `downstream`, in
+    compile order, or finds them in the memo; its criteria, gates, values, errors and rows
+    fired are the full run's (tests/test_incremental.py)."""
 
-    def run_from(self, effects: list[StepEffect], downstream: frozenset[int]) -> None:
-        for i, node in enumerate(self.rs.steps):
-            if i in downstream:
-                self.step(node)
+    def note_unknown(self, key: str, rule: str, reads: tuple[str, ...]) -> None:
+        pass  # lean: the questions come from the base run
+
+    def run_from(self, journal: BaseJournal, downstream: Downstream) -> None:
+        steps, memo = self.rs.steps, journal.memo
+        self.F.update(journal.values)  # every step's base value; downstream ones are redone
+        self.crit_state = dict(journal.crit_state)
+        self.tables_state = dict(journal.tables_state)
+        bounds = dict(journal.bounds)
+        for key in downstream.keys:
+            bounds.pop(key, None)  # a bound the base run gave a value this run recomputes
+        self.bounds, self.own_bounds = bounds, True
+        effects = list(journal.effects)
+        for i in downstream.order:
+            node = steps[i]
+            full = len(memo.alive) >= MAX_MEMO_STEPS  # then nothing new is keyed or kept
+            key = None if full else memo.key(self, i, effects)
+            hit = memo.effects.get(key) if key is not None else None
+            if hit is None:
+                hit = self.captured_step(node)
+                if not full:
+                    memo.alive.append(hit)  # a later key may name it (see StepMemo)
+                if key is not None:
+                    memo.effects[key] = hit
             else:
-                self.apply(node, effects[i])
+                self.apply(node, hit)
+            effects[i] = hit
+        self.errors = {k: v for e in effects for k, v in e.errors}
+        self.fired = [f for e in effects for f in e.fired]
 
     def apply(self, node: Node, e: StepEffect) -> None:
+        """Do what a memoised step did (its value, bound and state; errors and rows fired are
+        gathered in step order at the end of the run)."""
         self.F[node.key] = e.value
         if e.bound is not None:
-            if not self.own_bounds:
-                self.bounds, self.own_bounds = dict(self.bounds), True
             self.bounds[node.key] = e.bound
-        for key, rule, roots in e.notes:
-            self.missing[key] = roots
-            for r in roots:
-                self.needed_by.setdefault(r, []).append(rule)
-        for k, v in e.errors:
-            self.errors[k] = v
-        self.fired.extend(e.fired)
         if e.state is not None:
             if isinstance(node, TableNode):
                 self.tables_state[node.key] = e.state
@@ -122,8 +161,114 @@ class IncrementalRun(AssetRun):
                 self.crit_state[node.id] = e.state
 
 
+@dataclass(frozen=True)
+class Downstream:
+    """The steps a set of changed facts reaches: indexes in compile order, and their keys."""
+
+    order: tuple[int, ...]
+    keys: tuple[str, ...]
+
+
+_ZERO = 0.0
+
+
+def _token(value: Any) -> Any:
+    """A hashable stand-in for a fact value that equals another only for the same value of the
+    same type: `True` is not `1`, `1` is not `1.0`, `-0.0` is not `0.0`, a month-precision date
+    is not the first of that month (raises TypeError for values that cannot be hashed)."""
+    t = type(value)
+    if t is float and value == _ZERO:
+        return (t, repr(value))
+    if t is list or t is tuple:
+        return (t, tuple(_token(v) for v in value))
+    if t is CaseDate:  # equal dates may be written to other precisions
+        return (t, value, value.precision)
+    hash(value)
+    return (t, value)
+
+
+class StepMemo:
+    """One asset's memoised step effects, keyed by what each step reads (module docstring).
+
+    A step's input that another step wrote is keyed by the identity of that step's effect in
+    this run (the same effect object means the same value, bound and state); a case fact by
+    `_token` of its value, or a marker when it is the base's very object. Every effect made
+    is kept alive with the memo, so no identity in a key can be reused by a newer object."""
+
+    def __init__(self, rs: CompiledRuleSet, base: dict[str, Any]):
+        self.base = base
+        self.inputs, self.writer = step_input_lists(rs)
+        self.effects: dict[tuple[Any, ...], StepEffect] = {}
+        self.alive: list[StepEffect] = []
+
+    def key(self, run: AssetRun, index: int, effects: list[StepEffect]) -> tuple[Any, ...] | None:
+        """What the step's result depends on, or None when some of it cannot be hashed."""
+        F, base, writer = run.F, self.base, self.writer
+        parts: list[Any] = [index]
+        try:
+            for r in self.inputs[index]:
+                j = writer.get(r)
+                if j is not None:
+                    parts.append(id(effects[j]))
+                    continue
+                v = F.get(r, UNKNOWN)
+                if v is base.get(r, _ABSENT):
+                    parts.append(_BASE)
+                elif v is UNKNOWN:
+                    parts.append((UNKNOWN, run.bounds.get(r)))
+                else:
+                    parts.append(_token(v))
+        except TypeError:
+            return None
+        return tuple(parts)
+
+
+_BASE = ("base",)  # a case fact holding the base's very object
+_ABSENT = object()
+
+
+def step_input_lists(rs: CompiledRuleSet) -> tuple[list[tuple[str, ...]], dict[str, int]]:
+    """Per step (compile order), its inputs in a fixed order, and which step writes each key;
+    cached per rule set."""
+    cached = rs.__dict__.get("_step_input_lists")
+    if cached is None:
+        cached = (
+            [tuple(sorted(step_inputs(n))) for n in rs.steps],
+            {n.key: i for i, n in enumerate(rs.steps)},
+        )
+        rs.__dict__["_step_input_lists"] = cached
+    return cached
+
+
+def downstream_of(rs: CompiledRuleSet) -> dict[str, frozenset[int]]:
+    """Fact key -> indexes of the steps that depend on it, transitively; cached per rule set.
+    The steps downstream of a set of keys are the union of theirs."""
+    cached = rs.__dict__.get("_downstream_of")
+    if cached is None:
+        readers: dict[str, list[int]] = {}
+        for i, n in enumerate(rs.steps):
+            for r in step_inputs(n):
+                readers.setdefault(r, []).append(i)
+        cached = {}
+        for i in reversed(range(len(rs.steps))):  # a step's dependents come after it
+            node = rs.steps[i]
+            below = set()
+            for j in readers.get(node.key, ()):
+                below |= {j} | cached.get(rs.steps[j].key, frozenset())
+            cached[node.key] = frozenset(below)
+        for key in readers:
+            if key not in cached:
+                out: set[int] = set()
+                for j in readers[key]:
+                    out |= {j} | cached[rs.steps[j].key]
+                cached[key] = frozenset(out)
+        rs.__dict__["_downstream_of"] = cached
+    return cached
+
+
 class BaseJournal:
-    """One asset's base run (on its case facts) and the downstream step sets per changed keys."""
+    """One asset's base run (on its case facts), the downstream steps per set of changed keys,
+    and the asset's step memo."""
 
     def __init__(self, rs: CompiledRuleSet, asset: Asset, base: dict[str, Any]):
         self.rs = rs
@@ -132,7 +277,14 @@ class BaseJournal:
         run = JournalRun(rs, asset, dict(base))
         run.run_all()
         self.effects = run.effects
-        self._downstream: dict[frozenset[str], frozenset[int]] = {}
+        self.values = {n.key: run.F[n.key] for n in rs.steps}
+        self.crit_state = run.crit_state
+        self.tables_state = run.tables_state
+        self.bounds = run.bounds
+        self.unknown = frozenset(k for k in rs.fields if _has_unknown(base.get(k, UNKNOWN)))
+        self._downstream: dict[frozenset[str], Downstream] = {}
+        self._downstream_of = downstream_of(rs)
+        self.memo = StepMemo(rs, base)
 
     def changed(self, facts: dict[str, Any]) -> frozenset[str]:
         """The keys of `facts` that do not hold the base's very object (see module docstring)."""
@@ -143,24 +295,30 @@ class BaseJournal:
             changed |= base.keys() - facts.keys()  # a base fact left out is a change too
         return changed
 
-    def downstream(self, changed: frozenset[str]) -> frozenset[int]:
-        """Indexes of the steps that depend, transitively, on any of `changed`."""
+    def downstream(self, changed: frozenset[str]) -> Downstream:
+        """The steps that depend, transitively, on any of `changed`."""
         hit = self._downstream.get(changed)
         if hit is None:
-            dirty = set(changed)
-            out = []
-            for i, node in enumerate(self.rs.steps):
-                if not dirty.isdisjoint(step_inputs(node)):
-                    out.append(i)
-                    dirty.add(node.key)
-            hit = frozenset(out)
+            of = self._downstream_of
+            out = sorted(frozenset().union(*(of.get(k, frozenset()) for k in changed)))
+            hit = Downstream(tuple(out), tuple(self.rs.steps[i].key for i in out))
             if len(self._downstream) < MAX_CACHED_KEY_SETS:
                 self._downstream[changed] = hit
         return hit
 
     def run(self, facts: dict[str, Any], changed: frozenset[str]) -> AssetRun:
-        """A finished run on `facts` (a copy of the base with the keys `changed` set, as
+        """A finished lean run on `facts` (a copy of the base with the keys `changed` set, as
         `changed` found them before anything else wrote into `facts`), incrementally."""
-        run = IncrementalRun(self.rs, self.asset, facts, trace=False)
-        run.run_from(self.effects, self.downstream(changed))
+        run = IncrementalRun(self.rs, self.asset, facts)
+        run.run_from(self, self.downstream(changed))
         return run
+
+    def worth_fast_path(self, changed: frozenset[str]) -> bool:
+        """Whether to try the generated fast path on a trial: not while a case fact that is
+        unknown in the base stays unchanged, since it gives way on nearly every such trial
+        (both paths give the same outcome, so this only saves the failed attempt)."""
+        return self.unknown <= changed
+
+
+def _has_unknown(value: Any) -> bool:
+    return value is UNKNOWN or (isinstance(value, list) and any(v is UNKNOWN for v in value))

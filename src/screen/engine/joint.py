@@ -14,6 +14,7 @@ so they are never enumerated themselves.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from typing import Any
@@ -42,12 +43,26 @@ def stage_group(
     keys = tuple(sorted(f for f in open_facts if f in GROUP))
     if not any(k in keys for k in (*REGIONS, EX_CHINA)):
         return None  # asset.stage alone: its own domain is exact
+    fixed = tuple((k, base[k]) for k in REGIONS if k not in keys and _known(base.get(k, UNKNOWN)))
+    exc_fixed = base.get(EX_CHINA, UNKNOWN) if EX_CHINA not in keys else UNKNOWN
+    values = _consistent(keys, fixed, exc_fixed, asset.stage)
+    return None if values is None else (keys, list(values))
+
+
+@functools.lru_cache(maxsize=4096)
+def _consistent(
+    keys: tuple[str, ...],
+    fixed_items: tuple[tuple[str, Any], ...],
+    exc_fixed: Any,
+    stage: Stage | None,
+) -> tuple[tuple[Any, ...], ...] | None:
+    """The consistent value tuples of `keys`, given the known regional stages (`fixed_items`),
+    the known ex-China stage and the asset's most advanced stage. Pure in its arguments, so
+    cached: the question ranking asks it once per regional fact and prior, for every asset."""
+    fixed = dict(fixed_items)
     read_regions = [k for k in REGIONS if k in keys]
-    fixed = {k: base[k] for k in REGIONS if k not in keys and _known(base.get(k, UNKNOWN))}
     free_ex = [k for k in EX_CHINA_REGIONS if k not in keys and k not in fixed]
     china_free = CHINA not in keys and CHINA not in fixed
-    exc_fixed = base.get(EX_CHINA, UNKNOWN) if EX_CHINA not in keys else UNKNOWN
-    stage = asset.stage
     work = 9 ** len(read_regions) * 9 * 9
     if work > MAX_WORK:
         return None
@@ -70,7 +85,7 @@ def stage_group(
                     continue  # no development anywhere: the asset's own stage stays unknown
                 row = {**values, EX_CHINA: e, MOST_ADVANCED: top}
                 found.add(tuple(row[k] for k in keys))
-    return keys, sorted(found)
+    return tuple(sorted(found))
 
 
 def _known(value: Any) -> bool:
