@@ -468,7 +468,7 @@ SOURCES = [
         "title": "GLOBOCAN 2022",
         "url": "https://gco.iarc.who.int/",
         "publisher": "IARC",
-        "date": "2024-02-01",
+        "date": "2023-12-01",  # before every generated as_of (2024 on)
     },
     {
         "id": "cde-2024",
@@ -477,6 +477,14 @@ SOURCES = [
     },
 ]
 SOURCE_IDS = [s["id"] for s in SOURCES]
+ENDPOINT_KINDS = {
+    "ORR": "orr",
+    "PFS": "pfs",
+    "HbA1c change": "hba1c_change",
+    "weight loss": "weight_change",
+    "PASI 75": "response_rate",
+    "EASI 75": "response_rate",
+}
 
 
 class CaseFactory:
@@ -485,6 +493,7 @@ class CaseFactory:
     def __init__(self, seed: int, absent: float = 0.1):
         self.rng = random.Random(seed)
         self.absent = absent
+        self.as_of: dt.date | None = None  # of the case being made
 
     # -- helpers
     def put(self, d: dict[str, Any], key: str, value: Any) -> None:
@@ -496,7 +505,11 @@ class CaseFactory:
         return self.rng.choices(items, weights)[0]
 
     def date(self, start: int = 2019, end: int = 2025) -> str:
+        """A date in [start, end), and not after the case's `as_of` (a later one is a load
+        warning, which real case files seldom carry and which costs the locating reader)."""
         day = dt.date(start, 1, 1) + dt.timedelta(days=self.rng.randrange((end - start) * 365))
+        if self.as_of is not None and day > self.as_of:
+            day = self.as_of - dt.timedelta(days=self.rng.randrange(1, 400))
         return day.isoformat()
 
     def figure(self, value: float, unit: str | None = None) -> Any:
@@ -536,12 +549,16 @@ class CaseFactory:
         self.put(
             c,
             "domestic_sales_growth",
-            self.figure(round(r.uniform(-0.1, 0.9), 3), "fraction") if r.random() < 0.4 else None,
+            self.figure(round(r.uniform(-0.1, 0.9), 3), "fraction") if r.random() < 0.4 else 0,
         )
         self.put(c, "description", "China-origin biotech with a clinical-stage pipeline")
+        burn = r.randrange(10, 200)
+        self.put(c, "annual_burn_usd_m", self.figure(burn, "USD m"))
+        self.put(c, "cash_usd_m", self.figure(round(burn * r.uniform(0.3, 4.0)), "USD m"))
         return c
 
-    def trial(self, area_regions: list[str]) -> dict[str, Any]:
+    def trial(self, area_regions: list[str], data: bool = False) -> dict[str, Any]:
+        """A trial; `data`: it has read out against a comparator (an asset from phase 2 on)."""
         r = self.rng
         t: dict[str, Any] = {}
         if r.random() < 0.7:
@@ -552,14 +569,31 @@ class CaseFactory:
         self.put(t, "region", self.pick(area_regions))
         self.put(t, "size", self.figure(r.randrange(12, 900), "patients"))
         self.put(t, "status", self.pick(["RECRUITING", "ACTIVE_NOT_RECRUITING", "COMPLETED"]))
-        if r.random() < 0.4:
+        if data or r.random() < 0.4:
             ro: dict[str, Any] = {
                 "endpoint": self.pick(
                     ["ORR", "PFS", "HbA1c change", "weight loss", "PASI 75", "EASI 75"]
                 )
             }
             self.put(ro, "result", self.pick(["positive", "met primary endpoint", "mixed"]))
-            self.put(ro, "value", self.figure(round(r.uniform(5, 70), 1), "%"))
+            kind = ENDPOINT_KINDS[ro["endpoint"]]
+            self.put(ro, "kind", kind)
+            if kind in ("hba1c_change", "weight_change"):  # lower is better: a larger fall
+                value = -round(r.uniform(0.5, 12), 1)
+                versus = round(value * r.uniform(0.1, 1.1), 1)
+            else:
+                value = round(r.uniform(5, 70), 1)
+                versus = round(value * r.uniform(0.4, 1.1), 1)
+            self.put(ro, "value", self.figure(value, "%"))
+            if data or r.random() < 0.7:
+                comparator: dict[str, Any] = {}
+                self.put(
+                    comparator,
+                    "kind",
+                    self.pick(["standard_of_care", "placebo", "active", "historical_control"]),
+                )
+                self.put(comparator, "value", self.figure(versus, "%"))
+                self.put(ro, "comparator", comparator)
             self.put(ro, "date", self.date(2022, 2025))
             t["readouts"] = [ro]
         return t
@@ -592,7 +626,10 @@ class CaseFactory:
             self.put(
                 a,
                 "trials",
-                [self.trial(["china", "us", "multiregional"]) for _ in range(r.randrange(1, 3))],
+                [
+                    self.trial(["china", "us", "multiregional"], k == 0 and rank >= Stage.phase2)
+                    for k in range(r.randrange(1, 3))
+                ],
             )
         soc: dict[str, Any] = {}
         self.put(soc, "description", "chemotherapy or approved biologics")
@@ -630,8 +667,8 @@ class CaseFactory:
             progs.append(p)
             del k
         self.put(comp, "same_target_programs", progs)
-        self.put(comp, "first_in_class", r.random() < 0.2)
-        self.put(comp, "best_in_class", r.random() < 0.35)
+        self.put(comp, "first_in_class", self.claim(r.random() < 0.2))
+        self.put(comp, "best_in_class", self.claim(r.random() < 0.35))
         self.put(comp, "differentiation", "better selectivity")
         self.put(a, "competition", comp)
         reg: dict[str, Any] = {}
@@ -654,7 +691,10 @@ class CaseFactory:
             if r.random() < 0.3:
                 approvals.append({"agency": "fda", "date": self.date(2022, 2025)})
             self.put(reg, "approvals", approvals)
+        self.put(reg, "us_evidence_plan", self.pick(["mrct", "mrct_planned", "bridging", "none"]))
         self.put(a, "regulatory", reg)
+        agencies = {x["agency"] for x in reg.get("approvals", [])}
+        self.put(a, "development", self.development(stage, agencies))
         self.put(a, "data_origin", self.pick(["china", "global", "mixed"], [6, 2, 2]))
         bd: dict[str, Any] = {}
         self.put(
@@ -689,10 +729,43 @@ class CaseFactory:
         self.put(a, "peak_sales_usd_m", self.figure(r.randrange(50, 3000), "USD m"))
         return a
 
+    def claim(self, value: bool) -> Any:
+        """A first/best-in-class claim: bare half the time, else with its source and status."""
+        if self.rng.random() < 0.5:
+            return value
+        out: dict[str, Any] = {"value": value}
+        self.put(out, "source", self.pick(SOURCE_IDS))
+        self.put(out, "status", self.pick(["verified", "company-reported", "estimate"]))
+        return out
+
+    def development(self, stage: str, agencies: set[str]) -> dict[str, Any]:
+        """Stages in China and the US (schema v2), consistent with the asset's most advanced
+        `stage` and its approvals: the lead region holds that stage, the other one it or less
+        (or none); an approved stage only where an agency's approval says so."""
+        rank = Stage[stage]
+        lead = self.pick(["china", "us", "both"], [6, 2, 2])
+        below = [s for s in STAGES if Stage[s] < min(rank, Stage.approved)] + ["none"]
+        regions = {
+            "china": stage if lead != "us" else self.pick(below),
+            "us": stage if lead != "china" else self.pick(below),
+        }
+        if rank >= Stage.approved:
+            regions["china"] = "approved" if "nmpa" in agencies else self.pick(below)
+            regions["us"] = "approved" if "fda" in agencies else self.pick(below)
+            if "approved" not in regions.values():
+                regions["china"] = "approved"
+        out: dict[str, Any] = {}
+        for region, value in regions.items():
+            if value != "none" or self.rng.random() < 0.5:
+                out[region] = {"stage": value}
+        return out
+
     def case(self, i: int) -> dict[str, Any]:
         n_assets = self.pick([1, 2, 3], [45, 35, 20])
         d: dict[str, Any] = {"id": f"bench-{i:05d}"}
+        self.as_of = None
         self.put(d, "as_of", self.date(2024, 2025))
+        self.as_of = dt.date.fromisoformat(d["as_of"]) if "as_of" in d else None
         self.put(d, "analyst", self.pick(["lw", "zh", "mk"]))
         d["company"] = self.company()
         d["assets"] = [
