@@ -20,6 +20,7 @@ from typing import Any
 from screen.engine.compiler import (
     CompiledRuleSet,
 )
+from screen.engine.factored import factored
 from screen.engine.fastpath import Fallback, fast_path
 from screen.engine.incremental import BaseJournal
 from screen.engine.outcome import (
@@ -34,12 +35,12 @@ from screen.engine.outcome import (
     Unknown,
     core_candidates,
     pick_lead,
-    reachable_decisions,
     settle,
 )
 from screen.engine.questions import provisional, rank_questions, unknown_questions
 from screen.engine.reach import Evaluate, Refinement, refine
 from screen.engine.run import AssetRun
+from screen.engine.scoring import summarize
 from screen.lang.expressions import EvalError
 from screen.lang.unknown import UNKNOWN, UnknownValue
 from screen.model.case import Asset, Case
@@ -47,16 +48,6 @@ from screen.model.ruleset import CompanyAggregation, UnknownPolicy
 from screen.model.vocab import Role
 
 FAST_PATH_GIVES_WAY = (Fallback, UnknownValue, ArithmeticError, TypeError, ValueError, EvalError)
-
-
-def _weighted(parts: list[tuple[float, float, float]], scale: float) -> float:
-    """Weighted mean of (score, max, weight) triples, on the rule set's scale.
-
-    Written exactly as the generated fast path computes it, so both give the same bits."""
-    total_w = math.fsum(w for _, _, w in parts)
-    if total_w == 0:
-        return 0.0
-    return math.fsum([s * (w / m) for s, m, w in parts]) / total_w * scale
 
 
 def evaluate_asset(
@@ -114,7 +105,11 @@ def evaluate_with_facts(
             run.step(node)
     refined = None
     approximate = False
-    evaluate = incremental_evaluator(rs, case, asset, base) if base is not None else None
+    evaluate = None
+    if base is not None:
+        evaluate = factored(
+            rs, asset, case.company, base, incremental_evaluator(rs, case, asset, base)
+        )
     if base is not None and evaluate is not None and run.needed_by:
         refined, approximate = refine(rs, base, run.needed_by, evaluate, asset)
     outcome = _assemble(rs, case, asset, run, refined, lean)
@@ -242,9 +237,6 @@ def _assemble(
     """Criteria, gates, score, range and decision from a finished run (and its refinement);
     `lean`: without the `because` texts and the unknowns (see `evaluate_with_facts`)."""
     criteria: list[CriterionOutcome] = []
-    policy_parts: list[tuple[float, float, float]] = []
-    low_parts: list[tuple[float, float, float]] = []
-    high_parts: list[tuple[float, float, float]] = []
     for i, c in enumerate(rs.criteria):
         output, possible, fired, matched = run.crit_state[c.id]
         reachable = [float(p) for p in possible if isinstance(p, int | float)]
@@ -259,7 +251,6 @@ def _assemble(
                 because = f"score {output:g} whatever the answer to {facts or 'the open facts'}"
         if output is not UNKNOWN:
             status, score, policy = "scored", float(output), float(output)
-            lo = hi = float(output)
             if not because and not lean:
                 because = f"{fired}: score {output:g}" if fired else "no band matched: score 0"
         else:
@@ -279,10 +270,7 @@ def _assemble(
                     because = f"error in {failed}: {run.errors[failed]}"
         contribution = 0.0
         if policy is not None:
-            policy_parts.append((policy, c.max, c.weight))
             contribution = policy / c.max * c.weight / rs.total_weight * rs.scale
-        low_parts.append((lo, c.max, c.weight))
-        high_parts.append((hi, c.max, c.weight))
         criteria.append(
             CriterionOutcome(
                 c.id,
@@ -334,26 +322,12 @@ def _assemble(
             because = f"{g.require.source if g.require else ''} is {str(bool(v)).lower()}"
         gates.append(GateOutcome(g.id, g.name, outcome, because))
 
-    score = _weighted(policy_parts, rs.scale)
+    score, lo, hi, decisions = summarize(rs, criteria, gates)
     if refined is not None:
         # the range is what answers can give; the policy score (each unknown criterion at its
         # own lowest) may lie below it when no single answer makes every criterion lowest
         lo, hi = refined.low, refined.high
         decisions = refined.decisions
-    else:
-        if low_parts == policy_parts == high_parts:  # everything scored: no range to compute
-            lo = hi = score
-        else:
-            lo, hi = _weighted(low_parts, rs.scale), _weighted(high_parts, rs.scale)
-            lo, hi = min(lo, score), max(hi, score)
-        decisions = reachable_decisions(
-            lo,
-            hi,
-            gate_failed=any(g.outcome == "fail" for g in gates),
-            gate_unknown=any(g.outcome == "unknown" for g in gates),
-            advance=rs.decision.advance,
-            watch=rs.decision.watch,
-        )
     return AssetOutcome(
         asset,
         case.company,

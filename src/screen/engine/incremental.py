@@ -172,7 +172,7 @@ class Downstream:
 _ZERO = 0.0
 
 
-def _token(value: Any) -> Any:
+def value_token(value: Any) -> Any:
     """A hashable stand-in for a fact value that equals another only for the same value of the
     same type: `True` is not `1`, `1` is not `1.0`, `-0.0` is not `0.0`, a month-precision date
     is not the first of that month (raises TypeError for values that cannot be hashed)."""
@@ -180,7 +180,7 @@ def _token(value: Any) -> Any:
     if t is float and value == _ZERO:
         return (t, repr(value))
     if t is list or t is tuple:
-        return (t, tuple(_token(v) for v in value))
+        return (t, tuple(value_token(v) for v in value))
     if t is CaseDate:  # equal dates may be written to other precisions
         return (t, value, value.precision)
     hash(value)
@@ -217,7 +217,7 @@ class StepMemo:
                 elif v is UNKNOWN:
                     parts.append((UNKNOWN, run.bounds.get(r)))
                 else:
-                    parts.append(_token(v))
+                    parts.append(value_token(v))
         except TypeError:
             return None
         return tuple(parts)

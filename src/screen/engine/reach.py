@@ -90,10 +90,14 @@ def refine(
     """(refinement, approximate): the joint enumeration, or None when nothing is enumerable.
 
     `approximate` is True when the combinations exceed MAX_COMBINATIONS (the sound single-pass
-    answer stands)."""
+    answer stands). An evaluator that enumerates by components (`factored.py`) does the
+    combining itself, within the same budget of evaluations."""
     facts = enumerable(rs, [f for f in needed_by if not f.startswith("rule:")], base, asset)
     if not facts:
         return None, False
+    by_components = getattr(evaluate, "combine", None)  # factored.FactoredEvaluator
+    if by_components is not None:
+        return by_components(facts)
     if math.prod(len(d) for _, d in facts) > MAX_COMBINATIONS:
         return None, True
     return combine(rs, base, facts, evaluate), False

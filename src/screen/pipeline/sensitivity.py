@@ -3,7 +3,7 @@
 Each case is evaluated once (`pipeline.score_case`): per asset we keep what every criterion
 counts under its unknown policy, its lowest and highest reachable score, and the gate outcomes.
 None of that depends on the weights or thresholds, so a sample only recomputes the weighted
-totals, the decisions and the ranking, with the engine's own formulas (`engine._weighted`,
+totals, the decisions and the ranking, with the engine's own formulas (`engine.scoring.weighted`,
 `engine.evaluate_asset`): the score over the criteria its policy includes, the range over all,
 `insufficient_information` when the range straddles a threshold or a gate is unknown, a failed
 gate declines, and the company follows its best (or worst) core asset. With zero spread every
@@ -93,7 +93,7 @@ class _Asset:
 def _weighted(
     values: Sequence[float | None], factors: Sequence[float], weights: Sequence[float], scale: float
 ) -> float:
-    """engine._weighted over the criteria whose value is not None, with per-sample weights."""
+    """`scoring.weighted` over the criteria whose value is not None, with per-sample weights."""
     parts = [(v, f, w) for v, f, w in zip(values, factors, weights, strict=True) if v is not None]
     total = math.fsum(w for _, _, w in parts)
     if total == 0:
