@@ -39,6 +39,7 @@ from screen.model.dates import CaseDate
 
 MAX_CACHED_KEY_SETS = 256  # downstream step sets kept per asset (a few dozen are typical)
 MAX_MEMO_STEPS = 20_000  # memoised step effects kept per asset (a few hundred are typical)
+MAX_SHARED_STEPS = 20_000  # step effects by value kept per rule set, across assets (~5 MB)
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,15 @@ class IncrementalRun(CapturingRun):
             key = None if full else memo.key(self, i, effects)
             hit = memo.effects.get(key) if key is not None else None
             if hit is None:
-                hit = self.captured_step(node)
+                shared = shared_memo(self.rs)
+                value_key = memo.value_key(self, i)
+                hit = shared.get(value_key) if value_key is not None else None
+                if hit is None:
+                    hit = self.captured_step(node)
+                    if value_key is not None:
+                        shared[value_key] = hit
+                else:
+                    self.apply(node, hit)
                 if not full:
                     memo.alive.append(hit)  # a later key may name it (see StepMemo)
                 if key is not None:
@@ -221,6 +230,39 @@ class StepMemo:
         except TypeError:
             return None
         return tuple(parts)
+
+    def value_key(self, run: AssetRun, index: int) -> tuple[Any, ...] | None:
+        """What the step's result depends on, by value only (every input's value token, an
+        unknown's bounds, a table's state), so it means the same for any asset: the key of
+        the rule set's shared memo. None when some of it cannot be hashed."""
+        F, tables = run.F, run.tables_state
+        parts: list[Any] = [index]
+        try:
+            for r in self.inputs[index]:
+                state = tables.get(r)
+                if state is not None:
+                    parts.append(value_token(state))
+                    continue
+                v = F.get(r, UNKNOWN)
+                if v is UNKNOWN:
+                    parts.append((UNKNOWN, value_token(run.bounds.get(r))))
+                else:
+                    parts.append(value_token(v))
+        except TypeError:
+            return None
+        return tuple(parts)
+
+
+def shared_memo(rs: CompiledRuleSet) -> dict[tuple[Any, ...], StepEffect]:
+    """The rule set's step effects by value key, shared by every asset of a batch: most
+    assets put the same few values into a criterion that reads stages, plans and claims.
+    Emptied when it reaches MAX_SHARED_STEPS, so memory stays flat in the batch size; an entry
+    is what evaluating the step gives, so results never depend on what was evaluated before."""
+    memo = rs.__dict__.get("_shared_step_memo")
+    if memo is None or len(memo) >= MAX_SHARED_STEPS:
+        memo = {}
+        rs.__dict__["_shared_step_memo"] = memo
+    return memo
 
 
 _BASE = ("base",)  # a case fact holding the base's very object
