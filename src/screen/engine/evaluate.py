@@ -22,7 +22,7 @@ from screen.engine.compiler import (
 )
 from screen.engine.factored import factored
 from screen.engine.fastpath import Fallback, fast_path
-from screen.engine.incremental import BaseJournal
+from screen.engine.incremental import BaseJournal, JournalRun
 from screen.engine.outcome import (
     DECISION_RANK,
     DECLINE,
@@ -97,9 +97,12 @@ def evaluate_with_facts(
     `lean` (the enumerations' own evaluations, see `plain_evaluator`): no `because` texts and no
     unknowns with their questions, which nothing reads there (~20% of each evaluation)."""
     base = None if fast_done or not exact or lean else case_facts(rs, facts)
-    run = AssetRun(rs, asset, facts, trace)
+    journalled = base is not None and not trace  # the enumerations' base run, made once
+    run = JournalRun(rs, asset, facts) if journalled else AssetRun(rs, asset, facts, trace)
     if fast_done:
         run.replay()
+    elif isinstance(run, JournalRun):
+        run.run_all()
     else:
         for node in rs.steps:
             run.step(node)
@@ -107,9 +110,10 @@ def evaluate_with_facts(
     approximate = False
     evaluate = None
     if base is not None:
-        evaluate = factored(
-            rs, asset, case.company, base, incremental_evaluator(rs, case, asset, base)
+        inner = incremental_evaluator(
+            rs, case, asset, base, run if isinstance(run, JournalRun) else None
         )
+        evaluate = factored(rs, asset, case.company, base, inner)
     if base is not None and evaluate is not None and run.needed_by:
         refined, approximate = refine(rs, base, run.needed_by, evaluate, asset)
     outcome = _assemble(rs, case, asset, run, refined, lean)
@@ -141,19 +145,24 @@ def plain_evaluator(rs: CompiledRuleSet, case: Case, asset: Asset) -> Evaluate:
 
 
 def incremental_evaluator(
-    rs: CompiledRuleSet, case: Case, asset: Asset, base: dict[str, Any]
+    rs: CompiledRuleSet,
+    case: Case,
+    asset: Asset,
+    base: dict[str, Any],
+    base_run: JournalRun | None = None,
 ) -> Evaluate:
     """`plain_evaluator`'s outcomes, computed incrementally from one base run on `base`.
 
     The enumerations evaluate copies of `base` with a few facts set; the steps that do not
     depend on those facts are copied from the base run (see incremental.py), ~80% of them on
-    the bundled thesis. The base run is made on the first evaluation (many assets need none)."""
+    the bundled thesis. The base run is `base_run` (the evaluation's own first pass, when it
+    was journalled), else made on the first evaluation (many assets need none)."""
     journal: list[BaseJournal] = []
     summaries: dict[tuple[Any, ...], AssetOutcome] = {}
 
     def evaluate(facts: dict[str, Any]) -> AssetOutcome:
         if not journal:
-            journal.append(BaseJournal(rs, asset, base))
+            journal.append(BaseJournal(rs, asset, base, base_run))
         changed = journal[0].changed(facts)  # before the fast path writes rule results in
         if journal[0].worth_fast_path(changed) and try_fast_path(rs, facts):
             return evaluate_with_facts(rs, case, asset, facts, False, True, exact=False, lean=True)

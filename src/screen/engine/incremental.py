@@ -312,12 +312,21 @@ class BaseJournal:
     """One asset's base run (on its case facts), the downstream steps per set of changed keys,
     and the asset's step memo."""
 
-    def __init__(self, rs: CompiledRuleSet, asset: Asset, base: dict[str, Any]):
+    def __init__(
+        self,
+        rs: CompiledRuleSet,
+        asset: Asset,
+        base: dict[str, Any],
+        run: JournalRun | None = None,
+    ):
+        """`run`: a finished journalled run on these case facts (the evaluation's own first
+        pass, which then need not be made twice); else one is made here."""
         self.rs = rs
         self.asset = asset
         self.base = base
-        run = JournalRun(rs, asset, dict(base))
-        run.run_all()
+        if run is None:
+            run = JournalRun(rs, asset, dict(base))
+            run.run_all()
         self.effects = run.effects
         self.values = {n.key: run.F[n.key] for n in rs.steps}
         self.crit_state = run.crit_state
