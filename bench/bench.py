@@ -221,6 +221,12 @@ _SEVERE = (Severity.life_threatening, Severity.severe)
 _IND_PLANNED = (IndStatus.planned, IndStatus.submitted)
 
 
+def _claim(claim: Any) -> bool | None:
+    """A first/best-in-class claim as rules read it: its true/false value (the model object
+    itself is always truthy)."""
+    return None if claim is None else claim.value
+
+
 def hand_screen(company: Company, asset: Asset) -> tuple[str, float]:
     """(decision, weighted score 0..5) for one asset under SMALL_RULES."""
     un = asset.unmet_need
@@ -256,8 +262,8 @@ def hand_screen(company: Company, asset: Asset) -> tuple[str, float]:
         need = 1.0
 
     # competitiveness
-    fic = comp.first_in_class if comp is not None else None
-    bic = comp.best_in_class if comp is not None else None
+    fic = _claim(comp.first_in_class) if comp is not None else None
+    bic = _claim(comp.best_in_class) if comp is not None else None
     progs = comp.same_target_programs if comp is not None else None
     late = None
     if progs is not None:
