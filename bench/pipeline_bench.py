@@ -3,7 +3,8 @@
     .venv/bin/python bench/pipeline_bench.py [--files 10000] [--seed 7] [--json [PATH]]
         [--baseline-src DIR] [--rss-files 1000,20000] [--quick]
 
-1. writes N synthetic case files (bench.py's seeded CaseFactory, ~10% of fields absent);
+1. writes N synthetic case files (bench.py's seeded CaseFactory, ~10% of fields absent, or
+   `--absent` of them: 0 gives complete cases, which take the generated fast path);
 0. the CLI end to end, each command a fresh process: `rank --format json -j 1` and
    `score --format json` over the N files (cases/s per core = cases / CPU seconds of the process),
    the plain `yaml.load(CSafeLoader)` of the same files (read + parse only) and the ratio of the
@@ -221,6 +222,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--files", type=int, default=10000)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument(
+        "--absent",
+        type=float,
+        default=0.1,
+        help="share of optional fields left out (0: complete cases, the fast path's case)",
+    )
     ap.add_argument("--json", nargs="?", const="-", metavar="PATH")
     ap.add_argument("--child", nargs=3, metavar=("FOLDER", "JOBS", "LIMIT"), help=argparse.SUPPRESS)
     ap.add_argument("--baseline-src", metavar="DIR", help="also run the CLI from this src/ folder")
@@ -241,18 +248,27 @@ def main() -> None:
         return
 
     n = args.files
-    res: dict[str, Any] = {"files": n, "seed": args.seed, "cores": cores(), "targets": TARGETS}
+    res: dict[str, Any] = {
+        "files": n,
+        "seed": args.seed,
+        "absent": args.absent,
+        "cores": cores(),
+        "targets": TARGETS,
+    }
     with tempfile.TemporaryDirectory(prefix="dealscreen-pipeline-bench-") as tmp:
         folder = Path(tmp)
         t = time.perf_counter()
-        res["mean_bytes"] = write_files(folder, n, args.seed) / n
+        res["mean_bytes"] = write_files(folder, n, args.seed, args.absent) / n
         secs = time.perf_counter() - t
-        print(f"wrote {n} case files ({res['mean_bytes']:.0f} B mean) in {secs:.1f} s")
+        print(
+            f"wrote {n} case files ({res['mean_bytes']:.0f} B mean, {args.absent:.0%} of optional "
+            f"fields absent) in {secs:.1f} s"
+        )
         precompile(args.baseline_src)
         res["cli"] = cli_end_to_end(folder, args.baseline_src)
         if args.rss_files:
             sizes = [int(x) for x in args.rss_files.split(",")]
-            res["rss"] = rss_by_size(folder, sizes, args.seed, args.baseline_src)
+            res["rss"] = rss_by_size(folder, sizes, args.seed, args.baseline_src, args.absent)
         if args.quick:
             report_cli(res)
             _emit_json(res, args.json)
@@ -364,13 +380,15 @@ def cli_end_to_end(folder: Path, baseline: str | None) -> dict[str, Any]:
     return out
 
 
-def rss_by_size(folder: Path, sizes: list[int], seed: int, baseline: str | None) -> dict[str, Any]:
+def rss_by_size(
+    folder: Path, sizes: list[int], seed: int, baseline: str | None, absent: float = 0.1
+) -> dict[str, Any]:
     """Peak RSS of `rank --format json -j 1` and `score --format json` at each batch size."""
     out: dict[str, Any] = {}
     for size in sizes:
         with tempfile.TemporaryDirectory(prefix="dealscreen-rss-") as tmp:
             sub = Path(tmp)
-            write_files(sub, size, seed)
+            write_files(sub, size, seed, absent)
             row: dict[str, Any] = {}
             for label, src in (("after", None), ("before", baseline)):
                 if label == "before" and not baseline:

@@ -35,6 +35,7 @@ from collections.abc import Callable
 from typing import Any
 
 from screen.engine.compiler import CompiledRuleSet, CriterionNode, DerivedNode, GateNode, TableNode
+from screen.engine.incremental import value_token
 from screen.engine.run import field_bounds
 from screen.engine.tables import Cell
 from screen.lang.expressions import BASE_NAMESPACE, Expression, evaluate_kleene
@@ -84,10 +85,46 @@ class _Guard(ast.NodeTransformer):
             if read is not None:  # a bare read never raises: no helper, only its bounds
                 parts.append(f"(None, {read!r})")
             else:
-                parts.append(f"({self.gen.helper(ast.unparse(native))}, {self.gen.const(tree)})")
+                guarded = GuardedArg(tree)
+                parts.append(f"({self.gen.helper(ast.unparse(native))}, {self.gen.const(guarded)})")
         call = "_gcoalesce" if name == "_fn_coalesce" else "_gknown"
         replacement: ast.expr = ast.parse(f"{call}(F, {', '.join(parts)})", mode="eval").body
         return ast.copy_location(replacement, node)
+
+
+class GuardedArg:
+    """An argument of `coalesce`/`known` for the three-valued evaluator: its tree, the facts
+    it reads, and its results by their values (it is a pure function of them and the fixed
+    bounds of case fields; a batch of cases that leave the same optional facts out asks it the
+    same few questions)."""
+
+    MAX_CACHED = 256
+
+    def __init__(self, tree: ast.expr):
+        self.tree = tree
+        self.reads = tuple(
+            dict.fromkeys(
+                r for n in ast.walk(tree) if isinstance(n, ast.Subscript) and (r := _fact_read(n))
+            )
+        )
+        self.results: dict[tuple[Any, ...], Any] = {}
+
+    def evaluate(
+        self, F: dict[str, Any], ns: dict[str, Any], bounds: dict[str, tuple[float, float]]
+    ) -> Any:
+        try:
+            key = tuple(value_token(F.get(r, UNKNOWN)) for r in self.reads)
+        except TypeError:
+            return evaluate_kleene(self.tree, F, ns, bounds)
+        hit = self.results.get(key, _MISSING)
+        if hit is _MISSING:
+            hit = evaluate_kleene(self.tree, F, ns, bounds)
+            if len(self.results) < self.MAX_CACHED:
+                self.results[key] = hit
+        return hit
+
+
+_MISSING = object()
 
 
 def _fact_read(tree: ast.expr) -> str | None:
@@ -244,7 +281,7 @@ def _guarded_functions(
         try:
             return fn(F)
         except UnknownValue:
-            return evaluate_kleene(arg, F, ns, bounds)
+            return arg.evaluate(F, ns, bounds)
 
     def gcoalesce(F: dict[str, Any], *args: tuple[Any, Any]) -> Any:
         values = [argument(F, fn, tree) for fn, tree in args]

@@ -64,11 +64,12 @@ def plain(value: Any) -> Any:
 
 
 def _trace(asset_id: str, t: TraceEntry) -> dict[str, Any]:
+    facts = t.facts
     entry: dict[str, Any] = {
         "asset": asset_id,
         "rule": t.rule,
         "kind": t.kind,
-        "inputs": {k: plain(v) for k, v in t.inputs.items()},
+        "inputs": {r: plain(facts.get(r, UNKNOWN)) for r in t.reads},  # = t.inputs, plain
         "outcome": "unknown" if t.outcome is UNKNOWN else plain(t.outcome),
     }
     if t.contribution is not None:
