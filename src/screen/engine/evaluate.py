@@ -150,25 +150,133 @@ def incremental_evaluator(
     asset: Asset,
     base: dict[str, Any],
     base_run: JournalRun | None = None,
-) -> Evaluate:
+) -> IncrementalEvaluator:
     """`plain_evaluator`'s outcomes, computed incrementally from one base run on `base`.
 
     The enumerations evaluate copies of `base` with a few facts set; the steps that do not
     depend on those facts are copied from the base run (see incremental.py), ~80% of them on
     the bundled thesis. The base run is `base_run` (the evaluation's own first pass, when it
     was journalled), else made on the first evaluation (many assets need none)."""
-    journal: list[BaseJournal] = []
-    summaries: dict[tuple[Any, ...], AssetOutcome] = {}
+    return IncrementalEvaluator(rs, case, asset, base, base_run)
 
-    def evaluate(facts: dict[str, Any]) -> AssetOutcome:
-        if not journal:
-            journal.append(BaseJournal(rs, asset, base, base_run))
-        changed = journal[0].changed(facts)  # before the fast path writes rule results in
-        if journal[0].worth_fast_path(changed) and try_fast_path(rs, facts):
-            return evaluate_with_facts(rs, case, asset, facts, False, True, exact=False, lean=True)
-        return _assemble_lean(rs, case, asset, journal[0].run(facts, changed), summaries)
 
-    return evaluate
+class IncrementalEvaluator:
+    """See `incremental_evaluator`; `sink_outcomes` is the factored enumerations' cheaper
+    question: only some criteria and gates, for a trial given by the facts it sets."""
+
+    def __init__(
+        self,
+        rs: CompiledRuleSet,
+        case: Case,
+        asset: Asset,
+        base: dict[str, Any],
+        base_run: JournalRun | None,
+    ):
+        self.rs, self.case, self.asset, self.base = rs, case, asset, base
+        self._base_run = base_run
+        self._journal: BaseJournal | None = None
+        self._summaries: dict[tuple[Any, ...], AssetOutcome] = {}
+        self._sinks: dict[tuple[Any, ...], Any] = {}
+
+    @property
+    def journal(self) -> BaseJournal:
+        if self._journal is None:
+            self._journal = BaseJournal(self.rs, self.asset, self.base, self._base_run)
+            self._base_run = None
+        return self._journal
+
+    def __call__(self, facts: dict[str, Any]) -> AssetOutcome:
+        rs, journal = self.rs, self.journal
+        changed = journal.changed(facts)  # before the fast path writes rule results in
+        if journal.worth_fast_path(changed) and try_fast_path(rs, facts):
+            return evaluate_with_facts(
+                rs, self.case, self.asset, facts, False, True, exact=False, lean=True
+            )
+        run = journal.run(facts, changed)
+        return _assemble_lean(rs, self.case, self.asset, run, self._summaries)
+
+    def sink_outcomes(
+        self, keys: tuple[str, ...], values: tuple[Any, ...], sinks: tuple[int, ...]
+    ) -> tuple[Any, ...]:
+        """The outcomes of `sinks` (criterion i, then gate len(criteria) + j) with the facts
+        `keys` set to `values` and the rest at base: what `self(trial)` gives for them."""
+        rs, journal = self.rs, self.journal
+        trial = dict(self.base)
+        trial.update(zip(keys, values, strict=True))
+        base = journal.base
+        changed = frozenset(k for k, v in zip(keys, values, strict=True) if base[k] is not v)
+        if journal.worth_fast_path(changed) and try_fast_path(rs, trial):
+            o = evaluate_with_facts(
+                rs, self.case, self.asset, trial, False, True, exact=False, lean=True
+            )
+            every = [*o.criteria, *o.gates]
+            return tuple(every[s] for s in sinks)
+        run = journal.run(trial, changed)
+        n = len(rs.criteria)
+        out = []
+        for s in sinks:
+            if s < n:
+                c = rs.criteria[s]
+                state = run.crit_state[c.id]
+                failed = _failed_rule(rs, c, run.errors)
+                out.append(self._memo((s, state, failed), _lean_criterion, rs, c, state, failed))
+            else:
+                g = rs.gates[s - n]
+                v = run.F[g.key]
+                out.append(self._memo((s, v), _lean_gate, g, v))
+        return tuple(out)
+
+    def _memo(self, key: tuple[Any, ...], make: Any, *args: Any) -> Any:
+        try:
+            hit = self._sinks.get(key)
+        except TypeError:  # an unhashable table output: make it, do not keep
+            return make(*args)
+        if hit is None:
+            hit = make(*args)
+            if len(self._sinks) < MAX_SUMMARIES:
+                self._sinks[key] = hit
+        return hit
+
+
+def _lean_criterion(
+    rs: CompiledRuleSet, c: Any, state: tuple[Any, ...], failed: str | None
+) -> CriterionOutcome:
+    """One criterion's lean outcome from its run state, as `_assemble(lean=True)` makes it
+    without a refinement (its contribution before any renormalisation of weights)."""
+    output, possible, fired, matched = state
+    reachable = [float(p) for p in possible if isinstance(p, int | float)]
+    if not matched or not reachable:
+        reachable.append(0.0)  # no band might match at all
+    if output is not UNKNOWN:
+        status, score, policy = "scored", float(output), float(output)
+    else:
+        status = "error" if failed else "unknown"
+        score = None
+        policy = {
+            UnknownPolicy.lowest: min(reachable),
+            UnknownPolicy.zero: 0.0,
+            UnknownPolicy.exclude: None,
+        }[c.policy]
+    contribution = 0.0
+    if policy is not None:
+        contribution = policy / c.max * c.weight / rs.total_weight * rs.scale
+    return CriterionOutcome(
+        c.id,
+        c.name,
+        score,
+        policy,
+        tuple(reachable),
+        c.max,
+        c.weight,
+        status,
+        fired,
+        "",
+        contribution,
+    )
+
+
+def _lean_gate(g: Any, v: Any) -> GateOutcome:
+    return GateOutcome(g.id, g.name, "unknown" if v is UNKNOWN else ("pass" if v else "fail"), "")
 
 
 MAX_SUMMARIES = 4096  # lean outcomes kept per asset, by criterion states and gate values

@@ -93,6 +93,7 @@ class FactoredEvaluator:
         self.n_criteria = len(rs.criteria)
         self._base_outcomes: list[Any] | None = None
         self._memo: dict[tuple[Any, ...], Outcomes] = {}
+        self._scores: dict[tuple[int, ...], tuple[float, float, float, frozenset[str]]] = {}
         self._blocks: dict[frozenset[str], list[tuple[tuple[str, ...], tuple[int, ...]]]] = {}
 
     # -- one trial
@@ -142,20 +143,39 @@ class FactoredEvaluator:
             return None
         hit = self._memo.get(memo_key)
         if hit is None:
-            trial = dict(self.base)
-            trial.update(zip(keys, values, strict=True))
-            o = self.inner(trial)
-            every = [*o.criteria, *o.gates]
-            hit = tuple(every[s] for s in sinks)
+            sink_outcomes = getattr(self.inner, "sink_outcomes", None)
+            if sink_outcomes is not None:  # evaluate.IncrementalEvaluator: only these sinks
+                hit = sink_outcomes(keys, values, sinks)
+            else:
+                trial = dict(self.base)
+                trial.update(zip(keys, values, strict=True))
+                o = self.inner(trial)
+                every = [*o.criteria, *o.gates]
+                hit = tuple(every[s] for s in sinks)
             if len(self._memo) < MAX_BLOCKS:
                 self._memo[memo_key] = hit
+        return hit
+
+    def scores(self, outcomes: list[Any]) -> tuple[float, float, float, frozenset[str]]:
+        """`scoring.summarize` of every sink's outcome, memoised by the outcome objects: they
+        come from the memo of blocks and are shared, so the same objects mean the same total.
+        While that memo keeps every block result it made (it is not full), every object
+        named in a key is alive, so an identity in a key is never reused by a newer one."""
+        if len(self._memo) >= MAX_BLOCKS:
+            return summarize(self.rs, outcomes[: self.n_criteria], outcomes[self.n_criteria :])
+        key = tuple(map(id, outcomes))
+        hit = self._scores.get(key)
+        if hit is None:
+            hit = summarize(self.rs, outcomes[: self.n_criteria], outcomes[self.n_criteria :])
+            if len(self._scores) < MAX_BLOCKS:
+                self._scores[key] = hit
         return hit
 
     def summary(self, outcomes: list[Any]) -> AssetOutcome:
         """A lean outcome from every sink's outcome (criteria, then gates)."""
         criteria: list[CriterionOutcome] = outcomes[: self.n_criteria]
         gates: list[GateOutcome] = outcomes[self.n_criteria :]
-        score, lo, hi, decisions = summarize(self.rs, criteria, gates)
+        score, lo, hi, decisions = self.scores(outcomes)
         return AssetOutcome(
             self.asset,
             self.company,
@@ -214,7 +234,7 @@ class FactoredEvaluator:
             for (sinks, _), got in zip(distinct, joined, strict=True):
                 for s, o in zip(sinks, got, strict=True):
                     outcomes[s] = o
-            _, lo, hi, reached = summarize(rs, outcomes[:n], outcomes[n:])
+            _, lo, hi, reached = self.scores(outcomes)
             low, high = min(low, lo), max(high, hi)
             decisions |= reached
         return Refinement(criteria, gates, low, high, frozenset(decisions)), False
