@@ -101,8 +101,39 @@ class JournalRun(CapturingRun):
         self.effects: list[StepEffect] = []
 
     def run_all(self) -> None:
-        for node in self.rs.steps:
-            self.effects.append(self.captured_step(node))
+        """Every step, each found in the rule set's shared memo of full runs when its inputs
+        were seen before (by value: see `value_key`), else evaluated and kept there."""
+        shared = shared_memo(self.rs, "journal")
+        inputs = step_input_lists(self.rs)[0]
+        for i, node in enumerate(self.rs.steps):
+            key = value_key(inputs[i], self, i)
+            hit = shared.get(key) if key is not None else None
+            if hit is None:
+                hit = self.captured_step(node)
+                if key is not None:
+                    shared[key] = hit
+            else:
+                self.reapply(node, hit)
+            self.effects.append(hit)
+
+    def reapply(self, node: Node, e: StepEffect) -> None:
+        """Do what `e` records again, in this run; its notes of unknown facts are derived
+        afresh (their roots are this asset's: an unknown upstream value may have others)."""
+        self.F[node.key] = e.value
+        if e.bound is not None:
+            if not self.own_bounds:
+                self.bounds, self.own_bounds = dict(self.bounds), True
+            self.bounds[node.key] = e.bound
+        for k, v in e.errors:
+            self.errors[k] = v
+        for key, rule, reads, _ in e.notes:
+            self.note_unknown(key, rule, reads)
+        self.fired.extend(e.fired)
+        if e.state is not None:
+            if isinstance(node, TableNode):
+                self.tables_state[node.key] = e.state
+            else:
+                self.crit_state[node.id] = e.state
 
 
 def _state_of(run: AssetRun, node: Node) -> tuple[Any, tuple[Any, ...], str | None, bool] | None:
@@ -232,36 +263,43 @@ class StepMemo:
         return tuple(parts)
 
     def value_key(self, run: AssetRun, index: int) -> tuple[Any, ...] | None:
-        """What the step's result depends on, by value only (every input's value token, an
-        unknown's bounds, a table's state), so it means the same for any asset: the key of
-        the rule set's shared memo. None when some of it cannot be hashed."""
-        F, tables = run.F, run.tables_state
-        parts: list[Any] = [index]
-        try:
-            for r in self.inputs[index]:
-                state = tables.get(r)
-                if state is not None:
-                    parts.append(value_token(state))
-                    continue
-                v = F.get(r, UNKNOWN)
-                if v is UNKNOWN:
-                    parts.append((UNKNOWN, value_token(run.bounds.get(r))))
-                else:
-                    parts.append(value_token(v))
-        except TypeError:
-            return None
-        return tuple(parts)
+        """The key of the rule set's shared memo for this step (see `value_key`)."""
+        return value_key(self.inputs[index], run, index)
 
 
-def shared_memo(rs: CompiledRuleSet) -> dict[tuple[Any, ...], StepEffect]:
+def value_key(inputs: tuple[str, ...], run: AssetRun, index: int) -> tuple[Any, ...] | None:
+    """What step `index`'s result depends on, by value only (every input's value token, an
+    unknown's bounds, a table's state), so it means the same for any asset: the key of the
+    rule set's shared memos. None when some of it cannot be hashed."""
+    F, tables = run.F, run.tables_state
+    parts: list[Any] = [index]
+    try:
+        for r in inputs:
+            state = tables.get(r)
+            if state is not None:
+                parts.append(value_token(state))
+                continue
+            v = F.get(r, UNKNOWN)
+            if v is UNKNOWN:
+                parts.append((UNKNOWN, value_token(run.bounds.get(r))))
+            else:
+                parts.append(value_token(v))
+    except TypeError:
+        return None
+    return tuple(parts)
+
+
+def shared_memo(rs: CompiledRuleSet, kind: str = "lean") -> dict[tuple[Any, ...], StepEffect]:
     """The rule set's step effects by value key, shared by every asset of a batch: most
     assets put the same few values into a criterion that reads stages, plans and claims.
+    `kind`: "lean" (the enumerations' runs, no notes) or "journal" (full runs, with notes).
     Emptied when it reaches MAX_SHARED_STEPS, so memory stays flat in the batch size; an entry
     is what evaluating the step gives, so results never depend on what was evaluated before."""
-    memo = rs.__dict__.get("_shared_step_memo")
+    name = f"_shared_step_memo_{kind}"
+    memo = rs.__dict__.get(name)
     if memo is None or len(memo) >= MAX_SHARED_STEPS:
         memo = {}
-        rs.__dict__["_shared_step_memo"] = memo
+        rs.__dict__[name] = memo
     return memo
 
 
