@@ -39,7 +39,7 @@ from screen.model.dates import CaseDate
 
 MAX_CACHED_KEY_SETS = 256  # downstream step sets kept per asset (a few dozen are typical)
 MAX_MEMO_STEPS = 20_000  # memoised step effects kept per asset (a few hundred are typical)
-MAX_SHARED_STEPS = 20_000  # step effects by value kept per rule set, across assets (~5 MB)
+MAX_SHARED_STEPS = 5_000  # step effects by value per rule set and kind, across assets (~5 MB)
 
 
 @dataclass(frozen=True)
