@@ -45,9 +45,7 @@ def test_fast_and_interpretive_paths_give_identical_results(path: str) -> None:
 
 
 def test_fast_path_is_actually_used_on_complete_data() -> None:
-    """On thesis 1.0.1 and the v1 cases. (Thesis 1.1 reads optional facts, claim status and
-    countries, whose absence makes the generated code give way on every bundled asset: a known
-    cost, see bench/README.md.)"""
+    """On thesis 1.0.1 and the v1 cases (thesis 1.1 and the bundled cases: the test below)."""
     rs = load_ruleset(ROOT / "tests" / "fixtures" / "thesis-1.0.1.yaml")
     fast = fast_path(rs)
     used = 0
