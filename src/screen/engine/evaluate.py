@@ -17,6 +17,14 @@ import itertools
 import math
 from typing import Any
 
+from screen.engine.assemble import (
+    MAX_SUMMARIES,
+    assemble,
+    assemble_lean,
+    failed_rule,
+    lean_criterion,
+    lean_gate,
+)
 from screen.engine.compiler import (
     CompiledRuleSet,
 )
@@ -29,22 +37,19 @@ from screen.engine.outcome import (
     INSUFFICIENT,
     AssetOutcome,
     CaseOutcome,
-    CriterionOutcome,
-    GateOutcome,
     Provisional,
     Unknown,
     core_candidates,
     pick_lead,
     settle,
 )
-from screen.engine.questions import provisional, rank_questions, unknown_questions
-from screen.engine.reach import Evaluate, Refinement, refine
+from screen.engine.questions import provisional, rank_questions
+from screen.engine.reach import Evaluate, refine
 from screen.engine.run import AssetRun
-from screen.engine.scoring import summarize
 from screen.lang.expressions import EvalError
-from screen.lang.unknown import UNKNOWN, UnknownValue
+from screen.lang.unknown import UnknownValue
 from screen.model.case import Asset, Case
-from screen.model.ruleset import CompanyAggregation, UnknownPolicy
+from screen.model.ruleset import CompanyAggregation
 from screen.model.vocab import Role
 
 FAST_PATH_GIVES_WAY = (Fallback, UnknownValue, ArithmeticError, TypeError, ValueError, EvalError)
@@ -116,7 +121,7 @@ def evaluate_with_facts(
         evaluate = factored(rs, asset, case.company, base, inner)
     if base is not None and evaluate is not None and run.needed_by:
         refined, approximate = refine(rs, base, run.needed_by, evaluate, asset)
-    outcome = _assemble(rs, case, asset, run, refined, lean)
+    outcome = assemble(rs, case, asset, run, refined, lean)
     outcome.approximate = approximate
     if (
         base is not None
@@ -193,7 +198,7 @@ class IncrementalEvaluator:
                 rs, self.case, self.asset, facts, False, True, exact=False, lean=True
             )
         run = journal.run(facts, changed)
-        return _assemble_lean(rs, self.case, self.asset, run, self._summaries)
+        return assemble_lean(rs, self.case, self.asset, run, self._summaries)
 
     def sink_outcomes(
         self, keys: tuple[str, ...], values: tuple[Any, ...], sinks: tuple[int, ...]
@@ -218,12 +223,12 @@ class IncrementalEvaluator:
             if s < n:
                 c = rs.criteria[s]
                 state = run.crit_state[c.id]
-                failed = _failed_rule(rs, c, run.errors)
-                out.append(self._memo((s, state, failed), _lean_criterion, rs, c, state, failed))
+                failed = failed_rule(rs, c, run.errors)
+                out.append(self._memo((s, state, failed), lean_criterion, rs, c, state, failed))
             else:
                 g = rs.gates[s - n]
                 v = run.F[g.key]
-                out.append(self._memo((s, v), _lean_gate, g, v))
+                out.append(self._memo((s, v), lean_gate, g, v))
         return tuple(out)
 
     def _memo(self, key: tuple[Any, ...], make: Any, *args: Any) -> Any:
@@ -238,229 +243,12 @@ class IncrementalEvaluator:
         return hit
 
 
-def _lean_criterion(
-    rs: CompiledRuleSet, c: Any, state: tuple[Any, ...], failed: str | None
-) -> CriterionOutcome:
-    """One criterion's lean outcome from its run state, as `_assemble(lean=True)` makes it
-    without a refinement (its contribution before any renormalisation of weights)."""
-    output, possible, fired, matched = state
-    reachable = [float(p) for p in possible if isinstance(p, int | float)]
-    if not matched or not reachable:
-        reachable.append(0.0)  # no band might match at all
-    if output is not UNKNOWN:
-        status, score, policy = "scored", float(output), float(output)
-    else:
-        status = "error" if failed else "unknown"
-        score = None
-        policy = {
-            UnknownPolicy.lowest: min(reachable),
-            UnknownPolicy.zero: 0.0,
-            UnknownPolicy.exclude: None,
-        }[c.policy]
-    contribution = 0.0
-    if policy is not None:
-        contribution = policy / c.max * c.weight / rs.total_weight * rs.scale
-    return CriterionOutcome(
-        c.id,
-        c.name,
-        score,
-        policy,
-        tuple(reachable),
-        c.max,
-        c.weight,
-        status,
-        fired,
-        "",
-        contribution,
-    )
-
-
-def _lean_gate(g: Any, v: Any) -> GateOutcome:
-    return GateOutcome(g.id, g.name, "unknown" if v is UNKNOWN else ("pass" if v else "fail"), "")
-
-
-MAX_SUMMARIES = 4096  # lean outcomes kept per asset, by criterion states and gate values
-
-
-def _assemble_lean(
-    rs: CompiledRuleSet,
-    case: Case,
-    asset: Asset,
-    run: AssetRun,
-    summaries: dict[tuple[Any, ...], AssetOutcome],
-) -> AssetOutcome:
-    """`_assemble(..., lean=True)`, memoised per asset: a lean outcome is a function of the
-    criteria states, the gate values and which rules failed, which the enumerations' trials
-    repeat far more often than they differ. The run's own values, rows fired and errors are
-    put on the outcome each time."""
-    try:
-        key = (
-            tuple(run.crit_state[c.id] for c in rs.criteria),
-            tuple(run.F[g.key] for g in rs.gates),
-            tuple(run.errors),
-        )
-        hit = summaries.get(key)
-    except TypeError:  # an unhashable table output: assemble, do not keep
-        key, hit = None, None
-    if hit is None:
-        outcome = _assemble(rs, case, asset, run, None, lean=True)
-        if key is not None and len(summaries) < MAX_SUMMARIES:
-            summaries[key] = outcome
-        return outcome
-    return AssetOutcome(
-        asset,
-        case.company,
-        hit.decision,
-        hit.score,
-        hit.score_range,
-        hit.criteria,
-        hit.gates,
-        [],
-        [],
-        run.fired,
-        run.F,
-        decisions=hit.decisions,
-        errors=dict(run.errors),
-        thresholds=hit.thresholds,
-    )
-
-
 def case_facts(rs: CompiledRuleSet, facts: dict[str, Any]) -> dict[str, Any]:
     """The parameters and case fields of a fact table, without any rule's result."""
     base = dict(rs.base_facts)
     for key in rs.fields:
         base[key] = facts[key]
     return base
-
-
-def _failed_rule(rs: CompiledRuleSet, c: Any, errors: dict[str, str]) -> str | None:
-    """The criterion's own rule, band or table row that failed at run time, if any."""
-    if not errors:
-        return None
-    own = [c.key, *(b.id for b in c.bands or [])]
-    if c.table and c.table in rs.tables:
-        own += [f"table.{c.table}", *(row.id for row in rs.tables[c.table].rows)]
-    return next((r for r in own if r in errors), None)
-
-
-def _assemble(
-    rs: CompiledRuleSet,
-    case: Case,
-    asset: Asset,
-    run: AssetRun,
-    refined: Refinement | None,
-    lean: bool = False,
-) -> AssetOutcome:
-    """Criteria, gates, score, range and decision from a finished run (and its refinement);
-    `lean`: without the `because` texts and the unknowns (see `evaluate_with_facts`)."""
-    criteria: list[CriterionOutcome] = []
-    for i, c in enumerate(rs.criteria):
-        output, possible, fired, matched = run.crit_state[c.id]
-        reachable = [float(p) for p in possible if isinstance(p, int | float)]
-        if not matched or not reachable:
-            reachable.append(0.0)  # no band might match at all
-        because = ""
-        if output is UNKNOWN and refined is not None and not _failed_rule(rs, c, run.errors):
-            reachable = sorted(refined.criteria[i])
-            if len(reachable) == 1:
-                output = reachable[0]
-                facts = ", ".join(sorted(m for m in run.missing.get(c.key, ()) if "." in m))
-                because = f"score {output:g} whatever the answer to {facts or 'the open facts'}"
-        if output is not UNKNOWN:
-            status, score, policy = "scored", float(output), float(output)
-            if not because and not lean:
-                because = f"{fired}: score {output:g}" if fired else "no band matched: score 0"
-        else:
-            failed = _failed_rule(rs, c, run.errors)
-            status = "error" if failed else "unknown"
-            score = None
-            lo, hi = min(reachable), max(reachable)
-            policy = {
-                UnknownPolicy.lowest: lo,
-                UnknownPolicy.zero: 0.0,
-                UnknownPolicy.exclude: None,
-            }[c.policy]
-            if not lean:
-                missing = sorted(m.removeprefix("rule:") for m in run.missing.get(c.key, ()))
-                because = "unknown: needs " + ", ".join(missing) if missing else "unknown"
-                if failed:
-                    because = f"error in {failed}: {run.errors[failed]}"
-        contribution = 0.0
-        if policy is not None:
-            contribution = policy / c.max * c.weight / rs.total_weight * rs.scale
-        criteria.append(
-            CriterionOutcome(
-                c.id,
-                c.name,
-                score,
-                policy,
-                tuple(reachable),
-                c.max,
-                c.weight,
-                status,
-                fired,
-                because,
-                contribution,
-            )
-        )
-        if run.keep_trace:  # (record is a no-op without trace; the rounding is not free)
-            run.record(
-                c.id,
-                "criterion",
-                c.reads,
-                score if score is not None else UNKNOWN,
-                c.rationale,
-                note=run.errors.get(c.key),
-                contribution=round(contribution, 6),
-            )
-
-    included = math.fsum(c.weight for c in criteria if c.policy_score is not None)
-    if included and included != rs.total_weight:  # excluded criteria: weights renormalised
-        for c in criteria:
-            if c.policy_score is not None:
-                c.contribution = c.policy_score / c.max * c.weight / included * rs.scale
-
-    gates = []
-    for j, g in enumerate(rs.gates):
-        v = run.F[g.key]
-        outcome = "unknown" if v is UNKNOWN else ("pass" if v else "fail")
-        if lean:
-            because = ""
-        elif outcome == "unknown":
-            missing = sorted(m.removeprefix("rule:") for m in run.missing.get(g.key, ()))
-            because = "unknown: needs " + ", ".join(missing) if missing else "unknown"
-            if refined is not None and len(refined.gates[j]) == 1 and g.key not in run.errors:
-                outcome = next(iter(refined.gates[j]))
-                verb = "passes" if outcome == "pass" else "fails"
-                because = f"{verb} whatever the answer to {', '.join(missing)}"
-            if g.key in run.errors:
-                because = f"error: {run.errors[g.key]}"
-        else:
-            because = f"{g.require.source if g.require else ''} is {str(bool(v)).lower()}"
-        gates.append(GateOutcome(g.id, g.name, outcome, because))
-
-    score, lo, hi, decisions = summarize(rs, criteria, gates)
-    if refined is not None:
-        # the range is what answers can give; the policy score (each unknown criterion at its
-        # own lowest) may lie below it when no single answer makes every criterion lowest
-        lo, hi = refined.low, refined.high
-        decisions = refined.decisions
-    return AssetOutcome(
-        asset,
-        case.company,
-        settle(decisions),
-        score,
-        (lo, hi),
-        criteria,
-        gates,
-        [] if lean else unknown_questions(rs, run.needed_by, run.errors, asset),
-        run.trace,
-        run.fired,
-        run.F,
-        decisions=decisions,
-        errors=dict(run.errors),
-        thresholds=(rs.decision.advance, rs.decision.watch),
-    )
 
 
 def score_asset(rs: CompiledRuleSet, case: Case, asset: Asset) -> tuple[str, float]:

@@ -1,7 +1,7 @@
 """The score, its reachable range and the decisions, from criterion and gate outcomes.
 
 One function for every place that turns per-criterion outcomes into an asset's total: the full
-evaluation (`evaluate._assemble`) and the factored enumerations (`factored.py`), which put
+evaluation (`assemble.assemble`) and the factored enumerations (`factored.py`), which put
 together criterion outcomes from several partial evaluations. Sharing it is what makes their
 scores the same bits.
 """

@@ -1,0 +1,240 @@
+"""Outcomes from a finished run: criteria, gates, score, range and decision of one asset.
+
+`assemble` turns an `AssetRun` (and the exact-reachability refinement, when there is one) into
+the `AssetOutcome` a result reports, with its worded reasons and diligence questions; the lean
+forms (`assemble_lean`, `lean_criterion`, `lean_gate`) are what the enumerations read of their
+many trials, memoised per asset. Split from evaluate.py (which decides what to run) as its own
+job; the numbers come from `scoring.summarize`, shared with the factored enumerations.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from screen.engine.compiler import CompiledRuleSet
+from screen.engine.outcome import AssetOutcome, CriterionOutcome, GateOutcome, settle
+from screen.engine.questions import unknown_questions
+from screen.engine.reach import Refinement
+from screen.engine.run import AssetRun
+from screen.engine.scoring import summarize
+from screen.lang.unknown import UNKNOWN
+from screen.model.case import Asset, Case
+from screen.model.ruleset import UnknownPolicy
+
+
+def lean_criterion(
+    rs: CompiledRuleSet, c: Any, state: tuple[Any, ...], failed: str | None
+) -> CriterionOutcome:
+    """One criterion's lean outcome from its run state, as `assemble(lean=True)` makes it
+    without a refinement (its contribution before any renormalisation of weights)."""
+    output, possible, fired, matched = state
+    reachable = [float(p) for p in possible if isinstance(p, int | float)]
+    if not matched or not reachable:
+        reachable.append(0.0)  # no band might match at all
+    if output is not UNKNOWN:
+        status, score, policy = "scored", float(output), float(output)
+    else:
+        status = "error" if failed else "unknown"
+        score = None
+        policy = {
+            UnknownPolicy.lowest: min(reachable),
+            UnknownPolicy.zero: 0.0,
+            UnknownPolicy.exclude: None,
+        }[c.policy]
+    contribution = 0.0
+    if policy is not None:
+        contribution = policy / c.max * c.weight / rs.total_weight * rs.scale
+    return CriterionOutcome(
+        c.id,
+        c.name,
+        score,
+        policy,
+        tuple(reachable),
+        c.max,
+        c.weight,
+        status,
+        fired,
+        "",
+        contribution,
+    )
+
+
+def lean_gate(g: Any, v: Any) -> GateOutcome:
+    return GateOutcome(g.id, g.name, "unknown" if v is UNKNOWN else ("pass" if v else "fail"), "")
+
+
+MAX_SUMMARIES = 4096  # lean outcomes kept per asset, by criterion states and gate values
+
+
+def assemble_lean(
+    rs: CompiledRuleSet,
+    case: Case,
+    asset: Asset,
+    run: AssetRun,
+    summaries: dict[tuple[Any, ...], AssetOutcome],
+) -> AssetOutcome:
+    """`assemble(..., lean=True)`, memoised per asset: a lean outcome is a function of the
+    criteria states, the gate values and which rules failed, which the enumerations' trials
+    repeat far more often than they differ. The run's own values, rows fired and errors are
+    put on the outcome each time."""
+    try:
+        key = (
+            tuple(run.crit_state[c.id] for c in rs.criteria),
+            tuple(run.F[g.key] for g in rs.gates),
+            tuple(run.errors),
+        )
+        hit = summaries.get(key)
+    except TypeError:  # an unhashable table output: assemble, do not keep
+        key, hit = None, None
+    if hit is None:
+        outcome = assemble(rs, case, asset, run, None, lean=True)
+        if key is not None and len(summaries) < MAX_SUMMARIES:
+            summaries[key] = outcome
+        return outcome
+    return AssetOutcome(
+        asset,
+        case.company,
+        hit.decision,
+        hit.score,
+        hit.score_range,
+        hit.criteria,
+        hit.gates,
+        [],
+        [],
+        run.fired,
+        run.F,
+        decisions=hit.decisions,
+        errors=dict(run.errors),
+        thresholds=hit.thresholds,
+    )
+
+
+def failed_rule(rs: CompiledRuleSet, c: Any, errors: dict[str, str]) -> str | None:
+    """The criterion's own rule, band or table row that failed at run time, if any."""
+    if not errors:
+        return None
+    own = [c.key, *(b.id for b in c.bands or [])]
+    if c.table and c.table in rs.tables:
+        own += [f"table.{c.table}", *(row.id for row in rs.tables[c.table].rows)]
+    return next((r for r in own if r in errors), None)
+
+
+def assemble(
+    rs: CompiledRuleSet,
+    case: Case,
+    asset: Asset,
+    run: AssetRun,
+    refined: Refinement | None,
+    lean: bool = False,
+) -> AssetOutcome:
+    """Criteria, gates, score, range and decision from a finished run (and its refinement);
+    `lean`: without the `because` texts and the unknowns (see `evaluate_with_facts`)."""
+    criteria: list[CriterionOutcome] = []
+    for i, c in enumerate(rs.criteria):
+        output, possible, fired, matched = run.crit_state[c.id]
+        reachable = [float(p) for p in possible if isinstance(p, int | float)]
+        if not matched or not reachable:
+            reachable.append(0.0)  # no band might match at all
+        because = ""
+        if output is UNKNOWN and refined is not None and not failed_rule(rs, c, run.errors):
+            reachable = sorted(refined.criteria[i])
+            if len(reachable) == 1:
+                output = reachable[0]
+                facts = ", ".join(sorted(m for m in run.missing.get(c.key, ()) if "." in m))
+                because = f"score {output:g} whatever the answer to {facts or 'the open facts'}"
+        if output is not UNKNOWN:
+            status, score, policy = "scored", float(output), float(output)
+            if not because and not lean:
+                because = f"{fired}: score {output:g}" if fired else "no band matched: score 0"
+        else:
+            failed = failed_rule(rs, c, run.errors)
+            status = "error" if failed else "unknown"
+            score = None
+            lo, hi = min(reachable), max(reachable)
+            policy = {
+                UnknownPolicy.lowest: lo,
+                UnknownPolicy.zero: 0.0,
+                UnknownPolicy.exclude: None,
+            }[c.policy]
+            if not lean:
+                missing = sorted(m.removeprefix("rule:") for m in run.missing.get(c.key, ()))
+                because = "unknown: needs " + ", ".join(missing) if missing else "unknown"
+                if failed:
+                    because = f"error in {failed}: {run.errors[failed]}"
+        contribution = 0.0
+        if policy is not None:
+            contribution = policy / c.max * c.weight / rs.total_weight * rs.scale
+        criteria.append(
+            CriterionOutcome(
+                c.id,
+                c.name,
+                score,
+                policy,
+                tuple(reachable),
+                c.max,
+                c.weight,
+                status,
+                fired,
+                because,
+                contribution,
+            )
+        )
+        if run.keep_trace:  # (record is a no-op without trace; the rounding is not free)
+            run.record(
+                c.id,
+                "criterion",
+                c.reads,
+                score if score is not None else UNKNOWN,
+                c.rationale,
+                note=run.errors.get(c.key),
+                contribution=round(contribution, 6),
+            )
+
+    included = math.fsum(c.weight for c in criteria if c.policy_score is not None)
+    if included and included != rs.total_weight:  # excluded criteria: weights renormalised
+        for c in criteria:
+            if c.policy_score is not None:
+                c.contribution = c.policy_score / c.max * c.weight / included * rs.scale
+
+    gates = []
+    for j, g in enumerate(rs.gates):
+        v = run.F[g.key]
+        outcome = "unknown" if v is UNKNOWN else ("pass" if v else "fail")
+        if lean:
+            because = ""
+        elif outcome == "unknown":
+            missing = sorted(m.removeprefix("rule:") for m in run.missing.get(g.key, ()))
+            because = "unknown: needs " + ", ".join(missing) if missing else "unknown"
+            if refined is not None and len(refined.gates[j]) == 1 and g.key not in run.errors:
+                outcome = next(iter(refined.gates[j]))
+                verb = "passes" if outcome == "pass" else "fails"
+                because = f"{verb} whatever the answer to {', '.join(missing)}"
+            if g.key in run.errors:
+                because = f"error: {run.errors[g.key]}"
+        else:
+            because = f"{g.require.source if g.require else ''} is {str(bool(v)).lower()}"
+        gates.append(GateOutcome(g.id, g.name, outcome, because))
+
+    score, lo, hi, decisions = summarize(rs, criteria, gates)
+    if refined is not None:
+        # the range is what answers can give; the policy score (each unknown criterion at its
+        # own lowest) may lie below it when no single answer makes every criterion lowest
+        lo, hi = refined.low, refined.high
+        decisions = refined.decisions
+    return AssetOutcome(
+        asset,
+        case.company,
+        settle(decisions),
+        score,
+        (lo, hi),
+        criteria,
+        gates,
+        [] if lean else unknown_questions(rs, run.needed_by, run.errors, asset),
+        run.trace,
+        run.fired,
+        run.F,
+        decisions=decisions,
+        errors=dict(run.errors),
+        thresholds=(rs.decision.advance, rs.decision.watch),
+    )
