@@ -63,13 +63,22 @@ def plain(value: Any) -> Any:
     return str(value)
 
 
-def _trace(asset_id: str, t: TraceEntry) -> dict[str, Any]:
-    facts = t.facts
+def _trace(
+    asset_id: str, t: TraceEntry, inputs: dict[tuple[int, tuple[str, ...]], dict[str, Any]]
+) -> dict[str, Any]:
+    """One trace entry as JSON. `inputs`: the plain inputs already made in this result, by
+    fact table and reads (a table's rows, a criterion's bands all read the same facts; the
+    fact tables are alive while the result is built, so their identities are not reused)."""
+    key = (id(t.facts), t.reads)
+    shown = inputs.get(key)
+    if shown is None:
+        facts = t.facts
+        shown = inputs[key] = {r: plain(facts.get(r, UNKNOWN)) for r in t.reads}  # = t.inputs
     entry: dict[str, Any] = {
         "asset": asset_id,
         "rule": t.rule,
         "kind": t.kind,
-        "inputs": {r: plain(facts.get(r, UNKNOWN)) for r in t.reads},  # = t.inputs, plain
+        "inputs": shown,
         "outcome": "unknown" if t.outcome is UNKNOWN else plain(t.outcome),
     }
     if t.contribution is not None:
@@ -236,6 +245,7 @@ def build_result(rs: CompiledRuleSet, loaded: LoadedCase, outcome: CaseOutcome) 
     lead = outcome.lead
     core_ids = {id(o) for o in outcome.core}  # identity: `in` compares whole models (quadratic)
     company_rows = _figure_rows(rs, "company", outcome.case.company)  # once per case
+    inputs: dict[tuple[int, tuple[str, ...]], dict[str, Any]] = {}  # see _trace
     return {
         "schema": SCHEMA_VERSION,
         "case": {
@@ -265,7 +275,7 @@ def build_result(rs: CompiledRuleSet, loaded: LoadedCase, outcome: CaseOutcome) 
         "unknowns": [{"asset": a or None, **_unknown(u)} for a, u in outcome.unknowns],
         "notes": outcome.notes,
         "assets": [_asset(rs, o, company_rows) for o in outcome.assets],
-        "trace": [_trace(o.asset.id, t) for o in outcome.assets for t in o.trace],
+        "trace": [_trace(o.asset.id, t, inputs) for o in outcome.assets for t in o.trace],
     }
 
 
