@@ -14,6 +14,9 @@ each component of the enumerated fact groups on its own (the sum of their combin
 the product), keeps each component's distinct sink outcomes, and only joins those, so an asset
 with 5 stages x 4 plans x 3 origins x 2 claims in separate criteria costs 14 evaluations, not
 120, and far more assets stay within the budget (`MAX_COMBINATIONS` evaluations) and exact.
+Within a component, the sinks reached by the same keys are evaluated together on the distinct
+values of those keys only (`_cluster_sinks`): a joint regional-stage value read only through
+its US stage by the US-path criterion costs that criterion one evaluation per US stage.
 
 The outcomes it returns are lean summaries: criteria, gates, score, range and decisions, as the
 enumerations read them (no trace, facts, rows fired or errors; a criterion's `contribution` is
@@ -138,7 +141,7 @@ class FactoredEvaluator:
         """The outcomes of `sinks` with the facts `keys` set to `values` and the rest at base;
         None when a value cannot be keyed (the caller evaluates the trial whole)."""
         try:
-            memo_key = (keys, tuple(value_token(v) for v in values))
+            memo_key = (keys, sinks, tuple(value_token(v) for v in values))
         except TypeError:
             return None
         hit = self._memo.get(memo_key)
@@ -155,6 +158,11 @@ class FactoredEvaluator:
             if len(self._memo) < MAX_BLOCKS:
                 self._memo[memo_key] = hit
         return hit
+
+    def _clusters(
+        self, keys: tuple[str, ...], sinks: tuple[int, ...]
+    ) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+        return _cluster_sinks(keys, sinks, self.sinks)
 
     def scores(self, outcomes: list[Any]) -> tuple[float, float, float, frozenset[str]]:
         """`scoring.summarize` of every sink's outcome, memoised by the outcome objects: they
@@ -206,13 +214,29 @@ class FactoredEvaluator:
         for members, reach in components:
             sinks = tuple(sorted(reach))
             keys = tuple(k for i in members for k in groups[i][0])
+            clusters = self._clusters(keys, sinks)
+            where = {
+                s: (c, clusters[c][1].index(s))
+                for c in range(len(clusters))
+                for s in sinks
+                if s in clusters[c][1]
+            }
+            found: list[dict[tuple[Any, ...], Outcomes]] = [{} for _ in clusters]
             seen: dict[tuple[Any, ...], Outcomes] = {}
             for combo in itertools.product(*(groups[i][1] for i in members)):
                 values = tuple(itertools.chain.from_iterable(combo))
-                got = self.block(keys, values, sinks)
-                if got is None:
-                    return None, True  # cannot happen for finite domains; stay sound
-                seen.setdefault(tuple(_signature(o) for o in got), got)
+                parts = []
+                for (at, cluster_sinks), cache in zip(clusters, found, strict=True):
+                    projected = tuple(values[j] for j in at)
+                    got = cache.get(projected)
+                    if got is None:
+                        got = self.block(tuple(keys[j] for j in at), projected, cluster_sinks)
+                        if got is None:
+                            return None, True  # cannot happen for finite domains; stay sound
+                        cache[projected] = got
+                    parts.append(got)
+                full = tuple(parts[where[s][0]][where[s][1]] for s in sinks)
+                seen.setdefault(tuple(_signature(o) for o in full), full)
             distinct.append((sinks, list(seen.values())))
         if math.prod(len(d) for _, d in distinct) > MAX_JOINED:
             return None, True
@@ -238,6 +262,20 @@ class FactoredEvaluator:
             low, high = min(low, lo), max(high, hi)
             decisions |= reached
         return Refinement(criteria, gates, low, high, frozenset(decisions)), False
+
+
+def _cluster_sinks(
+    keys: tuple[str, ...], sinks: tuple[int, ...], sinks_of_key: dict[str, Sinks]
+) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """The sinks of a component grouped by the keys (indexes into `keys`) that reach them:
+    a sink's outcome depends on those keys alone, so each group is evaluated on the distinct
+    values of its own keys (the US stage alone for the US-path criterion), not on every
+    combination of the component's."""
+    by_keys: dict[tuple[int, ...], list[int]] = {}
+    for s in sinks:
+        at = tuple(j for j, k in enumerate(keys) if s in sinks_of_key.get(k, frozenset()))
+        by_keys.setdefault(at, []).append(s)
+    return [(at, tuple(group)) for at, group in by_keys.items()]
 
 
 def _collect(criteria: list[set[float]], gates: list[set[str]], n: int, sink: int, o: Any) -> None:
