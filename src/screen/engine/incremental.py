@@ -4,26 +4,30 @@ The exact-reachability search (`reach.combine`), the question ranking (`rank_que
 `_settling_set`) and the provisional call evaluate the same asset dozens of times, each time on
 the asset's case facts with a few of them set (a combination of answers, a prior). A step whose
 reads do not depend, directly or through earlier steps, on any changed fact reads exactly what
-it read on the base facts, so it concludes exactly the same: its effects on the run (the value
-it writes, the bounds of an unknown number, the unknowns it notes, errors, rows fired, its
-table or criterion state) are copied from one journalled base run instead of recomputed.
+it read on the base facts, so it concludes exactly the same: an incremental run starts from
+the base run's final state (values, bounds, table and criterion states) and evaluates only the
+downstream steps, in compile order; errors and rows fired are gathered from every step's
+effects in order at the end, so the outcome is the full run's.
 
 Which facts changed is decided by identity (`trial[k] is not base[k]`): the callers build each
 trial as a copy of the base facts with some keys set, so an untouched key holds the very same
-object, and a changed key is never mistaken for an unchanged one. The downstream steps are
-computed once per set of changed keys (one forward pass over the compile order) and cached.
+object, and a changed key is never mistaken for an unchanged one. The steps downstream of a
+set of keys are the union of each key's (`downstream_of`, per rule set), cached per set.
 
 A step that is downstream is still often asked the same question again: a combination that
 changes the US stage re-runs every reader of the regional stages, though most of them read the
-same values as in an earlier combination. So the steps an incremental run does evaluate are
-memoised per asset (`StepMemo`): keyed by the values of everything the step reads (with each
-value's type, the bounds of an unknown number, a table criterion's table state), a step seen
-before has its effects applied again instead of being re-interpreted. Its notes of unknown
-facts are re-derived from the run at hand, not copied, since the facts behind an unknown
-upstream value can differ between two runs where that value is unknown in both.
+same values as in an earlier combination. So a downstream step is looked up first in the
+asset's `StepMemo` (keyed by the identity of the upstream effects it reads and the values of
+the case facts it reads), then in the rule set's shared memo (`shared_memo`, keyed by value
+only, so any asset of the batch may have filled it: `value_token` keeps `True` apart from `1`,
+`-0.0` from `0.0`, a month date from the first of the month), and evaluated only on a miss.
+An entry is what evaluating the step gives, so a result never depends on what came before.
+The lean runs note no unknown facts (nothing reads them there); the base runs share a memo of
+their own (`JournalRun.run_all`), whose notes are re-derived for the asset at hand, since the
+facts behind an unknown upstream value differ between assets.
 
-Only for lean evaluations without trace (what `plain_evaluator` gives the enumerations); the
-outcome is the one a full evaluation gives (tests/test_incremental.py checks it).
+Incremental runs are lean evaluations without trace (what `plain_evaluator` gives the
+enumerations); the outcome is the one a full evaluation gives (tests/test_incremental.py).
 """
 
 from __future__ import annotations
@@ -232,7 +236,7 @@ class StepMemo:
 
     A step's input that another step wrote is keyed by the identity of that step's effect in
     this run (the same effect object means the same value, bound and state); a case fact by
-    `_token` of its value, or a marker when it is the base's very object. Every effect made
+    `value_token` of its value, or a marker when it is the base's very object. Every effect made
     is kept alive with the memo, so no identity in a key can be reused by a newer object."""
 
     def __init__(self, rs: CompiledRuleSet, base: dict[str, Any]):
