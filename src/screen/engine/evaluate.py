@@ -182,6 +182,7 @@ class IncrementalEvaluator:
         self._journal: BaseJournal | None = None
         self._summaries: dict[tuple[Any, ...], AssetOutcome] = {}
         self._sinks: dict[tuple[Any, ...], Any] = {}
+        self._sink_steps: dict[tuple[int, ...], frozenset[int]] = {}
 
     @property
     def journal(self) -> BaseJournal:
@@ -216,7 +217,7 @@ class IncrementalEvaluator:
             )
             every = [*o.criteria, *o.gates]
             return tuple(every[s] for s in sinks)
-        run = journal.run(trial, changed)
+        run = journal.run(trial, changed, self._steps_of(sinks))
         n = len(rs.criteria)
         out = []
         for s in sinks:
@@ -230,6 +231,16 @@ class IncrementalEvaluator:
                 v = run.F[g.key]
                 out.append(self._memo((s, v), lean_gate, g, v))
         return tuple(out)
+
+    def _steps_of(self, sinks: tuple[int, ...]) -> frozenset[int]:
+        """The step indexes of sinks (criterion i, then gate len(criteria) + j)."""
+        hit = self._sink_steps.get(sinks)
+        if hit is None:
+            rs = self.rs
+            index = {node.key: i for i, node in enumerate(rs.steps)}
+            nodes = [*rs.criteria, *rs.gates]
+            hit = self._sink_steps[sinks] = frozenset(index[nodes[s].key] for s in sinks)
+        return hit
 
     def _memo(self, key: tuple[Any, ...], make: Any, *args: Any) -> Any:
         try:

@@ -350,6 +350,24 @@ def downstream_of(rs: CompiledRuleSet) -> dict[str, frozenset[int]]:
     return cached
 
 
+def upstream_of(rs: CompiledRuleSet) -> list[frozenset[int]]:
+    """Per step (compile order), the indexes of the steps it depends on, transitively; cached
+    per rule set."""
+    cached = rs.__dict__.get("_upstream_of")
+    if cached is None:
+        writer = {n.key: i for i, n in enumerate(rs.steps)}
+        cached = []
+        for n in rs.steps:
+            up: set[int] = set()
+            for r in step_inputs(n):
+                j = writer.get(r)
+                if j is not None:
+                    up |= {j} | cached[j]
+            cached.append(frozenset(up))
+        rs.__dict__["_upstream_of"] = cached
+    return cached
+
+
 class BaseJournal:
     """One asset's base run (on its case facts), the downstream steps per set of changed keys,
     and the asset's step memo."""
@@ -375,7 +393,7 @@ class BaseJournal:
         self.tables_state = run.tables_state
         self.bounds = run.bounds
         self.unknown = frozenset(k for k in rs.fields if _has_unknown(base.get(k, UNKNOWN)))
-        self._downstream: dict[frozenset[str], Downstream] = {}
+        self._downstream: dict[tuple[frozenset[str], frozenset[int] | None], Downstream] = {}
         self._downstream_of = downstream_of(rs)
         self.memo = StepMemo(rs, base)
 
@@ -388,22 +406,33 @@ class BaseJournal:
             changed |= base.keys() - facts.keys()  # a base fact left out is a change too
         return changed
 
-    def downstream(self, changed: frozenset[str]) -> Downstream:
-        """The steps that depend, transitively, on any of `changed`."""
-        hit = self._downstream.get(changed)
+    def downstream(
+        self, changed: frozenset[str], targets: frozenset[int] | None = None
+    ) -> Downstream:
+        """The steps that depend, transitively, on any of `changed`; with `targets` (step
+        indexes), only those the targets depend on (or are): the rest cannot change them."""
+        hit = self._downstream.get((changed, targets))
         if hit is None:
             of = self._downstream_of
-            out = sorted(frozenset().union(*(of.get(k, frozenset()) for k in changed)))
-            hit = Downstream(tuple(out), tuple(self.rs.steps[i].key for i in out))
+            out = frozenset().union(*(of.get(k, frozenset()) for k in changed))
+            if targets is not None:
+                up = upstream_of(self.rs)
+                out = out & frozenset().union(targets, *(up[t] for t in targets))
+            order = sorted(out)
+            hit = Downstream(tuple(order), tuple(self.rs.steps[i].key for i in order))
             if len(self._downstream) < MAX_CACHED_KEY_SETS:
-                self._downstream[changed] = hit
+                self._downstream[(changed, targets)] = hit
         return hit
 
-    def run(self, facts: dict[str, Any], changed: frozenset[str]) -> AssetRun:
+    def run(
+        self, facts: dict[str, Any], changed: frozenset[str], targets: frozenset[int] | None = None
+    ) -> AssetRun:
         """A finished lean run on `facts` (a copy of the base with the keys `changed` set, as
-        `changed` found them before anything else wrote into `facts`), incrementally."""
+        `changed` found them before anything else wrote into `facts`), incrementally. With
+        `targets` (step indexes) only their states are right: steps they do not depend on are
+        left at the base run's (the factored enumerations ask for some criteria only)."""
         run = IncrementalRun(self.rs, self.asset, facts)
-        run.run_from(self, self.downstream(changed))
+        run.run_from(self, self.downstream(changed, targets))
         return run
 
     def worth_fast_path(self, changed: frozenset[str]) -> bool:
