@@ -63,17 +63,27 @@ def plain(value: Any) -> Any:
     return str(value)
 
 
+_UNSEEN = object()
+
+
 def _trace(
-    asset_id: str, t: TraceEntry, inputs: dict[tuple[int, tuple[str, ...]], dict[str, Any]]
+    asset_id: str, t: TraceEntry, inputs: dict[tuple[int, tuple[str, ...] | None], dict[str, Any]]
 ) -> dict[str, Any]:
     """One trace entry as JSON. `inputs`: the plain inputs already made in this result, by
-    fact table and reads (a table's rows, a criterion's bands all read the same facts; the
-    fact tables are alive while the result is built, so their identities are not reused)."""
+    fact table and reads (a table's rows, a criterion's bands all read the same facts), and
+    each fact's plain value by fact table (key `(id, None)`); the fact tables are alive while
+    the result is built, so their identities are not reused."""
     key = (id(t.facts), t.reads)
     shown = inputs.get(key)
     if shown is None:
         facts = t.facts
-        shown = inputs[key] = {r: plain(facts.get(r, UNKNOWN)) for r in t.reads}  # = t.inputs
+        seen = inputs.setdefault((id(facts), None), {})  # each fact's plain value, made once
+        shown = inputs[key] = {}  # = t.inputs, plain
+        for r in t.reads:
+            v = seen.get(r, _UNSEEN)
+            if v is _UNSEEN:
+                v = seen[r] = plain(facts.get(r, UNKNOWN))
+            shown[r] = v
     entry: dict[str, Any] = {
         "asset": asset_id,
         "rule": t.rule,
@@ -245,7 +255,7 @@ def build_result(rs: CompiledRuleSet, loaded: LoadedCase, outcome: CaseOutcome) 
     lead = outcome.lead
     core_ids = {id(o) for o in outcome.core}  # identity: `in` compares whole models (quadratic)
     company_rows = _figure_rows(rs, "company", outcome.case.company)  # once per case
-    inputs: dict[tuple[int, tuple[str, ...]], dict[str, Any]] = {}  # see _trace
+    inputs: dict[tuple[int, tuple[str, ...] | None], dict[str, Any]] = {}  # see _trace
     return {
         "schema": SCHEMA_VERSION,
         "case": {
