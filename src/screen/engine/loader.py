@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 from screen.engine.compiler import CompiledRuleSet, compile_ruleset
-from screen.model.case import Case, later_than_as_of, reference_problems
+from screen.model.case import Case, later_than_as_of, reference_problems, walk_case
 from screen.model.errors import Location, ScreenError, ScreenErrors
 from screen.model.ruleset import RuleSetFile
 from screen.model.validation import validate_doc
@@ -56,12 +56,14 @@ def load_case_text(text: str, display: str) -> LoadedCase:
 def _load(raw: bytes, display: str) -> LoadedCase:
     doc = parse_yaml_bytes(raw, display)
     case = validate_doc(Case, doc)
-    problems = reference_problems(case)
+    sourced, dates = walk_case(case)  # one walk for both checks
+    problems = reference_problems(case, sourced)
     if problems:
         raise ScreenErrors(
             [ScreenError(msg, doc.location(path), hint) for path, msg, hint in problems]
         )
-    warnings = tuple(f"{doc.location(p)}: warning: {msg}" for p, msg in later_than_as_of(case))
+    late = later_than_as_of(case, dates)
+    warnings = tuple(f"{doc.location(p)}: warning: {msg}" for p, msg in late)
     return LoadedCase(display, hashlib.sha256(raw).hexdigest(), doc.text, case, warnings)
 
 
