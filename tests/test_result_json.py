@@ -56,7 +56,7 @@ def test_values_orjson_refuses_or_writes_differently_fall_back_to_json():
 
 def reference_provenance(rs, o):
     """The provenance rows as they were made before (every figure of the case, then filtered)."""
-    from screen.model.case import iter_figures
+    from screen.model.checks import iter_figures
 
     read = {k for k, fp in rs.fields.items() if fp.figure_value}
     rows = []

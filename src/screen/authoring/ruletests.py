@@ -47,7 +47,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from screen.engine.compiler import CompiledRuleSet
 from screen.engine.loader import YAML_SUFFIXES, default_rules_path, load_ruleset, yaml_files
-from screen.model.case import Case, unknown_sources
+from screen.model.case import Case
+from screen.model.checks import unknown_sources
 from screen.model.errors import Location, ScreenError, ScreenErrors, did_you_mean, plural
 from screen.model.validation import validate_doc
 from screen.model.yamlsource import PathKey, SourceDoc, read_yaml_file

@@ -12,7 +12,8 @@ from importlib import resources
 from pathlib import Path
 
 from screen.engine.compiler import CompiledRuleSet, compile_ruleset
-from screen.model.case import Case, later_than_as_of, reference_problems, walk_case
+from screen.model.case import Case
+from screen.model.checks import later_than_as_of, reference_problems, walk_case
 from screen.model.errors import Location, ScreenError, ScreenErrors
 from screen.model.ruleset import RuleSetFile
 from screen.model.validation import validate_doc

@@ -19,7 +19,8 @@ from screen.memo.wording import (
     label,
     number,
 )
-from screen.model.case import Case, Figure, iter_figures
+from screen.model.case import Case, Figure
+from screen.model.checks import iter_figures
 from screen.report.console import provisional_text
 
 

@@ -1,0 +1,194 @@
+"""Checks and walks of a validated case: references, dates, the parts that cite a source.
+
+A case validates field by field (case.py); what needs the whole case comes after: repeated
+asset ids, deals naming assets the case does not have, source ids not in `sources:`, dates
+after `as_of` (warnings), and the walks those checks and the memo's citations need. Split from
+case.py (the model) as its own job; the loader calls `walk_case` once per file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import typing
+from typing import Any
+
+from pydantic import BaseModel
+
+from screen.model.base import Figure
+from screen.model.case import Case
+
+
+def reference_problems(
+    case: Case, sourced: Paths | None = None
+) -> list[tuple[tuple[str | int, ...], str, str | None]]:
+    """Repeated asset ids and unknown source ids, with the path of each: (path, message, hint).
+    `sourced`: `iter_sourced(case)`, when the caller has it (`walk_case`).
+
+    Checked after validation, so the loader can point at the exact line."""
+    problems: list[tuple[tuple[str | int, ...], str, str | None]] = []
+    seen: dict[str, int] = {}
+    for i, asset in enumerate(case.assets):
+        if asset.id in seen:
+            problems.append(
+                (
+                    ("assets", i, "id"),
+                    f"asset id '{asset.id}' is used twice",
+                    f"first used by assets[{seen[asset.id]}]; asset ids must be unique",
+                )
+            )
+        seen.setdefault(asset.id, i)
+    return problems + deal_asset_problems(case, set(seen)) + unknown_sources(case, sourced)
+
+
+def deal_asset_problems(
+    case: Case, ids: set[str]
+) -> list[tuple[tuple[str | int, ...], str, str | None]]:
+    """A deal or plan covering assets names other assets of this case, by id."""
+    from screen.model.errors import did_you_mean
+
+    problems: list[tuple[tuple[str | int, ...], str, str | None]] = []
+    for i, asset in enumerate(case.assets):
+        bd = asset.bd
+        if bd is None:
+            continue
+        holders: list[tuple[tuple[str | int, ...], Any]] = [(("bd", "plan"), bd.plan)]
+        holders += [(("bd", "deals", k), d) for k, d in enumerate(bd.deals or [])]
+        for where, holder in holders:
+            for j, other in enumerate(getattr(holder, "assets", None) or []):
+                path = ("assets", i, *where, "assets", j)
+                if other == asset.id:
+                    problems.append((path, f"'{other}' is this asset itself", "list the others"))
+                elif other not in ids:
+                    hint = did_you_mean(other, ids) or f"asset ids: {', '.join(sorted(ids))}"
+                    problems.append((path, f"no asset with id '{other}' in this case", hint))
+    return problems
+
+
+Paths = list[tuple[tuple[str | int, ...], Any]]
+
+
+def unknown_sources(
+    case: Case, sourced: Paths | None = None
+) -> list[tuple[tuple[str | int, ...], str, str | None]]:
+    """Figures and judgements citing a source id not in `sources:`: (path, message, hint).
+    `sourced`: `iter_sourced(case)`, when the caller has it (`walk_case`).
+
+    Checked after validation, so the loader can point at the exact `source:` line."""
+    from screen.model.errors import did_you_mean
+
+    known = {s.id for s in case.sources}
+    problems = []
+    for path, fig in iter_sourced(case) if sourced is None else sourced:
+        if fig.source is not None and fig.source not in known:
+            hint = did_you_mean(fig.source, known) or (
+                f"sources: {', '.join(sorted(known))}" if known else "add a sources: list"
+            )
+            problems.append(
+                ((*path, "source"), f"source '{fig.source}' is not in the sources list", hint)
+            )
+    return problems
+
+
+# Dates that are meant to lie after the case's as_of: the case's own, and when to look again.
+_FUTURE_DATES = {("as_of",), ("revisit", "on")}
+
+
+def later_than_as_of(
+    case: Case, dates: Paths | None = None
+) -> list[tuple[tuple[str | int, ...], str]]:
+    """Dates after the case's `as_of` (an approval dated 2999): (path, message). `dates`: every
+    date with its path, when the caller has them (`walk_case`).
+
+    Not errors, since an expected date may be planned, but worth a warning: data that refer to
+    `as_of` cannot record what happened after it, so such a date is most often a typo."""
+    if case.as_of is None:
+        return []
+    if dates is None:
+        dates = walk_case(case)[1]
+    return [
+        (path, f"date {value} is after the case's as_of ({case.as_of})")
+        for path, value in dates
+        if value > case.as_of and path not in _FUTURE_DATES
+    ]
+
+
+def walk_case(case: Case) -> tuple[Paths, Paths]:
+    """(`iter_sourced(case)`, every date with its path) in one walk of the case: the loader
+    checks both for every file, and one walk costs about half of two."""
+    sourced: Paths = []
+    dates: Paths = []
+
+    def walk(value: Any, path: tuple[str | int, ...], sourcing: bool) -> None:
+        # `sourcing`: a node `iter_sourced` visits (models, and models in a list of a field)
+        if isinstance(value, BaseModel):
+            cls = type(value)
+            if sourcing and path and "source" in cls.model_fields:
+                sourced.append((path, value))
+            for name in _fields_holding(cls, dt.date):
+                walk(getattr(value, name), (*path, name), sourcing)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                walk(item, (*path, i), sourcing and not isinstance(item, list))
+        elif isinstance(value, dt.date):
+            dates.append((path, value))
+
+    walk(case, (), True)
+    return sourced, dates
+
+
+def iter_sourced(
+    model: BaseModel, prefix: tuple[str | int, ...] = ()
+) -> list[tuple[tuple[str | int, ...], Any]]:
+    """Every part of a case that may cite a source (figures, claims, evidence, regional
+    status), with its path, in field order."""
+    found: list[tuple[tuple[str | int, ...], Any]] = []
+    if "source" in type(model).model_fields and prefix:
+        found.append((prefix, model))
+    for name in _fields_holding(type(model)):
+        value = getattr(model, name)
+        items = enumerate(value) if isinstance(value, list) else [(None, value)]
+        for i, item in items:
+            if isinstance(item, BaseModel):
+                path = (*prefix, name) if i is None else (*prefix, name, i)
+                found.extend(iter_sourced(item, path))
+    return found
+
+
+@functools.cache
+def _fields_holding(cls: type[BaseModel], leaf: type | None = None) -> tuple[str, ...]:
+    """The fields of a model class whose values may hold another model, or a `leaf` value,
+    directly or in a list (from their annotations: a case walk then reads ~1 field in 6, and a
+    screen pays two walks per case). A field typed `Any` may hold anything."""
+
+    def may_hold(annotation: Any) -> bool:
+        if annotation is Any or annotation is object:
+            return True
+        if isinstance(annotation, type) and (
+            issubclass(annotation, BaseModel) or (leaf is not None and issubclass(annotation, leaf))
+        ):
+            return True
+        return any(may_hold(arg) for arg in typing.get_args(annotation))
+
+    return tuple(name for name, f in cls.model_fields.items() if may_hold(f.annotation))
+
+
+def iter_figures(
+    model: BaseModel, prefix: tuple[str | int, ...] = ()
+) -> list[tuple[tuple[str | int, ...], Figure]]:
+    """Every Figure in a model with its path (as in the YAML), in field order (for citations)."""
+    found: list[tuple[tuple[str | int, ...], Figure]] = []
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        path = (*prefix, name)
+        if isinstance(value, Figure):
+            found.append((path, value))
+        elif isinstance(value, BaseModel):
+            found.extend(iter_figures(value, path))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, Figure):
+                    found.append(((*path, i), item))
+                elif isinstance(item, BaseModel):
+                    found.extend(iter_figures(item, (*path, i)))
+    return found
