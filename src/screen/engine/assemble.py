@@ -132,54 +132,29 @@ def assemble(
     `lean`: without the `because` texts and the unknowns (see `evaluate_with_facts`)."""
     criteria: list[CriterionOutcome] = []
     for i, c in enumerate(rs.criteria):
-        output, possible, fired, matched = run.crit_state[c.id]
-        reachable = [float(p) for p in possible if isinstance(p, int | float)]
-        if not matched or not reachable:
-            reachable.append(0.0)  # no band might match at all
+        state = run.crit_state[c.id]
+        output, _, fired, _ = state
+        failed = failed_rule(rs, c, run.errors)
         because = ""
-        if output is UNKNOWN and refined is not None and not failed_rule(rs, c, run.errors):
-            reachable = sorted(refined.criteria[i])
-            if len(reachable) == 1:
-                output = reachable[0]
+        if output is UNKNOWN and refined is not None and not failed:
+            reached = sorted(refined.criteria[i])  # what some answer really gives
+            if len(reached) == 1:
                 facts = ", ".join(sorted(m for m in run.missing.get(c.key, ()) if "." in m))
-                because = f"score {output:g} whatever the answer to {facts or 'the open facts'}"
-        if output is not UNKNOWN:
-            status, score, policy = "scored", float(output), float(output)
-            if not because and not lean:
-                because = f"{fired}: score {output:g}" if fired else "no band matched: score 0"
-        else:
-            failed = failed_rule(rs, c, run.errors)
-            status = "error" if failed else "unknown"
-            score = None
-            lo, hi = min(reachable), max(reachable)
-            policy = {
-                UnknownPolicy.lowest: lo,
-                UnknownPolicy.zero: 0.0,
-                UnknownPolicy.exclude: None,
-            }[c.policy]
-            if not lean:
+                because = f"score {reached[0]:g} whatever the answer to {facts or 'the open facts'}"
+            state = (reached[0] if len(reached) == 1 else UNKNOWN, tuple(reached), fired, True)
+        outcome = lean_criterion(rs, c, state, failed)
+        if not lean and not because:
+            if outcome.score is not None:
+                score_text = f"{outcome.score:g}"
+                because = f"{fired}: score {score_text}" if fired else "no band matched: score 0"
+            else:
                 missing = sorted(m.removeprefix("rule:") for m in run.missing.get(c.key, ()))
                 because = "unknown: needs " + ", ".join(missing) if missing else "unknown"
                 if failed:
                     because = f"error in {failed}: {run.errors[failed]}"
-        contribution = 0.0
-        if policy is not None:
-            contribution = policy / c.max * c.weight / rs.total_weight * rs.scale
-        criteria.append(
-            CriterionOutcome(
-                c.id,
-                c.name,
-                score,
-                policy,
-                tuple(reachable),
-                c.max,
-                c.weight,
-                status,
-                fired,
-                because,
-                contribution,
-            )
-        )
+        outcome.because = because
+        criteria.append(outcome)
+        score, contribution = outcome.score, outcome.contribution
         if run.keep_trace:  # (record is a no-op without trace; the rounding is not free)
             run.record(
                 c.id,
