@@ -32,6 +32,7 @@ enumerations); the outcome is the one a full evaluation gives (tests/test_increm
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,6 +76,24 @@ class CapturingRun(AssetRun):
         super().note_unknown(key, rule, reads)
         self._notes.append((key, rule, reads, self.missing[key]))
 
+    def shared_step(
+        self,
+        node: Node,
+        shared: dict[tuple[Any, ...], StepEffect],
+        key: tuple[Any, ...] | None,
+        redo: Callable[[Node, StepEffect], None],
+    ) -> StepEffect:
+        """The step's effect found in `shared` under `key` (done again on this run by `redo`),
+        else evaluated and kept there; `key` None: evaluated, not kept."""
+        hit = shared.get(key) if key is not None else None
+        if hit is None:
+            hit = self.captured_step(node)
+            if key is not None:
+                shared[key] = hit
+        else:
+            redo(node, hit)
+        return hit
+
     def captured_step(self, node: Node) -> StepEffect:
         """Evaluate `node` and return its effects."""
         errors_before = dict(self.errors) if self.errors else None
@@ -111,14 +130,7 @@ class JournalRun(CapturingRun):
         inputs = step_input_lists(self.rs)[0]
         for i, node in enumerate(self.rs.steps):
             key = value_key(inputs[i], self, i)
-            hit = shared.get(key) if key is not None else None
-            if hit is None:
-                hit = self.captured_step(node)
-                if key is not None:
-                    shared[key] = hit
-            else:
-                self.reapply(node, hit)
-            self.effects.append(hit)
+            self.effects.append(self.shared_step(node, shared, key, self.reapply))
 
     def reapply(self, node: Node, e: StepEffect) -> None:
         """Do what `e` records again, in this run; its notes of unknown facts are derived
@@ -173,15 +185,9 @@ class IncrementalRun(CapturingRun):
             key = None if full else memo.key(self, i, effects)
             hit = memo.effects.get(key) if key is not None else None
             if hit is None:
-                shared = shared_memo(self.rs)
-                value_key = memo.value_key(self, i)
-                hit = shared.get(value_key) if value_key is not None else None
-                if hit is None:
-                    hit = self.captured_step(node)
-                    if value_key is not None:
-                        shared[value_key] = hit
-                else:
-                    self.apply(node, hit)
+                hit = self.shared_step(
+                    node, shared_memo(self.rs), memo.value_key(self, i), self.apply
+                )
                 if not full:
                     memo.alive.append(hit)  # a later key may name it (see StepMemo)
                 if key is not None:
