@@ -28,7 +28,7 @@ from screen.engine.assemble import (
 from screen.engine.compiler import (
     CompiledRuleSet,
 )
-from screen.engine.factored import factored
+from screen.engine.factored import FactoredEvaluator
 from screen.engine.fastpath import Fallback, fast_path
 from screen.engine.incremental import BaseJournal, JournalRun
 from screen.engine.outcome import (
@@ -118,7 +118,7 @@ def evaluate_with_facts(
         inner = incremental_evaluator(
             rs, case, asset, base, run if isinstance(run, JournalRun) else None
         )
-        evaluate = factored(rs, asset, case.company, base, inner)
+        evaluate = FactoredEvaluator(rs, asset, case.company, base, inner)
     if base is not None and evaluate is not None and run.needed_by:
         refined, approximate = refine(rs, base, run.needed_by, evaluate, asset)
     outcome = assemble(rs, case, asset, run, refined, lean)

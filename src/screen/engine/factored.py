@@ -27,14 +27,14 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from screen.engine.compiler import CompiledRuleSet
-from screen.engine.incremental import downstream_of, value_token
 from screen.engine.outcome import AssetOutcome, CriterionOutcome, GateOutcome, settle
-from screen.engine.reach import MAX_COMBINATIONS, Evaluate, Group, Refinement
+from screen.engine.reach import MAX_COMBINATIONS, Group, Refinement
 from screen.engine.scoring import summarize
+from screen.engine.stepmemo import downstream_of, value_token
 from screen.model.case import Asset, Company
 
 MAX_JOINED = 4096  # combinations of the components' distinct outcomes joined per asset
@@ -77,6 +77,17 @@ def blocks(keys: Sequence[Sequence[str]], sinks: dict[str, Sinks]) -> list[tuple
     return out
 
 
+class SinkEvaluator(Protocol):
+    """What the factored evaluator needs of a whole-trial evaluator (evaluate.py's
+    `IncrementalEvaluator`): a trial's lean outcome, and some sinks' outcomes only."""
+
+    def __call__(self, facts: dict[str, Any]) -> AssetOutcome: ...
+
+    def sink_outcomes(
+        self, keys: tuple[str, ...], values: tuple[Any, ...], sinks: tuple[int, ...]
+    ) -> Outcomes: ...
+
+
 class FactoredEvaluator:
     """An `Evaluate` for one asset's enumerations that evaluates blocks of changed facts apart
     (see the module docstring); `inner` evaluates a full trial (the incremental evaluator)."""
@@ -87,7 +98,7 @@ class FactoredEvaluator:
         asset: Asset,
         company: Company,
         base: dict[str, Any],
-        inner: Evaluate,
+        inner: SinkEvaluator,
     ):
         self.rs, self.asset, self.company = rs, asset, company
         self.base = base
@@ -146,15 +157,7 @@ class FactoredEvaluator:
             return None
         hit = self._memo.get(memo_key)
         if hit is None:
-            sink_outcomes = getattr(self.inner, "sink_outcomes", None)
-            if sink_outcomes is not None:  # evaluate.IncrementalEvaluator: only these sinks
-                hit = sink_outcomes(keys, values, sinks)
-            else:
-                trial = dict(self.base)
-                trial.update(zip(keys, values, strict=True))
-                o = self.inner(trial)
-                every = [*o.criteria, *o.gates]
-                hit = tuple(every[s] for s in sinks)
+            hit = self.inner.sink_outcomes(keys, values, sinks)
             if len(self._memo) < MAX_BLOCKS:
                 self._memo[memo_key] = hit
         return hit
@@ -291,10 +294,3 @@ def _signature(o: Any) -> tuple[Any, ...]:
     if isinstance(o, CriterionOutcome):
         return (o.score, o.policy_score, o.possible)
     return (o.outcome,)
-
-
-def factored(
-    rs: CompiledRuleSet, asset: Asset, company: Company, base: dict[str, Any], inner: Evaluate
-) -> Callable[[dict[str, Any]], AssetOutcome]:
-    """The asset's enumerations' evaluator (see `FactoredEvaluator`)."""
-    return FactoredEvaluator(rs, asset, company, base, inner)

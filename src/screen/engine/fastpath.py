@@ -35,8 +35,8 @@ from collections.abc import Callable
 from typing import Any
 
 from screen.engine.compiler import CompiledRuleSet, CriterionNode, DerivedNode, GateNode, TableNode
-from screen.engine.incremental import value_token
 from screen.engine.run import field_bounds
+from screen.engine.stepmemo import value_token
 from screen.engine.tables import Cell
 from screen.lang.expressions import BASE_NAMESPACE, Expression, evaluate_kleene
 from screen.lang.intervals import Interval
