@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import THESIS_1_0 as OLD_THESIS
 from helpers import run_cli
 from screen.engine.loader import load_case
 from screen.model import vocab
@@ -22,7 +23,6 @@ from screen.model import vocab
 ROOT = Path(__file__).resolve().parent.parent
 CASES = sorted((ROOT / "cases").glob("*.yaml"))
 GOLDEN = ROOT / "tests" / "golden" / "thesis-1.0"
-OLD_THESIS = ROOT / "tests" / "fixtures" / "thesis-1.0.1.yaml"
 
 
 def _comparable(text: str) -> list[dict]:

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from helpers import THESIS_1_0 as OLD_THESIS
 from helpers import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "thesis-1.0"
-OLD_THESIS = ROOT / "tests" / "fixtures" / "thesis-1.0.1.yaml"
 
 
 def _comparable(text: str) -> list[dict]:
