@@ -49,9 +49,43 @@ def test_dumps_text_matches_json_dumps_for_any_json_value(value):
     assert result.dumps_text(value) == reference(value)
 
 
+@settings(max_examples=200, deadline=None)
+@given(json_values, st.integers(min_value=0, max_value=3))
+def test_dumps_nested_is_the_text_indented_to_its_depth(value, depth):
+    want = reference(value).replace("\n", "\n" + "  " * depth).encode("utf-8")
+    assert result.dumps_nested(value, depth) == want
+
+
+def test_results_streamed_as_rounded_are_the_bytes_json_dumps_writes(tmp_path):
+    """`rounded=True` skips the scan for tiny floats: sound only because every float of a
+    result went through `plain` (4 decimals); a generated batch with absent facts checks it."""
+    import sys
+
+    import yaml
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from bench import CaseFactory
+
+    rs = load_ruleset()
+    factory = CaseFactory(11, 0.1)
+    checked = 0
+    for i in range(40):
+        path = tmp_path / f"gen-{i}.yaml"
+        path.write_text(yaml.safe_dump(factory.case(i), sort_keys=False), encoding="utf-8")
+        loaded = load_case(path)
+        doc = result.build_result(rs, loaded, evaluate_case(rs, loaded.case))
+        want = reference(doc).replace("\n", "\n  ").encode("utf-8")
+        assert result.dumps_nested(doc, 1, rounded=True) == want
+        checked += len(doc["trace"])
+    assert checked > 1000
+
+
 def test_values_orjson_refuses_or_writes_differently_fall_back_to_json():
     for value in ([1e-05, 5e-324], {"big": 2**80}, {1: "non-text key"}, ["\ud800"], (1, 2)):
         assert result.dumps_text(value) == reference(value)
+        if value != ["\ud800"]:  # no UTF-8 for a lone surrogate
+            want = reference(value).replace("\n", "\n    ").encode("utf-8")
+            assert result.dumps_nested(value, 2) == want
 
 
 def reference_provenance(rs, o):

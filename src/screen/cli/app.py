@@ -179,7 +179,7 @@ def json_stream(output: str | None) -> Iterator[Callable[[dict[str, Any]], None]
     import tempfile
     from pathlib import Path
 
-    from screen.engine.result import dumps_text
+    from screen.engine.result import dumps_nested
     from screen.model.errors import Location, ScreenError
 
     count = 0
@@ -192,26 +192,28 @@ def json_stream(output: str | None) -> Iterator[Callable[[dict[str, Any]], None]
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             if path.exists() and not path.is_file():  # /dev/stdout, a FIFO: write to it
-                fh = path.open("w", encoding="utf-8", newline="")
+                fh = path.open("wb")
             else:
                 fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
                 umask = os.umask(0)
                 os.umask(umask)
                 os.fchmod(fd, 0o666 & ~umask)  # as a plain open would (mkstemp makes 0600)
-                fh = os.fdopen(fd, "w", encoding="utf-8", newline="")
+                fh = os.fdopen(fd, "wb")
         except OSError as exc:
             raise ScreenError(f"cannot write: {exc.strerror}", Location(output)) from None
+    write = _byte_writer(fh)
 
     def emit(item: dict[str, Any]) -> None:
         nonlocal count
         # json.dumps(list, indent=2) is "[\n" + items at two more spaces joined by ",\n" +
-        # "\n]"; raw line breaks in JSON text are only between tokens, never inside strings
-        fh.write(("[\n  " if not count else ",\n  ") + dumps_text(item).replace("\n", "\n  "))
+        # "\n]"; written as bytes, never decoded and encoded again (a result is ~64 KB)
+        write(b"[\n  " if not count else b",\n  ")
+        write(dumps_nested(item, 1, rounded=True))
         count += 1
 
     try:
         yield emit
-        fh.write("\n]\n" if count else "[]\n")
+        write(b"\n]\n" if count else b"[]\n")
         fh.flush()
         if output:
             fh.close()
@@ -229,6 +231,18 @@ def json_stream(output: str | None) -> Iterator[Callable[[dict[str, Any]], None]
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+
+
+def _byte_writer(fh: Any) -> Callable[[bytes], Any]:
+    """A function writing bytes to `fh`: a binary file, or a text stream's own buffer (stdout;
+    what it holds is flushed first), or, for a text stream without one, the decoded text."""
+    if "b" in getattr(fh, "mode", ""):
+        return fh.write
+    buffer = getattr(fh, "buffer", None)
+    if buffer is None:
+        return lambda data: fh.write(data.decode("utf-8"))
+    fh.flush()
+    return buffer.write
 
 
 @main.command()
