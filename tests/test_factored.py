@@ -190,3 +190,56 @@ def test_sink_outcomes_found_in_the_batch_memo_are_those_a_run_gives() -> None:
                 assert got == memo[key]
                 compared += 1
     assert compared > 50
+
+
+def _reference_summary(rs: Any, criteria: list[Any]) -> tuple[float, float, float]:
+    """summarize's score and range as `scoring.weighted` of (score, max, weight) parts."""
+    from screen.engine.scoring import weighted
+
+    policy = [(c.policy_score, c.max, c.weight) for c in criteria if c.policy_score is not None]
+    low = [(min(c.possible) if c.score is None else c.score, c.max, c.weight) for c in criteria]
+    high = [(max(c.possible) if c.score is None else c.score, c.max, c.weight) for c in criteria]
+    score = weighted(policy, rs.scale)
+    if low == policy == high:
+        return score, score, score
+    return score, min(weighted(low, rs.scale), score), max(weighted(high, rs.scale), score)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([None, 0.0, 1.0, 2.5, 3.0, 5.0]),
+            st.lists(st.sampled_from([0.0, 1.0, 2.0, 4.0, 5.0]), min_size=1, max_size=3),
+            st.sampled_from([None, 0.0, 1.0, 3.3]),
+            st.sampled_from([0.05, 0.1, 0.15, 0.2, 0.0]),
+            st.sampled_from([5.0, 4.0, 10.0]),
+        ),
+        min_size=1,
+        max_size=9,
+    )
+)
+def test_summarize_is_the_weighted_mean_to_the_bit(parts: list[Any]) -> None:
+    from screen.engine.outcome import CriterionOutcome
+    from screen.engine.scoring import summarize
+
+    rs = load_ruleset()
+    criteria = []
+    for i, (score, possible, policy, weight, top) in enumerate(parts):
+        criteria.append(
+            CriterionOutcome(
+                id=f"c{i}",
+                name=f"c{i}",
+                score=score,
+                policy_score=score if score is not None else policy,
+                possible=tuple(possible),
+                max=top,
+                weight=weight,
+                status="scored" if score is not None else "unknown",
+                fired=None,
+                because="",
+                contribution=0.0,
+            )
+        )
+    got = summarize(rs, criteria, [])
+    assert tuple(map(repr, got[:3])) == tuple(map(repr, _reference_summary(rs, criteria)))
