@@ -46,7 +46,6 @@ from screen.engine.outcome import (
 from screen.engine.questions import provisional, rank_questions
 from screen.engine.reach import Evaluate, refine
 from screen.engine.run import AssetRun
-from screen.engine.sinkmemo import SinkKeys, shared_sinks
 from screen.lang.expressions import EvalError
 from screen.lang.unknown import UnknownValue
 from screen.model.case import Asset, Case
@@ -184,7 +183,6 @@ class IncrementalEvaluator:
         self._summaries: dict[tuple[Any, ...], AssetOutcome] = {}
         self._sinks: dict[tuple[Any, ...], Any] = {}
         self._sink_steps: dict[tuple[int, ...], frozenset[int]] = {}
-        self._sink_keys: SinkKeys | None = None
 
     @property
     def journal(self) -> BaseJournal:
@@ -207,33 +205,7 @@ class IncrementalEvaluator:
         self, keys: tuple[str, ...], values: tuple[Any, ...], sinks: tuple[int, ...]
     ) -> tuple[Any, ...]:
         """The outcomes of `sinks` (criterion i, then gate len(criteria) + j) with the facts
-        `keys` set to `values` and the rest at base: what `self(trial)` gives for them. Each is
-        looked up in the batch's memo (sinkmemo.py) first; only the sinks missed are run."""
-        if self._sink_keys is None:
-            self._sink_keys = SinkKeys(self.rs, self.base)
-        shared, changed = shared_sinks(self.rs), dict(zip(keys, values, strict=True))
-        found: list[Any] = []
-        missed: list[int] = []
-        for s in sinks:
-            key = self._sink_keys.key(s, changed)
-            hit = shared.get(key) if key is not None else None
-            found.append(hit)
-            if hit is None:
-                missed.append(s)
-        if missed:
-            made = dict(zip(missed, self._run_sinks(keys, values, tuple(missed)), strict=True))
-            for i, s in enumerate(sinks):
-                if found[i] is None:
-                    found[i] = made[s]
-                    key = self._sink_keys.key(s, changed)
-                    if key is not None:
-                        shared[key] = made[s]
-        return tuple(found)
-
-    def _run_sinks(
-        self, keys: tuple[str, ...], values: tuple[Any, ...], sinks: tuple[int, ...]
-    ) -> tuple[Any, ...]:
-        """`sink_outcomes` evaluated: a lean incremental run for those sinks only."""
+        `keys` set to `values` and the rest at base: what `self(trial)` gives for them."""
         rs, journal = self.rs, self.journal
         trial = dict(self.base)
         trial.update(zip(keys, values, strict=True))
