@@ -31,45 +31,24 @@ def summarize(
     """(policy score, lowest and highest reachable score, reachable decisions) of one pass.
 
     Unknown criteria count at their policy score in the total and span their possible scores
-    in the range (the range always contains the total); an unknown gate may still decline.
-    `weighted` of the policy, low and high parts, unrolled: each term is `s * (w / m)` and each
-    sum an `fsum` in criterion order, so the bits are `weighted`'s (the enumerations call this
-    ~30 times per asset)."""
-    policy_terms: list[float] = []
-    policy_weights: list[float] = []
-    low_terms: list[float] = []
-    high_terms: list[float] = []
-    weights: list[float] = []
-    same = True  # every criterion scored at its policy score: no range to compute
+    in the range (the range always contains the total); an unknown gate may still decline."""
+    policy_parts: list[tuple[float, float, float]] = []
+    low_parts: list[tuple[float, float, float]] = []
+    high_parts: list[tuple[float, float, float]] = []
     for c in criteria:
-        w = c.weight
-        per = w / c.max
-        policy = c.policy_score
-        if policy is not None:
-            policy_terms.append(policy * per)
-            policy_weights.append(w)
-        score = c.score
-        if score is not None:
-            low_terms.append(score * per)
-            high_terms.append(score * per)
-            same = same and policy == score
+        if c.policy_score is not None:
+            policy_parts.append((c.policy_score, c.max, c.weight))
+        if c.score is not None:
+            lo = hi = c.score
         else:
-            low_terms.append(min(c.possible) * per)
-            high_terms.append(max(c.possible) * per)
-            same = False
-        weights.append(w)
-    scale = rs.scale
-    total = math.fsum(policy_weights)
-    score = 0.0 if total == 0 else math.fsum(policy_terms) / total * scale
-    if same:
+            lo, hi = min(c.possible), max(c.possible)
+        low_parts.append((lo, c.max, c.weight))
+        high_parts.append((hi, c.max, c.weight))
+    score = weighted(policy_parts, rs.scale)
+    if low_parts == policy_parts == high_parts:  # everything scored: no range to compute
         lo = hi = score
     else:
-        total = math.fsum(weights)
-        if total == 0:
-            lo = hi = 0.0
-        else:
-            lo = math.fsum(low_terms) / total * scale
-            hi = math.fsum(high_terms) / total * scale
+        lo, hi = weighted(low_parts, rs.scale), weighted(high_parts, rs.scale)
         lo, hi = min(lo, score), max(hi, score)
     decisions = reachable_decisions(
         lo,
