@@ -201,7 +201,7 @@ def json_stream(output: str | None) -> Iterator[Callable[[dict[str, Any]], None]
                 fh = os.fdopen(fd, "wb")
         except OSError as exc:
             raise ScreenError(f"cannot write: {exc.strerror}", Location(output)) from None
-    write = _byte_writer(fh)
+    write: Callable[[bytes], Any] = fh.write if output else sys.stdout.buffer.write
 
     def emit(item: dict[str, Any]) -> None:
         nonlocal count
@@ -212,6 +212,8 @@ def json_stream(output: str | None) -> Iterator[Callable[[dict[str, Any]], None]
         count += 1
 
     try:
+        if not output:
+            sys.stdout.flush()  # text written before goes first, as in write_chunks
         yield emit
         write(b"\n]\n" if count else b"[]\n")
         fh.flush()
@@ -231,18 +233,6 @@ def json_stream(output: str | None) -> Iterator[Callable[[dict[str, Any]], None]
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
-
-
-def _byte_writer(fh: Any) -> Callable[[bytes], Any]:
-    """A function writing bytes to `fh`: a binary file, or a text stream's own buffer (stdout;
-    what it holds is flushed first), or, for a text stream without one, the decoded text."""
-    if "b" in getattr(fh, "mode", ""):
-        return fh.write
-    buffer = getattr(fh, "buffer", None)
-    if buffer is None:
-        return lambda data: fh.write(data.decode("utf-8"))
-    fh.flush()
-    return buffer.write
 
 
 @main.command()

@@ -373,28 +373,10 @@ def _orjson_text(value: Any, depth: int, *, scan: bool) -> bytes | None:
         return None
     if scan and _tiny_float_in(out):
         return None
-    if depth:
-        head, tail = _NESTING[depth] if depth in _NESTING else _nesting(depth)
-        out = out[head:-tail]
+    if depth:  # orjson puts each list's "[" line, then its indent, before the value
+        out = out[depth * (depth + 3) : -depth * (depth + 1)]
     return out
 
-
-def _nesting(depth: int) -> tuple[int, int]:
-    """The lengths of the `[` lines before, and the `]` lines after, a value `depth` lists deep."""
-    text = _orjson.dumps(_nested_zero(depth), option=_orjson.OPT_INDENT_2)
-    at = text.index(b"0")
-    _NESTING[depth] = at, len(text) - at - 1
-    return _NESTING[depth]
-
-
-def _nested_zero(depth: int) -> Any:
-    value: Any = 0
-    for _ in range(depth):
-        value = [value]
-    return value
-
-
-_NESTING: dict[int, tuple[int, int]] = {}
 
 try:
     import orjson as _orjson
