@@ -66,49 +66,38 @@ def plain(value: Any) -> Any:
 _UNSEEN = object()
 
 
-def _trace_rows(
-    asset_id: str,
-    entries: list[TraceEntry],
-    inputs: dict[tuple[int, tuple[str, ...] | None], dict[str, Any]],
-) -> list[dict[str, Any]]:
-    """An asset's trace entries as JSON, in order. `inputs`: the plain inputs already made in
-    this result, by fact table and reads (a table's rows, a criterion's bands all read the same
-    facts), and each fact's plain value by fact table (key `(id, None)`); the fact tables are
-    alive while the result is built, so their identities are not reused. One loop, not a call
-    per entry: a result has ~140 entries."""
-    rows = []
-    append = rows.append
-    for t in entries:
+def _trace(
+    asset_id: str, t: TraceEntry, inputs: dict[tuple[int, tuple[str, ...] | None], dict[str, Any]]
+) -> dict[str, Any]:
+    """One trace entry as JSON. `inputs`: the plain inputs already made in this result, by
+    fact table and reads (a table's rows, a criterion's bands all read the same facts), and
+    each fact's plain value by fact table (key `(id, None)`); the fact tables are alive while
+    the result is built, so their identities are not reused."""
+    key = (id(t.facts), t.reads)
+    shown = inputs.get(key)
+    if shown is None:
         facts = t.facts
-        key = (id(facts), t.reads)
-        shown = inputs.get(key)
-        if shown is None:
-            seen = inputs.setdefault((id(facts), None), {})  # each fact's plain value, made once
-            shown = inputs[key] = {}  # = t.inputs, plain
-            for r in t.reads:
-                v = seen.get(r, _UNSEEN)
-                if v is _UNSEEN:
-                    v = seen[r] = plain(facts.get(r, UNKNOWN))
-                shown[r] = v
-        outcome = t.outcome
-        cls = outcome.__class__
-        if cls is not bool and cls is not str:
-            outcome = "unknown" if outcome is UNKNOWN else plain(outcome)
-        entry: dict[str, Any] = {
-            "asset": asset_id,
-            "rule": t.rule,
-            "kind": t.kind,
-            "inputs": shown,
-            "outcome": outcome,
-        }
-        if t.contribution is not None:
-            entry["contribution"] = plain(t.contribution)
-        if t.rationale:
-            entry["rationale"] = t.rationale
-        if t.note:
-            entry["note"] = t.note
-        append(entry)
-    return rows
+        seen = inputs.setdefault((id(facts), None), {})  # each fact's plain value, made once
+        shown = inputs[key] = {}  # = t.inputs, plain
+        for r in t.reads:
+            v = seen.get(r, _UNSEEN)
+            if v is _UNSEEN:
+                v = seen[r] = plain(facts.get(r, UNKNOWN))
+            shown[r] = v
+    entry: dict[str, Any] = {
+        "asset": asset_id,
+        "rule": t.rule,
+        "kind": t.kind,
+        "inputs": shown,
+        "outcome": "unknown" if t.outcome is UNKNOWN else plain(t.outcome),
+    }
+    if t.contribution is not None:
+        entry["contribution"] = plain(t.contribution)
+    if t.rationale:
+        entry["rationale"] = t.rationale
+    if t.note:
+        entry["note"] = t.note
+    return entry
 
 
 def _criteria(o: AssetOutcome) -> list[dict[str, Any]]:
@@ -266,7 +255,7 @@ def build_result(rs: CompiledRuleSet, loaded: LoadedCase, outcome: CaseOutcome) 
     lead = outcome.lead
     core_ids = {id(o) for o in outcome.core}  # identity: `in` compares whole models (quadratic)
     company_rows = _figure_rows(rs, "company", outcome.case.company)  # once per case
-    inputs: dict[tuple[int, tuple[str, ...] | None], dict[str, Any]] = {}  # see _trace_rows
+    inputs: dict[tuple[int, tuple[str, ...] | None], dict[str, Any]] = {}  # see _trace
     return {
         "schema": SCHEMA_VERSION,
         "case": {
@@ -296,7 +285,7 @@ def build_result(rs: CompiledRuleSet, loaded: LoadedCase, outcome: CaseOutcome) 
         "unknowns": [{"asset": a or None, **_unknown(u)} for a, u in outcome.unknowns],
         "notes": outcome.notes,
         "assets": [_asset(rs, o, company_rows) for o in outcome.assets],
-        "trace": [e for o in outcome.assets for e in _trace_rows(o.asset.id, o.trace, inputs)],
+        "trace": [_trace(o.asset.id, t, inputs) for o in outcome.assets for t in o.trace],
     }
 
 
