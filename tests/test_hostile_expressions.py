@@ -18,18 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpers import BASE_CASE, DELETE, MINI_RULES, evaluate, make_case, run_cli
-from screen.lang.expressions import (
-    BOOL,
-    MAX_MAGNITUDE,
-    NUM,
-    STAGE,
-    STR,
-    EvalError,
-    NameProblem,
-    compile_expression,
-    list_of,
-)
+from screen.lang.expressions import NameProblem, compile_expression
 from screen.lang.functions import FUNCTIONS
+from screen.lang.runtime import MAX_MAGNITUDE, EvalError
+from screen.lang.types import BOOL, NUM, STAGE, STR, list_of
 from screen.model.errors import Location, ScreenError
 from screen.model.vocab import Stage
 

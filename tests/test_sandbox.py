@@ -12,17 +12,9 @@ import pytest
 
 from helpers import DELETE, MINI_RULES, evaluate, make_case
 from screen.lang import expressions
-from screen.lang.expressions import (
-    BOOL,
-    NUM,
-    STAGE,
-    STR,
-    EvalError,
-    NameProblem,
-    compile_expression,
-    enum_type,
-    list_of,
-)
+from screen.lang.expressions import NameProblem, compile_expression
+from screen.lang.runtime import EvalError
+from screen.lang.types import BOOL, NUM, STAGE, STR, enum_type, list_of
 from screen.lang.unknown import UNKNOWN, UnknownValue
 from screen.model.errors import Location, ScreenError
 from screen.model.vocab import Stage, TherapeuticArea

@@ -15,7 +15,7 @@ from typing import Any
 
 from screen.engine.compiler import CompiledRuleSet
 from screen.engine.facts import FieldPath, _unwrap
-from screen.lang.expressions import stage_domain
+from screen.lang.types import stage_domain
 from screen.model.case import Case, Claim, Figure
 from screen.model.vocab import Stage
 

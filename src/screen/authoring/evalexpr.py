@@ -16,7 +16,7 @@ from typing import Any
 from screen.engine.compiler import CompiledRuleSet, compile_against
 from screen.engine.evaluate import evaluate_case
 from screen.engine.facts import build_extractor
-from screen.lang.expressions import EvalError
+from screen.lang.runtime import EvalError
 from screen.lang.unknown import UNKNOWN
 from screen.model.case import Case
 from screen.model.errors import Location, ScreenError, did_you_mean

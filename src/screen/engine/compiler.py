@@ -29,18 +29,9 @@ from typing import Any
 from screen.engine.facts import ROOT_MODELS, FieldPath, build_extractor, resolve_field
 from screen.engine.priors import CompiledPrior, compile_priors
 from screen.engine.tables import Cell, CellError, overlapping_rows, parse_cell
-from screen.lang.expressions import (
-    ANY,
-    BOOL,
-    NUM,
-    STR,
-    Expression,
-    NameProblem,
-    Type,
-    compile_expression,
-    list_of,
-)
+from screen.lang.expressions import Expression, NameProblem, compile_expression
 from screen.lang.functions import FUNCTIONS
+from screen.lang.types import ANY, BOOL, NUM, STR, Type, list_of
 from screen.model.errors import Location, ScreenError, ScreenErrors, did_you_mean
 from screen.model.ruleset import (
     Decision,

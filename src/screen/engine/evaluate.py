@@ -46,7 +46,7 @@ from screen.engine.outcome import (
 from screen.engine.questions import provisional, rank_questions
 from screen.engine.reach import Evaluate, refine
 from screen.engine.run import AssetRun
-from screen.lang.expressions import EvalError
+from screen.lang.runtime import EvalError
 from screen.lang.unknown import UnknownValue
 from screen.model.case import Asset, Case
 from screen.model.ruleset import CompanyAggregation

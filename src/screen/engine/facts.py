@@ -21,18 +21,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from screen.lang.expressions import (
-    ANY,
-    BOOL,
-    DATE,
-    NUM,
-    REGIONAL_STAGE,
-    STR,
-    NameProblem,
-    Type,
-    enum_type,
-    list_of,
-)
+from screen.lang.expressions import NameProblem
+from screen.lang.types import ANY, BOOL, DATE, NUM, REGIONAL_STAGE, STR, Type, enum_type, list_of
 from screen.lang.unknown import UNKNOWN
 from screen.model.base import RegionalStage
 from screen.model.case import Asset, Bounds, Case, Claim, Company, Figure

@@ -38,8 +38,10 @@ from screen.engine.compiler import CompiledRuleSet, CriterionNode, DerivedNode, 
 from screen.engine.run import field_bounds
 from screen.engine.stepmemo import value_token
 from screen.engine.tables import Cell
-from screen.lang.expressions import BASE_NAMESPACE, Expression, evaluate_kleene
+from screen.lang.expressions import Expression
 from screen.lang.intervals import Interval
+from screen.lang.kleene import evaluate_kleene
+from screen.lang.runtime import BASE_NAMESPACE
 from screen.lang.unknown import UNKNOWN, UnknownValue
 
 
@@ -270,7 +272,7 @@ def _guarded_functions(
     ns: dict[str, Any], bounds: dict[str, tuple[float, float]]
 ) -> dict[str, Any]:
     """`_gcoalesce` and `_gknown` for the generated code, with the three-valued pass's meaning
-    (`expressions._kleene`): every argument is evaluated, natively or on an unknown by the
+    (`kleene._kleene`): every argument is evaluated, natively or on an unknown by the
     three-valued evaluator; coalesce gives the first known one, else gives way on an unknown
     number within bounds (the interpretive pass keeps those bounds), else UNKNOWN."""
 

@@ -123,7 +123,7 @@ def _allowed(fp: FieldPath) -> list[str]:
     if fp.type.kind == "bool":
         return ["true", "false"]
     if fp.type.kind == "stage":
-        from screen.lang.expressions import stage_domain
+        from screen.lang.types import stage_domain
 
         return [s.name for s in stage_domain(fp.type)]
     assert fp.type.enum is not None

@@ -24,8 +24,9 @@ from screen.engine.outcome import (
     TraceEntry,
 )
 from screen.engine.tables import domain_values
-from screen.lang.expressions import EvalError, Expression
+from screen.lang.expressions import Expression
 from screen.lang.intervals import Interval
+from screen.lang.runtime import EvalError
 from screen.lang.unknown import UNKNOWN
 from screen.model.case import Asset
 

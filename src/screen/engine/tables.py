@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from screen.lang.expressions import Type, stage_domain
+from screen.lang.types import Type, stage_domain
 from screen.lang.unknown import UNKNOWN
 from screen.model.errors import did_you_mean
 from screen.model.vocab import Stage, parse_stage

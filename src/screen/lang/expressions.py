@@ -41,25 +41,39 @@ code, read files, or exhaust the machine. So:
   non-ASCII names instead of reading a field the author did not spell.
 - A misspelt field is a load-time error (checked against the case schema), never a silent None.
 
-Why one long module: the static checker, the rewriting compiler and the Kleene interpreter
-share one checked tree shape (node kinds, `_fin` / `_pow` / `_fn_*` helper calls); kept side by
-side, a change to the tree is visibly a change to all three.
+Where the parts live: this module checks and compiles; the static types are in types.py, the
+run-time helpers and the namespace compiled code sees in runtime.py, the three-valued
+interpreter in kleene.py. The compiler and the interpreter share one checked tree shape (node
+kinds, `_fin` / `_pow` / `_fn_*` helper calls): a change to it is a change to both.
+
+Long module: checking and compiling are one pass (`_Compiler` type-checks each node as it
+rewrites it, so a node's type and its compiled form cannot drift apart); split by node kind,
+every part would need the whole compiler state.
 """
 
 from __future__ import annotations
 
 import ast
 import io
-import operator
 import tokenize
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Protocol
 
-from screen.lang import intervals as iv
 from screen.lang.functions import FUNCTIONS, Function
 from screen.lang.intervals import Interval
+from screen.lang.kleene import CMP_NAMES, Bounds, evaluate_kleene
+from screen.lang.runtime import BASE_NAMESPACE, EvalError
+from screen.lang.types import (
+    ANY,
+    BOOL,
+    NUM,
+    STAGE,
+    STR,
+    Type,
+    list_of,
+)
 from screen.lang.unknown import UNKNOWN, UnknownValue
 from screen.model.errors import Location, ScreenError, did_you_mean
 from screen.model.vocab import Stage, parse_stage
@@ -68,53 +82,8 @@ MAX_EXPR_CHARS = 2000
 MAX_NODES = 400
 MAX_LITERAL_CHARS = 200
 MAX_INT_LITERAL = 10**15
-MAX_EXPONENT = 64.0
-MAX_MAGNITUDE = 10**18  # largest integer an arithmetic result may reach
 
 FACTS = "F"  # the one argument of every compiled expression
-
-
-# --------------------------------------------------------------------------- static types
-
-
-@dataclass(frozen=True)
-class Type:
-    """Static type of an expression: num, bool, str, stage, date, enum, list, any."""
-
-    kind: str
-    enum: type[Enum] | None = None
-    elem: Type | None = None
-
-    def __str__(self) -> str:
-        if self.kind == "enum" and self.enum is not None:
-            return f"one of {self.enum.__name__}"
-        if self.kind == "list" and self.elem is not None:
-            return f"list of {self.elem}"
-        return {"num": "number", "bool": "true/false", "str": "text"}.get(self.kind, self.kind)
-
-
-NUM = Type("num")
-BOOL = Type("bool")
-STR = Type("str")
-STAGE = Type("stage")
-# A region's stage, which may be `none` (not in development there): same comparisons, one more
-# value in its domain (tables' gap checks, reachable outcomes, priors).
-REGIONAL_STAGE = Type("stage", enum=Stage)
-DATE = Type("date")
-ANY = Type("any")
-
-
-def stage_domain(typ: Type) -> list[Stage]:
-    """Every value a stage-typed fact can take (`none` only for a region's stage)."""
-    return list(Stage) if typ.enum is Stage else [s for s in Stage if s is not Stage.none]
-
-
-def list_of(elem: Type) -> Type:
-    return Type("list", elem=elem)
-
-
-def enum_type(cls: type[Enum]) -> Type:
-    return STAGE if cls is Stage else Type("enum", enum=cls)
 
 
 class NameProblem(Exception):
@@ -140,60 +109,6 @@ class Scope(Protocol):
     def roots(self) -> list[str]:
         """Names an expression may start with (for did-you-mean)."""
         ...
-
-
-class EvalError(Exception):
-    """A run-time failure inside an expression (division by zero, overflow)."""
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def _pow(base: Any, exponent: Any) -> float:
-    if abs(exponent) > MAX_EXPONENT:
-        raise EvalError(f"exponent {exponent} is larger than {MAX_EXPONENT:g}")
-    if base < 0 and not float(exponent).is_integer():
-        raise EvalError(f"a negative number ({base:g}) to a fractional power ({exponent:g})")
-    try:
-        return float(base) ** float(exponent)
-    except (OverflowError, ZeroDivisionError) as exc:
-        raise EvalError(f"power out of range: {exc}") from None
-
-
-def _fin(value: Any) -> Any:
-    """An arithmetic result, checked: finite, and no integer beyond MAX_MAGNITUDE."""
-    if value.__class__ is float:
-        if value - value != 0.0:  # inf - inf and nan - nan are nan: not a finite number
-            raise EvalError(f"arithmetic result is not a finite number ({value})")
-    elif value.__class__ is int and not -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE:
-        raise EvalError(f"arithmetic result is larger than {MAX_MAGNITUDE:.0e}")
-    return value
-
-
-def _num(value: Any) -> Any:
-    if value is UNKNOWN:
-        raise UnknownValue
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise EvalError(f"expected a number, got {value!r}")
-    return value
-
-
-def _truth(value: Any) -> bool:
-    if value is UNKNOWN:
-        raise UnknownValue
-    if not isinstance(value, bool):
-        raise EvalError(f"expected true/false, got {value!r}")
-    return value
-
-
-BASE_NAMESPACE: dict[str, Any] = {
-    "__builtins__": {},
-    "_pow": _pow,
-    "_fin": _fin,
-    "_num": _num,
-    "_truth": _truth,
-    **{f"_fn_{name}": fn.impl for name, fn in FUNCTIONS.items()},
-}
 
 
 # --------------------------------------------------------------------------- compiled form
@@ -236,16 +151,6 @@ class Expression:
 # --------------------------------------------------------------------------- compiler
 
 
-_CMP_NAMES = {
-    ast.Eq: "==",
-    ast.NotEq: "!=",
-    ast.Lt: "<",
-    ast.LtE: "<=",
-    ast.Gt: ">",
-    ast.GtE: ">=",
-    ast.In: "in",
-    ast.NotIn: "not in",
-}
 _ARITH = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
 _NODE_NAMES = {
     ast.Subscript: "indexing (x[...])",
@@ -535,7 +440,7 @@ class _Compiler:
         exprs = [c[0] for c in checked]
         types = [c[1] for c in checked]
         for i, op in enumerate(node.ops):
-            if type(op) not in _CMP_NAMES:
+            if type(op) not in CMP_NAMES:
                 raise self.error("'is' is not allowed", node, "use == or known(x)")
             exprs[i], exprs[i + 1] = self.coerce_pair(
                 op, (exprs[i], types[i], operands[i]), (exprs[i + 1], types[i + 1], operands[i + 1])
@@ -551,7 +456,7 @@ class _Compiler:
     ) -> tuple[ast.expr, ast.expr]:
         le, lt, lnode = left
         re_, rt, rnode = right
-        name = _CMP_NAMES[type(op)]
+        name = CMP_NAMES[type(op)]
         if isinstance(le, ast.Constant) and isinstance(re_, ast.Constant):
             raise self.error(
                 f"comparing two literals ({ast.unparse(lnode)} {name} {ast.unparse(rnode)})",
@@ -800,188 +705,3 @@ def _unguarded_reads(node: ast.AST, guarded: bool = False) -> set[str]:
     for child in ast.iter_child_nodes(node):
         out |= _unguarded_reads(child, guarded)
     return out
-
-
-# --------------------------------------------------------------------------- Kleene interpreter
-
-_BIN = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-    ast.FloorDiv: operator.floordiv,
-    ast.Mod: operator.mod,
-}
-_CMP = {
-    ast.Eq: operator.eq,
-    ast.NotEq: operator.ne,
-    ast.Lt: operator.lt,
-    ast.LtE: operator.le,
-    ast.Gt: operator.gt,
-    ast.GtE: operator.ge,
-}
-
-
-_INTERVAL_OPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div"}
-_INTERVAL_FUNCTIONS = {
-    "_fn_min": iv.minimum,
-    "_fn_max": iv.maximum,
-    "_fn_abs": iv.absolute,
-    "_fn_clamp": iv.clamp,
-}
-Bounds = Mapping[str, tuple[float, float]]
-
-
-def _is_unknown(value: Any) -> bool:
-    return value is UNKNOWN or type(value) is Interval
-
-
-def evaluate_kleene(
-    node: ast.expr, facts: dict[str, Any], ns: dict[str, Any], bounds: Bounds | None = None
-) -> Any:
-    """Evaluate a checked tree with three-valued logic; UNKNOWN propagates, never raises.
-
-    With `bounds` (fact key -> (low, high)) an unknown number is read as an `Interval`, and a
-    result may be one (see intervals.py). Run-time failures (division by zero, a wrong type
-    reaching a function) raise EvalError, whichever path found them."""
-    try:
-        return _kleene(node, facts, ns, bounds or {})
-    except EvalError:
-        raise
-    except (ArithmeticError, TypeError, ValueError) as exc:
-        raise EvalError(f"{type(exc).__name__}: {exc}") from None
-
-
-def _kleene(node: ast.expr, facts: dict[str, Any], ns: dict[str, Any], bounds: Bounds) -> Any:
-    def ev(n: ast.expr) -> Any:
-        return _kleene(n, facts, ns, bounds)
-
-    if isinstance(node, ast.Constant):
-        return node.value
-    if isinstance(node, ast.Name):
-        return ns[node.id]
-    if isinstance(node, ast.Subscript):
-        key = node.slice.value  # type: ignore[attr-defined]
-        value = facts[key]
-        if value is UNKNOWN and key in bounds:
-            return Interval(*bounds[key])
-        return value
-    if isinstance(node, ast.Tuple):
-        return tuple(ev(e) for e in node.elts)
-    if isinstance(node, ast.BoolOp):
-        is_and = isinstance(node.op, ast.And)
-        unknown = False
-        for value_node in node.values:
-            v = ev(value_node)
-            if _is_unknown(v):
-                unknown = True
-            elif bool(v) is not is_and:  # a False in `and`, a True in `or` decides
-                return not is_and
-        return UNKNOWN if unknown else is_and
-    if isinstance(node, ast.UnaryOp):
-        v = ev(node.operand)
-        if type(v) is Interval:
-            return iv.neg(v) if isinstance(node.op, ast.USub) else v
-        if v is UNKNOWN:
-            return UNKNOWN
-        if isinstance(node.op, ast.Not):
-            return not v
-        return -v if isinstance(node.op, ast.USub) else +v
-    if isinstance(node, ast.BinOp):
-        left, right = ev(node.left), ev(node.right)
-        if left is UNKNOWN or right is UNKNOWN:
-            return UNKNOWN
-        if type(left) is Interval or type(right) is Interval:
-            return _interval_arithmetic(node.op, left, right)
-        return _BIN[type(node.op)](left, right)
-    if isinstance(node, ast.IfExp):
-        test = ev(node.test)
-        if _is_unknown(test):
-            a, b = ev(node.body), ev(node.orelse)
-            if not _is_unknown(a) and not _is_unknown(b) and a == b:
-                return a
-            ia, ib = iv.as_interval(a), iv.as_interval(b)
-            return iv.hull(ia, ib) if ia is not None and ib is not None else UNKNOWN
-        return ev(node.body if test else node.orelse)
-    if isinstance(node, ast.Compare):
-        return _compare(node, ev)
-    if isinstance(node, ast.Call):
-        name = node.func.id  # type: ignore[attr-defined]
-        fn = ns[name]
-        args = [ev(a) for a in node.args]
-        if name == "_fn_coalesce":
-            known = next((a for a in args if not _is_unknown(a)), None)
-            if known is not None:
-                return known
-            return next((a for a in args if type(a) is Interval), UNKNOWN)
-        if name == "_fn_known":
-            return not _is_unknown(args[0])
-        if any(a is UNKNOWN for a in args):
-            return UNKNOWN
-        if name in ("_fin", "_num") and type(args[0]) is Interval:
-            return args[0]  # the result checks pass bounds through (they are finite numbers)
-        if any(type(a) is Interval for a in args):
-            return _interval_call(name, args)
-        try:
-            return fn(*args)
-        except UnknownValue:
-            return UNKNOWN
-    raise EvalError(f"cannot evaluate {type(node).__name__}")  # unreachable after checking
-
-
-def _interval_arithmetic(op: ast.operator, left: Any, right: Any) -> Any:
-    a, b = iv.as_interval(left), iv.as_interval(right)
-    name = _INTERVAL_OPS.get(type(op))
-    if a is None or b is None or name is None:
-        return UNKNOWN
-    result = iv.ARITHMETIC[name](a, b)
-    return UNKNOWN if result is None else result
-
-
-def _interval_call(name: str, args: list[Any]) -> Any:
-    fn = _INTERVAL_FUNCTIONS.get(name)
-    if name in ("_fn_min", "_fn_max") and len(args) == 1:
-        return UNKNOWN  # a list argument: lists of intervals do not occur (lists are known)
-    parts = [iv.as_interval(a) for a in args]
-    if fn is None or any(p is None for p in parts):
-        return UNKNOWN
-    if name in ("_fn_abs", "_fn_clamp"):
-        return fn(*parts)  # type: ignore[operator]
-    return fn(parts)  # type: ignore[operator]
-
-
-def _compare(node: ast.Compare, ev: Callable[[ast.expr], Any]) -> Any:
-    left = ev(node.left)
-    unknown = False
-    for op, comp in zip(node.ops, node.comparators, strict=True):
-        right = ev(comp)
-        if isinstance(op, ast.In | ast.NotIn):
-            result = _contains(left, right)
-            if result is not UNKNOWN and isinstance(op, ast.NotIn):
-                result = not result
-        elif left is UNKNOWN or right is UNKNOWN:
-            result = UNKNOWN
-        elif type(left) is Interval or type(right) is Interval:
-            a, b = iv.as_interval(left), iv.as_interval(right)
-            decided = None if a is None or b is None else iv.compare(_CMP_NAMES[type(op)], a, b)
-            result = UNKNOWN if decided is None else decided
-        else:
-            result = _CMP[type(op)](left, right)
-        if result is UNKNOWN:
-            unknown = True
-        elif not result:
-            return False
-        left = right
-    return UNKNOWN if unknown else True
-
-
-def _contains(item: Any, items: Any) -> Any:
-    if _is_unknown(item) or _is_unknown(items):
-        return UNKNOWN
-    saw_unknown = False
-    for candidate in items:
-        if _is_unknown(candidate):
-            saw_unknown = True
-        elif candidate == item:
-            return True
-    return UNKNOWN if saw_unknown else False

@@ -23,7 +23,7 @@ class Function:
     impl: Callable[..., Any]
     min_args: int
     max_args: int
-    returns: str  # static type name, see expressions.py
+    returns: str  # static type name, see types.py and expressions._fits
     doc: str
     accepts_unknown: bool = False
     # What each argument must be, checked when the rule set loads (the last kind repeats):

@@ -2,7 +2,7 @@
 
 A patient count is never negative and a growth rate is a fraction, so `us + eu + china >= 500000`
 is already true when China is 1.0M, the US 0.2M and the EU unknown. The Kleene interpreter
-(`expressions.evaluate_kleene`) reads an unknown numeric fact with known bounds as an
+(`kleene.evaluate_kleene`) reads an unknown numeric fact with known bounds as an
 `Interval` and computes with it; a comparison that holds (or fails) for every number in the
 interval is decided, otherwise it stays unknown. Intervals never leave the interpreter as
 values: a derived fact whose value is an interval is stored as UNKNOWN plus its bounds, so

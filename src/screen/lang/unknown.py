@@ -3,7 +3,7 @@
 Missing data is not false. A fact the case does not state is `UNKNOWN`. Any ordinary operation
 on it (comparison, arithmetic, truth test, membership) raises `UnknownValue`, so compiled
 expressions run at native speed on complete data, and the evaluator falls back to the Kleene
-interpreter (`expressions.evaluate_kleene`) only when an unknown was actually touched. That keeps
+interpreter (`kleene.evaluate_kleene`) only when an unknown was actually touched. That keeps
 the common case fast and the rare case exact: `unknown or true` is true, `unknown and true` is
 unknown.
 """
