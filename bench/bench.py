@@ -41,9 +41,10 @@ import pydantic
 import yaml
 
 from screen.engine import evaluate as engine_mod
-from screen.engine.compiler import CompiledRuleSet, compile_ruleset
+from screen.engine.compiler import compile_ruleset
 from screen.engine.evaluate import evaluate_asset
 from screen.engine.loader import load_case, load_ruleset
+from screen.engine.plan import CompiledRuleSet
 from screen.model.case import Asset, Case, Company
 from screen.model.ruleset import RuleSetFile
 from screen.model.validation import validate_doc

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from screen.engine.compiler import CompiledRuleSet
+from screen.engine.plan import CompiledRuleSet
 from screen.model.numbers import display, display_signed
 
 SCORE_EPSILON = 5e-5  # results are rounded to 4 decimals; smaller differences are not changes

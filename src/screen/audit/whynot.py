@@ -52,10 +52,10 @@ from screen.audit.whynot_domain import (
     probe_label,
     rule_numbers,
 )
-from screen.engine.compiler import CompiledRuleSet
 from screen.engine.evaluate import evaluate_asset, score_asset
 from screen.engine.facts import FieldPath, _unwrap, resolve_field
 from screen.engine.outcome import DECISION_RANK
+from screen.engine.plan import CompiledRuleSet
 from screen.lang.unknown import UNKNOWN
 from screen.model.case import DERIVED_FROM, Asset, Case, Claim, Figure, with_derived
 from screen.model.numbers import display

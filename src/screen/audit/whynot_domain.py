@@ -13,8 +13,8 @@ from collections import defaultdict
 from enum import Enum
 from typing import Any
 
-from screen.engine.compiler import CompiledRuleSet
 from screen.engine.facts import FieldPath, _unwrap
+from screen.engine.plan import CompiledRuleSet
 from screen.lang.types import stage_domain
 from screen.model.case import Case, Claim, Figure
 from screen.model.vocab import Stage

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from screen.engine.compiler import CompiledRuleSet, compile_against
+from screen.engine.compiler import compile_against
 from screen.engine.evaluate import evaluate_case
 from screen.engine.facts import build_extractor
+from screen.engine.plan import CompiledRuleSet
 from screen.lang.runtime import EvalError
 from screen.lang.unknown import UNKNOWN
 from screen.model.case import Case

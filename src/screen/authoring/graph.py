@@ -15,7 +15,7 @@ from typing import Any
 
 import networkx as nx
 
-from screen.engine.compiler import CompiledRuleSet
+from screen.engine.plan import CompiledRuleSet
 from screen.model.errors import ScreenError, did_you_mean
 
 DECISION = "decision"

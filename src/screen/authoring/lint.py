@@ -42,8 +42,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from screen.engine.compiler import CompiledRuleSet, GateNode, TableNode, compile_ruleset
+from screen.engine.compiler import compile_ruleset
 from screen.engine.loader import default_rules_path, rule_files
+from screen.engine.plan import CompiledRuleSet, GateNode, TableNode
 from screen.engine.tables import Cell, domain_values
 from screen.model.errors import Location, ScreenError, ScreenErrors
 from screen.model.ruleset import HitPolicy, RuleSetFile

@@ -45,8 +45,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from screen.engine.compiler import CompiledRuleSet
 from screen.engine.loader import YAML_SUFFIXES, default_rules_path, load_ruleset, yaml_files
+from screen.engine.plan import CompiledRuleSet
 from screen.model.case import Case
 from screen.model.checks import unknown_sources
 from screen.model.errors import Location, ScreenError, ScreenErrors, did_you_mean, plural

@@ -12,8 +12,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from screen.engine.compiler import CompiledRuleSet
 from screen.engine.outcome import AssetOutcome, CriterionOutcome, GateOutcome, settle
+from screen.engine.plan import CompiledRuleSet
 from screen.engine.questions import unknown_questions
 from screen.engine.reach import Refinement
 from screen.engine.run import AssetRun

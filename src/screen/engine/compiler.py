@@ -19,16 +19,24 @@ checks share its name tables and location bookkeeping, so they stay together.
 
 from __future__ import annotations
 
-import functools
 import heapq
-import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from screen.engine.facts import ROOT_MODELS, FieldPath, build_extractor, resolve_field
-from screen.engine.priors import CompiledPrior, compile_priors
-from screen.engine.tables import Cell, CellError, overlapping_rows, parse_cell
+from screen.engine.plan import (
+    Band,
+    CompiledRuleSet,
+    CriterionNode,
+    DerivedNode,
+    GateNode,
+    Node,
+    Row,
+    TableNode,
+)
+from screen.engine.priors import compile_priors
+from screen.engine.tables import CellError, overlapping_rows, parse_cell
 from screen.lang.expressions import Expression, NameProblem, compile_expression
 from screen.lang.functions import FUNCTIONS
 from screen.lang.types import ANY, BOOL, NUM, STR, Type, list_of
@@ -36,113 +44,11 @@ from screen.model.errors import Location, ScreenError, ScreenErrors, did_you_mea
 from screen.model.ruleset import (
     Decision,
     HitPolicy,
-    Parameter,
     RuleSetFile,
-    UnknownPolicy,
 )
 from screen.model.yamlsource import PathKey, SourceDoc
 
 ROOTS = ["asset", "company", "case", "params", "derived", "criteria", "gates"]
-
-
-@dataclass
-class Node:
-    """Something the engine evaluates per asset and stores in the fact table under `key`."""
-
-    kind: str
-    id: str
-    key: str
-    location: Location
-    reads: tuple[str, ...] = ()
-    blame: tuple[str, ...] = ()  # reads whose absence can make this node unknown
-
-
-@dataclass
-class DerivedNode(Node):
-    expr: Expression | None = None
-    description: str | None = None
-    question: str | None = None
-
-
-@dataclass
-class Row:
-    id: str
-    cells: list[Cell]
-    output: Any
-    rationale: str
-    location: Location
-
-
-@dataclass
-class TableNode(Node):
-    hit_policy: HitPolicy = HitPolicy.first
-    inputs: list[Expression] = field(default_factory=list)
-    rows: list[Row] = field(default_factory=list)
-    output_type: Type = ANY
-    reachable_cache: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
-
-
-@dataclass
-class Band:
-    id: str
-    when: Expression
-    score: float
-    rationale: str
-    location: Location
-
-
-@dataclass
-class CriterionNode(Node):
-    name: str = ""
-    weight: float = 1.0
-    max: float = 5.0
-    policy: UnknownPolicy = UnknownPolicy.lowest
-    rationale: str | None = None
-    bands: list[Band] | None = None
-    table: str | None = None
-    question: str | None = None
-
-
-@dataclass
-class GateNode(Node):
-    name: str = ""
-    require: Expression | None = None
-    rationale: str = ""
-    question: str | None = None
-
-
-@dataclass
-class CompiledRuleSet:
-    """Everything the engine needs, in evaluation order. Built once, used for every case."""
-
-    name: str
-    version: str
-    sha256: str
-    description: str | None
-    scale: float
-    files: list[str]
-    parameters: dict[str, Parameter]
-    steps: list[Node]
-    criteria: list[CriterionNode]
-    gates: list[GateNode]
-    tables: dict[str, TableNode]
-    decision: Decision
-    questions: dict[str, str]
-    fields: dict[str, FieldPath]
-    fixed: list[str]
-    priors: dict[str, CompiledPrior]
-    reasons: dict[str, str]
-    extract: Callable[..., dict[str, Any]]
-    edges: list[tuple[str, str]]
-    base_facts: dict[str, Any]
-    # The generated straight-line evaluator, cached here by `fastpath.fast_path(rs)` on first
-    # use. The compiler never builds it: the fast path reads what the compiler produced.
-    _fast: Callable[..., dict[str, Any]] | None = field(default=None, repr=False)
-    actionable: list[str] = field(default_factory=list)  # why-not changes only these, if any
-
-    @functools.cached_property
-    def total_weight(self) -> float:
-        return math.fsum(c.weight for c in self.criteria)
 
 
 @dataclass

@@ -25,9 +25,6 @@ from screen.engine.assemble import (
     lean_criterion,
     lean_gate,
 )
-from screen.engine.compiler import (
-    CompiledRuleSet,
-)
 from screen.engine.factored import FactoredEvaluator
 from screen.engine.fastpath import Fallback, fast_path
 from screen.engine.incremental import BaseJournal, JournalRun
@@ -43,6 +40,7 @@ from screen.engine.outcome import (
     pick_lead,
     settle,
 )
+from screen.engine.plan import CompiledRuleSet
 from screen.engine.questions import provisional, rank_questions
 from screen.engine.reach import Evaluate, refine
 from screen.engine.run import AssetRun

@@ -30,8 +30,8 @@ import math
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from screen.engine.compiler import CompiledRuleSet
 from screen.engine.outcome import AssetOutcome, CriterionOutcome, GateOutcome, settle
+from screen.engine.plan import CompiledRuleSet
 from screen.engine.reach import MAX_COMBINATIONS, Group, Refinement
 from screen.engine.scoring import summarize
 from screen.engine.stepmemo import downstream_of, value_token

@@ -34,7 +34,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from screen.engine.compiler import CompiledRuleSet, CriterionNode, DerivedNode, GateNode, TableNode
+from screen.engine.plan import CompiledRuleSet, CriterionNode, DerivedNode, GateNode, TableNode
 from screen.engine.run import field_bounds
 from screen.engine.stepmemo import value_token
 from screen.engine.tables import Cell

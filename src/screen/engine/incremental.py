@@ -36,7 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from screen.engine.compiler import CompiledRuleSet, CriterionNode, Node, TableNode
+from screen.engine.plan import CompiledRuleSet, CriterionNode, Node, TableNode
 from screen.engine.run import AssetRun
 from screen.engine.stepmemo import (
     StepEffect,

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from screen.engine.compiler import CompiledRuleSet, compile_ruleset
+from screen.engine.compiler import compile_ruleset
+from screen.engine.plan import CompiledRuleSet
 from screen.model.case import Case
 from screen.model.checks import later_than_as_of, reference_problems, walk_case
 from screen.model.errors import Location, ScreenError, ScreenErrors

@@ -14,7 +14,6 @@ import itertools
 import math
 from typing import Any
 
-from screen.engine.compiler import CompiledRuleSet, DerivedNode
 from screen.engine.joint import GROUP as JOINT_FACTS
 from screen.engine.joint import stage_group
 from screen.engine.outcome import (
@@ -25,6 +24,7 @@ from screen.engine.outcome import (
     Unknown,
     threshold_decision,
 )
+from screen.engine.plan import CompiledRuleSet, DerivedNode
 from screen.engine.reach import Evaluate, finite_domain
 from screen.model.case import Asset
 

@@ -23,9 +23,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from screen.engine.compiler import CompiledRuleSet
 from screen.engine.joint import stage_group
 from screen.engine.outcome import AssetOutcome
+from screen.engine.plan import CompiledRuleSet
 from screen.engine.tables import domain_values
 from screen.model.case import Asset
 

@@ -16,7 +16,6 @@ from typing import Any
 from pydantic import BaseModel
 
 from screen import __version__
-from screen.engine.compiler import CompiledRuleSet
 from screen.engine.loader import LoadedCase
 from screen.engine.outcome import (
     DECISION_ORDER,
@@ -26,6 +25,7 @@ from screen.engine.outcome import (
     TraceEntry,
     Unknown,
 )
+from screen.engine.plan import CompiledRuleSet
 from screen.lang.unknown import UNKNOWN
 from screen.model.case import Figure
 from screen.model.numbers import DIGITS

@@ -12,16 +12,16 @@ import itertools
 import math
 from typing import Any
 
-from screen.engine.compiler import (
+from screen.engine.outcome import (
+    TraceEntry,
+)
+from screen.engine.plan import (
     CompiledRuleSet,
     CriterionNode,
     DerivedNode,
     GateNode,
     Node,
     TableNode,
-)
-from screen.engine.outcome import (
-    TraceEntry,
 )
 from screen.engine.tables import domain_values
 from screen.lang.expressions import Expression

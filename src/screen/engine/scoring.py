@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from screen.engine.compiler import CompiledRuleSet
 from screen.engine.outcome import CriterionOutcome, GateOutcome, reachable_decisions
+from screen.engine.plan import CompiledRuleSet
 
 
 def weighted(parts: list[tuple[float, float, float]], scale: float) -> float:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from screen.engine.compiler import CompiledRuleSet, Node
+from screen.engine.plan import CompiledRuleSet, Node
 from screen.engine.run import AssetRun
 from screen.lang.unknown import UNKNOWN
 from screen.model.dates import CaseDate

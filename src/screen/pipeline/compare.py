@@ -18,9 +18,9 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from screen.engine.compiler import CompiledRuleSet
 from screen.engine.evaluate import AssetOutcome, CaseOutcome, evaluate_case
 from screen.engine.loader import LoadedCase
+from screen.engine.plan import CompiledRuleSet
 from screen.engine.result import plain
 from screen.model.numbers import display, display_signed
 from screen.report.console import DECISION_LABEL

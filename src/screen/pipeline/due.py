@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from screen.engine.compiler import CompiledRuleSet
 from screen.engine.evaluate import evaluate_case
 from screen.engine.loader import load_case
+from screen.engine.plan import CompiledRuleSet
 from screen.engine.result import build_result
 from screen.model.errors import ScreenError
 

@@ -34,7 +34,7 @@ from urllib.parse import quote
 
 from markupsafe import Markup
 
-from screen.engine.compiler import CompiledRuleSet
+from screen.engine.plan import CompiledRuleSet
 from screen.memo.wording import label as vocab_label
 from screen.model.numbers import display, display_signed
 from screen.model.vocab import Stage

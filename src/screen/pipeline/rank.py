@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from screen.engine import evaluate as engine
-from screen.engine.compiler import CompiledRuleSet
 from screen.engine.fastpath import fast_path
 from screen.engine.loader import LoadedCase, load_case
 from screen.engine.outcome import DECISION_RANK, INSUFFICIENT, core_candidates, pick_lead
+from screen.engine.plan import CompiledRuleSet
 from screen.engine.questions import question_for
 from screen.model.errors import ScreenError
 from screen.model.numbers import DIGITS

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from screen.engine.compiler import CompiledRuleSet
+from screen.engine.plan import CompiledRuleSet
 from screen.engine.result import dumps_text
 from screen.model.numbers import display
 from screen.pipeline.rank import PipelineRow

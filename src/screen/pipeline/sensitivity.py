@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from operator import mul
 from typing import Any
 
-from screen.engine.compiler import CompiledRuleSet
 from screen.engine.outcome import DECISION_RANK, INSUFFICIENT, decide, pick_lead
+from screen.engine.plan import CompiledRuleSet
 from screen.model.ruleset import CompanyAggregation
 from screen.pipeline.rank import DIGITS, CaseScores
 from screen.report.console import DECISION_ORDER

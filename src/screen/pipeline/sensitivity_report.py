@@ -12,7 +12,7 @@ import io
 import json
 from typing import Any
 
-from screen.engine.compiler import CompiledRuleSet
+from screen.engine.plan import CompiledRuleSet
 from screen.model.numbers import display, round_display
 from screen.pipeline.sensitivity import CompanySensitivity, SensitivityReport
 from screen.report.console import DECISION_LABEL, DECISION_ORDER
