@@ -132,6 +132,35 @@ def test_month_dates_print_as_written_in_results(tmp_path: Path) -> None:
     json.loads(out.stdout)
 
 
+def test_a_month_as_of_loads_and_covers_its_whole_month(tmp_path: Path) -> None:
+    """`as_of: 2024-05` ("data as of May 2024") loads, prints as written, and a date within
+    that month is not after it; the 1st of the next month is (warned, not refused)."""
+    within = make_case(
+        {"regulatory": {"approvals": [{"agency": "nmpa", "date": "2024-05-31"}]}},
+        as_of="2024-05",
+    )
+    out = run_cli("score", str(write_yaml(tmp_path / "a.yaml", within)), "--format", "json")
+    assert out.returncode == 0 and "warning" not in out.stderr, out.stderr
+    assert json.loads(out.stdout)[0]["case"]["as_of"] == "2024-05"
+    after = make_case(
+        {"regulatory": {"approvals": [{"agency": "nmpa", "date": "2024-06-01"}]}},
+        as_of="2024-05",
+    )
+    out = run_cli("score", str(write_yaml(tmp_path / "b.yaml", after)))
+    assert out.returncode == 0
+    assert "date 2024-06-01 is after the case's as_of (2024-05)" in out.stderr
+
+
+def test_month_as_of_stays_a_month_in_the_pipeline_workbook(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    path = write_yaml(tmp_path / "a.yaml", make_case(as_of="2024-05"))
+    out = run_cli("rank", str(path), "-o", str(tmp_path / "p.xlsx"))
+    assert out.returncode == 0, out.stderr
+    sheet = openpyxl.load_workbook(tmp_path / "p.xlsx").worksheets[0]
+    header = [c.value for c in sheet[1]]
+    assert sheet.cell(2, header.index("as_of") + 1).value == "2024-05"
+
+
 def test_an_option_deal_over_two_assets_with_full_terms_loads() -> None:
     second = {**make_case()["assets"][0], "id": "A2", "name": "TST-202", "role": "non_core"}
     deal = {

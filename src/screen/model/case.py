@@ -326,7 +326,9 @@ class Case(Model):
         None, description="case schema version; 1 when absent (every v1 file is valid v2)"
     )
     id: Label | None = Field(None, description="case id; defaults to the file name")
-    as_of: dt.date | None = Field(None, description="date the case data refer to")
+    as_of: CaseDateField | None = Field(
+        None, description="date the case data refer to; YYYY-MM when only the month is known"
+    )
     analyst: str | None = None
     company: Company
     assets: list[Asset] = Field(min_length=1)

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from screen.model.base import Figure
 from screen.model.case import Case
+from screen.model.dates import last_day
 
 
 def reference_problems(
@@ -106,10 +107,11 @@ def later_than_as_of(
         return []
     if dates is None:
         dates = walk_case(case)[1]
+    latest = last_day(case.as_of)
     return [
         (path, f"date {value} is after the case's as_of ({case.as_of})")
         for path, value in dates
-        if value > case.as_of and path not in _FUTURE_DATES
+        if value > latest and path not in _FUTURE_DATES
     ]
 
 

@@ -56,6 +56,17 @@ class CaseDate(dt.date):
         )
 
 
+def last_day(d: dt.date) -> dt.date:
+    """The latest day a date may mean: the month's last day for a month-precision date.
+
+    "As of May 2024" covers an event on 15 May, so a date is after such an `as_of` only when
+    its first possible day is after the month's last one."""
+    if getattr(d, "precision", "day") != "month":
+        return d
+    following = dt.date(d.year + d.month // 12, d.month % 12 + 1, 1)
+    return following - dt.timedelta(days=1)
+
+
 def parse_case_date(value: Any) -> CaseDate:
     """`2024-05-12`, `2023-10` or a date (YAML readers may give one) as a CaseDate."""
     if isinstance(value, CaseDate):

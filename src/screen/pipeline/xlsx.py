@@ -18,7 +18,8 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-from screen.engine.compiler import CompiledRuleSet
+from screen.engine.plan import CompiledRuleSet
+from screen.model.dates import parse_case_date
 from screen.model.errors import ScreenError
 from screen.pipeline.rank import PipelineRow
 from screen.pipeline.report import csv_header
@@ -99,8 +100,13 @@ class _Sheet:
         self.ws.autofilter(0, 0, max(self.rows, 1), len(self.widths) - 1)
 
 
-def _date(text: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(text) if text else None
+def _date_cell(text: str | None, day: Any) -> tuple[Any, Any]:
+    """A row's date as a spreadsheet date in format `day`; a month-precision one (`2024-05`)
+    stays text, since a date cell would show it as the 1st, a day the source never gave."""
+    if not text:
+        return None, None
+    d = parse_case_date(text)
+    return (text, None) if d.precision == "month" else (dt.date(d.year, d.month, d.day), day)
 
 
 def to_xlsx(
@@ -141,10 +147,10 @@ def to_xlsx(
             (r.top_reason, None),
             (" ".join(r.top_reason_ids), None),
             (" ".join(r.failed_gates), None),
-            (_date(r.as_of), day),
+            _date_cell(r.as_of, day),
             (r.analyst, None),
             (r.path, None),
-            (_date(r.revisit), day),
+            _date_cell(r.revisit, day),
             (r.revisit_when, None),
         ]
         assert len(values) == len(header)
