@@ -421,3 +421,22 @@ def evaluate_1_0(case: dict, **kw: object) -> dict:
     """Under thesis 1.0.1 with the v1 case as written: these tests are about the engine's
     handling of unknowns, written on that thesis (1.1 reads other facts)."""
     return evaluate(case, thesis_1_0(), v2=False, **kw)
+
+
+def test_an_unknown_number_swings_only_the_criteria_it_reaches() -> None:
+    """With cash, burn and patient counts all open (none has a prior), the burn's swing is at
+    most what the runway criterion can move, not the whole range the other numbers leave open
+    (which the diligence list would print as 'moves the score by up to ...')."""
+    case = make_case(
+        asset={"epidemiology": {"us": DELETE, "china": DELETE}},
+        company={"cash_runway_months": DELETE, "cash_usd_m": DELETE, "annual_burn_usd_m": DELETE},
+    )
+    result = evaluate(case)
+    unknowns = {u["fact"]: u for u in result["unknowns"]}
+    burn = unknowns["company.annual_burn_usd_m"]
+    runway = criterion(result, "cash_runway")
+    total = sum(c["weight"] for c in result["criteria"])
+    span = max(runway["possible"]) - min(runway["possible"])
+    share = runway["weight"] / total * span / runway["max"] * result["scale"]
+    low, high = result["score_range"]
+    assert 0 < burn["swing"] <= share + 1e-9 < high - low

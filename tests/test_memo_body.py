@@ -253,8 +253,10 @@ def test_china_only_data_for_a_us_plan_is_a_clinical_risk(tmp_path: Path) -> Non
 def test_questions_ask_about_the_product_before_provenance(case: Path) -> None:
     ctx = memos.memo_context(*screened(case))
     kinds = [q["kind"] for q in ctx["questions"]]
-    order = {"decisive": 0, "product": 1, "completeness": 2, "provenance": 3}
+    order = {"decisive": 0, "product": 1, "score": 2, "completeness": 3, "provenance": 4}
     assert kinds == sorted(kinds, key=order.__getitem__), kinds
+    if ctx["result"]["decision"] != "insufficient_information":
+        assert "decisive" not in kinds  # a settled decision: answers move the score at most
     if "product" in kinds and "provenance" in kinds:
         text = _section(memo(case, "md"), "Open diligence questions")
         product = next(q for q in ctx["questions"] if q["kind"] == "product")

@@ -10,10 +10,12 @@ whose answers move nothing is kept, last, "for completeness".
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from typing import Any
 
+from screen.engine.factored import sinks_of
 from screen.engine.joint import GROUP as JOINT_FACTS
 from screen.engine.joint import stage_group
 from screen.engine.outcome import (
@@ -26,6 +28,7 @@ from screen.engine.outcome import (
 )
 from screen.engine.plan import CompiledRuleSet, DerivedNode
 from screen.engine.reach import Evaluate, finite_domain
+from screen.engine.scoring import summarize
 from screen.model.case import Asset
 
 
@@ -240,9 +243,7 @@ def rank_questions(
             reach = {provisional_decision(x) for x in outs}
             swing = max(scores) - min(scores)
         else:
-            x = evaluate(assumed)
-            reach = set(x.decisions) if len(x.decisions) > 1 else {provisional_decision(x)}
-            swing = x.score_range[1] - x.score_range[0]
+            reach, swing = _number_reach(rs, evaluate(assumed), fact)
         u = by_fact[fact]
         u.could_reach = tuple(d for d in DECISIONS if d in reach)
         u.swing = swing
@@ -261,6 +262,30 @@ def rank_questions(
         )
     )
     return decided_by
+
+
+def _number_reach(rs: CompiledRuleSet, x: AssetOutcome, fact: str) -> tuple[set[str], float]:
+    """(decisions, swing) an unknown number can reach on its own, from `x` (the others at
+    their priors): only the criteria and gates downstream of `fact` keep their span; every
+    other unknown criterion counts at its policy score and every other unknown gate passes, as
+    the provisional call has them. A number left without a prior elsewhere must not lend its
+    span to this one (cash and burn both open: the burn's swing is the runway criterion's)."""
+    reached = sinks_of(rs).get(fact, frozenset())
+    n = len(rs.criteria)
+    criteria = [
+        c
+        if i in reached or c.score is not None or c.policy_score is None
+        else dataclasses.replace(c, score=c.policy_score, possible=(c.policy_score,))
+        for i, c in enumerate(x.criteria)
+    ]
+    gates = [
+        g if n + j in reached or g.outcome != "unknown" else dataclasses.replace(g, outcome="pass")
+        for j, g in enumerate(x.gates)
+    ]
+    _, lo, hi, decisions = summarize(rs, criteria, gates)
+    if len(decisions) > 1:
+        return set(decisions), hi - lo
+    return {provisional_decision(x)}, hi - lo
 
 
 def _answers(

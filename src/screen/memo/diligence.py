@@ -1,13 +1,15 @@
 """Diligence questions, in the order a partner would ask them.
 
-1. The engine's questions whose answers can change the outcome, in the engine's order
-   (`engine.questions.rank_questions`: the settling set first, then by score swing), for the
-   assets the decision rests on (a non-core asset's unknowns cannot move it);
-2. questions about the product, drafted from the facts: durability of response, safety,
-   differentiation against the standard of care and same-target rivals, the US plan / FDA
-   path, and financing when the runway is short;
-3. the engine's remaining questions (answers that move nothing, or only a BD option's score);
-4. sources to request, grouped per asset (provenance last).
+1. `decisive`: the engine's questions whose answers can change the decision, in the engine's
+   order (`engine.questions.rank_questions`: the settling set first, then by score swing), for
+   the assets the decision rests on (a non-core asset's unknowns cannot move it);
+2. `product`: questions about the product, drafted from the facts: durability of response,
+   safety, differentiation against the standard of care and same-target rivals, the US plan /
+   FDA path, and financing when the runway is short;
+3. `score`: the engine's questions whose answers move the score but not the decision (all of
+   them once the decision is settled), then `completeness`: answers that move nothing, or only
+   a BD option's score;
+4. `provenance`: sources to request, grouped per asset.
 
 A figure the case does not actually state gets no source question: a zero with a note (a
 pre-revenue company's sales growth of 0, "none") records an absence, not a number someone
@@ -20,6 +22,8 @@ from typing import Any
 
 from screen.memo.citations import Citation
 from screen.memo.wording import STAGE_RANK, join_and
+
+ENGINE_KINDS = ("decisive", "score", "completeness")  # what an engine question's answer can move
 
 # The case facts each product question is drawn from (listed in the appendix, for audit).
 TOPIC_FACTS = {
@@ -224,14 +228,18 @@ def _engine_questions(ctx: dict[str, Any]) -> list[dict[str, Any]]:
     for u in ctx["result"]["unknowns"]:
         # a BD option's unknowns move its own score, never the company's decision
         counts = u["asset"] is None or u["asset"] in core
-        moves = counts and (u.get("settles") or not u.get("for_completeness", False))
-        kind = "decisive" if moves else "completeness"
+        if counts and (u.get("settles") or len(u.get("could_reach", ())) > 1):
+            kind = "decisive"
+        elif counts and not u.get("for_completeness", False):
+            kind = "score"
+        else:
+            kind = "completeness"
         if u["asset"] is None or u["fact"].startswith("company."):
             key = f"{u['fact']}\n{u['question'] if u['asset'] is None else ''}"
             if key in company:
                 company[key]["rules"] = sorted({*company[key]["rules"], *u["rules"]})
-                if kind == "decisive":
-                    company[key]["kind"] = kind
+                if ENGINE_KINDS.index(kind) < ENGINE_KINDS.index(company[key]["kind"]):
+                    company[key]["kind"] = kind  # asked for several assets: the strongest reason
                 continue
             company[key] = {
                 "asset": None,
@@ -291,5 +299,7 @@ def questions(ctx: dict[str, Any], runway_risk: bool = False) -> list[dict[str, 
     """All diligence questions, in the order of the module docstring."""
     engine = _engine_questions(ctx)
     decisive = [q for q in engine if q["kind"] == "decisive"]
-    rest = [q for q in engine if q["kind"] != "decisive"]
+    rest = sorted(
+        (q for q in engine if q["kind"] != "decisive"), key=lambda q: ENGINE_KINDS.index(q["kind"])
+    )  # stable: the engine's order within each kind
     return decisive + product_questions(ctx, runway_risk) + rest + _source_questions(ctx)
