@@ -54,6 +54,21 @@ def test_eval_says_unknown_and_names_the_missing_fact(tmp_path: Path) -> None:
     assert doc["reads"] == {"asset.epidemiology.us": None}
 
 
+def test_eval_of_a_list_with_an_unstated_item_gives_json_and_names_the_fact(
+    tmp_path: Path,
+) -> None:
+    """One readout states `n`, another does not: the list has an unknown item (null in JSON,
+    not a crash), and a sum over it is unknown for want of that fact."""
+    readouts = [{"endpoint": "ORR", "n": 62}, {"endpoint": "PFS"}]
+    case = write_yaml(tmp_path / "c.yaml", make_case({"trials": [{"readouts": readouts}]}))
+    run = run_cli("eval", "asset.trials.readouts.n", str(case), "--format", "json")
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
+    assert doc["value"] == [62, None] and doc["missing"] == ["asset.trials.readouts.n"]
+    run = run_cli("eval", "sum(asset.trials.readouts.n)", str(case))
+    assert run.stdout.splitlines()[0] == "unknown (needs asset.trials.readouts.n)"
+
+
 def test_eval_reads_fields_the_rule_set_never_reads_and_picks_an_asset(tmp_path: Path) -> None:
     base = make_case()
     second = {**base["assets"][0], "id": "B2", "name": "B-2", "role": "non_core",

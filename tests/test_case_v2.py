@@ -60,6 +60,10 @@ def test_stage_that_disagrees_with_development_is_refused(tmp_path: Path) -> Non
     assert "case.yaml:" in out.stderr and "Traceback" not in out.stderr
 
 
+def _readout(fields: dict) -> dict:
+    return {"trials": [{"readouts": [{"endpoint": "E", **fields}]}]}
+
+
 @pytest.mark.parametrize(
     "asset, words",
     [
@@ -72,6 +76,10 @@ def test_stage_that_disagrees_with_development_is_refused(tmp_path: Path) -> Non
         ({"bd": {"deals": [{"partner": "P", "royalty_high": 12}]}}, "write 0.42 for 42%"),
         ({"competition": {"best_in_class": {"value": True, "source": "dekc"}}}, "dekc"),
         ({"trials": [{"readouts": [{"endpoint": "ORR", "date": "2024-13"}]}]}, "2024-13"),
+        (_readout({"kind": "orr", "value": 0.45, "comparator": {"value": 30}}), "a percentage"),
+        (_readout({"kind": "orr", "value": 145}), "is not a rate"),
+        (_readout({"kind": "orr", "hazard_ratio": 0.7}), "compares time-to-event endpoints"),
+        (_readout({"kind": "os", "hazard_ratio": 0}), "not a hazard ratio"),
     ],
 )
 def test_v2_mistakes_get_a_located_error(tmp_path: Path, asset: dict, words: str) -> None:
@@ -107,6 +115,36 @@ def test_readout_against_a_comparator_gives_signed_deltas() -> None:
     # the asset's efficacy facts are the readout with the largest relative gain
     assert asset.efficacy_delta_relative == pytest.approx(0.8)
     assert asset.efficacy_endpoint.value == "hba1c_change"
+
+
+def test_a_hazard_ratio_is_the_relative_gain_of_a_time_to_event_readout() -> None:
+    """HR 0.65 (ALPINE-like): a 35% gain, whatever the medians; without medians too."""
+    readouts = [
+        {"endpoint": "PFS", "kind": "pfs", "value": 24.1, "hazard_ratio": 0.65,
+         "comparator": {"kind": "active", "value": 21.0}},
+        {"endpoint": "OS", "kind": "os", "hazard_ratio": {"value": 0.79, "source": "deck"}},
+    ]  # fmt: skip
+    asset = _asset(make_case({"trials": [{"readouts": readouts}]}))
+    pfs, os_ = asset.trials[0].readouts
+    assert pfs.delta == pytest.approx(3.1) and pfs.delta_relative == pytest.approx(0.35)
+    assert os_.delta is None and os_.delta_relative == pytest.approx(0.21)
+    assert asset.efficacy_delta_relative == pytest.approx(0.35)
+    assert asset.efficacy_comparator.value == "active"
+
+
+def test_the_primary_endpoint_stands_for_the_asset_not_a_better_subgroup() -> None:
+    readouts = [
+        {"endpoint": "OS", "kind": "os", "primary": True, "hazard_ratio": 0.97},
+        {"endpoint": "ORR PD-L1 high", "kind": "orr", "primary": False, "value": 0.30,
+         "comparator": {"kind": "historical_control", "value": 0.15}},
+    ]  # fmt: skip
+    asset = _asset(make_case({"trials": [{"readouts": readouts}]}))
+    assert asset.efficacy_delta_relative == pytest.approx(0.03)
+    assert asset.efficacy_endpoint.value == "os"
+    unmarked = [{k: v for k, v in r.items() if k != "primary"} for r in readouts]
+    asset = _asset(make_case({"trials": [{"readouts": unmarked}]}))
+    assert asset.efficacy_delta_relative == pytest.approx(1.0)  # none marked: the largest
+    assert asset.efficacy_comparator.value == "historical_control"
 
 
 def test_a_readout_without_a_direction_gives_no_delta() -> None:

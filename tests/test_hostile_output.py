@@ -146,6 +146,34 @@ def test_text_views_show_control_characters_instead_of_obeying_them(tmp_path, se
     assert terminal_cell(seq)[:6] in explained or terminal_text(seq)[:6] in explained
 
 
+@pytest.mark.parametrize("seq", ESCAPES[:4], ids=ESCAPE_IDS[:4])
+def test_every_other_text_view_shows_control_characters_too(tmp_path, seq):
+    """due, compare, sensitivity, decide, history and audit list / show / stats print names
+    and notes from case files and records: the same escapes as score and explain."""
+    case = make_case(
+        {"id": f"A{seq}1"},
+        company={"name": f"Evil{seq}Bio"},
+        revisit={"on": "2020-01-01", "when": f"after {seq} readout"},
+    )
+    path = str(write_yaml(tmp_path / "case.yaml", case))
+    store = ["--store", str(tmp_path / "s.db")]
+    assert run_cli("score", path, "--record", *store).returncode == 0
+    for args in (
+        ("due", path),
+        ("compare", path, path),
+        ("sensitivity", path, "--samples", "5"),
+        ("decide", path, "--decision", "watch", "--note", f"n{seq}", *store),
+        ("history", "evil", *store),
+        ("audit", "list", *store),
+        ("audit", "show", "1", *store),
+        ("audit", "stats", *store),
+    ):
+        proc = run_cli(*args, cwd=tmp_path)
+        assert proc.returncode == 0, (args, proc.stderr)
+        assert not RAW.search(proc.stdout), (args, proc.stdout)
+        assert "Evil" in proc.stdout or args[:2] == ("audit", "stats"), args
+
+
 def _y(text: str) -> str:
     """Text for inside a YAML double-quoted scalar."""
     return text.encode("unicode_escape").decode("ascii").replace('"', '\\"')

@@ -85,7 +85,9 @@ def test_replay_uses_the_stored_texts_not_the_files_on_disk(setup):
     assert dealscreen("audit", "replay", "1", store=store).stdout.startswith("IDENTICAL")
 
 
-def test_replay_reports_differences(setup):
+def test_replay_of_an_altered_stored_result_says_broken_not_different(setup):
+    """A result JSON rewritten out of band no longer matches its hash: replay names the
+    record BROKEN (as verify does) instead of vouching for, or diffing against, the forgery."""
     rules, cases, store = setup
     record(rules, cases, store)
     import zlib
@@ -100,7 +102,27 @@ def test_replay_reports_differences(setup):
         )
     out = dealscreen("audit", "replay", "2", store=store)
     assert out.returncode == 1
-    assert "DIFFERENT" in out.stdout and "decision: decline ->" in out.stdout
+    assert out.stdout.startswith("BROKEN: record #2")
+    assert "the stored result JSON was altered after it was written" in out.stdout
+
+
+def test_replay_reports_what_todays_engine_concludes_differently(setup, monkeypatch):
+    """An intact record whose re-evaluation differs (here: an engine that declines all)."""
+    rules, cases, store = setup
+    record(rules, cases, store)
+    import screen.engine.result as result_module
+
+    real = result_module.build_result
+
+    def declining(*args, **kwargs):
+        out = real(*args, **kwargs)
+        out["decision"] = "decline"
+        return out
+
+    monkeypatch.setattr(result_module, "build_result", declining)
+    out = dealscreen("audit", "replay", "2", store=store)
+    assert out.returncode == 1
+    assert "DIFFERENT" in out.stdout and "-> decline" in out.stdout
 
 
 def test_verify_passes_then_names_the_row_changed_out_of_band(setup):

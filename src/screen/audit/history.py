@@ -19,6 +19,7 @@ from screen.audit.store import Record, Store, StoreError
 from screen.audit.thesis_diff import responsible
 from screen.engine.loader import LoadedCase
 from screen.model.errors import did_you_mean
+from screen.model.numbers import display
 
 RECORD_REF = re.compile(r"^#(\d+)$")
 
@@ -177,7 +178,7 @@ def format_history(steps: list[Step]) -> str:
     for s in steps:
         r = s.record
         when = r.created_at[:19].replace("T", " ")
-        score = f"{r.engine_score:.2f}" if r.engine_score is not None else "?"
+        score = display(r.engine_score) if r.engine_score is not None else "?"
         line = (
             f"#{r.id}  {when}  {r.who}  {r.ruleset_name} {r.ruleset_version}  "
             f"engine {r.engine_decision} {score}"

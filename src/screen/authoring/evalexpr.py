@@ -46,13 +46,17 @@ class EvalResult:
         }
 
     def text(self) -> str:
-        head = f"unknown (needs {', '.join(self.missing)})" if self.unknown else show(self.value)
+        needs = f" (needs {', '.join(self.missing)})" if self.missing else ""
+        head = f"unknown{needs}" if self.unknown else show(self.value)
         out = [head, f"  asset {self.asset}: {self.source}"]
         out.extend(f"  {k} = {show(v)}" for k, v in self.reads)
         return "\n".join(out) + "\n"
 
 
 def plain(v: Any) -> Any:
+    """A value as JSON: unknown (also an unknown item of a list) as null, enums by name."""
+    if v is UNKNOWN:
+        return None
     if isinstance(v, Enum):
         return v.name if isinstance(v, int) else v.value
     if isinstance(v, list | tuple):
@@ -99,5 +103,10 @@ def eval_expression(
     except EvalError as exc:
         raise ScreenError(f"cannot evaluate: {exc}", Location("<expression>", 1, 1)) from None
     reads = [(k, facts.get(k, UNKNOWN)) for k in expr.reads]
-    missing = [k for k, v in reads if v is UNKNOWN and k in expr.blamable]
+    missing = [k for k, v in reads if _has_unknown(v) and k in expr.blamable]
     return EvalResult(source, chosen.asset.id, value, reads, missing)
+
+
+def _has_unknown(v: Any) -> bool:
+    """An absent fact, or a list fact with an absent item (one readout's `n` not stated)."""
+    return v is UNKNOWN or (isinstance(v, list | tuple) and any(x is UNKNOWN for x in v))

@@ -18,7 +18,14 @@ from typing import Any
 import click
 
 from screen.cli.common import EXIT_FAILED as EXIT_CHECK_FAILED
-from screen.cli.common import RULES_HELP, echo_error, guard, store_option
+from screen.cli.common import (
+    RULES_HELP,
+    echo_error,
+    echo_text,
+    fail_if_damaged,
+    guard,
+    store_option,
+)
 from screen.model.numbers import display
 
 
@@ -143,19 +150,17 @@ def decide(
     firm = DECISION_ALIASES.get(decision, decision)
     engine = result["decision"]
     flag = "" if firm == engine else f"  OVERRIDE of the engine's {engine}"
-    click.echo(
+    echo_text(
         f"#{written.ids[0]} {result['case']['company']}: firm decision {firm}"
         f" (engine: {engine}, score {display(result['score'])}){flag}"
     )
     if firm == "park":
         revisit = loaded.case.revisit
         when = f" ({revisit.when})" if revisit.when else ""
-        click.echo(f"parked until {revisit.on.isoformat()}{when}; `dealscreen due` lists it then")
+        echo_text(f"parked until {revisit.on.isoformat()}{when}; `dealscreen due` lists it then")
     if firm == "decline" and not reason:  # only when the rule set defines no reason codes
-        click.echo(
-            "note: a pass without --reason counts as undocumented in `audit stats`", err=True
-        )
-    click.echo(f"head {written.head}", err=True)
+        echo_text("note: a pass without --reason counts as undocumented in `audit stats`", err=True)
+    echo_text(f"head {written.head}", err=True)
 
 
 # --------------------------------------------------------------------------- audit
@@ -219,8 +224,17 @@ def list_records(
             found = s.iter_records(**filters, up_to_id=up_to)
             return (r for r in found if r.override) if overrides else found
 
+        damaged: list[int] = []
+
+        def checked(found: Any) -> Any:
+            for r in found:
+                if r.damage(result=False) and r.id not in damaged:
+                    damaged.append(r.id)
+                yield r
+
         if fmt == "json":
-            _json_lines(r.summary() for r in records())
+            _json_lines(r.summary() for r in checked(records()))
+            fail_if_damaged(damaged)
             return
         up_to = s.last_id()  # records written while we list are not half in the table
         headers = [
@@ -235,17 +249,22 @@ def list_records(
             "note",
             "rules",
         ]
-        text = format_table_streamed(headers, lambda: (_list_row(r) for r in records(up_to)))
+        text = format_table_streamed(
+            headers, lambda: (_list_row(r) for r in checked(records(up_to)))
+        )
         if text is None:
-            click.echo("no records match", err=True)
+            echo_text("no records match", err=True)
             return
         for line in text:
-            click.echo(line)
+            echo_text(line)
+    fail_if_damaged(damaged, marked=True)
 
 
 def _list_row(r: Any) -> list[str]:
-    return [
-        f"#{r.id}",
+    from screen.report.safety import terminal_cell  # widths are measured on what is shown
+
+    cells = [
+        f"#{r.id}" + ("!" if r.damage(result=False) else ""),
         r.created_at[:19].replace("T", " "),
         r.who,
         r.kind,
@@ -256,6 +275,7 @@ def _list_row(r: Any) -> list[str]:
         _short_note(r.note),
         f"{r.ruleset_name} {r.ruleset_version}",
     ]
+    return [terminal_cell(c) for c in cells]
 
 
 def _json_lines(items: Any) -> None:
@@ -315,6 +335,7 @@ def show(record_id: int, fmt: str, store: str | None) -> None:
         result = r.result()
     if fmt == "json":
         _json({"record": r.summary(), "result": result})
+        fail_if_damaged([r.id] if r.damage() else [])
         return
     lines = [
         f"record #{r.id} ({r.kind}) written {r.created_at} by {r.who}"
@@ -337,9 +358,10 @@ def show(record_id: int, fmt: str, store: str | None) -> None:
         if r.refers_to:
             lines.append(f"screen record: #{r.refers_to}")
     lines.append(f"hash {r.hash} (previous {r.prev_hash[:16]})")
-    click.echo("\n".join(lines))
-    click.echo("")
-    click.echo(report.explain(result), nl=False)
+    echo_text("\n".join(lines))
+    echo_text("")
+    echo_text(report.explain(result), nl=False)
+    fail_if_damaged([r.id] if r.damage() else [])
 
 
 @audit.command()
@@ -355,18 +377,18 @@ def verify(head: str | None, store: str | None) -> None:
         v = s.verify(head)
     if not v.ok:
         for _, problem in v.problems:
-            click.echo(f"BROKEN: {problem}", err=True)
+            echo_text(f"BROKEN: {problem}", err=True)
         ids = v.broken_ids
         if ids:
             shown = ", ".join(f"#{i}" for i in ids[:50]) + (" ..." if len(ids) > 50 else "")
-            click.echo(f"checked {v.records} record(s): {len(ids)} broken ({shown})", err=True)
+            echo_text(f"checked {v.records} record(s): {len(ids)} broken ({shown})", err=True)
         sys.exit(EXIT_CHECK_FAILED)
-    click.echo(f"ok: {v.records} record(s), chain intact; head {v.head}")
+    echo_text(f"ok: {v.records} record(s), chain intact; head {v.head}")
     for check in v.checks:
-        click.echo(f"ok: {check}")
+        echo_text(f"ok: {check}")
     if v.head_record is not None:
         since = f"; {v.since_head} record(s) written since" if v.since_head else ""
-        click.echo(f"ok: the given head is record #{v.head_record}{since}")
+        echo_text(f"ok: the given head is record #{v.head_record}{since}")
 
 
 @audit.command("copy")
@@ -393,12 +415,12 @@ def copy_cmd(source: str, target: str) -> None:
         done = copy_store(src, dst)
         src_name, dst_name = src.name, dst.name
     if done.copied:
-        click.echo(
+        echo_text(
             f"copied {done.copied} record(s) from {src_name} to {dst_name} "
             f"(it had {done.target_before}); both verify; head {done.head}"
         )
     else:
-        click.echo(
+        echo_text(
             f"nothing to copy: {dst_name} already holds all {done.source_records} record(s) "
             f"of {src_name}; head {done.head}"
         )
@@ -415,7 +437,7 @@ def init_cmd(store: str | None) -> None:
     from screen.audit.store import Store
 
     with Store.open(store) as s:
-        click.echo(f"ok: decision store ready at {s.name} ({s.backend}, {s.last_id()} record(s))")
+        echo_text(f"ok: decision store ready at {s.name} ({s.backend}, {s.last_id()} record(s))")
 
 
 @audit.command("replay")
@@ -429,7 +451,13 @@ def replay_cmd(record_id: int, fmt: str, store: str | None) -> None:
     from screen.audit.replay import MAX_DIFFERENCES, replay
 
     with _open(store) as s:
-        rp = replay(s, s.get(record_id))
+        record = s.get(record_id)
+        damage = record.damage()
+        if damage:  # replaying the stored result would vouch for fields it does not match
+            echo_text(f"BROKEN: record #{record.id} {record.company}: " + "; ".join(damage))
+            echo_text("`dealscreen audit verify` checks the whole store")
+            sys.exit(EXIT_CHECK_FAILED)
+        rp = replay(s, record)
     r = rp.record
     if fmt == "json":
         _json(
@@ -450,18 +478,18 @@ def replay_cmd(record_id: int, fmt: str, store: str | None) -> None:
             else f"engine {rp.engine_then} then, {rp.engine_now} now"
         )
         if rp.error:
-            click.echo(f"DIFFERENT: {what}, {engines}\n{rp.error}")
+            echo_text(f"DIFFERENT: {what}, {engines}\n{rp.error}")
         elif rp.identical:
-            click.echo(
+            echo_text(
                 f"IDENTICAL: {what}, {engines}: decision {rp.stored['decision']}, "
                 f"score {rp.stored['score']}"
             )
         else:
-            click.echo(f"DIFFERENT: {what}, {engines}: {len(rp.differences)} difference(s)")
+            echo_text(f"DIFFERENT: {what}, {engines}: {len(rp.differences)} difference(s)")
             for d in rp.differences[:MAX_DIFFERENCES]:
-                click.echo(f"  {d}")
+                echo_text(f"  {d}")
             if len(rp.differences) > MAX_DIFFERENCES:
-                click.echo(f"  ... {len(rp.differences) - MAX_DIFFERENCES} more (--format json)")
+                echo_text(f"  ... {len(rp.differences) - MAX_DIFFERENCES} more (--format json)")
     if not rp.identical:
         sys.exit(EXIT_CHECK_FAILED)
 
@@ -477,10 +505,19 @@ def stats_cmd(since: str | None, fmt: str, store: str | None) -> None:
     Firm decisions count once per case: the latest `decide` for it."""
     from screen.audit.replay import format_table, stats
 
+    damaged: list[int] = []
+
+    def checked(found: Any) -> Any:
+        for r in found:
+            if r.damage(result=False):
+                damaged.append(r.id)
+            yield r
+
     with _open(store) as s:
-        data = stats(s.iter_records(since=_since(since) if since else None))
+        data = stats(checked(s.iter_records(since=_since(since) if since else None)))
     if fmt == "json":
         _json(data)
+        fail_if_damaged(damaged)
         return
     out = [
         f"records: {data['records']} ({data['screens']} screens of {data['screened_cases']} "
@@ -501,7 +538,7 @@ def stats_cmd(since: str | None, fmt: str, store: str | None) -> None:
     out.append(
         f"overrides of the screen: {n}" + (f" ({_counts(data['override_kinds'])})" if n else "")
     )
-    click.echo("\n".join(out))
+    echo_text("\n".join(out))
     if n:
         rows = [
             [
@@ -515,11 +552,12 @@ def stats_cmd(since: str | None, fmt: str, store: str | None) -> None:
             ]
             for o in data["overrides"]
         ]
-        click.echo("")
-        click.echo(
+        echo_text("")
+        echo_text(
             format_table(["id", "company", "engine", "firm", "reason", "who", "note"], rows),
             nl=False,
         )
+    fail_if_damaged(damaged, counted=True)
 
 
 def _counts(d: dict[str, int]) -> str:
@@ -565,7 +603,7 @@ def why_not(
     if fmt == "json":
         _json(found.as_dict())
     else:
-        click.echo(format_why_not(found, limit=limit), nl=False)
+        echo_text(format_why_not(found, limit=limit), nl=False)
 
 
 # --------------------------------------------------------------------------- diff
@@ -639,7 +677,7 @@ def diff(
         old_rs = load_ruleset(old)
         warning = same_label_warning(old_rs, new_rs)
         if warning:
-            click.echo(warning, err=True)
+            echo_text(warning, err=True)
         report = diff_cases(old_rs, new_rs, list(cases))
     _print_diff(report, fmt, show_all)
 
@@ -650,7 +688,7 @@ def _print_diff(report: Any, fmt: str, show_all: bool) -> None:
     if fmt == "json":
         _json(report.as_dict(show_all))
     else:
-        click.echo(format_diff(report, show_all), nl=False)
+        echo_text(format_diff(report, show_all), nl=False)
     for e in report.errors:
         echo_error(e)
     if report.errors:

@@ -100,6 +100,27 @@ def record(results: Any, **kwargs: Any) -> None:
     )
 
 
+def echo_text(text: str, *, nl: bool = True, err: bool = False) -> None:
+    """Part of a text view (a table, a record, a report line): control characters that came
+    from a case or a record are shown as escapes, never obeyed by the terminal (safety.py)."""
+    from screen.report.safety import terminal_text
+
+    click.echo(terminal_text(text), nl=nl, err=err)
+
+
+def fail_if_damaged(ids: list[int], *, marked: bool = False, counted: bool = False) -> None:
+    """Records shown (`marked` '!' in a table) or `counted` that fail their own check
+    (`Record.damage`): say so on stderr and exit 1, as `audit verify` does."""
+    if ids:
+        shown = ", ".join(f"#{i}" for i in ids)
+        how = " (marked '!')" if marked else " (counted as they now read)" if counted else ""
+        echo_error(
+            f"warning: record(s) {shown} fail their integrity check{how}: their fields or "
+            "stored result were altered after they were written; run `dealscreen audit verify`"
+        )
+        sys.exit(EXIT_FAILED)
+
+
 def echo_error(message: object) -> None:
     """An error or warning line on stderr; control characters from input shown, not obeyed."""
     from screen.report.safety import terminal_text

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from screen.cli.common import guard, store_option
+from screen.cli.common import echo_text, fail_if_damaged, guard, store_option
 
 
 @click.command()
@@ -42,7 +42,8 @@ def history(company: str, fmt: str, store: str | None) -> None:
         doc = [step.as_dict() for step in steps]
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
-        click.echo(format_history(steps), nl=False)
+        echo_text(format_history(steps), nl=False)
+    fail_if_damaged([st.record.id for st in steps if st.record.damage(result=False)])
 
 
 COMMANDS = [history]

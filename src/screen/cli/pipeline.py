@@ -22,6 +22,7 @@ from screen.cli.common import (
     write_output,
 )
 from screen.model.errors import plural
+from screen.report.safety import terminal_text
 
 
 def _jobs_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -303,7 +304,10 @@ def sensitivity(
         "csv": sensitivity_report.to_csv,
         "json": sensitivity_report.to_json,
     }[fmt]
-    write_output(render(rs, report), output, what=f"sensitivity report ({fmt})")
+    text = render(rs, report)
+    if fmt == "table":  # a text view: names from case files must not drive the terminal
+        text = terminal_text(text)
+    write_output(text, output, what=f"sensitivity report ({fmt})")
     _report_failures(failed, len(paths))
     if failed:
         sys.exit(2)
@@ -364,10 +368,10 @@ def compare(
     if errors:
         raise ScreenErrors(errors)
     result = cmp.compare(rs, loaded[0], loaded[1])
-    text = (
-        cmp.to_json(result) if fmt == "json" else cmp.to_text(result, all_criteria=not differences)
-    )
-    write_output(text, None)
+    if fmt == "json":
+        write_output(cmp.to_json(result), None)
+    else:
+        write_output(terminal_text(cmp.to_text(result, all_criteria=not differences)), None)
 
 
 COMMANDS = [rank, sensitivity, compare]

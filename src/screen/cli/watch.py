@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from screen.cli.common import EXIT_USAGE, RULES_HELP, guard
+from screen.cli.common import EXIT_USAGE, RULES_HELP, echo_error, echo_text, guard
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> object:
@@ -63,10 +63,12 @@ def due(cases: tuple[str, ...], within: str, today: object, rules: str | None, f
     found, errors = watch.due_cases(
         rs, expand_case_paths(list(cases)), today=today, within_days=days
     )
-    render = watch.to_json if fmt == "json" else watch.to_text
-    sys.stdout.write(render(found, today, days))
+    if fmt == "json":
+        sys.stdout.write(watch.to_json(found, today, days))
+    else:
+        echo_text(watch.to_text(found, today, days), nl=False)
     for e in errors:
-        click.echo(e, err=True)
+        echo_error(e)
     if errors:
         sys.exit(EXIT_USAGE)
 

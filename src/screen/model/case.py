@@ -210,6 +210,9 @@ class Asset(Model):
         "that readout's gain relative to the comparator's value"
     )
     efficacy_endpoint: vocab.EndpointKind | None = _derived("endpoint kind of that readout")
+    efficacy_comparator: vocab.ComparatorKind | None = _derived(
+        "what that readout is compared with (a randomised arm, or a historical control)"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -244,18 +247,29 @@ def derived_values(asset: Asset) -> dict[str, Any]:
         {a.agency for a in (asset.regulatory.approvals or [])} if asset.regulatory else set()
     )
     values: dict[str, Any] = dict(regional_stages(asset.development, approved_by))
-    best = max(
-        (r for t in asset.trials or [] for r in t.readouts if r.delta_relative is not None),
-        key=lambda r: r.delta_relative or 0.0,
-        default=None,
-    )
+    best = _efficacy_readout(asset)
     values["efficacy_delta"] = best.delta if best else None
     values["efficacy_delta_relative"] = best.delta_relative if best else None
     values["efficacy_endpoint"] = best.kind if best else None
+    values["efficacy_comparator"] = (
+        best.comparator.kind if best is not None and best.comparator is not None else None
+    )
     dev = asset.development
     if dev is not None and dev.most_advanced() is not vocab.Stage.none:
         values["stage"] = dev.most_advanced()
     return values
+
+
+def _efficacy_readout(asset: Asset) -> Any:
+    """The comparative readout the asset's efficacy facts come from: the largest relative gain
+    among the readouts marked primary, else among those not marked secondary (`primary:
+    false`), else among all. A subgroup or exploratory endpoint with a larger gain does not
+    stand in for a primary endpoint that the case states."""
+    compared = [r for t in asset.trials or [] for r in t.readouts if r.delta_relative is not None]
+    pool = (
+        [r for r in compared if r.primary] or [r for r in compared if r.primary is None] or compared
+    )
+    return max(pool, key=lambda r: r.delta_relative or 0.0, default=None)
 
 
 def with_derived(asset: Asset) -> Asset:
@@ -269,6 +283,7 @@ DERIVED_ASSET_FIELDS = (
     "efficacy_delta",
     "efficacy_delta_relative",
     "efficacy_endpoint",
+    "efficacy_comparator",
 )
 
 
@@ -281,6 +296,7 @@ DERIVED_FROM: dict[str, tuple[str, ...]] = {
     "asset.efficacy_delta": ("asset.trials.readouts",),
     "asset.efficacy_delta_relative": ("asset.trials.readouts",),
     "asset.efficacy_endpoint": ("asset.trials.readouts",),
+    "asset.efficacy_comparator": ("asset.trials.readouts",),
     "asset.trials.readouts.delta": (
         "asset.trials.readouts.value",
         "asset.trials.readouts.comparator",

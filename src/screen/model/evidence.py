@@ -84,6 +84,20 @@ class Readout(Model):
     value: Figure | None = Field(None, description="the arm's result on the endpoint")
     comparator: Comparator | None = None
     n: NonNegativeFigure | None = Field(None, description="patients evaluated in the arm")
+    hazard_ratio: Figure | None = Field(
+        None,
+        description=(
+            "hazard ratio against the comparator on a time-to-event endpoint (below 1 favours "
+            "the arm); its relative gain is 1 - HR"
+        ),
+    )
+    primary: StrictBool | None = Field(
+        None,
+        description=(
+            "true: the trial's primary endpoint; false: secondary, exploratory or a subgroup. "
+            "The asset's efficacy facts come from primary readouts when any is marked"
+        ),
+    )
     population: str | None = Field(None, description="population or biomarker subgroup")
     line_of_therapy: vocab.LineOfTherapy | None = None
     data_cut: CaseDateField | None = Field(None, description="data cut-off date")
@@ -113,21 +127,29 @@ class Readout(Model):
 
     @model_validator(mode="after")
     def _derive(self) -> Readout:
-        better = self.direction()
         arm = self.value.value if self.value is not None else None
         comp = self.comparator.value.value if self.comparator and self.comparator.value else None
-        if better is None or arm is None or comp is None:
-            return self
-        delta = (arm - comp) if better else (comp - arm)
-        relative = delta / abs(comp) if comp != 0 else None
-        if not math.isfinite(delta) or (relative is not None and not math.isfinite(relative)):
-            raise ValueError(
-                f"value {arm:g} and comparator value {comp:g} are too far apart to compare "
-                "(check the units: both are results on the same endpoint)"
-            )
-        object.__setattr__(self, "delta", delta)
-        if relative is not None:
-            object.__setattr__(self, "delta_relative", relative)
+        if self.kind in vocab.RATE_ENDPOINTS:
+            _same_rate_units(arm, comp)
+        hr = self.hazard_ratio.value if self.hazard_ratio is not None else None
+        if hr is not None:
+            _check_hazard_ratio(hr, self.kind)
+        better = self.direction()
+        if better is not None and arm is not None and comp is not None:
+            delta = (arm - comp) if better else (comp - arm)
+            relative = delta / abs(comp) if comp != 0 else None
+            if not math.isfinite(delta) or (relative is not None and not math.isfinite(relative)):
+                raise ValueError(
+                    f"value {arm:g} and comparator value {comp:g} are too far apart to compare "
+                    "(check the units: both are results on the same endpoint)"
+                )
+            object.__setattr__(self, "delta", delta)
+            if relative is not None:
+                object.__setattr__(self, "delta_relative", relative)
+        if hr is not None:
+            # The randomised estimate of the whole curve, not the ratio of two medians: a 0.8
+            # HR is a fifth less risk of the event at any time (what `meaningful` reads).
+            object.__setattr__(self, "delta_relative", 1.0 - hr)
         return self
 
     def direction(self) -> bool | None:
@@ -137,6 +159,37 @@ class Readout(Model):
         if self.kind is None or self.kind is vocab.EndpointKind.other:
             return None
         return self.kind not in vocab.LOWER_IS_BETTER
+
+
+def _same_rate_units(arm: float | None, comp: float | None) -> None:
+    """A response rate is a share of patients: 0 to 1 as a fraction, 0 to 100 as a
+    percentage. An arm and a comparator written the two ways (0.45 against 30) would compare
+    45% with 3,000%, so they are refused rather than read as a loss."""
+    for name, v in (("value", arm), ("comparator value", comp)):
+        if v is not None and not 0 <= v <= 100:
+            raise ValueError(
+                f"{name} {v:g} is not a rate: a share of patients is 0 to 1 (fraction) or "
+                "0 to 100 (percentage)"
+            )
+    if arm is not None and comp is not None and (arm <= 1) != (comp <= 1) and max(arm, comp) > 1:
+        raise ValueError(
+            f"value {arm:g} and comparator value {comp:g} look like a fraction and a "
+            "percentage: write both the same way (0.45 and 0.30, or 45 and 30)"
+        )
+
+
+def _check_hazard_ratio(hr: float, kind: vocab.EndpointKind | None) -> None:
+    if not 0 < hr < 100:
+        raise ValueError(f"hazard_ratio {hr:g} is not a hazard ratio (a positive ratio, e.g. 0.72)")
+    if (
+        kind is not None
+        and kind is not vocab.EndpointKind.other
+        and (kind not in vocab.TIME_TO_EVENT_ENDPOINTS)
+    ):
+        raise ValueError(
+            f"hazard_ratio given for a {kind.value} endpoint: a hazard ratio compares "
+            "time-to-event endpoints (pfs, os, dfs, efs, duration_of_response)"
+        )
 
 
 class Safety(Provenance):

@@ -302,6 +302,25 @@ class EndpointKind(StrEnum):
 LOWER_IS_BETTER = frozenset(
     {EndpointKind.hba1c_change, EndpointKind.weight_change, EndpointKind.ldl_change}
 )
+# Endpoints that are a share of patients: written as fractions (0.45) or percentages (45).
+RATE_ENDPOINTS = frozenset(
+    {
+        EndpointKind.orr,
+        EndpointKind.complete_response,
+        EndpointKind.pathologic_complete_response,
+        EndpointKind.response_rate,
+    }
+)
+# Time-to-event endpoints, whose comparative effect is a hazard ratio.
+TIME_TO_EVENT_ENDPOINTS = frozenset(
+    {
+        EndpointKind.pfs,
+        EndpointKind.os,
+        EndpointKind.dfs,
+        EndpointKind.efs,
+        EndpointKind.duration_of_response,
+    }
+)
 
 
 class UsEvidencePlan(StrEnum):

@@ -20,6 +20,7 @@ from screen.engine.loader import load_case
 from screen.engine.plan import CompiledRuleSet
 from screen.engine.result import build_result
 from screen.model.errors import ScreenError
+from screen.model.numbers import display
 
 WITHIN = re.compile(r"^\s*(\d{1,5})\s*([dwm]?)\s*$", re.I)
 DAYS_PER = {"": 1, "d": 1, "w": 7, "m": 30}
@@ -111,7 +112,7 @@ def to_text(due: Sequence[DueCase], today: dt.date, within_days: int) -> str:
         out.append("")
         out.append(f"{d.revisit}  {_when(d.days)}  {d.company} ({d.path}){when}")
         out.append(
-            f"  last screen: {d.decision} {d.score:.2f}; {len(d.questions)} open question(s)"
+            f"  last screen: {d.decision} {display(d.score)}; {len(d.questions)} open question(s)"
         )
         out.extend(f"  - {q}" for q in d.questions)
     return "\n".join(out) + "\n"

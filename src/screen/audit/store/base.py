@@ -22,7 +22,6 @@ from screen.audit.store.location import store_name
 from screen.audit.store.records import (
     DECISION_ALIASES,
     GENESIS,
-    HASHED_COLUMNS,
     READ_COLUMNS,
     ZLIB_LEVEL,
     Entry,
@@ -395,16 +394,7 @@ class Store:
                 "its link to the previous record is broken "
                 "(a record before it was removed or rewritten)"
             )
-        cols = {k: getattr(rec, k) for k in (*HASHED_COLUMNS, "db_role")}
-        if record_hash(cols) != rec.hash:
-            out.append("hash mismatch: the record's fields were altered after it was written")
-        try:
-            text = zlib.decompress(rec.result_z).decode("utf-8")
-        except (zlib.error, UnicodeDecodeError):
-            out.append("the stored result JSON is unreadable")
-        else:
-            if sha256_text(text) != rec.result_sha256:
-                out.append("the stored result JSON was altered after it was written")
+        out.extend(rec.damage())
         for sha, kind in ((rec.case_sha256, "case"), (rec.ruleset_sha256, "ruleset")):
             if sha not in texts:
                 texts[sha] = self.text_ok(sha, kind)

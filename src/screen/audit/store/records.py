@@ -149,8 +149,42 @@ class Record:
         """A human decision that differs from the engine's (insufficient information included)."""
         return self.kind == "decision" and self.decision != self.engine_decision
 
+    def result_text(self) -> str | None:
+        """The stored result JSON as text; None when it cannot be decompressed or decoded."""
+        try:
+            return zlib.decompress(self.result_z).decode("utf-8")
+        except (zlib.error, UnicodeDecodeError):
+            return None
+
+    def damage(self, *, result: bool = True) -> list[str]:
+        """What is wrong with this record on its own, [] when intact: its fields against its
+        hash and (`result`, for a record read with its result) its stored result against the
+        result's hash; `Store.problems` adds the chain and the stored texts. Every command
+        that shows a record checks this, so an altered decision is never shown as the
+        record's without a warning."""
+        out = []
+        cols = {k: getattr(self, k) for k in (*HASHED_COLUMNS, "db_role")}
+        if record_hash(cols) != self.hash:
+            out.append("hash mismatch: the record's fields were altered after it was written")
+        if not result:
+            return out
+        text = self.result_text()
+        if text is None:
+            out.append("the stored result JSON is unreadable")
+        elif sha256_text(text) != self.result_sha256:
+            out.append("the stored result JSON was altered after it was written")
+        return out
+
     def result(self) -> dict[str, Any]:
-        return json.loads(zlib.decompress(self.result_z).decode("utf-8"))
+        """The stored result; a ScreenError when it is unreadable or was altered."""
+        text = self.result_text()
+        if text is None or sha256_text(text) != self.result_sha256:
+            what = "unreadable" if text is None else "altered after it was written"
+            raise ScreenError(
+                f"record #{self.id}: its stored result JSON is {what}",
+                hint="`dealscreen audit verify` checks the whole store",
+            )
+        return json.loads(text)
 
     def columns(self) -> dict[str, Any]:
         """The stored columns (what a copy to another store writes)."""
@@ -162,6 +196,7 @@ class Record:
         out["db_role"] = self.db_role
         out["hash"] = self.hash
         out["override"] = self.override
+        out["intact"] = not self.damage(result=False)  # its fields match its hash
         return out
 
 
