@@ -444,3 +444,17 @@ def test_comparing_two_text_literals_is_refused_not_string_ordered():
     # are stages, so the comparison is refused rather than silently wrong.
     err = refused("'preclinical' >= 'phase2'")
     assert "two literals" in err.message
+
+
+def test_a_text_literal_branch_takes_the_stage_or_enum_type_of_the_other_branch():
+    """`'phase3' if c else asset.stage` is a stage (tables and bands compare it as one),
+    and a misspelt stage or enum value in the literal branch is a load error."""
+    expr = compiled("'phase3' if asset.flag else asset.stage")
+    assert expr.type == STAGE
+    assert expr.evaluate(dict(FACTS)) is Stage.phase3
+    assert compiled("asset.area if asset.flag else 'metabolic'").type.kind == "enum"
+    assert "unknown stage 'phse3'" in str(refused("'phse3' if asset.flag else asset.stage"))
+    assert "not one of the allowed values" in str(
+        refused("asset.area if asset.flag else 'oncolgy'")
+    )
+    assert compiled("'x' if asset.flag else asset.name").type == STR  # text stays text

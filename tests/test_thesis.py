@@ -236,12 +236,16 @@ def test_t7_china_clinical_data_counts_towards_the_us_path():
 
 
 def test_t7_t8_china_only_data_without_a_us_plan_scores_below_an_mrct_or_bridging_plan():
-    # 21 CFR 314.106(b)(1): foreign data alone must be applicable to US patients and practice.
-    def us(plan):
+    # 21 CFR 314.106(b)(1): foreign data alone must be applicable to US patients and practice;
+    # 1.2: a bridging study counts as a planned MRCT, not a running one (surufatinib, 2022).
+    def us(plan, stage="phase2"):
         reg = {"designations": [], "us_evidence_plan": plan}
-        return score("us_path", {"regulatory": reg, "data_origin": "china"})
+        dev = {"china": {"stage": "approved"}, "us": {"stage": stage}}
+        asset = {"regulatory": reg, "data_origin": "china", "development": dev, "stage": DELETE}
+        return score("us_path", asset)
 
-    assert us("none") < us("mrct_planned") < us("mrct") == us("bridging")
+    assert us("none") < us("mrct_planned") == us("bridging") < us("mrct")
+    assert us("none", "filed") < us("bridging", "filed") < us("mrct", "filed")
 
 
 def test_t7_stating_china_data_never_scores_below_not_stating_it():

@@ -431,6 +431,13 @@ class _Compiler:
         test = self.boolean(node.test)
         body, bt = self.check(node.body)
         orelse, ot = self.check(node.orelse)
+        # a text literal in one branch takes a stage or enum type of the other, checked now, as
+        # in a comparison: `'phase3' if c else asset.stage_ex_china` is a stage, so the tables
+        # and bands that read it compare stages (and 'phse3' is a load error)
+        if _is_text(body) and ot.kind in ("stage", "enum"):
+            body, bt = self.literal_against(body, node.body, ot), ot
+        elif _is_text(orelse) and bt.kind in ("stage", "enum"):
+            orelse, ot = self.literal_against(orelse, node.orelse, bt), bt
         typ = bt if bt == ot else ANY
         return ast.copy_location(ast.IfExp(test, body, orelse), node), typ
 
@@ -653,6 +660,10 @@ _ARG_WORDS = {
     "stage": "a stage",
     "value": "a single value (not a list)",
 }
+
+
+def _is_text(expr: ast.expr) -> bool:
+    return isinstance(expr, ast.Constant) and isinstance(expr.value, str)
 
 
 def _fits(typ: Type, want: str) -> bool:
