@@ -317,3 +317,26 @@ def test_bundled_memos_have_no_machine_leftovers(case: Path) -> None:
         assert raw not in prose, raw
     for a in result["assets"]:
         assert f"[{a['id'].lower()}]" not in prose
+
+
+def test_a_deal_that_names_countries_retains_only_the_regions_it_leaves_untouched() -> None:
+    """A licence for the US, Canada, Japan and the big EU markets (ivonescimab to Summit):
+    China is retained; Asia and the rest of the world are partly licensed, so not 'retained'."""
+    from screen.memo.readings import bd_deal
+
+    countries = ["US", "CA", "JP", "DE", "FR", "IT", "ES", "GB"]
+    summit = {
+        "partner": "Summit",
+        "deal_model_key": "out_license",
+        "territory_key": "other",
+        "countries": countries,
+        "date": "2022-12",
+    }
+    out = bd_deal({"bd_status_key": None, "deals": [summit], "bd_plan": None})
+    assert out["state"] == "partnered" and out["retained"] == ["China"]
+    assert out["deals"] == [
+        "Summit under an out-licence for US, CA, JP, DE, FR, IT, ES and GB (2022-12)"
+    ]
+    ex_china = {**summit, "territory_key": "ex_china", "countries": []}
+    retained = bd_deal({"bd_status_key": None, "deals": [ex_china], "bd_plan": None})["retained"]
+    assert retained == ["China"]

@@ -27,7 +27,7 @@ from screen.memo.readings import (
     rule_needs,
     score_text,
 )
-from screen.memo.wording import DECISION_LABEL, STAGE_RANK, date_text, label, short_name
+from screen.memo.wording import DECISION_LABEL, STAGE_RANK, date_text, join_and, label, short_name
 from screen.model.case import Figure
 
 
@@ -185,6 +185,10 @@ def asset_view(
                 "deal_model_key": d.deal_model.value if d.deal_model else None,
                 "territory": label(d.territory) if d.territory else None,
                 "territory_key": d.territory.value if d.territory else None,
+                "countries": [str(c) for c in d.countries or []],
+                "where": join_and([str(c) for c in d.countries])
+                if d.countries
+                else (label(d.territory) if d.territory else None),
                 "date": date_text(d.date),
                 "upfront": cite(
                     d.upfront_usd_m,

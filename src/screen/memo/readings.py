@@ -14,6 +14,7 @@ from screen.memo.wording import (
     TERRITORY_BEFORE,
     TERRITORY_REGIONS,
     at_stage,
+    country_region,
     join_and,
     label,
     number,
@@ -61,11 +62,28 @@ def _territory_regions(key: str | None) -> frozenset[str] | None:
     return TERRITORY_REGIONS.get(key) if key else None
 
 
+def _deal_regions(d: dict[str, Any]) -> tuple[frozenset[str] | None, frozenset[str]]:
+    """(regions a deal covers in full, regions it covers in part). Named countries cover
+    their regions in part only (the US alone is the whole of 'us'): a deal for the US, Canada,
+    Japan and the big five EU markets leaves China retained, and neither Asia nor the rest of
+    the world wholly retained nor wholly given."""
+    countries = d.get("countries") or []
+    if not countries:
+        return _territory_regions(d["territory_key"]), frozenset()
+    regions = {country_region(c) for c in countries}
+    full = frozenset(r for r in regions if r == "us" or (r == "china" and "CN" in countries))
+    return full, frozenset(regions) - full
+
+
 def _deal_phrase(d: dict[str, Any]) -> str:
-    """'Norvane Therapeutics (US) under an ex-China out-licence (2024-09-12)'."""
+    """'Norvane Therapeutics (US) under an ex-China out-licence (2024-09-12)'; a deal that
+    names countries says them ('... under an out-licence for US, CA and JP')."""
     noun = DEAL_NOUN.get(d["deal_model_key"] or "", "deal")
-    where = TERRITORY_BEFORE.get(d["territory_key"] or "")
+    countries = d.get("countries") or []
+    where = None if countries else TERRITORY_BEFORE.get(d["territory_key"] or "")
     text = f"{d['partner']} under " + with_article(f"{where} {noun}" if where else noun)
+    if countries:
+        text += " for " + join_and(countries)
     if d["date"]:
         text += f" ({d['date']})"
     return text
@@ -79,8 +97,10 @@ def bd_deal(a: dict[str, Any]) -> dict[str, Any]:
     'in_discussion', 'term_sheet', 'preparing', 'none' or None (not recorded)."""
     status, deals = a["bd_status_key"], a["deals"]
     plan_regions = _territory_regions((a["bd_plan"] or {}).get("territory_key"))
-    known = [_territory_regions(d["territory_key"]) for d in deals]
+    covered = [_deal_regions(d) for d in deals]
+    known = [full for full, _ in covered]
     have = frozenset().union(*[r for r in known if r is not None])
+    touched = have.union(*[part for _, part in covered])  # given away, in full or in part
     all_known = bool(deals) and None not in known
     out: dict[str, Any] = {
         "state": status,
@@ -98,7 +118,7 @@ def bd_deal(a: dict[str, Any]) -> dict[str, Any]:
             out["open"] = [REGION_TEXT[r] for r in REGION_TEXT if r in open_regions]
         else:
             out["state"] = "partnered"
-            retained = TERRITORY_REGIONS["global"] - have if all_known else set()
+            retained = TERRITORY_REGIONS["global"] - touched if all_known else set()
             out["retained"] = [REGION_TEXT[r] for r in REGION_TEXT if r in retained]
     return out
 

@@ -102,6 +102,23 @@ TERRITORY_REGIONS = {
     "other": frozenset({"rest"}),
 }
 REGION_TEXT = {"china": "China", "us": "US", "asia": "Asia ex-China", "rest": "rest-of-world"}
+# A named country's region, for deals and plans that list countries (ISO 3166-1 alpha-2):
+# Greater China, the US, the rest of Asia; every other country is "rest" of the world.
+CHINA_COUNTRIES = frozenset({"CN", "HK", "MO", "TW"})
+ASIA_COUNTRIES = frozenset(
+    {"JP", "KR", "KP", "MN", "IN", "PK", "BD", "LK", "NP", "BT", "MV", "AF", "KZ", "KG", "TJ",
+     "TM", "UZ", "BN", "KH", "ID", "LA", "MY", "MM", "PH", "SG", "TH", "VN", "TL"}
+)  # fmt: skip
+
+
+def country_region(code: str) -> str:
+    if code in CHINA_COUNTRIES:
+        return "china"
+    if code == "US":
+        return "us"
+    return "asia" if code in ASIA_COUNTRIES else "rest"
+
+
 TERRITORY_AFTER = {  # "out-licence <territory>"
     "global": "worldwide",
     "ex_china": "ex-China",
