@@ -114,6 +114,8 @@ def test_constant_parts_that_work_still_compile():
         ("asset.x ** 0.5 > 0", {"asset.x": -4.0}),  # would be complex
         ("asset.x ** asset.y > 0", {"asset.x": -8.0, "asset.y": 1 / 3}),  # would be complex
         ("len(asset.nums) * 1000000000000000 * 10000 > 0", {}),  # integer beyond the bound
+        ("asset.x * 1e15 > 0", {"asset.x": 1550.0}),  # a float beyond it, as the README says
+        ("asset.x * asset.y > 0", {"asset.x": -1e10, "asset.y": 1e10}),  # and below minus it
     ],
 )
 def test_every_arithmetic_escape_from_finite_numbers_is_an_eval_error(source, facts):

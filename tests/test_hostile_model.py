@@ -289,3 +289,20 @@ def test_the_case_schema_still_loads_as_json_schema():
     proc = run_cli("schema", "case")
     assert proc.returncode == 0
     assert yaml.safe_load(proc.stdout)["title"]
+
+
+@pytest.mark.parametrize(
+    ("asset", "words"),
+    [
+        ({"epidemiology": {"us": 2e10}}, "more than the world's population"),
+        ({"trials": [{"size": 1e300}]}, "more than the world's population"),
+        ({"peak_sales_usd_m": 2.5e9}, "amounts are in USD millions"),
+    ],
+)
+def test_counts_and_amounts_beyond_what_exists_are_refused_where_written(tmp_path, asset, words):
+    """A typo of a few zeros in a patient count or an amount is a located error, not a huge
+    number that silently makes the indication 'large'."""
+    path = write_yaml(tmp_path / "case.yaml", make_case(asset))
+    out = run_cli("score", str(path))
+    assert out.returncode == 2 and words in out.stderr, out.stderr
+    assert out.stderr.startswith(f"{path}:")

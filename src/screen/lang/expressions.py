@@ -32,7 +32,7 @@ code, read files, or exhaust the machine. So:
   numbers only (no `'x' * 10**9`: text and lists never meet `*` or `+`); `**` goes through
   `_pow`, which works in floats and caps the exponent, so `4000000**4000000` is an error, not a
   CPU burn; literals are bounded in size. Every arithmetic result that leaves an operator chain
-  passes `_fin`, which refuses integers beyond `MAX_MAGNITUDE` and non-finite floats, so
+  passes `_fin`, which refuses numbers beyond `MAX_MAGNITUDE` and non-finite floats, so
   derived facts built on derived facts cannot grow numbers without bound (each expression can
   at most multiply `MAX_NODES` bounded numbers). A constant part (`9**9**9`, `round(1, 99)`) is
   evaluated when the rule set loads, so its error is a load error, not a failure on every asset.

@@ -34,13 +34,13 @@ def _pow(base: Any, exponent: Any) -> float:
 
 
 def _fin(value: Any) -> Any:
-    """An arithmetic result, checked: finite, and no integer beyond MAX_MAGNITUDE."""
-    if value.__class__ is float:
-        if value - value != 0.0:  # inf - inf and nan - nan are nan: not a finite number
-            raise EvalError(f"arithmetic result is not a finite number ({value})")
-    elif value.__class__ is int and not -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE:
-        raise EvalError(f"arithmetic result is larger than {MAX_MAGNITUDE:.0e}")
-    return value
+    """An arithmetic result, checked: a finite number within MAX_MAGNITUDE (an integer or a
+    float alike: a chain of derived facts cannot grow a number without bound)."""
+    if -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE:  # False for nan
+        return value
+    if value.__class__ is float and value - value != 0.0:  # inf - inf and nan - nan are nan
+        raise EvalError(f"arithmetic result is not a finite number ({value})")
+    raise EvalError(f"arithmetic result is larger than {MAX_MAGNITUDE:.0e} in magnitude")
 
 
 def _num(value: Any) -> Any:

@@ -155,6 +155,32 @@ class Bounds:
 
 NonNegativeFigure = Annotated[Figure, AfterValidator(_non_negative), Bounds(0.0, math.inf)]
 
+MAX_PATIENTS = 1e10  # more than the world's population (about 8.2 billion in 2025)
+MAX_USD_M = 1e7  # USD 10 trillion: several times the world's yearly spending on medicines
+
+
+def _patients(fig: Figure | None) -> Figure | None:
+    if fig is not None and fig.value > MAX_PATIENTS:
+        raise ValueError(
+            f"{fig.value:g} patients is more than the world's population (about 8.2 billion)"
+        )
+    return _non_negative(fig)
+
+
+def _usd_m(fig: Figure | None) -> Figure | None:
+    if fig is not None and fig.value > MAX_USD_M:
+        raise ValueError(
+            f"USD {fig.value:g}m is USD 10 trillion or more: amounts are in USD millions "
+            "(write 500 for USD 500m)"
+        )
+    return _non_negative(fig)
+
+
+# Counts of patients and amounts of money: never negative, and never beyond what exists, so
+# a typo of a few zeros is an error where it is written, and an unknown one is bounded too.
+PatientsFigure = Annotated[Figure, AfterValidator(_patients), Bounds(0.0, MAX_PATIENTS)]
+UsdMillionsFigure = Annotated[Figure, AfterValidator(_usd_m), Bounds(0.0, MAX_USD_M)]
+
 
 def _fraction(fig: Figure | None) -> Figure | None:
     if fig is not None and abs(fig.value) > 5:

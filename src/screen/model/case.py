@@ -27,10 +27,12 @@ from screen.model.base import (  # noqa: F401  (re-exported: the case model's pu
     Label,
     Model,
     NonNegativeFigure,
+    PatientsFigure,
     RateFigure,
     RegionalStageField,
     RoleField,
     StageField,
+    UsdMillionsFigure,
 )
 from screen.model.dates import CaseDateField
 from screen.model.deals import Bd, BdPlan, Deal  # noqa: F401
@@ -70,7 +72,7 @@ class Trial(Model):
     registry_id: Label | None = Field(None, description="other registry id, e.g. CTR20231234")
     phase: vocab.TrialPhase | None = None
     region: vocab.Region | None = None
-    size: NonNegativeFigure | None = Field(None, description="enrolment (patients)")
+    size: PatientsFigure | None = Field(None, description="enrolment (patients)")
     status: str | None = None
     why_stopped: str | None = Field(None, description="why a trial was suspended or terminated")
     readouts: list[Readout] = Field(default_factory=list)
@@ -115,12 +117,10 @@ class UnmetNeed(Provenance):
 class Epidemiology(Model):
     """Patients addressable in the lead indication, by region."""
 
-    us: NonNegativeFigure | None = Field(None, description="addressable patients in the US")
-    eu: NonNegativeFigure | None = Field(None, description="addressable patients in the EU")
-    china: NonNegativeFigure | None = Field(None, description="addressable patients in China")
-    rest_of_world: NonNegativeFigure | None = Field(
-        None, description="addressable patients elsewhere"
-    )
+    us: PatientsFigure | None = Field(None, description="addressable patients in the US")
+    eu: PatientsFigure | None = Field(None, description="addressable patients in the EU")
+    china: PatientsFigure | None = Field(None, description="addressable patients in China")
+    rest_of_world: PatientsFigure | None = Field(None, description="addressable patients elsewhere")
     basis: str | None = Field(None, description="prevalence or incidence, and how derived")
 
 
@@ -191,7 +191,7 @@ class Asset(Model):
         None, description="where the clinical data come from"
     )
     bd: Bd | None = None
-    peak_sales_usd_m: NonNegativeFigure | None = Field(
+    peak_sales_usd_m: UsdMillionsFigure | None = Field(
         None, description="peak sales estimate (USD m)"
     )
     safety: Safety | None = None
@@ -316,8 +316,8 @@ class Company(Model):
     overseas_capability: vocab.OverseasCapability | None = Field(
         None, description="overseas commercial capability: own, partner or none"
     )
-    cash_usd_m: NonNegativeFigure | None = Field(None, description="cash and equivalents (USD m)")
-    annual_burn_usd_m: NonNegativeFigure | None = Field(
+    cash_usd_m: UsdMillionsFigure | None = Field(None, description="cash and equivalents (USD m)")
+    annual_burn_usd_m: UsdMillionsFigure | None = Field(
         None, description="net cash used per year (USD m)"
     )
     domestic_sales_growth: FractionFigure | None = Field(

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema, model_validator
 
 from screen.model import vocab
-from screen.model.base import Label, Model, NonNegativeFigure, RateFigure, StageField
+from screen.model.base import Label, Model, RateFigure, StageField, UsdMillionsFigure
 from screen.model.dates import CaseDateField
 
 # ISO 3166-1 alpha-2, the 249 officially assigned codes (Debian iso-codes 4.15.0,
@@ -90,17 +90,17 @@ class Deal(Model):
     territory: vocab.Territory | None = None
     countries: Countries | None = Field(None, description="ISO 3166-1 alpha-2 country codes")
     date: CaseDateField | None = None
-    upfront_usd_m: NonNegativeFigure | None = Field(None, description="upfront or option fee")
-    near_term_usd_m: NonNegativeFigure | None = Field(
+    upfront_usd_m: UsdMillionsFigure | None = Field(None, description="upfront or option fee")
+    near_term_usd_m: UsdMillionsFigure | None = Field(
         None, description="near-term payments (option exercise, first milestones)"
     )
-    milestones_usd_m: NonNegativeFigure | None = Field(
+    milestones_usd_m: UsdMillionsFigure | None = Field(
         None, description="development, regulatory and sales milestones"
     )
-    total_value_usd_m: NonNegativeFigure | None = None
+    total_value_usd_m: UsdMillionsFigure | None = None
     royalty_low: RateFigure | None = Field(None, description="lowest royalty tier (fraction)")
     royalty_high: RateFigure | None = Field(None, description="highest royalty tier (fraction)")
-    equity_usd_m: NonNegativeFigure | None = Field(None, description="equity investment")
+    equity_usd_m: UsdMillionsFigure | None = Field(None, description="equity investment")
     profit_share: RateFigure | None = Field(
         None, description="the company's share of profits (and costs) in a co-development"
     )

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import Field, StrictBool, model_validator
 
 from screen.model import vocab
-from screen.model.base import Figure, Model, NonNegativeFigure, RateFigure
+from screen.model.base import Figure, Model, NonNegativeFigure, PatientsFigure, RateFigure
 from screen.model.dates import CaseDateField
 
 
@@ -64,7 +64,7 @@ class Comparator(Model):
     kind: vocab.ComparatorKind | None = None
     description: str | None = None
     value: Figure | None = Field(None, description="the comparator's result on the endpoint")
-    n: NonNegativeFigure | None = Field(None, description="patients in the comparator arm")
+    n: PatientsFigure | None = Field(None, description="patients in the comparator arm")
 
     @model_validator(mode="before")
     @classmethod
@@ -83,7 +83,7 @@ class Readout(Model):
     result: str | None = None
     value: Figure | None = Field(None, description="the arm's result on the endpoint")
     comparator: Comparator | None = None
-    n: NonNegativeFigure | None = Field(None, description="patients evaluated in the arm")
+    n: PatientsFigure | None = Field(None, description="patients evaluated in the arm")
     hazard_ratio: Figure | None = Field(
         None,
         description=(
