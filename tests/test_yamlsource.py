@@ -306,3 +306,38 @@ def test_empty_and_comment_only_files_are_none_then_refused():
             validate_doc(Case, doc)
         assert "nothing" in info.value.message
         assert info.value.location is not None
+
+
+@pytest.mark.parametrize(
+    ("raw", "line", "col", "words"),
+    [
+        ('a: 1\nnotes: "a\x01b"\nanalyst: 7\n', 2, 10, "control character U+0001"),
+        ("a: 1\nb: x\x1b[31m\n", 2, 5, "control character U+001B"),
+        ("a: 1\nb: x\x7f\n", 2, 5, "control character U+007F"),
+        ('a: "x\x85y"\nb: 1\n', 1, 6, "line-break character U+0085"),
+        ('a: 1\nb: "x\u2028y"\n', 2, 6, "line-break character U+2028"),
+        ("a: 1\nb: x\ufffe\n", 2, 5, "U+FFFE"),
+    ],
+)
+def test_a_raw_unprintable_character_is_refused_where_it_is(raw, line, col, words):
+    """YAML allows only printable characters; NEL / LS / PS are line breaks to YAML 1.1
+    readers and not to 1.2 ones, so every later position would be off by a line. Located at
+    the character itself (it used to make every error of the file 1:1), with the escape."""
+    with pytest.raises(ScreenError) as info:
+        parse_yaml(raw, "c.yaml")
+    err = info.value
+    assert (err.location.line, err.location.column) == (line, col) and words in err.message
+    assert "escaped inside a double-quoted string" in (err.hint or "")
+
+
+def test_escaped_control_characters_and_tabs_stay_allowed():
+    doc = parse_yaml('a: "x\\x01y\\u2028z"\nb:\tc\r\n', "c.yaml")
+    assert doc.data == {"a": "x\x01y\u2028z", "b": "c"}
+
+
+def test_a_utf16_file_is_named_as_such(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_bytes("company: {name: X}\n".encode("utf-16"))
+    with pytest.raises(ScreenError) as info:
+        read_yaml_file(path)
+    assert "UTF-16" in info.value.message and "UTF-8" in (info.value.hint or "")

@@ -165,8 +165,36 @@ def _pos(mark: Any) -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1)
 
 
+# Characters YAML 1.2 does not allow in a stream (outside c-printable: C0 controls but tab, LF
+# and CR; DEL; C1 but NEL; U+FFFE/U+FFFF), and the three that YAML 1.1 readers take as line
+# breaks but 1.2 readers do not (NEL, LS, PS): with them in a file, readers disagree on the
+# line of everything after, so every position would be wrong. Escaped ("\x01") they are fine.
+_NOT_IN_YAML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+
+
+def _refuse_unprintable(text: str, path: str) -> None:
+    m = _NOT_IN_YAML.search(text)
+    if m is None:
+        return
+    i, ch = m.start(), m.group()
+    line = text.count("\n", 0, i) + 1
+    col = i - (text.rfind("\n", 0, i) + 1) + 1
+    code = f"U+{ord(ch):04X}"
+    if ch in "\x85\u2028\u2029":
+        what = f"line-break character {code}: YAML readers disagree on whether it ends a line"
+    else:
+        what = f"control character {code}: YAML allows only printable characters"
+    escaped = f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+    raise ScreenError(
+        what,
+        Location(path, line, col),
+        f'write it escaped inside a double-quoted string ("{escaped}"), or remove it',
+    )
+
+
 def parse_yaml(text: str, path: str) -> SourceDoc:
     """Parse one YAML document from `text`; errors name `path`, line and column."""
+    _refuse_unprintable(text, path)
     ok, data = parse_fast(text)
     if ok:
         return SourceDoc(path, text, data)
@@ -389,6 +417,8 @@ def parse_yaml_bytes(raw: bytes, name: str) -> SourceDoc:
         raise ScreenError(_too_large(MAX_BYTES), Location(name))
     nul = raw.find(b"\x00")
     if nul >= 0:
+        if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            raise ScreenError("file is UTF-16 text", Location(name), "save the file as UTF-8")
         line = raw.count(b"\n", 0, nul) + 1
         raise ScreenError("binary data (NUL byte) in a YAML file", Location(name, line))
     try:
