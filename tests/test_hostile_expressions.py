@@ -356,3 +356,18 @@ def test_fuzz_case_helper_sets_or_removes_the_figures():
     assert "us: .nan" in text and "eu: 7" in text and "size" not in text
     assert not re.search(r"^\s*us:", _case_text(None, 1, 1), re.M)
     assert BASE_CASE["assets"][0]["epidemiology"]["eu"] == 250000
+
+
+def test_a_computed_constant_round_precision_is_checked_at_load():
+    """`round(x, 10**9)`: its precision reads no fact, so it is computed and refused at load,
+    not a failure (with Python's own wording) on every asset."""
+    with pytest.raises(ScreenError) as info:
+        compiled("round(asset.x, 10**9)")
+    assert "round() digits must be a whole number between -12 and 12" in info.value.message
+    assert compiled("round(asset.x, 1 + 1)").evaluate(FACTS) == 3.0
+
+
+def test_run_time_failures_are_worded_for_rule_authors():
+    with pytest.raises(EvalError) as info:
+        compiled("asset.x / (asset.y - asset.y)").evaluate(FACTS)
+    assert str(info.value) == "division by zero"

@@ -64,7 +64,7 @@ from typing import Any, Protocol
 from screen.lang.functions import FUNCTIONS, Function
 from screen.lang.intervals import Interval
 from screen.lang.kleene import CMP_NAMES, Bounds, evaluate_kleene
-from screen.lang.runtime import BASE_NAMESPACE, EvalError
+from screen.lang.runtime import BASE_NAMESPACE, EvalError, eval_error
 from screen.lang.types import (
     ANY,
     BOOL,
@@ -84,6 +84,7 @@ MAX_LITERAL_CHARS = 200
 MAX_INT_LITERAL = 10**15
 
 FACTS = "F"  # the one argument of every compiled expression
+_NOT_CONSTANT = object()  # `constant_value` of a part that reads a fact
 
 
 class NameProblem(Exception):
@@ -145,7 +146,7 @@ class Expression:
         except UnknownValue:
             return evaluate_kleene(self.tree, facts, self.namespace, bounds)
         except (ArithmeticError, TypeError, ValueError) as exc:
-            raise EvalError(f"{type(exc).__name__}: {exc}") from None
+            raise eval_error(exc) from None
 
 
 # --------------------------------------------------------------------------- compiler
@@ -303,15 +304,8 @@ class _Compiler:
     def evaluate_constant(self, expr: ast.expr, node: ast.AST) -> None:
         """A part that reads no fact has one value for every asset: compute it now, so that
         `9**9**9` or `1 / 0` is a load error at its column, not an error on every asset."""
-        if any(isinstance(n, ast.Subscript) for n in ast.walk(expr)):
-            return
-        code = compile(
-            ast.fix_missing_locations(ast.Expression(ast.copy_location(expr, node))),
-            "<constant>",
-            "eval",
-        )
         try:
-            eval(code, self.namespace)  # checked tree, empty builtins, bounded helpers
+            self.constant_value(expr, node)
         except EvalError as exc:
             raise self.error(str(exc), node) from None
         except (ArithmeticError, TypeError, ValueError) as exc:
@@ -594,7 +588,7 @@ class _Compiler:
         checked = [self.check(a) for a in node.args]
         args = [c[0] for c in checked]
         types = [c[1] for c in checked]
-        self.check_arguments(fn, node, types)
+        self.check_arguments(fn, node, types, args)
         returns = Type(fn.returns)
         if name in ("count", "count_at_least") and types[0].kind == "list" and types[0].elem:
             args[1] = self.literal_against(args[1], node.args[1], types[0].elem)
@@ -610,9 +604,12 @@ class _Compiler:
         call = ast.Call(ast.Name(f"_fn_{name}", ast.Load()), args, [])
         return ast.copy_location(call, node), returns
 
-    def check_arguments(self, fn: Function, node: ast.Call, types: list[Type]) -> None:
+    def check_arguments(
+        self, fn: Function, node: ast.Call, types: list[Type], args: list[ast.expr]
+    ) -> None:
         """Each argument fits what the function takes (`sum('x')` is a load error, not a
-        failure on every asset); a constant `round()` precision is checked now."""
+        failure on every asset); a constant `round()` precision (`2`, `-1`, `10**9`) is
+        computed and checked now."""
         kinds = fn.arguments
         if fn.name in ("min", "max"):  # one list, or several single values
             kinds = ("list",) if len(types) == 1 and types[0].kind == "list" else ("value",) * 8
@@ -625,15 +622,28 @@ class _Compiler:
                     f"{fn.name}: {fn.doc}",
                 )
         if fn.name == "round" and len(node.args) == 2:
-            digits = node.args[1]
-            if isinstance(digits, ast.UnaryOp) and isinstance(digits.operand, ast.Constant):
-                digits = digits.operand  # -2: the sign does not change the range check
-            if isinstance(digits, ast.Constant) and not (
-                isinstance(digits.value, int) and -12 <= digits.value <= 12
+            digits = self.constant_value(args[1], node.args[1])
+            if digits is not _NOT_CONSTANT and not (
+                isinstance(digits, int | float)
+                and not isinstance(digits, bool)
+                and float(digits).is_integer()
+                and -12 <= digits <= 12
             ):
                 raise self.error(
                     "round() digits must be a whole number between -12 and 12", node.args[1]
                 )
+
+    def constant_value(self, expr: ast.expr, node: ast.AST) -> Any:
+        """The value of a part that reads no fact, else `_NOT_CONSTANT` (its errors are
+        `evaluate_constant`'s, which has run on it already)."""
+        if any(isinstance(n, ast.Subscript) for n in ast.walk(expr)):
+            return _NOT_CONSTANT
+        code = compile(
+            ast.fix_missing_locations(ast.Expression(ast.copy_location(expr, node))),
+            "<constant>",
+            "eval",
+        )
+        return eval(code, self.namespace)  # checked tree, empty builtins, bounded helpers
 
     def lookup(self, node: ast.Call) -> tuple[ast.expr, Type]:
         if len(node.args) != 1 or not (

@@ -20,7 +20,7 @@ from typing import Any
 
 from screen.lang import intervals as iv
 from screen.lang.intervals import Interval
-from screen.lang.runtime import EvalError
+from screen.lang.runtime import EvalError, eval_error
 from screen.lang.unknown import UNKNOWN, UnknownValue
 
 # comparison operators by their spelling in rule text (the interval comparisons take it too)
@@ -80,7 +80,7 @@ def evaluate_kleene(
     except EvalError:
         raise
     except (ArithmeticError, TypeError, ValueError) as exc:
-        raise EvalError(f"{type(exc).__name__}: {exc}") from None
+        raise eval_error(exc) from None
 
 
 def _kleene(node: ast.expr, facts: dict[str, Any], ns: dict[str, Any], bounds: Bounds) -> Any:

@@ -22,6 +22,18 @@ class EvalError(Exception):
     """A run-time failure inside an expression (division by zero, overflow)."""
 
 
+def eval_error(exc: Exception) -> EvalError:
+    """A Python failure inside an expression, in the words of a rule author (no exception
+    class names: 'division by zero', not 'ZeroDivisionError: float division by zero')."""
+    if isinstance(exc, ZeroDivisionError):
+        return EvalError("division by zero")
+    if isinstance(exc, OverflowError):
+        return EvalError("number out of range")
+    if isinstance(exc, TypeError):
+        return EvalError(f"a value of the wrong kind for this operation ({exc})")
+    return EvalError(str(exc))
+
+
 def _pow(base: Any, exponent: Any) -> float:
     if abs(exponent) > MAX_EXPONENT:
         raise EvalError(f"exponent {exponent} is larger than {MAX_EXPONENT:g}")
