@@ -313,3 +313,22 @@ def test_examples_in_repository_score_if_present():
     proc = run_cli("score", str(ROOT / "cases"))
     assert proc.returncode == 0, proc.stderr
     assert len([line for line in proc.stdout.splitlines()[2:] if line.strip()]) == len(cases)
+
+
+def test_small_usability_fixes_from_a_new_users_pass(tmp_path):
+    """lint of a missing path is a usage error (2); score -o FILE.json writes JSON as rank
+    does; memo -o FILE says once what it wrote; a number where text is wanted says to quote
+    it, and values are spelled as YAML spells them (true, not True)."""
+    assert run_cli("lint", str(tmp_path / "nope")).returncode == 2
+    kestrel = str(ROOT / "cases" / "kestrel-bio.yaml")
+    out = tmp_path / "k.json"
+    assert run_cli("score", kestrel, "-o", str(out)).returncode == 0
+    assert json.loads(out.read_text())[0]["case"]["id"] == "kestrel-bio"
+    memo = run_cli("memo", kestrel, "-o", str(tmp_path / "k.md"))
+    assert memo.returncode == 0 and memo.stderr.count("wrote") == 1, memo.stderr
+    case = tmp_path / "c.yaml"
+    case.write_text("company: {name: X}\nanalyst: 1.1\nassets: [{id: A, name: A, role: true}]\n")
+    bad = run_cli("score", str(case))
+    assert bad.returncode == 2
+    assert 'write it in quotes to keep it as text: "1.1"' in bad.stderr
+    assert "role: true is not one of: core, non_core" in bad.stderr and "True" not in bad.stderr

@@ -64,7 +64,7 @@ def test_every_file_writer_reports_a_full_disk_as_a_user_error(case, args):
     "args",
     [
         ("score", "{case}"),  # write_output
-        ("explain", "{case}"),  # click.echo
+        ("explain", "{case}"),  # write_chunks
         ("memo", "{case}"),  # bytes through write_output
         ("lint",),  # the authoring commands' writer
         ("schema", "case"),
@@ -85,6 +85,7 @@ def test_every_stdout_writer_reports_a_full_disk_and_exits_2(case, args):
         )
     assert proc.returncode == 2, proc.stderr
     assert "No space left on device" in proc.stderr
+    assert "<stdout>: " in proc.stderr  # where, as for a file: `<stdout>: cannot write: ...`
     assert "internal error" not in proc.stderr and "Exception ignored" not in proc.stderr
 
 

@@ -340,3 +340,25 @@ def test_a_deal_that_names_countries_retains_only_the_regions_it_leaves_untouche
     ex_china = {**summit, "territory_key": "ex_china", "countries": []}
     retained = bd_deal({"bd_status_key": None, "deals": [ex_china], "bd_plan": None})["retained"]
     assert retained == ["China"]
+
+
+def test_the_likelihood_of_approval_names_the_stage_it_is_read_from(tmp_path: Path) -> None:
+    """1.1+ reads it at the stage in the planned deal's territory, not the most advanced one."""
+    case = make_case({"development": {"china": {"stage": "phase2"}}, "stage": DELETE}, v2=False)
+    ctx = _context(write_yaml(tmp_path / "c.yaml", case, v2=False))
+    t5 = ctx["assets"][0]["readings"]["t5"]
+    assert "Likelihood of approval with no development yet in the planned deal's territory" in t5
+
+
+def test_an_unlisted_deal_figure_is_named_by_its_partner(tmp_path: Path) -> None:
+    deal = {"partner": "Kailera", "milestones_usd_m": 5750}
+    ctx = _context(write_yaml(tmp_path / "c.yaml", make_case({"bd": {"deals": [deal]}})))
+    asked = " ".join(q["question"] for q in ctx["questions"])
+    assert "Kailera deal milestones (5,750)" in asked and "usd m" not in asked
+
+
+def _context(path: Path) -> dict[str, Any]:
+    rs = load_ruleset()
+    loaded = load_case(path)
+    result = build_result(rs, loaded, evaluate_case(rs, loaded.case))
+    return memos.memo_context(loaded, result)

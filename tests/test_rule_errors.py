@@ -66,3 +66,15 @@ def test_a_failing_rule_is_located_and_the_batch_goes_on(
     line = next(x for x in done.stderr.splitlines() if "rule b1 failed" in x)
     assert line.startswith(f"{rules}:7:") and "a-bad.yaml" in line
     assert "Traceback" not in done.stderr
+
+
+def test_a_name_defined_in_two_files_says_where_it_was_first(tmp_path: Path) -> None:
+    from helpers import ROOT
+
+    (tmp_path / "a.yaml").write_text((ROOT / "rules" / "thesis.yaml").read_text())
+    (tmp_path / "b.yaml").write_text("derived:\n  global_patients:\n    expr: 1 + 1\n")
+    out = run_cli("lint", str(tmp_path))
+    assert out.returncode == 1
+    line = next(x for x in out.stdout.splitlines() if "defined twice" in x)
+    assert line.startswith(f"{tmp_path / 'b.yaml'}:2:3:")
+    assert f"first defined at {tmp_path / 'a.yaml'}:" in line

@@ -23,6 +23,7 @@ from screen.cli.common import (
     record_options,
     show_warnings,
     write_chunks,
+    write_output,
 )
 
 
@@ -87,9 +88,9 @@ def _score_all(
     "--format",
     "fmt",
     type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="table: ranked screening; json: one result object per case.",
+    default=None,
+    help="table: ranked screening; json: one result object per case "
+    "[default: json for -o FILE.json, else table].",
 )
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout."
@@ -99,7 +100,7 @@ def _score_all(
 def score(
     cases: tuple[str, ...],
     rules: str | None,
-    fmt: str,
+    fmt: str | None,
     output: str | None,
     record_results: bool,
     store: str | None,
@@ -111,6 +112,8 @@ def score(
     the exit code is then 2. With --record the results that were scored are stored, and the
     new head hash of the audit chain is printed on stderr (keep it: `audit verify --head`).
     """
+    if fmt is None:  # as rank does: the -o suffix says it (a .json file never holds a table)
+        fmt = "json" if output and output.lower().endswith(".json") else "table"
     # Kept only what is needed after the loop: for the table the results' summaries; the
     # results to record (--record) go to a spool on disk and JSON goes out case by case (flat
     # memory in the batch size).
@@ -250,8 +253,8 @@ def explain(cases: tuple[str, ...], rules: str | None) -> None:
     from screen.report import console as report
 
     results, errors = _score_all(cases, rules)
-    for i, r in enumerate(results):
-        click.echo(("\n" if i else "") + report.explain(r), nl=False)
+    # the one stdout writer: a full disk or a closed pipe is said as for every other command
+    write_chunks((("\n" if i else "") + report.explain(r) for i, r in enumerate(results)), None)
     if errors:
         _exit_with(errors)
 
@@ -282,7 +285,7 @@ def schema(kind: str) -> None:
         from screen.model.ruleset import RuleSetFile
 
         data = RuleSetFile.model_json_schema()
-    click.echo(json.dumps(data, indent=2, sort_keys=True))
+    write_output(json.dumps(data, indent=2, sort_keys=True) + "\n", None)
 
 
 # Commands of other features live in their own modules (screen/cli/<name>.py), each exposing

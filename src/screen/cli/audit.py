@@ -442,7 +442,14 @@ def init_cmd(store: str | None) -> None:
 
 @audit.command("replay")
 @click.argument("record_id", type=RECORD_ID)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: IDENTICAL / DIFFERENT / BROKEN and the differences; json: for programs.",
+)
 @store_option
 @guard
 def replay_cmd(record_id: int, fmt: str, store: str | None) -> None:

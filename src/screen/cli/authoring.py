@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from screen.cli.common import EXIT_FAILED, RULES_HELP, guard, write_output
+from screen.cli.common import EXIT_FAILED, RULES_HELP, existing_paths, guard, write_output
 
 
 @click.command()
@@ -55,7 +55,7 @@ def lint(
     from screen.model.errors import plural
 
     start = time.perf_counter()
-    report = lint_paths(list(rules) or None)
+    report = lint_paths(existing_paths(rules) or None)  # a missing path: exit 2, as elsewhere
     seconds = time.perf_counter() - start
     if fmt == "json":
         write_output(report.json(), None)

@@ -135,7 +135,12 @@ def show_warnings(loaded: Any) -> None:
 
 
 def write_output(
-    data: str | bytes, output: str | Path | None, *, bom: bool = False, what: str = "output"
+    data: str | bytes,
+    output: str | Path | None,
+    *,
+    bom: bool = False,
+    what: str = "output",
+    say: bool = True,
 ) -> None:
     """Write command output to FILE (creating its folder) or stdout. The one path every writer
     takes: an I/O problem (disk full, read-only, no permission) is a user error naming the
@@ -165,7 +170,8 @@ def write_output(
             fh.write(data)
     except OSError as exc:
         raise ScreenError(f"cannot write: {exc.strerror}", Location(str(output))) from None
-    click.echo(f"wrote {what} to {output}", err=True)
+    if say:  # with say=False the caller says once what it wrote (a memo per case)
+        click.echo(f"wrote {what} to {output}", err=True)
 
 
 def write_chunks(

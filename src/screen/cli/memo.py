@@ -195,7 +195,7 @@ def memo(
                 f"{written[str(target)]} ({target}); give the cases distinct ids"
             )
             continue
-        write_output(data, target)
+        write_output(data, target, say=False)
         written[str(target)] = loaded.path
     if written:
         where = str(out) if to_dir else next(iter(written))

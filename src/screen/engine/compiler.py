@@ -337,11 +337,19 @@ class _RuleSetCompiler:
             else:
                 seen_ids[rule_id] = loc
 
+        first_at: dict[tuple[str, str], Location] = {}
+
         def named(section: str, names: dict[str, Any], part: _Part, name: str) -> None:
+            here = self.loc(part, (section, name), True)
             if name in names:
+                first = first_at.get((section, name))
                 self.fail(
-                    f"{section} '{name}' is defined twice", self.loc(part, (section, name), True)
+                    f"{section} '{name}' is defined twice",
+                    here,
+                    f"first defined at {first}" if first else None,
                 )
+            else:
+                first_at[(section, name)] = here
             if not name.isidentifier() or name.startswith("_"):
                 self.fail(
                     f"{section} name '{name}' must be a plain identifier (letters, digits, _)",

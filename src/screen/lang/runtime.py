@@ -36,7 +36,7 @@ def eval_error(exc: Exception) -> EvalError:
 
 def _pow(base: Any, exponent: Any) -> float:
     if abs(exponent) > MAX_EXPONENT:
-        raise EvalError(f"exponent {exponent} is larger than {MAX_EXPONENT:g}")
+        raise EvalError(f"exponent {exponent} is beyond ±{MAX_EXPONENT:g}")
     if base < 0 and not float(exponent).is_integer():
         raise EvalError(f"a negative number ({base:g}) to a fractional power ({exponent:g})")
     try:

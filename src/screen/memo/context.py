@@ -96,7 +96,7 @@ def memo_context(
             if path[:1] == ("company",)
             else (None, None)
         )
-        cites.cite(fig, p, _item_words(path), owner=owner, subject=subject)
+        cites.cite(fig, p, _item_words(path, case), owner=owner, subject=subject)
     for a, view in zip(case.assets, assets, strict=True):
         view["plan_countries"] = plan_countries(a)
     lead = next(a for a in assets if a["is_lead"])
@@ -138,12 +138,39 @@ def _runway_text(co: Any) -> str | None:
     return f"about {number(months)} months (cash USD {number(cash)}m at USD {number(burn)}m a year)"
 
 
-def _item_words(path: tuple[str | int, ...]) -> str:
+ITEM_WORDS = {  # the last part of a figure's path, as the memo says it
+    "near_term_usd_m": "near-term payments",
+    "milestones_usd_m": "milestones",
+    "equity_usd_m": "equity investment",
+    "royalty_low": "lowest royalty",
+    "royalty_high": "highest royalty",
+    "profit_share": "profit share",
+    "peak_sales_usd_m": "peak sales estimate",
+    "size": "enrolment",
+    "n": "patients evaluated",
+    "hazard_ratio": "hazard ratio",
+}
+
+
+def _item_words(path: tuple[str | int, ...], case: Case | None = None) -> str:
     """What an otherwise unlisted figure is, in words: ('assets', 0, 'bd', 'deals', 1,
-    'near_term_usd_m') -> 'bd deals 2 near term usd m'."""
+    'milestones_usd_m') -> 'Kailera deal milestones'; else from the path ('trials 1 size')."""
+    last = path[-1] if path else None
+    if (
+        case is not None
+        and len(path) == 6
+        and path[0] == "assets"
+        and path[2:4] == ("bd", "deals")
+        and isinstance(last, str)
+    ):
+        deal = case.assets[path[1]].bd.deals[path[4]]  # type: ignore[index, union-attr]
+        return f"{deal.partner} deal {ITEM_WORDS.get(last, last.replace('_', ' '))}"
     words = []
     for p in path[2:] if path[:1] == ("assets",) else path[1:]:
-        words.append(str(p + 1) if isinstance(p, int) else str(p).replace("_", " "))
+        if isinstance(p, int):
+            words.append(str(p + 1))
+        else:
+            words.append(ITEM_WORDS.get(p, p.replace("_", " ")))
     return " ".join(words) or "figure"
 
 

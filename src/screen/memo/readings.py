@@ -272,11 +272,17 @@ def readings(a: dict[str, Any], trace: dict[str, dict[str, Any]]) -> dict[str, s
     out["t7"], out["t8"] = t7, t8
 
     loa = outcome(trace, "derived.likelihood_of_approval")
-    start = (at_stage(a["stage_key"]) or "at an unrecorded stage").replace("at ", "from ", 1)
+    deal_stage = outcome(trace, "derived.deal_stage")  # what the likelihood is read from (1.1+)
+    if isinstance(deal_stage, str) and deal_stage == "none":
+        start = "with no development yet in the planned deal's territory"
+    elif isinstance(deal_stage, str) and at_stage(deal_stage):
+        start = at_stage(deal_stage).replace("at ", "from ", 1) + " in the planned deal's territory"
+    else:
+        start = (at_stage(a["stage_key"]) or "at an unrecorded stage").replace("at ", "from ", 1)
     risk = (
         f" Likelihood of approval {start}: about {number(round(loa * 100, 1))}% "
         "(BIO/Informa/QLS 2011-2020; T6)."
-        if isinstance(loa, int | float) and a["stage_key"] != "approved"
+        if isinstance(loa, int | float) and a["stage_key"] != "approved" and loa < 1
         else ""
     )
     out["t5"] = deal_model(a) + risk

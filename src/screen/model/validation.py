@@ -116,7 +116,7 @@ def _one(model: type[BaseModel], doc: SourceDoc, loc: PathKey, err: dict[str, An
         expected = err.get("ctx", {}).get("expected", "")
         choices = [c.strip(" '") for c in expected.replace(" or ", ", ").split(",") if c.strip()]
         return ScreenError(
-            f"{dotted}: {value!r} is not one of: {', '.join(choices)}",
+            f"{dotted}: {_yaml_text(value)} is not one of: {', '.join(choices)}",
             doc.location(loc),
             did_you_mean(str(value), choices),
         )
@@ -131,7 +131,11 @@ def _one(model: type[BaseModel], doc: SourceDoc, loc: PathKey, err: dict[str, An
         msg = msg[len("Value error, ") :]
     got = "" if kind.startswith("value_error") else f" (got {_kind(value)}{_short(value)})"
     prefix = f"{dotted}: " if loc else ""
-    return ScreenError(f"{prefix}{msg[:1].lower()}{msg[1:]}{got}", doc.location(loc))
+    hint = None
+    if kind == "string_type" and isinstance(value, bool | int | float):
+        # YAML read `version: 1.1` as a number and `name: yes`... as text; quoting keeps text
+        hint = f'write it in quotes to keep it as text: "{_yaml_text(value).strip(chr(39))}"'
+    return ScreenError(f"{prefix}{msg[:1].lower()}{msg[1:]}{got}", doc.location(loc), hint)
 
 
 def _dotted(loc: PathKey) -> str:
@@ -158,10 +162,19 @@ def _kind(value: Any) -> str:
 
 
 def _short(value: Any) -> str:
-    if isinstance(value, dict | list):
+    if isinstance(value, dict | list) or value is None:
         return ""
-    text = repr(value)
+    text = _yaml_text(value)
     return " " + (text if len(text) <= 40 else text[:37] + "...")
+
+
+def _yaml_text(value: Any) -> str:
+    """A value as the YAML file spells it (`true`, not Python's `True`; `null`, not `None`)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    return repr(value)
 
 
 def _allowed_hint(allowed: list[str]) -> str | None:
