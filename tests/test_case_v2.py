@@ -49,6 +49,10 @@ def test_without_development_regional_stages_are_unknown_unless_an_approval_prov
     assert approved.stage_us is Stage.approved and approved.stage_china is Stage.approved
     assert approved.stage_ex_china is Stage.approved
     assert approved.stage_eu is None  # an FDA approval says nothing about the EU
+    unstated = _asset(
+        make_case({"stage": DELETE, "regulatory": {"approvals": [{"agency": "fda"}]}}, v2=False)
+    )
+    assert unstated.stage is Stage.approved  # the most advanced stage, as the views read it
 
 
 def test_stage_that_disagrees_with_development_is_refused(tmp_path: Path) -> None:

@@ -332,3 +332,15 @@ def test_small_usability_fixes_from_a_new_users_pass(tmp_path):
     assert bad.returncode == 2
     assert 'write it in quotes to keep it as text: "1.1"' in bad.stderr
     assert "role: true is not one of: core, non_core" in bad.stderr and "True" not in bad.stderr
+
+
+def test_explain_does_not_call_an_asset_marked_non_core_a_core_asset(tmp_path):
+    base = make_case()
+    other = {**base["assets"][0], "id": "B2", "name": "B-2", "role": "non_core"}
+    first = {**base["assets"][0], "role": "non_core"}
+    case = write_yaml(tmp_path / "c.yaml", {**base, "assets": [first, other]})
+    out = run_cli("explain", str(case))
+    assert out.returncode == 0, out.stderr
+    assert "\ncore asset " not in out.stdout
+    assert "non-core asset (judged as core: no asset is marked core)" in out.stdout
+    assert "company decision follows the strongest candidate for core asset," in out.stdout

@@ -257,6 +257,9 @@ def derived_values(asset: Asset) -> dict[str, Any]:
     dev = asset.development
     if dev is not None and dev.most_advanced() is not vocab.Stage.none:
         values["stage"] = dev.most_advanced()
+    elif asset.stage is None and dev is None and approved_by:
+        # an approval anywhere is the most advanced stage, as the regional views read it
+        values["stage"] = vocab.Stage.approved
     return values
 
 

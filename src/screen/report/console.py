@@ -154,6 +154,19 @@ def _value(v: Any) -> str:
     return str(v).lower() if isinstance(v, bool) else str(v)
 
 
+def _asset_kind(a: dict[str, Any], core: list[str]) -> str:
+    """What the asset is to the decision: 'core asset', a 'candidate core asset' (no asset is
+    marked core, several could be), or a 'non-core asset' (judged as core only when every
+    asset is marked non-core), else a BD option."""
+    if a["id"] not in core:
+        return "non-core asset (BD option)"
+    if a.get("role") == "non_core":
+        return "non-core asset (judged as core: no asset is marked core)"
+    if a.get("role") is None and len(core) > 1:
+        return "candidate core asset"
+    return "core asset"
+
+
 def explain(result: dict[str, Any]) -> str:
     """decision <- criteria <- rules <- facts, as an indented tree."""
     r = result
@@ -181,14 +194,20 @@ def explain(result: dict[str, Any]) -> str:
     )
     rs = r["ruleset"]
     out.append(f"rule set: {rs['name']} {rs['version']} (sha256 {rs['sha256'][:12]})")
-    out.append(f"company decision follows core asset {r['lead_asset']} (T1: product-centric)")
+    lead = next((a for a in r["assets"] if a["id"] == r["lead_asset"]), None)
+    follows = (
+        "core asset"
+        if lead is None or lead.get("role") == "core" or len(r["assets"]) == 1
+        else "the strongest candidate for core asset,"
+    )
+    out.append(f"company decision follows {follows} {r['lead_asset']} (T1: product-centric)")
     for note in r["notes"]:
         out.append(f"note: {note}")
     trace_by_asset: dict[str, list[dict[str, Any]]] = {}
     for t in r["trace"]:
         trace_by_asset.setdefault(t["asset"], []).append(t)
     for a in r["assets"]:
-        kind = "core asset" if a["id"] in r["core_assets"] else "non-core asset (BD option)"
+        kind = _asset_kind(a, r["core_assets"])
         out.append("")
         stage = a["stage"] or "stage unknown"
         if a.get("stages"):
