@@ -259,3 +259,16 @@ def test_a_revisit_date_after_as_of_is_not_warned_about(tmp_path: Path) -> None:
     case = make_case(revisit={"on": "2030-01-31", "when": "after the phase 3 readout"})
     out = run_cli("score", str(write_yaml(tmp_path / "case.yaml", case)))
     assert out.returncode == 0 and "warning" not in out.stderr, out.stderr
+
+
+def test_a_safety_blocks_source_covers_its_figures_that_name_none() -> None:
+    safety = {
+        "source": "deck",
+        "status": "verified",
+        "grade3_ae_rate": 0.29,
+        "comparator_grade3_ae_rate": {"value": 0.16, "source": "other"},
+    }
+    asset = _asset(make_case({"safety": safety}))
+    assert asset.safety.grade3_ae_rate.source == "deck"
+    assert asset.safety.grade3_ae_rate.status.value == "verified"
+    assert asset.safety.comparator_grade3_ae_rate.source == "other"  # its own stays
