@@ -25,6 +25,7 @@ from screen.cli.common import (
     fail_if_damaged,
     guard,
     store_option,
+    text_or_json,
 )
 from screen.model.numbers import display
 
@@ -315,14 +316,7 @@ def _since(text: str) -> str:
 
 @audit.command()
 @click.argument("record_id", type=RECORD_ID)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text: record header and the explanation; json: the record and its stored result.",
-)
+@text_or_json("text: record header and the explanation; json: the record and its stored result.")
 @store_option
 @guard
 def show(record_id: int, fmt: str, store: str | None) -> None:
@@ -442,14 +436,7 @@ def init_cmd(store: str | None) -> None:
 
 @audit.command("replay")
 @click.argument("record_id", type=RECORD_ID)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text: IDENTICAL / DIFFERENT / BROKEN and the differences; json: for programs.",
-)
+@text_or_json("text: IDENTICAL / DIFFERENT / BROKEN and the differences; json: for programs.")
 @store_option
 @guard
 def replay_cmd(record_id: int, fmt: str, store: str | None) -> None:

@@ -100,6 +100,18 @@ def record(results: Any, **kwargs: Any) -> None:
     )
 
 
+def text_or_json(help_text: str | None = None) -> Callable[[Callable[..., Any]], Any]:
+    """The --format option of the commands that print text for people or JSON for programs."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help=help_text,
+    )
+
+
 def echo_text(text: str, *, nl: bool = True, err: bool = False) -> None:
     """Part of a text view (a table, a record, a report line): control characters that came
     from a case or a record are shown as escapes, never obeyed by the terminal (safety.py)."""

@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import click
 
-from screen.cli.common import echo_text, fail_if_damaged, guard, store_option
+from screen.cli.common import echo_text, fail_if_damaged, guard, store_option, text_or_json
 
 
 @click.command()
 @click.argument("company")
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@text_or_json("text: for people; json: for programs.")
 @store_option
 @guard
 def history(company: str, fmt: str, store: str | None) -> None:

@@ -18,6 +18,7 @@ from screen.cli.common import (
     existing_paths,
     guard,
     store_option,
+    text_or_json,
     write_chunks,
     write_output,
 )
@@ -332,9 +333,7 @@ def load_case_or_record(arg: str, store: str | None) -> Any:
 @click.argument("case_a", type=click.Path())
 @click.argument("case_b", type=click.Path())
 @click.option("--rules", type=click.Path(), help=RULES_HELP)
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@text_or_json("text: for people; json: for programs.")
 @click.option(
     "--differences",
     is_flag=True,
