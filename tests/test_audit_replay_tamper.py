@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 from pathlib import Path
@@ -58,6 +59,15 @@ def test_an_altered_record_is_never_shown_as_the_record(tmp_path: Path) -> None:
     for args in (("audit", "show", "1"), ("audit", "stats"), ("history", "kestrel")):
         done = run(*args, "--store", str(store), cwd=tmp_path)
         assert done.returncode == 1 and "integrity check" in done.stderr, args
+    fixture = str(ROOT / "tests" / "fixtures" / "thesis-1.0.1.yaml")
+    diffed = run("diff", "--new", fixture, "--store", str(store), cwd=tmp_path)
+    assert diffed.returncode == 1 and "integrity check" in diffed.stderr
+    as_input = run("compare", "#1", case, "--store", str(store), cwd=tmp_path)
+    assert as_input.returncode == 2 and "#1: hash mismatch" in as_input.stderr
+    replay_json = run(
+        "audit", "replay", "1", "--format", "json", "--store", str(store), cwd=tmp_path
+    )
+    assert replay_json.returncode == 1 and json.loads(replay_json.stdout)["broken"]
 
 
 def test_a_damaged_stored_result_is_a_located_error_not_a_crash(tmp_path: Path) -> None:

@@ -145,6 +145,9 @@ def test_the_primary_endpoint_stands_for_the_asset_not_a_better_subgroup() -> No
     asset = _asset(make_case({"trials": [{"readouts": readouts}]}))
     assert asset.efficacy_delta_relative == pytest.approx(0.03)
     assert asset.efficacy_endpoint.value == "os"
+    uncompared = [{"endpoint": "OS", "kind": "os", "primary": True}, readouts[1]]
+    asset = _asset(make_case({"trials": [{"readouts": uncompared}]}))
+    assert asset.efficacy_delta_relative is None  # unknown: the subgroup does not stand in
     unmarked = [{k: v for k, v in r.items() if k != "primary"} for r in readouts]
     asset = _asset(make_case({"trials": [{"readouts": unmarked}]}))
     assert asset.efficacy_delta_relative == pytest.approx(1.0)  # none marked: the largest
@@ -259,16 +262,3 @@ def test_a_revisit_date_after_as_of_is_not_warned_about(tmp_path: Path) -> None:
     case = make_case(revisit={"on": "2030-01-31", "when": "after the phase 3 readout"})
     out = run_cli("score", str(write_yaml(tmp_path / "case.yaml", case)))
     assert out.returncode == 0 and "warning" not in out.stderr, out.stderr
-
-
-def test_a_safety_blocks_source_covers_its_figures_that_name_none() -> None:
-    safety = {
-        "source": "deck",
-        "status": "verified",
-        "grade3_ae_rate": 0.29,
-        "comparator_grade3_ae_rate": {"value": 0.16, "source": "other"},
-    }
-    asset = _asset(make_case({"safety": safety}))
-    assert asset.safety.grade3_ae_rate.source == "deck"
-    assert asset.safety.grade3_ae_rate.status.value == "verified"
-    assert asset.safety.comparator_grade3_ae_rate.source == "other"  # its own stays

@@ -343,4 +343,10 @@ def test_explain_does_not_call_an_asset_marked_non_core_a_core_asset(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "\ncore asset " not in out.stdout
     assert "non-core asset (judged as core: no asset is marked core)" in out.stdout
+    lines = out.stdout.splitlines()
+    follows = next(x for x in lines if x.startswith("company decision follows"))
+    assert "non-core asset (judged as core" in follows  # the heading and this line agree
+    two = {**base, "assets": [{**first, "role": None}, {**other, "role": None}]}
+    out = run_cli("explain", str(write_yaml(tmp_path / "d.yaml", {**two, "id": "d"})))
     assert "company decision follows the strongest candidate for core asset," in out.stdout
+    assert "candidate core asset " in out.stdout

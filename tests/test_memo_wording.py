@@ -357,6 +357,17 @@ def test_an_unlisted_deal_figure_is_named_by_its_partner(tmp_path: Path) -> None
     assert "Kailera deal milestones (5,750)" in asked and "usd m" not in asked
 
 
+def test_a_safety_blocks_source_covers_its_figures_that_name_none(tmp_path: Path) -> None:
+    """Cited once at the block, the numbers of one publication are not 'unsourced' (and the
+    case's own checks still see the source once, where it is written)."""
+    safety = {"source": "deck", "grade3_ae_rate": 0.29, "comparator_grade3_ae_rate": 0.16}
+    ctx = _context(write_yaml(tmp_path / "c.yaml", make_case({"safety": safety})))
+    rows = ctx["assets"][0]["safety_rows"]
+    assert rows and all(r["cite"].source is not None for r in rows)
+    asked = " ".join(q["question"] for q in ctx["questions"])
+    assert "grade 3 or worse adverse events" not in asked
+
+
 def _context(path: Path) -> dict[str, Any]:
     rs = load_ruleset()
     loaded = load_case(path)

@@ -29,15 +29,20 @@ def is_record_ref(text: str) -> bool:
     return bool(RECORD_REF.match(text.strip()))
 
 
-def recorded_case(store: Store, ref: str | int) -> LoadedCase:
+def recorded_case(store: Store, ref: str | int, *, intact: bool = True) -> LoadedCase:
     """The case of record `ref` (`#16` or 16), loaded from the stored text under the name `#16`.
 
     The text was validated when it was recorded; it is validated again (a store written by an
-    older dealscreen may hold a case today's model refuses: that is reported, not hidden)."""
+    older dealscreen may hold a case today's model refuses: that is reported, not hidden).
+    With `intact` (the default) a record whose fields fail their hash is refused; `history`,
+    which shows every record and warns about damaged ones itself, passes False."""
     from screen.engine.loader import load_case_text
 
     rid = int(str(ref).strip().lstrip("#"))
     record = store.get(rid)
+    damage = record.damage(result=False) if intact else []
+    if damage:  # `#16` as input to compare or diff: an altered record is not screened again
+        raise StoreError(f"#{rid}: " + "; ".join(damage), hint="`dealscreen audit verify`")
     loaded = load_case_text(store.text(record.case_sha256), f"#{rid}")
     if loaded.sha256 != record.case_sha256:
         raise StoreError(f"#{rid}: stored case text does not match its sha256", hint="audit verify")
@@ -159,7 +164,7 @@ def history(store: Store, query: str) -> list[Step]:
         step = Step(r)
         case = prev_case
         if prev is None or r.case_sha256 != prev.case_sha256:
-            case = recorded_case(store, r.id)
+            case = recorded_case(store, r.id, intact=False)  # the caller warns about damage
         if prev is not None and prev_case is not None and case is not None:
             step.changed_case = r.case_sha256 != prev.case_sha256
             step.changed_rules = r.ruleset_sha256 != prev.ruleset_sha256

@@ -59,6 +59,7 @@ class DiffReport:
     new: str
     cases: list[CaseDiff] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    damaged: list[int] = field(default_factory=list)  # records read that fail their check
 
     @property
     def changed(self) -> list[CaseDiff]:
@@ -226,12 +227,15 @@ def diff_store(store: Any, new_rs: CompiledRuleSet) -> DiffReport:
 
     latest: dict[str, Any] = {}
     calls: dict[str, str] = {}
+    damaged: list[int] = []
     for r in store.iter_records(with_result=True):  # streamed: memory grows with cases only
+        if r.damage():
+            damaged.append(r.id)  # still diffed, and said: the caller warns and exits 1
         latest[r.case_id] = r  # screens and decisions both carry the engine's result
         if r.kind == "decision":
             calls[r.case_id] = r.decision  # the firm's latest call on the case
     olds = sorted({f"{r.ruleset_name} {r.ruleset_version}" for r in latest.values()})
-    report = DiffReport("stored: " + ", ".join(olds), _rs_label(new_rs))
+    report = DiffReport("stored: " + ", ".join(olds), _rs_label(new_rs), damaged=damaged)
     with tempfile.TemporaryDirectory(prefix="dealscreen-") as tmp:
         for r in sorted(latest.values(), key=lambda r: r.company):
             old = r.result()

@@ -448,8 +448,11 @@ def replay_cmd(record_id: int, fmt: str, store: str | None) -> None:
         record = s.get(record_id)
         damage = record.damage()
         if damage:  # replaying the stored result would vouch for fields it does not match
-            echo_text(f"BROKEN: record #{record.id} {record.company}: " + "; ".join(damage))
-            echo_text("`dealscreen audit verify` checks the whole store")
+            if fmt == "json":
+                _json({"id": record.id, "identical": False, "broken": damage})
+            else:
+                echo_text(f"BROKEN: record #{record.id} {record.company}: " + "; ".join(damage))
+                echo_text("`dealscreen audit verify` checks the whole store")
             sys.exit(EXIT_CHECK_FAILED)
         rp = replay(s, record)
     r = rp.record
@@ -667,6 +670,9 @@ def diff(
             )
         with _open(store) as s:
             report = diff_store(s, new_rs)
+        _print_diff(report, fmt, show_all)
+        fail_if_damaged(report.damaged)
+        return
     else:
         old_rs = load_ruleset(old)
         warning = same_label_warning(old_rs, new_rs)

@@ -47,12 +47,18 @@ SAFETY_FIGURES = (  # (field, what it is, implied unit) of the v2 safety block
 )
 
 
-def _inherit(fig: Any, source: str | None) -> Any:
+def _inherit(fig: Any, source: str | None, block: Any = None) -> Any:
     """A count inside a sourced readout (n, the comparator's value) cites the readout's source
-    when it names none: it comes from the same poster or paper, so it is no separate claim."""
+    when it names none: it comes from the same poster or paper, so it is no separate claim.
+    A figure of a sourced block (`safety: {source: ..., as_of: ...}`) takes the block's
+    source, status and date the same way."""
     if fig is None or fig.source is not None or source is None:
         return fig
-    return fig.model_copy(update={"source": source})
+    update: dict[str, Any] = {"source": source}
+    if block is not None:
+        update["status"] = fig.status or block.status
+        update["as_of"] = fig.as_of or block.as_of
+    return fig.model_copy(update=update)
 
 
 def _readout(r: Any, rel: str, cite: Any) -> dict[str, Any]:
@@ -208,7 +214,9 @@ def asset_view(
     safety_rows = []
     safety = getattr(asset, "safety", None)
     for field, what, unit in SAFETY_FIGURES:
-        c = cite(getattr(safety, field, None), f"safety.{field}", what, unit)
+        fig = getattr(safety, field, None)
+        fig = _inherit(fig, safety.source, safety) if fig is not None else None
+        c = cite(fig, f"safety.{field}", what, unit)
         if c is not None:
             safety_rows.append({"label": what, "cite": c})
     reg = asset.regulatory

@@ -37,6 +37,8 @@ FACT_LABEL = {
     "derived.runway_months": "cash runway (months)",
     "asset.efficacy_comparator": "what the best readout is compared with",
     "asset.efficacy_endpoint": "endpoint of the best readout",
+    "asset.efficacy_hazard_ratio": "hazard ratio of the best readout",
+    "derived.external_control": "the best readout is against a historical control",
     "asset.regulatory.us_evidence_plan": "plan to show the data apply to US patients",
     "company.cash_usd_m": "cash (USD m)",
     "company.annual_burn_usd_m": "annual net cash burn (USD m)",

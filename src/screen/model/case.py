@@ -213,6 +213,9 @@ class Asset(Model):
     efficacy_comparator: vocab.ComparatorKind | None = _derived(
         "what that readout is compared with (a randomised arm, or a historical control)"
     )
+    efficacy_hazard_ratio: float | None = _derived(
+        "that readout's hazard ratio, when it states one (a comparison of concurrent arms)"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -254,6 +257,9 @@ def derived_values(asset: Asset) -> dict[str, Any]:
     values["efficacy_comparator"] = (
         best.comparator.kind if best is not None and best.comparator is not None else None
     )
+    values["efficacy_hazard_ratio"] = (
+        best.hazard_ratio.value if best is not None and best.hazard_ratio is not None else None
+    )
     dev = asset.development
     if dev is not None and dev.most_advanced() is not vocab.Stage.none:
         values["stage"] = dev.most_advanced()
@@ -265,13 +271,16 @@ def derived_values(asset: Asset) -> dict[str, Any]:
 
 def _efficacy_readout(asset: Asset) -> Any:
     """The comparative readout the asset's efficacy facts come from: the largest relative gain
-    among the readouts marked primary, else among those not marked secondary (`primary:
-    false`), else among all. A subgroup or exploratory endpoint with a larger gain does not
-    stand in for a primary endpoint that the case states."""
-    compared = [r for t in asset.trials or [] for r in t.readouts if r.delta_relative is not None]
-    pool = (
-        [r for r in compared if r.primary] or [r for r in compared if r.primary is None] or compared
-    )
+    among the readouts marked primary (none when the primary ones state no comparison: the
+    facts stay unknown), else among those not marked secondary (`primary: false`), else among
+    all. A subgroup or exploratory endpoint with a larger gain never stands in for a primary
+    endpoint that the case states."""
+    readouts = [r for t in asset.trials or [] for r in t.readouts]
+    compared = [r for r in readouts if r.delta_relative is not None]
+    if any(r.primary for r in readouts):  # a stated primary endpoint without a comparison
+        pool = [r for r in compared if r.primary]  # leaves the efficacy facts unknown
+    else:
+        pool = [r for r in compared if r.primary is None] or compared
     return max(pool, key=lambda r: r.delta_relative or 0.0, default=None)
 
 
@@ -287,6 +296,7 @@ DERIVED_ASSET_FIELDS = (
     "efficacy_delta_relative",
     "efficacy_endpoint",
     "efficacy_comparator",
+    "efficacy_hazard_ratio",
 )
 
 
@@ -300,6 +310,7 @@ DERIVED_FROM: dict[str, tuple[str, ...]] = {
     "asset.efficacy_delta_relative": ("asset.trials.readouts",),
     "asset.efficacy_endpoint": ("asset.trials.readouts",),
     "asset.efficacy_comparator": ("asset.trials.readouts",),
+    "asset.efficacy_hazard_ratio": ("asset.trials.readouts",),
     "asset.trials.readouts.delta": (
         "asset.trials.readouts.value",
         "asset.trials.readouts.comparator",

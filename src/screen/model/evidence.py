@@ -174,7 +174,8 @@ def _same_rate_units(arm: float | None, comp: float | None) -> None:
     if arm is not None and comp is not None and (arm <= 1) != (comp <= 1) and max(arm, comp) > 1:
         raise ValueError(
             f"value {arm:g} and comparator value {comp:g} look like a fraction and a "
-            "percentage: write both the same way (0.45 and 0.30, or 45 and 30)"
+            "percentage: write both the same way (0.45 and 0.30, or 45 and 30; a rate under 1% "
+            "as a fraction, 0.008 for 0.8%)"
         )
 
 
@@ -211,27 +212,3 @@ class Safety(Provenance):
         None,
         description="a trial suspended or terminated, or a clinical hold, for safety reasons",
     )
-
-    @model_validator(mode="after")
-    def _figures_cite_the_block(self) -> Safety:
-        """`safety: {source: trial-pub, grade3_ae_rate: 0.29}`: the block's source, status and
-        date are those of each figure in it that names none of its own (an author writes the
-        source once for the numbers of one publication; they are not unsourced)."""
-        if self.source is None and self.status is None and self.as_of is None:
-            return self
-        for name in SAFETY_FIGURES:
-            fig = getattr(self, name)
-            if fig is None or fig.source is not None:
-                continue
-            update = {"source": self.source, "status": fig.status or self.status}
-            update["as_of"] = fig.as_of or self.as_of
-            object.__setattr__(self, name, fig.model_copy(update=update))
-        return self
-
-
-SAFETY_FIGURES = (
-    "grade3_ae_rate",
-    "comparator_grade3_ae_rate",
-    "discontinuation_rate",
-    "treatment_related_deaths",
-)

@@ -195,11 +195,8 @@ def explain(result: dict[str, Any]) -> str:
     rs = r["ruleset"]
     out.append(f"rule set: {rs['name']} {rs['version']} (sha256 {rs['sha256'][:12]})")
     lead = next((a for a in r["assets"] if a["id"] == r["lead_asset"]), None)
-    follows = (
-        "core asset"
-        if lead is None or lead.get("role") == "core" or len(r["assets"]) == 1
-        else "the strongest candidate for core asset,"
-    )
+    kind = _asset_kind(lead, r["core_assets"]) if lead is not None else "core asset"
+    follows = {"candidate core asset": "the strongest candidate for core asset,"}.get(kind, kind)
     out.append(f"company decision follows {follows} {r['lead_asset']} (T1: product-centric)")
     for note in r["notes"]:
         out.append(f"note: {note}")
