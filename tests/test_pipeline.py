@@ -406,3 +406,19 @@ def test_scores_show_two_decimals_for_people_and_four_in_csv_and_json(tmp_path: 
     assert f">{shown}<" in html
     doc = json.loads(run_cli("rank", str(tmp_path / "c"), "--format", "json").stdout)
     assert doc["rows"][0]["score"] == row.score
+
+
+def test_a_long_top_reason_stays_a_few_lines() -> None:
+    """A question that lists its answers after a colon stops at the colon; of the criteria it
+    leaves open, the first is named and the rest counted."""
+    from screen.pipeline.rank import _first_sentence
+
+    long_q = (
+        "How will a US filing for X show that its data apply to US patients and US practice: "
+        "a multiregional trial with US sites, a bridging study, or China data alone?"
+    )
+    assert _first_sentence(long_q) == (
+        "How will a US filing for X show that its data apply to US patients and US practice?"
+    )
+    assert _first_sentence("Is it core? Or not.") == "Is it core?"
+    assert _first_sentence("Which territory: China?") == "Which territory: China?"  # short

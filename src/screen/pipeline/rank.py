@@ -322,7 +322,8 @@ def reason(rs: CompiledRuleSet, a: AssetScores) -> tuple[str, tuple[str, ...]]:
             what = what.replace(a.name, a.id)
         opened, opened_ids = _opened(rs, rules)
         more = len(a.unknowns) - 1
-        text = f"open for {', '.join(opened)}: {what}" if opened else f"open: {what}"
+        named = opened[0] + (f" and {len(opened) - 1} more" if len(opened) > 1 else "")
+        text = f"open for {named}: {what}" if opened else f"open: {what}"
         if more:
             text += f" (+{more} more open question{'s' if more > 1 else ''})"
         return text, (fact, *opened_ids)
@@ -341,11 +342,17 @@ def reason(rs: CompiledRuleSet, a: AssetScores) -> tuple[str, tuple[str, ...]]:
 
 
 def _first_sentence(text: str) -> str:
-    """Up to the first `?` or `.` that ends a sentence (questions often add a second one)."""
+    """Up to the first `?` or `.` that ends a sentence (questions often add a second one); a
+    long question that lists its answers after a colon stops at the colon ('How will a US
+    filing show that its data apply to US patients?'), so a table row stays a few lines."""
     import re
 
     m = re.match(r"(.+?[?.])(\s|$)", text.strip(), re.DOTALL)
-    return " ".join((m.group(1) if m else text).split())
+    first = " ".join((m.group(1) if m else text).split())
+    head, colon, _ = first.partition(": ")
+    if colon and len(first) > 100 and first.endswith("?") and len(head) >= 30:
+        return head + "?"
+    return first
 
 
 def _plain_fact(rs: CompiledRuleSet, fact: str) -> str:
