@@ -144,3 +144,12 @@ def test_new_bundled_cases_say_they_are_fictional_and_cite_sources() -> None:
         assert text.startswith("# Fictional case for illustration."), path.name
         case = load_case(path).case
         assert all(s.url or s.document for s in case.sources), path.name
+
+
+def test_thesis_1_2_moves_no_bundled_decision_from_1_1() -> None:
+    """The README's claim about the 1.1 -> 1.2 bump, from the kept 1.1.0 fixture."""
+    old = ROOT / "tests" / "fixtures" / "thesis-1.1.0.yaml"
+    out = run_cli("diff", "--old", str(old), "--new", "rules/", "cases/", cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert "biotech-product-thesis 1.1.0" in out.stdout and "1.2.0" in out.stdout
+    assert "7 of 16 case(s) change; 0 change decision" in out.stdout
