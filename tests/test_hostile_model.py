@@ -306,3 +306,11 @@ def test_counts_and_amounts_beyond_what_exists_are_refused_where_written(tmp_pat
     out = run_cli("score", str(path))
     assert out.returncode == 2 and words in out.stderr, out.stderr
     assert out.stderr.startswith(f"{path}:")
+
+
+def test_a_run_of_hundreds_of_digits_says_it_is_too_long_to_be_a_figure(tmp_path):
+    path = tmp_path / "case.yaml"
+    text = write_yaml(path, make_case()).read_text(encoding="utf-8")
+    path.write_text(text.replace("eu: 250000", "eu: " + "1" * 400), encoding="utf-8")
+    out = run_cli("score", str(path))
+    assert out.returncode == 2 and "a number of 400 characters is too long" in out.stderr

@@ -111,6 +111,9 @@ def _figure_json_schema(schema: dict[str, Any]) -> None:
     schema.update({"title": "Figure", "anyOf": [{"type": "number"}, mapping]})
 
 
+_LONG_NUMBER = re.compile(r"[-+]?[0-9_]{20,}(\.[0-9_]*)?([eE][-+]?[0-9]+)?")  # read as text
+
+
 class Figure(Model):
     """A number with provenance. `source` is the id of an entry in the case's `sources:` list."""
 
@@ -132,6 +135,11 @@ class Figure(Model):
             raise ValueError("expected a number or a figure mapping, got true/false")
         if isinstance(data, int | float):
             return {"value": data}
+        if isinstance(data, str) and _LONG_NUMBER.fullmatch(data.strip()):
+            raise ValueError(
+                f"a number of {len(data.strip())} characters is too long to be a figure "
+                "(YAML numbers here have at most 64); check for a pasted run of digits"
+            )
         if not isinstance(data, dict):
             raise ValueError(
                 "expected a number or a mapping with 'value:' (and source, as_of, status)"
