@@ -66,6 +66,7 @@ def write(tmp_path: Path, body: str) -> Path:
         ("{criteria.size: '>= x'}", "cannot read the comparison"),
         ("{unknowns: [{a: 1}]}", "unknowns: items are rule ids or fact paths"),
         ("{fired: [[size.big]]}", "fired: items are rule ids or fact paths"),
+        ("{unknowns: [asset.nope]}", "unknowns: 'asset.nope' is not a case fact the rule set"),
     ],
 )
 def test_a_misspelt_expectation_is_an_error_not_a_pass(tmp_path, expect, message):

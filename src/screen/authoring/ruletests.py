@@ -554,6 +554,15 @@ def _parse_expectations(
                         f"expect: {key}: items are rule ids or fact paths, got {item!r}",
                         doc.location((*at, key, j)),
                     )
+        if key == "unknowns":
+            facts = sorted({*rs.fields, "asset.role"})  # what an unknown can name
+            for j, fact in enumerate(spec):
+                if fact not in rs.fields and fact != "asset.role" and not fact.startswith("rule:"):
+                    raise ScreenError(
+                        f"expect: unknowns: '{fact}' is not a case fact the rule set reads",
+                        doc.location((*at, key, j)),
+                        did_you_mean(str(fact), facts),
+                    )
         if key in ("fired", "not_fired"):
             for j, rule in enumerate(spec):
                 if rule not in rule_ids:
