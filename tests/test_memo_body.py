@@ -244,6 +244,17 @@ def test_china_only_data_for_a_us_plan_is_a_clinical_risk(tmp_path: Path) -> Non
     assert clinical and clinical[0].startswith(
         "China-only clinical data while an FDA IND is cleared: FDA expects evidence"
     )
+    # partnered (sintilimab with Lilly, 2022): the partner's US filing rests on the same data
+    case["assets"][0]["bd"] = {
+        "status": "partnered",
+        "plan": {"territory": "ex_china"},
+        "deals": [{"partner": "Big Pharma", "territory": "ex_china"}],
+    }
+    ctx = memos.memo_context(*screened(write_yaml(tmp_path / "p.yaml", case)))
+    assert any(
+        k["kind"] == "clinical" and k["text"].startswith("China-only clinical data")
+        for k in ctx["risks"]
+    )
 
 
 # -- 4. questions about the product first, provenance last ----------------------------------------

@@ -291,8 +291,10 @@ def risks(ctx: dict[str, Any], company: Any = None) -> list[dict[str, str]]:
     for a in assets:
         partnered = a["bd_deal"]["state"] == "partnered"  # the partner carries development
         found = [("amber", text, "competitive") for text in competitive(a, ctx)]
-        if not partnered:
-            found += [(level, text, "clinical") for level, text in clinical(a)]
+        # the evidence is the asset's whoever files it: China-only data for a US filing, a
+        # losing readout or a safety signal put the partner's milestones at risk too
+        found += [(level, text, "clinical") for level, text in clinical(a)]
+        if not partnered:  # the US path's next steps are the partner's to take
             found += [("amber", text, "regulatory") for text in regulatory(a)]
         for level, text, kind in found:
             add(level, a, text, kind)
