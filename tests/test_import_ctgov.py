@@ -102,6 +102,29 @@ def test_phases_join_as_the_case_vocabulary_writes_them(tmp_path: Path) -> None:
     assert yaml.safe_load(out.stdout)["assets"][0]["trials"][0]["phase"] == "PHASE1/PHASE2"
 
 
+def test_a_new_case_suggests_the_regional_stages_its_records_show(tmp_path: Path) -> None:
+    """A phase 3 run in China and the US, a phase 1 in Japan: suggested as a commented-out
+    development block (a block reads a region it leaves out as none, and these records are
+    rarely all the asset's trials), which loads and screens once uncommented."""
+    record = json.loads(ONE.read_text())
+    record["protocolSection"]["designModule"]["phases"] = ["PHASE3"]
+    locations = [{"country": "China"}, {"country": "United States"}]
+    record["protocolSection"]["contactsLocationsModule"] = {"locations": locations}
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(record))
+    out = run_cli("import", "ctgov", str(path))
+    assert out.returncode == 0, out.stderr
+    assert "development" not in yaml.safe_load(out.stdout)["assets"][0]  # only a comment
+    assert "#   china: {stage: phase3}" in out.stdout and "#   us: {stage: phase3}" in out.stdout
+    text = out.stdout.replace("    # development:", "    development:")
+    text = text.replace("    #   china:", "      china:").replace("    #   us:", "      us:")
+    case = tmp_path / "c.yaml"
+    case.write_text(text)
+    screened = run_cli("score", str(case), "--format", "json")
+    assert screened.returncode == 0, screened.stderr
+    assert json.loads(screened.stdout)[0]["assets"][0]["stage"] == "phase3"
+
+
 def test_into_keeps_every_untouched_line_and_reports_conflicts(tmp_path: Path) -> None:
     case = _case(tmp_path, COMMENTED_CASE.replace("phase: NA  ", "phase: PHASE2"))
     before = case.read_text()

@@ -315,6 +315,36 @@ def trial_entry(s: Study) -> dict[str, Any]:
     return entry
 
 
+# A registered trial's phase -> the development stage it shows in the regions it runs in
+# (phase 4 runs after an approval; EARLY_PHASE1 is a phase 1; NA is not a drug phase).
+STAGE_OF_PHASE = {
+    "EARLY_PHASE1": "phase1",
+    "PHASE1": "phase1",
+    "PHASE1/PHASE2": "phase1_2",
+    "PHASE2": "phase2",
+    "PHASE2/PHASE3": "phase3",
+    "PHASE3": "phase3",
+    "PHASE4": "approved",
+}
+STAGE_ORDER = ["phase1", "phase1_2", "phase2", "phase3", "approved"]
+
+
+def regional_stages(studies: list[Study]) -> dict[str, str]:
+    """The most advanced stage per region that these records show (case schema v2 names:
+    china, us, eu, japan, rest_of_world). Withdrawn trials never enrolled and show nothing.
+    Only a suggestion: the records imported are rarely all of an asset's trials, and a
+    `development:` block reads a region it leaves out as not in development there."""
+    out: dict[str, str] = {}
+    for s in studies:
+        stage = STAGE_OF_PHASE.get(s.phase or "")
+        if stage is None or (s.status or "").upper() == "WITHDRAWN":
+            continue
+        for region in {REGION_OF_COUNTRY.get(c, "rest_of_world") for c in s.countries}:
+            if region not in out or STAGE_ORDER.index(stage) > STAGE_ORDER.index(out[region]):
+                out[region] = stage
+    return dict(sorted(out.items()))
+
+
 def unmapped(s: Study) -> list[str]:
     """What the record says that the case vocabulary has no field for (kept as comments)."""
     out = []

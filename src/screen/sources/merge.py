@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from screen.model.errors import Location, ScreenError, did_you_mean
-from screen.sources.ctgov import Study, source_entry, trial_entry, unmapped
+from screen.sources.ctgov import Study, regional_stages, source_entry, trial_entry, unmapped
 
 # (mapping, sequence, offset) indentations, most common first
 LAYOUTS = ((2, 4, 2), (2, 2, 0), (4, 4, 2), (4, 4, 0), (4, 6, 4), (3, 3, 0))
@@ -238,11 +238,22 @@ def new_case_text(case: dict[str, Any], studies: Sequence[Study]) -> str:
     y = _yaml(LAYOUTS[0])
     doc = _commented(case)
     for asset in doc["assets"]:
+        mine = []
         for trial in asset["trials"]:
             study = next(s for s in studies if s.nct_id == trial["nct_id"])
+            mine.append(study)
             note = _note(study)
             if note:
                 trial.yaml_add_eol_comment(note, "nct_id")
+        shown = regional_stages(mine)
+        if shown:  # a suggestion, commented out: see `regional_stages` for why
+            lines = [
+                "What these records show by region (uncomment once the other trials are known:",
+                "a development block reads a region it leaves out as not in development):",
+                "development:",
+                *(f"  {region}: {{stage: {stage}}}" for region, stage in shown.items()),
+            ]
+            asset.yaml_set_comment_before_after_key("trials", before="\n".join(lines), indent=4)
     for source in doc["sources"]:
         source.fa.set_flow_style()
     records = ", ".join(
