@@ -12,7 +12,7 @@ copy/init, why-not, diff); each is short, there are many.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import click
@@ -23,9 +23,9 @@ from screen.cli.common import (
     echo_error,
     echo_text,
     fail_if_damaged,
+    format_option,
     guard,
     store_option,
-    text_or_json,
 )
 from screen.model.numbers import display
 
@@ -43,17 +43,6 @@ class _RecordId(click.ParamType):
 
 
 RECORD_ID = _RecordId()
-
-
-def _format_option(fn: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(["table", "json"]),
-        default="table",
-        show_default=True,
-        help="table: for people; json: for programs.",
-    )(fn)
 
 
 def _json(data: Any) -> None:
@@ -198,7 +187,7 @@ def _label(r: Any) -> str:
     help="screen: engine results; decision: the firm's calls.",
 )
 @click.option("--overrides", is_flag=True, help="Only firm decisions that overrule the engine.")
-@_format_option
+@format_option("table: for people; json: for programs.", people="table")
 @store_option
 @guard
 def list_records(
@@ -225,17 +214,10 @@ def list_records(
             found = s.iter_records(**filters, up_to_id=up_to)
             return (r for r in found if r.override) if overrides else found
 
-        damaged: list[int] = []
-
-        def checked(found: Any) -> Any:
-            for r in found:
-                if r.damage(result=False) and r.id not in damaged:
-                    damaged.append(r.id)
-                yield r
-
+        damaged: set[int] = set()
         if fmt == "json":
-            _json_lines(r.summary() for r in checked(records()))
-            fail_if_damaged(damaged)
+            _json_lines(_summaries(records(), damaged))
+            fail_if_damaged(sorted(damaged))
             return
         up_to = s.last_id()  # records written while we list are not half in the table
         headers = [
@@ -251,21 +233,43 @@ def list_records(
             "rules",
         ]
         text = format_table_streamed(
-            headers, lambda: (_list_row(r) for r in checked(records(up_to)))
+            headers,
+            lambda: (
+                _list_row(r, r.id in damaged) for r in _noting_damage(records(up_to), damaged)
+            ),
         )
         if text is None:
             echo_text("no records match", err=True)
             return
         for line in text:
             echo_text(line)
-    fail_if_damaged(damaged, marked=True)
+    fail_if_damaged(sorted(damaged), marked=True)
 
 
-def _list_row(r: Any) -> list[str]:
+def _summaries(found: Iterable[Any], damaged: set[int]) -> Iterator[dict[str, Any]]:
+    """`audit list --format json`'s rows; a row not `intact` adds its id to `damaged` (the
+    summary has checked the record already)."""
+    for r in found:
+        row = r.summary()
+        if not row["intact"]:
+            damaged.add(r.id)
+        yield row
+
+
+def _noting_damage(found: Iterable[Any], damaged: set[int]) -> Iterator[Any]:
+    """The records as they stream by, the ids of those that fail their own check
+    (`Record.damage`, fields only: a listing reads no results) added to `damaged`."""
+    for r in found:
+        if r.damage(result=False):
+            damaged.add(r.id)
+        yield r
+
+
+def _list_row(r: Any, damaged: bool) -> list[str]:
     from screen.report.safety import terminal_cell  # widths are measured on what is shown
 
     cells = [
-        f"#{r.id}" + ("!" if r.damage(result=False) else ""),
+        f"#{r.id}" + ("!" if damaged else ""),
         r.created_at[:19].replace("T", " "),
         r.who,
         r.kind,
@@ -316,7 +320,7 @@ def _since(text: str) -> str:
 
 @audit.command()
 @click.argument("record_id", type=RECORD_ID)
-@text_or_json("text: record header and the explanation; json: the record and its stored result.")
+@format_option("text: record header and the explanation; json: the record and its stored result.")
 @store_option
 @guard
 def show(record_id: int, fmt: str, store: str | None) -> None:
@@ -436,7 +440,7 @@ def init_cmd(store: str | None) -> None:
 
 @audit.command("replay")
 @click.argument("record_id", type=RECORD_ID)
-@text_or_json("text: IDENTICAL / DIFFERENT / BROKEN and the differences; json: for programs.")
+@format_option("text: IDENTICAL / DIFFERENT / BROKEN and the differences; json: for programs.")
 @store_option
 @guard
 def replay_cmd(record_id: int, fmt: str, store: str | None) -> None:
@@ -493,7 +497,7 @@ def replay_cmd(record_id: int, fmt: str, store: str | None) -> None:
 
 @audit.command("stats")
 @click.option("--since", help="Only records written on or after this date (YYYY-MM-DD).")
-@_format_option
+@format_option("table: for people; json: for programs.", people="table")
 @store_option
 @guard
 def stats_cmd(since: str | None, fmt: str, store: str | None) -> None:
@@ -502,19 +506,13 @@ def stats_cmd(since: str | None, fmt: str, store: str | None) -> None:
     Firm decisions count once per case: the latest `decide` for it."""
     from screen.audit.replay import format_table, stats
 
-    damaged: list[int] = []
-
-    def checked(found: Any) -> Any:
-        for r in found:
-            if r.damage(result=False):
-                damaged.append(r.id)
-            yield r
-
+    damaged: set[int] = set()
     with _open(store) as s:
-        data = stats(checked(s.iter_records(since=_since(since) if since else None)))
+        found = s.iter_records(since=_since(since) if since else None)
+        data = stats(_noting_damage(found, damaged))
     if fmt == "json":
         _json(data)
-        fail_if_damaged(damaged)
+        fail_if_damaged(sorted(damaged))
         return
     out = [
         f"records: {data['records']} ({data['screens']} screens of {data['screened_cases']} "
@@ -554,7 +552,7 @@ def stats_cmd(since: str | None, fmt: str, store: str | None) -> None:
             format_table(["id", "company", "engine", "firm", "reason", "who", "note"], rows),
             nl=False,
         )
-    fail_if_damaged(damaged, counted=True)
+    fail_if_damaged(sorted(damaged), counted=True)
 
 
 def _counts(d: dict[str, int]) -> str:
@@ -584,7 +582,7 @@ def _counts(d: dict[str, int]) -> str:
 @click.option(
     "--limit", type=click.IntRange(1), default=12, show_default=True, help="Lines per section."
 )
-@_format_option
+@format_option("table: for people; json: for programs.", people="table")
 @guard
 def why_not(
     case: str, target: str, rules: str | None, max_changes: int, limit: int, fmt: str
@@ -622,7 +620,7 @@ def why_not(
     help="Use the store at $DEALSCREEN_STORE / the default path (like --store).",
 )
 @click.option("--all", "show_all", is_flag=True, help="Also list cases that do not change.")
-@_format_option
+@format_option("table: for people; json: for programs.", people="table")
 @guard
 def diff(
     cases: tuple[str, ...],

@@ -18,15 +18,15 @@ from screen.cli.common import (
     EXIT_FAILED,
     RULES_HELP,
     existing_paths,
+    format_option,
     guard,
-    text_or_json,
     write_output,
 )
 
 
 @click.command()
 @click.argument("rules", nargs=-1, type=click.Path())
-@text_or_json("text: file:line:col: severity: message, one per line; json: a document.")
+@format_option("text: file:line:col: severity: message, one per line; json: a document.")
 @click.option("--strict", is_flag=True, help="Warnings fail too (exit 1).")
 @click.option("--notes", is_flag=True, help="Also print notes (informational, never fail).")
 @click.option(
@@ -184,7 +184,7 @@ def graph(rules: str | None, fmt: str, field: str | None, no_params: bool) -> No
 @click.argument("case", type=click.Path())
 @click.option("--asset", "asset", metavar="ID", help="Asset to evaluate for (default: the lead).")
 @click.option("--rules", "rules", type=click.Path(), help=RULES_HELP)
-@text_or_json("text: the value, then each fact read; json: a document.")
+@format_option("text: the value, then each fact read; json: a document.")
 @guard
 def eval_command(
     expression: str, case: str, asset: str | None, rules: str | None, fmt: str

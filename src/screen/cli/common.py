@@ -100,13 +100,16 @@ def record(results: Any, **kwargs: Any) -> None:
     )
 
 
-def text_or_json(help_text: str | None = None) -> Callable[[Callable[..., Any]], Any]:
-    """The --format option of the commands that print text for people or JSON for programs."""
+def format_option(
+    help_text: str | None = None, *, people: str = "text"
+) -> Callable[[Callable[..., Any]], Any]:
+    """The --format option of the commands that print `people` (text or a table) for people
+    or JSON for programs; `people` is the default."""
     return click.option(
         "--format",
         "fmt",
-        type=click.Choice(["text", "json"]),
-        default="text",
+        type=click.Choice([people, "json"]),
+        default=people,
         show_default=True,
         help=help_text,
     )

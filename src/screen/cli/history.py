@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import click
 
-from screen.cli.common import echo_text, fail_if_damaged, guard, store_option, text_or_json
+from screen.cli.common import echo_text, fail_if_damaged, format_option, guard, store_option
 
 
 @click.command()
 @click.argument("company")
-@text_or_json("text: for people; json: for programs.")
+@format_option("text: for people; json: for programs.")
 @store_option
 @guard
 def history(company: str, fmt: str, store: str | None) -> None:

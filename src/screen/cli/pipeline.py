@@ -16,9 +16,9 @@ from screen.cli.common import (
     RULES_HELP,
     echo_error,
     existing_paths,
+    format_option,
     guard,
     store_option,
-    text_or_json,
     write_chunks,
     write_output,
 )
@@ -333,7 +333,7 @@ def load_case_or_record(arg: str, store: str | None) -> Any:
 @click.argument("case_a", type=click.Path())
 @click.argument("case_b", type=click.Path())
 @click.option("--rules", type=click.Path(), help=RULES_HELP)
-@text_or_json("text: for people; json: for programs.")
+@format_option("text: for people; json: for programs.")
 @click.option(
     "--differences",
     is_flag=True,

@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from screen.cli.common import EXIT_USAGE, RULES_HELP, echo_error, echo_text, guard, text_or_json
+from screen.cli.common import EXIT_USAGE, RULES_HELP, echo_error, echo_text, format_option, guard
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> object:
@@ -34,7 +34,7 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> obje
 )
 @click.option("--today", callback=_date, metavar="DATE", help="Reference date [default: today].")
 @click.option("--rules", type=click.Path(), help=RULES_HELP)
-@text_or_json("text: for people; json: for programs.")
+@format_option("text: for people; json: for programs.")
 @guard
 def due(cases: tuple[str, ...], within: str, today: object, rules: str | None, fmt: str) -> None:
     """Cases due (or overdue) for another look: their `revisit: {on: DATE, when: ...}` has
