@@ -37,8 +37,14 @@ def outcome(reader, text: str) -> tuple[str, object]:
         return "error", None
 
 
+def _checked_then_located(text: str, path: str) -> yamlsource.SourceDoc:
+    """The locating reader as `parse_yaml` runs it: after the unprintable-character check."""
+    yamlsource._refuse_unprintable(text, path)
+    return yamlsource._parse_located(text, path)
+
+
 def assert_agree(text: str) -> None:
-    fast, slow = outcome(parse_yaml, text), outcome(yamlsource._parse_located, text)
+    fast, slow = outcome(parse_yaml, text), outcome(_checked_then_located, text)
     assert fast[0] == slow[0], text
     assert same(fast[1], slow[1]), text
 

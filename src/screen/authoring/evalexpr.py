@@ -18,7 +18,7 @@ from screen.engine.evaluate import evaluate_case
 from screen.engine.facts import build_extractor
 from screen.engine.plan import CompiledRuleSet
 from screen.lang.runtime import EvalError
-from screen.lang.unknown import UNKNOWN
+from screen.lang.unknown import UNKNOWN, has_unknown
 from screen.model.case import Case
 from screen.model.errors import Location, ScreenError, did_you_mean
 
@@ -103,10 +103,5 @@ def eval_expression(
     except EvalError as exc:
         raise ScreenError(f"cannot evaluate: {exc}", Location("<expression>", 1, 1)) from None
     reads = [(k, facts.get(k, UNKNOWN)) for k in expr.reads]
-    missing = [k for k, v in reads if _has_unknown(v) and k in expr.blamable]
+    missing = [k for k, v in reads if has_unknown(v) and k in expr.blamable]
     return EvalResult(source, chosen.asset.id, value, reads, missing)
-
-
-def _has_unknown(v: Any) -> bool:
-    """An absent fact, or a list fact with an absent item (one readout's `n` not stated)."""
-    return v is UNKNOWN or (isinstance(v, list | tuple) and any(x is UNKNOWN for x in v))

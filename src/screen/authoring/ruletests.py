@@ -555,13 +555,13 @@ def _parse_expectations(
                         doc.location((*at, key, j)),
                     )
         if key == "unknowns":
-            facts = sorted({*rs.fields, "asset.role"})  # what an unknown can name
+            facts = {*rs.fields, "asset.role"}  # what an unknown can name (or `rule:ID`)
             for j, fact in enumerate(spec):
-                if fact not in rs.fields and fact != "asset.role" and not fact.startswith("rule:"):
+                if fact not in facts and not fact.startswith("rule:"):
                     raise ScreenError(
                         f"expect: unknowns: '{fact}' is not a case fact the rule set reads",
                         doc.location((*at, key, j)),
-                        did_you_mean(str(fact), facts),
+                        did_you_mean(str(fact), sorted(facts)),
                     )
         if key in ("fired", "not_fired"):
             for j, rule in enumerate(spec):

@@ -47,7 +47,7 @@ from screen.engine.stepmemo import (
     upstream_of,
     value_key,
 )
-from screen.lang.unknown import UNKNOWN
+from screen.lang.unknown import UNKNOWN, has_unknown
 from screen.model.case import Asset
 
 MAX_CACHED_KEY_SETS = 256  # downstream step sets kept per asset (a few dozen are typical)
@@ -232,7 +232,7 @@ class BaseJournal:
         self.crit_state = run.crit_state
         self.tables_state = run.tables_state
         self.bounds = run.bounds
-        self.unknown = frozenset(k for k in rs.fields if _has_unknown(base.get(k, UNKNOWN)))
+        self.unknown = frozenset(k for k in rs.fields if has_unknown(base.get(k, UNKNOWN)))
         self._downstream: dict[tuple[frozenset[str], frozenset[int] | None], Downstream] = {}
         self._downstream_of = downstream_of(rs)
         self.memo = StepMemo(rs, base)
@@ -280,7 +280,3 @@ class BaseJournal:
         unknown in the base stays unchanged, since it gives way on nearly every such trial
         (both paths give the same outcome, so this only saves the failed attempt)."""
         return self.unknown <= changed
-
-
-def _has_unknown(value: Any) -> bool:
-    return value is UNKNOWN or (isinstance(value, list) and any(v is UNKNOWN for v in value))

@@ -46,3 +46,10 @@ class Unknown:
 
 
 UNKNOWN = Unknown()
+
+
+def has_unknown(value: object) -> bool:
+    """An absent fact, or a list fact with an absent item (one readout's `n` not stated)."""
+    return value is UNKNOWN or (
+        isinstance(value, list | tuple) and any(v is UNKNOWN for v in value)
+    )

@@ -273,10 +273,11 @@ def readings(a: dict[str, Any], trace: dict[str, dict[str, Any]]) -> dict[str, s
 
     loa = outcome(trace, "derived.likelihood_of_approval")
     deal_stage = outcome(trace, "derived.deal_stage")  # what the likelihood is read from (1.1+)
-    if isinstance(deal_stage, str) and deal_stage == "none":
+    deal_at = at_stage(deal_stage) if isinstance(deal_stage, str) else None
+    if deal_stage == "none":
         start = "with no development yet in the planned deal's territory"
-    elif isinstance(deal_stage, str) and at_stage(deal_stage):
-        start = at_stage(deal_stage).replace("at ", "from ", 1) + " in the planned deal's territory"
+    elif deal_at:
+        start = deal_at.replace("at ", "from ", 1) + " in the planned deal's territory"
     else:
         start = (at_stage(a["stage_key"]) or "at an unrecorded stage").replace("at ", "from ", 1)
     risk = (

@@ -134,7 +134,7 @@ def _one(model: type[BaseModel], doc: SourceDoc, loc: PathKey, err: dict[str, An
     hint = None
     if kind == "string_type" and isinstance(value, bool | int | float):
         # YAML read `version: 1.1` as a number and `name: yes`... as text; quoting keeps text
-        hint = f'write it in quotes to keep it as text: "{_yaml_text(value).strip(chr(39))}"'
+        hint = f'write it in quotes to keep it as text: "{_yaml_text(value)}"'
     return ScreenError(f"{prefix}{msg[:1].lower()}{msg[1:]}{got}", doc.location(loc), hint)
 
 

@@ -202,8 +202,8 @@ def parse_yaml(text: str, path: str) -> SourceDoc:
 
 
 def _parse_located(text: str, path: str) -> SourceDoc:
-    """The locating reader: libyaml events, positions for every key and value (module doc)."""
-    _refuse_unprintable(text, path)  # parse_yaml has, but this reader never goes without it
+    """The locating reader: libyaml events, positions for every key and value (module doc).
+    Only for text `parse_yaml` has checked for unprintable characters."""
     doc = SourceDoc(path, text, None, {}, {})
 
     def fail(message: str, mark: Any, hint: str | None = None) -> ScreenError:
