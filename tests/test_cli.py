@@ -350,3 +350,13 @@ def test_explain_does_not_call_an_asset_marked_non_core_a_core_asset(tmp_path):
     out = run_cli("explain", str(write_yaml(tmp_path / "d.yaml", {**two, "id": "d"})))
     assert "company decision follows the strongest candidate for core asset," in out.stdout
     assert "candidate core asset " in out.stdout
+
+
+def test_the_watch_list_rounds_scores_as_every_other_view(tmp_path):
+    """4.175 (a float just below it) is 4.18 in the table, the memo and the watch list alike."""
+    import datetime as dt
+
+    from screen.pipeline.due import DueCase, to_text
+
+    case = DueCase("c.yaml", "c", "Co", "2026-01-01", None, -3, "advance", 4.175, ())
+    assert "last screen: advance 4.18;" in to_text([case], dt.date(2026, 1, 4), 0)
