@@ -380,7 +380,8 @@ def test_streamed_listing_prints_exactly_what_the_whole_list_would():
     from hypothesis import strategies as st
 
     from screen.audit.replay import format_table, format_table_streamed
-    from screen.cli.audit import _json, _json_lines
+    from screen.cli.audit import _json_lines
+    from screen.cli.common import echo_json as _json
 
     cell = st.text(max_size=8)
     item = st.dictionaries(st.text(max_size=5), st.one_of(cell, st.integers(), st.none()))

@@ -294,7 +294,8 @@ def schema(kind: str) -> None:
 # commands. The names of each module's commands are listed here (a test checks them).
 COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "memo": ("memo",),
-    "audit": ("decide", "audit", "why-not", "diff"),
+    "audit": ("decide", "audit"),
+    "whatif": ("why-not", "diff"),
     "authoring": ("lint", "test", "graph", "eval"),
     "pipeline": ("rank", "sensitivity", "compare"),
     "sources": ("import",),

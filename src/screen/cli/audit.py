@@ -1,12 +1,13 @@
-"""Commands of the audit trail: `decide`, `audit list|show|verify|replay|stats`, `why-not`, `diff`.
+"""Commands of the audit trail: `decide`, `audit list|show|verify|replay|stats|copy|init`.
 
-Thin shells over `store`, `audit`, `counterfactual` and `thesis_diff`. Only click is imported at
-module level (cli/app.py registers `COMMANDS` at start-up and `dealscreen --help` must stay fast).
+Thin shells over `store` and `audit` (`why-not` and `diff` are in whatif.py). Only click is
+imported at module level (cli/app.py loads it when one of its commands runs or is listed, and
+`dealscreen --help` must stay fast).
 Exit codes: 0 success; 1 a check failed (verify found a broken chain, replay differs); 2 bad
 input (unknown record, corrupt store, bad reason code); 70 internal error.
 
 Long module: one thin command per audit verb (decide, audit list/show/verify/replay/stats/
-copy/init, why-not, diff); each is short, there are many.
+copy/init); each is short, there are many.
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ import click
 from screen.cli.common import EXIT_FAILED as EXIT_CHECK_FAILED
 from screen.cli.common import (
     RULES_HELP,
-    echo_error,
+    echo_json,
     echo_text,
     fail_if_damaged,
     format_option,
     guard,
+    open_store,
     store_option,
 )
 from screen.model.numbers import display
@@ -43,12 +45,6 @@ class _RecordId(click.ParamType):
 
 
 RECORD_ID = _RecordId()
-
-
-def _json(data: Any) -> None:
-    import json
-
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 def _score_one(case: str, rules: str | None) -> tuple[Any, Any, dict[str, Any]]:
@@ -161,12 +157,6 @@ def audit() -> None:
     """The decision store: list, show, verify, replay, stats, copy, init."""
 
 
-def _open(store: str | None) -> Any:
-    from screen.audit.store import Store
-
-    return Store.open(store, create=False)
-
-
 def _label(r: Any) -> str:
     if r.kind == "screen":
         return r.decision
@@ -208,7 +198,7 @@ def list_records(
 
     since_key = _since(since) if since else None
     filters = {"company": company, "decision": decision, "since": since_key, "kind": kind}
-    with _open(store) as s:
+    with open_store(store) as s:
         # Streamed: one record in memory at a time (the table takes two passes: widths, rows).
         def records(up_to: int | None = None) -> Any:
             found = s.iter_records(**filters, up_to_id=up_to)
@@ -284,7 +274,7 @@ def _list_row(r: Any, damaged: bool) -> list[str]:
 
 
 def _json_lines(items: Any) -> None:
-    """A JSON array written item by item, byte-identical to `_json(list(items))`."""
+    """A JSON array written item by item, byte-identical to `echo_json(list(items))`."""
     import json
 
     first = True
@@ -328,11 +318,11 @@ def show(record_id: int, fmt: str, store: str | None) -> None:
     exactly as `dealscreen explain` printed it then."""
     from screen.report import console as report
 
-    with _open(store) as s:
+    with open_store(store) as s:
         r = s.get(record_id)
         result = r.result()
     if fmt == "json":
-        _json({"record": r.summary(), "result": result})
+        echo_json({"record": r.summary(), "result": result})
         fail_if_damaged([r.id] if r.damage() else [])
         return
     lines = [
@@ -371,7 +361,7 @@ def verify(head: str | None, store: str | None) -> None:
 
     On PostgreSQL also checks the append-only trigger and the chain head row. Exit 0 when
     intact, 1 when not."""
-    with _open(store) as s:
+    with open_store(store) as s:
         v = s.verify(head)
     if not v.ok:
         for _, problem in v.problems:
@@ -448,12 +438,12 @@ def replay_cmd(record_id: int, fmt: str, store: str | None) -> None:
     engine; report identical or different (with the differences). Exit 1 when different."""
     from screen.audit.replay import MAX_DIFFERENCES, replay
 
-    with _open(store) as s:
+    with open_store(store) as s:
         record = s.get(record_id)
         damage = record.damage()
         if damage:  # replaying the stored result would vouch for fields it does not match
             if fmt == "json":
-                _json({"id": record.id, "identical": False, "broken": damage})
+                echo_json({"id": record.id, "identical": False, "broken": damage})
             else:
                 echo_text(f"BROKEN: record #{record.id} {record.company}: " + "; ".join(damage))
                 echo_text("`dealscreen audit verify` checks the whole store")
@@ -461,7 +451,7 @@ def replay_cmd(record_id: int, fmt: str, store: str | None) -> None:
         rp = replay(s, record)
     r = rp.record
     if fmt == "json":
-        _json(
+        echo_json(
             {
                 "id": r.id,
                 "identical": rp.identical,
@@ -507,11 +497,11 @@ def stats_cmd(since: str | None, fmt: str, store: str | None) -> None:
     from screen.audit.replay import format_table, stats
 
     damaged: set[int] = set()
-    with _open(store) as s:
+    with open_store(store) as s:
         found = s.iter_records(since=_since(since) if since else None)
         data = stats(_noting_damage(found, damaged))
     if fmt == "json":
-        _json(data)
+        echo_json(data)
         fail_if_damaged(sorted(damaged))
         return
     out = [
@@ -562,135 +552,4 @@ def _counts(d: dict[str, int]) -> str:
 # --------------------------------------------------------------------------- why-not
 
 
-@click.command("why-not")
-@click.argument("case", type=click.Path())
-@click.option(
-    "--target",
-    type=click.Choice(["advance", "watch", "decline"]),
-    default="advance",
-    show_default=True,
-    help="The decision to reach (advance/watch: at least that good).",
-)
-@click.option("--rules", "rules", type=click.Path(), help=RULES_HELP)
-@click.option(
-    "--max-changes",
-    type=click.IntRange(1, 2),
-    default=2,
-    show_default=True,
-    help="Largest set of facts changed together: 1 (single facts) or 2 (pairs).",
-)
-@click.option(
-    "--limit", type=click.IntRange(1), default=12, show_default=True, help="Lines per section."
-)
-@format_option("table: for people; json: for programs.", people="table")
-@guard
-def why_not(
-    case: str, target: str, rules: str | None, max_changes: int, limit: int, fmt: str
-) -> None:
-    """Smallest sets of fact changes (one fact, then pairs) that would move CASE to --target,
-    and which unknown facts matter most. Facts in the rule set's `fixed:` list are not changed."""
-    from screen.audit.whynot import format_why_not
-    from screen.audit.whynot import why_not as search
-    from screen.engine.loader import load_case, load_ruleset
-
-    rs = load_ruleset(rules)
-    found = search(rs, load_case(case).case, target=target, max_changes=max_changes)
-    if fmt == "json":
-        _json(found.as_dict())
-    else:
-        echo_text(format_why_not(found, limit=limit), nl=False)
-
-
-# --------------------------------------------------------------------------- diff
-
-
-@click.command("diff")
-@click.argument("cases", nargs=-1, type=click.Path())
-@click.option("--old", "old", type=click.Path(), help="The current rule set (default: bundled).")
-@click.option("--new", "new", type=click.Path(), required=True, help="The proposed rule set.")
-@click.option(
-    "--store",
-    "store",
-    metavar="PATH|URL",
-    help="Re-screen every recorded case (latest record per case) from this store under --new.",
-)
-@click.option(
-    "--from-store",
-    is_flag=True,
-    help="Use the store at $DEALSCREEN_STORE / the default path (like --store).",
-)
-@click.option("--all", "show_all", is_flag=True, help="Also list cases that do not change.")
-@format_option("table: for people; json: for programs.", people="table")
-@guard
-def diff(
-    cases: tuple[str, ...],
-    old: str | None,
-    new: str,
-    store: str | None,
-    from_store: bool,
-    show_all: bool,
-    fmt: str,
-) -> None:
-    """Which cases a new thesis changes, and the rules responsible.
-
-    CASES are case files, folders, or recorded screenings ('#16': the case text stored with
-    record 16, from --store or $DEALSCREEN_STORE).
-
-    \b
-      dealscreen diff --old rules/ --new proposal.yaml cases/
-      dealscreen diff --new proposal.yaml '#16' '#17'
-      dealscreen diff --new proposal.yaml --store .dealscreen/decisions.db
-    """
-    from screen.audit.history import is_record_ref
-    from screen.audit.thesis_diff import diff_cases, diff_store, same_label_warning
-    from screen.engine.loader import load_ruleset
-
-    refs = [c for c in cases if is_record_ref(c)]
-    if refs:
-        from screen.audit.history import recorded_case
-        from screen.audit.store import Store
-
-        with Store.open(store, create=False) as s:
-            recorded = [recorded_case(s, ref) for ref in refs]
-        files = [c for c in cases if not is_record_ref(c)]
-        report = diff_cases(load_ruleset(old), load_ruleset(new), files, recorded)
-        _print_diff(report, fmt, show_all)
-        return
-    if (store or from_store) and cases:
-        raise click.UsageError("give CASES or --store, not both")
-    if not (store or from_store or cases):
-        raise click.UsageError("give CASES (files or folders) or --store")
-    new_rs = load_ruleset(new)
-    if store or from_store:
-        if old:
-            raise click.UsageError(
-                "with --store the old rule set is the one stored with each record; drop --old"
-            )
-        with _open(store) as s:
-            report = diff_store(s, new_rs)
-        _print_diff(report, fmt, show_all)
-        fail_if_damaged(report.damaged)
-        return
-    else:
-        old_rs = load_ruleset(old)
-        warning = same_label_warning(old_rs, new_rs)
-        if warning:
-            echo_text(warning, err=True)
-        report = diff_cases(old_rs, new_rs, list(cases))
-    _print_diff(report, fmt, show_all)
-
-
-def _print_diff(report: Any, fmt: str, show_all: bool) -> None:
-    from screen.audit.thesis_diff import format_diff
-
-    if fmt == "json":
-        _json(report.as_dict(show_all))
-    else:
-        echo_text(format_diff(report, show_all), nl=False)
-    for e in report.errors:
-        echo_error(e)
-    if report.errors:
-        sys.exit(2)
-
-
-COMMANDS = [decide, audit, why_not, diff]
+COMMANDS = [decide, audit]

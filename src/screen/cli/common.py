@@ -115,6 +115,21 @@ def format_option(
     )
 
 
+def echo_json(data: Any) -> None:
+    """A JSON document on stdout, as the audit commands print theirs (indented, UTF-8 kept)."""
+    import json
+
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def open_store(store: str | None) -> Any:
+    """The decision store at `store` (or the default / $DEALSCREEN_STORE); never created
+    by a command that only reads it."""
+    from screen.audit.store import Store
+
+    return Store.open(store, create=False)
+
+
 def echo_text(text: str, *, nl: bool = True, err: bool = False) -> None:
     """Part of a text view (a table, a record, a report line): control characters that came
     from a case or a record are shown as escapes, never obeyed by the terminal (safety.py)."""

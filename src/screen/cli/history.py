@@ -7,7 +7,15 @@ from __future__ import annotations
 
 import click
 
-from screen.cli.common import echo_text, fail_if_damaged, format_option, guard, store_option
+from screen.cli.common import (
+    echo_json,
+    echo_text,
+    fail_if_damaged,
+    format_option,
+    guard,
+    open_store,
+    store_option,
+)
 
 
 @click.command()
@@ -28,17 +36,14 @@ def history(company: str, fmt: str, store: str | None) -> None:
       dealscreen history "Kestrel" --format json
     Compare two of them in full: dealscreen compare '#12' '#16'.
     """
-    import json
-
     from screen.audit.history import format_history
     from screen.audit.history import history as company_history
-    from screen.audit.store import Store
 
-    with Store.open(store, create=False) as s:
+    with open_store(store) as s:
         steps = company_history(s, company)
     if fmt == "json":
         doc = [step.as_dict() for step in steps]
-        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        echo_json(doc)
     else:
         echo_text(format_history(steps), nl=False)
     fail_if_damaged([st.record.id for st in steps if st.record.damage(result=False)])
