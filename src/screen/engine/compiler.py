@@ -160,7 +160,7 @@ class _RuleSetCompiler:
     def expr_loc(self, part: _Part, path: PathKey) -> tuple[Location, bool]:
         """Location of an expression scalar and whether it is quoted (to place columns)."""
         loc = part.doc.location(path)
-        lines = part.doc.text.splitlines()
+        lines = part.doc.lines
         if 0 < loc.line <= len(lines):
             line = lines[loc.line - 1]
             ch = line[loc.column - 1 : loc.column] if loc.column else ""

@@ -65,7 +65,7 @@ class SourceDoc:
 
     Positions given as None are computed on first use from `text` (see module docstring)."""
 
-    __slots__ = ("_key_pos", "_value_pos", "data", "path", "text")
+    __slots__ = ("_key_pos", "_lines", "_value_pos", "data", "path", "text")
 
     def __init__(
         self,
@@ -77,6 +77,7 @@ class SourceDoc:
     ) -> None:
         self.path, self.text, self.data = path, text, data
         self._value_pos, self._key_pos = value_pos, key_pos
+        self._lines: list[str] | None = None
 
     def __repr__(self) -> str:
         return f"SourceDoc(path={self.path!r}, data={self.data!r})"
@@ -94,6 +95,14 @@ class SourceDoc:
             self._locate()
         assert self._key_pos is not None
         return self._key_pos
+
+    @property
+    def lines(self) -> list[str]:
+        """The text's lines, split once: the compiler places every expression's columns by
+        its line (750 expressions split the bundled thesis 750 times, ~10 ms a load)."""
+        if self._lines is None:
+            self._lines = self.text.splitlines()
+        return self._lines
 
     def _locate(self) -> None:
         try:
