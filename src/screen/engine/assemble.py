@@ -205,7 +205,7 @@ def assemble(
         (lo, hi),
         criteria,
         gates,
-        [] if lean else unknown_questions(rs, run.needed_by, run.errors, asset),
+        [] if lean else unknown_questions(rs, run.live_needed_by(), run.errors, asset),
         run.trace,
         run.fired,
         run.F,

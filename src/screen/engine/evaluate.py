@@ -117,8 +117,9 @@ def evaluate_with_facts(
             rs, case, asset, base, run if isinstance(run, JournalRun) else None
         )
         evaluate = FactoredEvaluator(rs, asset, case.company, base, inner)
-    if base is not None and evaluate is not None and run.needed_by:
-        refined, approximate = refine(rs, base, run.needed_by, evaluate, asset)
+    needed_by = run.live_needed_by() if base is not None else {}
+    if base is not None and evaluate is not None and needed_by:
+        refined, approximate = refine(rs, base, needed_by, evaluate, asset)
     outcome = assemble(rs, case, asset, run, refined, lean)
     outcome.approximate = approximate
     if (

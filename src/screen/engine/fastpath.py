@@ -63,6 +63,7 @@ class _Renamer(ast.NodeTransformer):
         return node
 
 
+_WITHOUT_BOUNDS = frozenset({"bool", "str", "enum", "stage"})  # derived kinds kept UNKNOWN
 GUARDED = ("_fn_coalesce", "_fn_known")  # the functions that take unknown arguments
 
 
@@ -161,11 +162,17 @@ class _Gen:
         return name
 
     def expr(self, e: Expression) -> str:
+        return self.expr_and_tree(e)[0]
+
+    def expr_and_tree(self, e: Expression) -> tuple[str, ast.expr]:
+        """The native source of `e`, and its tree for the three-valued evaluator (both with
+        the constants renamed into the generated namespace)."""
         self.count += 1
         tree = _Renamer(f"_e{self.count}", e.namespace, self.ns).visit(
             ast.parse(ast.unparse(e.tree), mode="eval").body
         )
-        return ast.unparse(_Guard(self).visit(tree))
+        plain = copy.deepcopy(tree)
+        return ast.unparse(_Guard(self).visit(tree)), plain
 
     def helper(self, source: str) -> str:
         """A helper function returning `source` evaluated on `F`; its name."""
@@ -200,11 +207,20 @@ class _Gen:
         for n, node in enumerate(rs.steps):
             key = repr(node.key)
             if isinstance(node, DerivedNode) and node.expr is not None:
-                # a derived fact that comes out unknown without raising (a `coalesce` of
-                # unknowns) gives way too: the interpretive pass asks about it, and may know
-                # the bounds of an unknown number, which the generated code does not keep
-                b.append(f"    v = F[{key}] = {self.expr(node.expr)}")
-                b.append("    if v is UNKNOWN: raise Fallback")
+                # a derived number that comes out unknown (a `coalesce` of unknowns) gives
+                # way: the interpretive pass may know its bounds, which the generated code does
+                # not keep. A true/false, text or stage has no bounds: one that reads an
+                # unknown is computed like a guarded argument (natively, else three-valued)
+                # and may stay UNKNOWN in F; a reader that touches it natively gives way, a
+                # guarded one reads past it as the interpretive pass does, which then asks
+                # nothing about it (`AssetRun.live_needed_by`)
+                if node.expr.type.kind in _WITHOUT_BOUNDS:
+                    native, tree = self.expr_and_tree(node.expr)
+                    guarded = self.const(GuardedArg(tree))
+                    b.append(f"    F[{key}] = _gderived(F, {self.helper(native)}, {guarded})")
+                else:
+                    b.append(f"    v = F[{key}] = {self.expr(node.expr)}")
+                    b.append("    if v is UNKNOWN: raise Fallback")
             elif isinstance(node, TableNode):
                 fn = f"_table{n}"
                 inputs = [self.expr(e) for e in node.inputs]
@@ -271,10 +287,11 @@ class _Gen:
 def _guarded_functions(
     ns: dict[str, Any], bounds: dict[str, tuple[float, float]]
 ) -> dict[str, Any]:
-    """`_gcoalesce` and `_gknown` for the generated code, with the three-valued pass's meaning
-    (`kleene._kleene`): every argument is evaluated, natively or on an unknown by the
-    three-valued evaluator; coalesce gives the first known one, else gives way on an unknown
-    number within bounds (the interpretive pass keeps those bounds), else UNKNOWN."""
+    """`_gcoalesce`, `_gknown` and `_gderived` for the generated code, with the three-valued
+    pass's meaning (`kleene._kleene`): every argument is evaluated, natively or on an unknown
+    by the three-valued evaluator; coalesce gives the first known one, else gives way on an
+    unknown number within bounds (the interpretive pass keeps those bounds), else UNKNOWN; a
+    derived true/false, text or stage is its expression evaluated the same way."""
 
     def argument(F: dict[str, Any], fn: Callable[[dict[str, Any]], Any] | None, arg: Any) -> Any:
         if fn is None:  # a bare read of `arg`, a key: an unknown number within bounds is one
@@ -298,7 +315,13 @@ def _guarded_functions(
         v = argument(F, *arg)
         return v is not UNKNOWN and type(v) is not Interval
 
-    return {"_gcoalesce": gcoalesce, "_gknown": gknown}
+    def gderived(F: dict[str, Any], fn: Callable[[dict[str, Any]], Any], tree: Any) -> Any:
+        v = argument(F, fn, tree)
+        if type(v) is Interval:  # cannot happen for these kinds; stay exact anyway
+            raise Fallback
+        return v
+
+    return {"_gcoalesce": gcoalesce, "_gknown": gknown, "_gderived": gderived}
 
 
 def build_fast_path(rs: CompiledRuleSet) -> Callable[..., dict[str, Any]]:

@@ -40,6 +40,16 @@ def field_bounds(rs: CompiledRuleSet) -> dict[str, tuple[float, float]]:
     return cached
 
 
+def _inner_steps(rs: CompiledRuleSet) -> frozenset[str]:
+    """The keys of the derived facts and tables: steps whose outcome is not a criterion's or a
+    gate's; cached per rule set."""
+    cached = rs.__dict__.get("_inner_steps")
+    if cached is None:
+        cached = frozenset(n.key for n in rs.steps if isinstance(n, DerivedNode | TableNode))
+        rs.__dict__["_inner_steps"] = cached
+    return cached
+
+
 class AssetRun:
     """Evaluation state for one asset; kept out of the public API."""
 
@@ -59,6 +69,19 @@ class AssetRun:
         self.crit_state: dict[str, tuple[Any, tuple[Any, ...], str | None, bool]] = {}
 
     # -- helpers
+    def live_needed_by(self) -> dict[str, list[str]]:
+        """`needed_by` without the facts only inner steps wait on: an unknown derived fact or
+        table that no unknown criterion or gate reads (an earlier band fired, a `coalesce` read
+        past it) changes nothing, so it is neither asked about nor enumerated. Every unknown
+        criterion and gate names the facts behind the inner steps it reads (`roots`), so a
+        fact they wait on is kept, with every rule that reads it. A failed rule is kept."""
+        inner = _inner_steps(self.rs)
+        return {
+            fact: rules
+            for fact, rules in self.needed_by.items()
+            if fact.startswith("rule:") or any(r not in inner for r in rules)
+        }
+
     def roots(self, reads: tuple[str, ...]) -> frozenset[str]:
         """The case facts (or failed rules) behind the unknown values among `reads`."""
         out: set[str] = set()
