@@ -585,9 +585,12 @@ class CaseFactory:
             self.put(ro, "result", self.pick(["positive", "met primary endpoint", "mixed"]))
             kind = ENDPOINT_KINDS[ro["endpoint"]]
             self.put(ro, "kind", kind)
-            if kind in ("hba1c_change", "weight_change"):  # lower is better: a larger fall
-                value = -round(r.uniform(0.5, 12), 1)
-                versus = round(value * r.uniform(0.1, 1.1), 1)
+            if kind == "hba1c_change":  # lower is better: a larger fall, in HbA1c points
+                value = -round(r.uniform(0.3, 2.5), 1)
+                versus = round(value * r.uniform(0.0, 1.1), 1)
+            elif kind == "weight_change":  # percent of baseline; above 1, so never ambiguous
+                value = -round(r.uniform(1.5, 20), 1)
+                versus = round(value * r.uniform(0.0, 1.1), 1)
             else:
                 value = round(r.uniform(5, 70), 1)
                 versus = round(value * r.uniform(0.4, 1.1), 1)

@@ -114,11 +114,67 @@ def test_readout_against_a_comparator_gives_signed_deltas() -> None:
     asset = _asset(make_case({"trials": [{"readouts": readouts}]}))
     orr, hba1c, pfs = asset.trials[0].readouts
     assert orr.delta == pytest.approx(0.19) and orr.delta_relative == pytest.approx(0.19 / 0.28)
-    assert hba1c.delta == pytest.approx(0.8) and hba1c.delta_relative == pytest.approx(0.8)
+    # a change from baseline has no relative gain (the comparator's change is no baseline):
+    # its gain is read in its own units, HbA1c percentage points
+    assert hba1c.delta == pytest.approx(0.8) and hba1c.delta_relative is None
+    assert hba1c.delta_points == pytest.approx(0.8)
     assert pfs.delta is None and pfs.comparator.description == "historical ~5 months"
     # the asset's efficacy facts are the readout with the largest relative gain
-    assert asset.efficacy_delta_relative == pytest.approx(0.8)
-    assert asset.efficacy_endpoint.value == "hba1c_change"
+    assert asset.efficacy_delta_relative == pytest.approx(0.19 / 0.28)
+    assert asset.efficacy_endpoint.value == "orr" and asset.efficacy_delta_points is None
+
+
+def _change_readout(kind: str, arm: object, comp: object, **extra: object) -> object:
+    readout = {"endpoint": kind, "kind": kind, "value": arm, "comparator": {"value": comp}}
+    return (
+        _asset(make_case({"trials": [{"readouts": [{**readout, **extra}]}]})).trials[0].readouts[0]
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "arm", "comp", "points"),
+    [
+        # a placebo change near or at zero: no ratio blows up, none goes missing
+        ("hba1c_change", -0.3, -0.1, 0.2),
+        ("weight_change", -14.9, 0, 14.9),
+        # fractions count in percent of baseline; IFCC mmol/mol in HbA1c points
+        ("weight_change", {"value": -0.089, "unit": "fraction"}, {"value": -0.011}, 7.8),
+        ("hba1c_change", {"value": -15, "unit": "mmol/mol"}, -2, 13 * 0.09148),
+        # a bare number takes the other figure's unit
+        ("ldl_change", {"value": -55, "unit": "% change from baseline"}, -3, 52),
+        # a written threshold is met at its own precision (0.7 - 0.4 is not 0.3 in binary)
+        ("hba1c_change", -0.7, -0.4, 0.3),
+    ],
+)  # fmt: skip
+def test_a_change_from_baseline_is_read_in_its_own_units(kind, arm, comp, points) -> None:
+    r = _change_readout(kind, arm, comp)
+    assert r.delta_relative is None
+    assert r.delta_points == pytest.approx(points, abs=1e-9)
+    if points == 0.3:
+        assert r.delta_points >= 0.3
+
+
+def test_a_change_from_baseline_off_the_percent_scale_leaves_the_gain_unknown() -> None:
+    r = _change_readout("weight_change", {"value": -9, "unit": "kg"}, {"value": -2, "unit": "kg"})
+    assert r.delta == pytest.approx(7) and r.delta_points is None
+
+
+def test_weight_gain_is_the_benefit_when_the_readout_says_higher_is_better() -> None:
+    """Cachexia: a direction stated on the readout wins over the kind's default."""
+    r = _change_readout("weight_change", 4.0, 1.0, higher_is_better=True)
+    assert r.delta_points == pytest.approx(3.0)
+
+
+@pytest.mark.parametrize(
+    ("kind", "arm", "comp", "says"),
+    [
+        ("weight_change", -0.6, -0.2, "could be fractions or percentages"),
+        ("hba1c_change", -12, -2, "is not possible: give the unit"),
+    ],
+)
+def test_a_change_from_baseline_of_unclear_units_is_refused(kind, arm, comp, says) -> None:
+    with pytest.raises(ValueError, match=says):
+        _change_readout(kind, arm, comp)
 
 
 def test_a_hazard_ratio_is_the_relative_gain_of_a_time_to_event_readout() -> None:

@@ -97,7 +97,7 @@ def test_cli_misspelt_weight_in_a_copy_of_the_thesis_exits_non_zero_with_a_locat
     copy = tmp_path / "rules"
     shutil.copytree(ROOT / "rules", copy, ignore=shutil.ignore_patterns("tests"))
     thesis = copy / "thesis.yaml"
-    thesis.write_text(thesis.read_text().replace("weight:", "wieght:", 1))
+    thesis.write_text(thesis.read_text().replace("\n    weight:", "\n    wieght:", 1))
     done = run_cli("lint", str(copy))
     assert done.returncode == 1
     line = next(x for x in done.stdout.splitlines() if "wieght" in x)

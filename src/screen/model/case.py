@@ -207,7 +207,11 @@ class Asset(Model):
         "arm minus comparator (positive is better) of the readout with the largest relative gain"
     )
     efficacy_delta_relative: float | None = _derived(
-        "that readout's gain relative to the comparator's value"
+        "that readout's gain relative to the comparator's value (none for a change from baseline)"
+    )
+    efficacy_delta_points: float | None = _derived(
+        "for a change from baseline, that readout's gain on the endpoint's own scale (HbA1c "
+        "percentage points; weight, LDL-C percent of baseline)"
     )
     efficacy_endpoint: vocab.EndpointKind | None = _derived("endpoint kind of that readout")
     efficacy_comparator: vocab.ComparatorKind | None = _derived(
@@ -253,6 +257,7 @@ def derived_values(asset: Asset) -> dict[str, Any]:
     best = _efficacy_readout(asset)
     values["efficacy_delta"] = best.delta if best else None
     values["efficacy_delta_relative"] = best.delta_relative if best else None
+    values["efficacy_delta_points"] = best.delta_points if best else None
     values["efficacy_endpoint"] = best.kind if best else None
     values["efficacy_comparator"] = (
         best.comparator.kind if best is not None and best.comparator is not None else None
@@ -270,18 +275,30 @@ def derived_values(asset: Asset) -> dict[str, Any]:
 
 
 def _efficacy_readout(asset: Asset) -> Any:
-    """The comparative readout the asset's efficacy facts come from: the largest relative gain
-    among the readouts marked primary (none when the primary ones state no comparison: the
-    facts stay unknown), else among those not marked secondary (`primary: false`), else among
-    all. A subgroup or exploratory endpoint with a larger gain never stands in for a primary
-    endpoint that the case states."""
+    """The comparative readout the asset's efficacy facts come from, among the readouts marked
+    primary (none when the primary ones state no comparison: the facts stay unknown), else
+    among those not marked secondary (`primary: false`), else among all: the largest relative
+    gain; with no relative gain there (changes from baseline only), the largest gain on the
+    scale of the first such endpoint kind listed, since HbA1c points and percent of body
+    weight do not compare. A subgroup or exploratory endpoint with a larger gain never stands
+    in for a primary endpoint that the case states."""
     readouts = [r for t in asset.trials or [] for r in t.readouts]
-    compared = [r for r in readouts if r.delta_relative is not None]
+    compared = [
+        r
+        for r in readouts
+        if r.delta_relative is not None
+        or (r.kind in vocab.CHANGE_ENDPOINTS and r.delta is not None)
+    ]
     if any(r.primary for r in readouts):  # a stated primary endpoint without a comparison
         pool = [r for r in compared if r.primary]  # leaves the efficacy facts unknown
     else:
         pool = [r for r in compared if r.primary is None] or compared
-    return max(pool, key=lambda r: r.delta_relative or 0.0, default=None)
+    relative = [r for r in pool if r.delta_relative is not None]
+    if relative or not pool:
+        return max(relative, key=lambda r: r.delta_relative, default=None)
+    same = [r for r in pool if r.kind is pool[0].kind]
+    known = [r for r in same if r.delta_points is not None]
+    return max(known, key=lambda r: r.delta_points) if known else same[0]
 
 
 def with_derived(asset: Asset) -> Asset:
@@ -294,6 +311,7 @@ DERIVED_ASSET_FIELDS = (
     *REGIONAL_VIEWS,
     "efficacy_delta",
     "efficacy_delta_relative",
+    "efficacy_delta_points",
     "efficacy_endpoint",
     "efficacy_comparator",
     "efficacy_hazard_ratio",
@@ -308,6 +326,7 @@ DERIVED_FROM: dict[str, tuple[str, ...]] = {
     **{f"asset.{name}": _STAGE_ORIGINS for name in REGIONAL_VIEWS},
     "asset.efficacy_delta": ("asset.trials.readouts",),
     "asset.efficacy_delta_relative": ("asset.trials.readouts",),
+    "asset.efficacy_delta_points": ("asset.trials.readouts",),
     "asset.efficacy_endpoint": ("asset.trials.readouts",),
     "asset.efficacy_comparator": ("asset.trials.readouts",),
     "asset.efficacy_hazard_ratio": ("asset.trials.readouts",),
@@ -316,6 +335,10 @@ DERIVED_FROM: dict[str, tuple[str, ...]] = {
         "asset.trials.readouts.comparator",
     ),
     "asset.trials.readouts.delta_relative": (
+        "asset.trials.readouts.value",
+        "asset.trials.readouts.comparator",
+    ),
+    "asset.trials.readouts.delta_points": (
         "asset.trials.readouts.value",
         "asset.trials.readouts.comparator",
     ),

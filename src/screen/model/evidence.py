@@ -110,7 +110,19 @@ class Readout(Model):
     )
     delta_relative: float | None = Field(
         None,
-        description="delta divided by the comparator's value (derived)",
+        description=(
+            "delta divided by the comparator's value, or 1 - hazard ratio; none for a change "
+            "from baseline (derived)"
+        ),
+        json_schema_extra={"readOnly": True},
+    )
+    delta_points: float | None = Field(
+        None,
+        description=(
+            "for a change from baseline (HbA1c, body weight, LDL-C): delta on the endpoint's "
+            "own scale, HbA1c in percentage points, weight and LDL-C in percent of baseline "
+            "(derived)"
+        ),
         json_schema_extra={"readOnly": True},
     )
 
@@ -118,7 +130,7 @@ class Readout(Model):
     @classmethod
     def _no_derived_input(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            for key in ("delta", "delta_relative"):
+            for key in ("delta", "delta_relative", "delta_points"):
                 if key in data:
                     raise ValueError(
                         f"'{key}' is computed from value and comparator.value; do not write it"
@@ -137,7 +149,8 @@ class Readout(Model):
         better = self.direction()
         if better is not None and arm is not None and comp is not None:
             delta = (arm - comp) if better else (comp - arm)
-            relative = delta / abs(comp) if comp != 0 else None
+            change = self.kind in vocab.CHANGE_ENDPOINTS
+            relative = delta / abs(comp) if comp != 0 and not change else None
             if not math.isfinite(delta) or (relative is not None and not math.isfinite(relative)):
                 raise ValueError(
                     f"value {arm:g} and comparator value {comp:g} are too far apart to compare "
@@ -146,6 +159,11 @@ class Readout(Model):
             object.__setattr__(self, "delta", delta)
             if relative is not None:
                 object.__setattr__(self, "delta_relative", relative)
+            if change:
+                assert self.value is not None and self.comparator and self.comparator.value
+                object.__setattr__(
+                    self, "delta_points", change_points(self, self.value, self.comparator.value)
+                )
         if hr is not None:
             # The randomised estimate of the whole curve, not the ratio of two medians: a 0.8
             # HR is a fifth less risk of the event at any time (what `meaningful` reads).
@@ -159,6 +177,70 @@ class Readout(Model):
         if self.kind is None or self.kind is vocab.EndpointKind.other:
             return None
         return self.kind not in vocab.LOWER_IS_BETTER
+
+
+# HbA1c: IFCC mmol/mol to NGSP percentage points, for differences (the NGSP master equation
+# %= 0.09148 x mmol/mol + 2.152, Hoelzel et al., Clin Chem 2004; its intercept cancels).
+_HBA1C_POINTS_PER_MMOL_MOL = 0.09148
+_MAX_HBA1C_CHANGE_POINTS = 5.0  # a fall of more than 5 points from any real baseline is not %
+
+
+def change_points(readout: Readout, arm: Figure, comp: Figure) -> float | None:
+    """A change-from-baseline readout's gain over its comparator on the endpoint's own scale:
+    HbA1c in percentage points, body weight and LDL-C in percent of baseline (what the
+    guidance thresholds are written in). From each figure's `unit` (a bare number takes the
+    other's): a fraction counts x100, mmol/mol of HbA1c x0.09148; a unit off that scale (kg,
+    mg/dL) gives None, which leaves the gain unknown. With no unit on either, HbA1c is read
+    in percentage points, and weight or LDL-C as percent unless both values are at most 1,
+    which could be fractions or percentages and is refused."""
+    kind = readout.kind
+    assert kind is not None
+    units = [_unit_scale(kind, f.unit) for f in (arm, comp)]
+    if units[0] is _NO_UNIT:
+        units[0] = units[1]
+    if units[1] is _NO_UNIT:
+        units[1] = units[0]
+    if units[0] is _NO_UNIT:
+        biggest = max(abs(arm.value), abs(comp.value))
+        if kind is vocab.EndpointKind.hba1c_change:
+            if biggest > _MAX_HBA1C_CHANGE_POINTS:
+                raise ValueError(
+                    f"an HbA1c change of {biggest:g} percentage points is not possible: give "
+                    "the unit ('unit: mmol/mol' for IFCC units, 'unit: percentage points')"
+                )
+            units = [1.0, 1.0]
+        elif biggest <= 1:
+            raise ValueError(
+                f"{kind.value} values {arm.value:g} and {comp.value:g} could be fractions or "
+                "percentages: give the unit ('unit: fraction' for -0.089 meaning -8.9%, or "
+                "unit: '%')"
+            )
+        else:
+            units = [1.0, 1.0]
+    if units[0] is None or units[1] is None:
+        return None
+    a, c = arm.value * units[0], comp.value * units[1]
+    # rounded so that a gain written to the threshold's precision meets it (0.7 - 0.4 is
+    # 0.29999999999999993 in binary floating point, and 0.3 points is a threshold)
+    return round((a - c) if readout.direction() else (c - a), 9)
+
+
+_NO_UNIT: Any = object()
+
+
+def _unit_scale(kind: vocab.EndpointKind, unit: str | None) -> Any:
+    """The factor that puts a figure in `unit` on the endpoint's scale; _NO_UNIT when no unit
+    is given; None for a unit off the scale (kg of weight, mg/dL of LDL-C)."""
+    if unit is None or not unit.strip():
+        return _NO_UNIT
+    u = " ".join(unit.lower().split())
+    if "%" in u or u.startswith(("percent", "per cent")) or u in ("pp", "pct", "points"):
+        return 1.0
+    if u in ("fraction", "proportion", "share"):
+        return 100.0
+    if kind is vocab.EndpointKind.hba1c_change and u in ("mmol/mol", "mmol per mol"):
+        return _HBA1C_POINTS_PER_MMOL_MOL
+    return None
 
 
 def _same_rate_units(arm: float | None, comp: float | None) -> None:

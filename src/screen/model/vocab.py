@@ -302,6 +302,10 @@ class EndpointKind(StrEnum):
 LOWER_IS_BETTER = frozenset(
     {EndpointKind.hba1c_change, EndpointKind.weight_change, EndpointKind.ldl_change}
 )
+# Endpoints that are a change from the patient's own baseline: the comparator's value is a
+# change too (a placebo's is often near 0), so a gain is read on the endpoint's own scale
+# (percentage points of HbA1c; percent of baseline body weight or LDL-C), not relative to it.
+CHANGE_ENDPOINTS = LOWER_IS_BETTER
 # Endpoints that are a share of patients: written as fractions (0.45) or percentages (45).
 RATE_ENDPOINTS = frozenset(
     {
