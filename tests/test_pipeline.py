@@ -94,6 +94,19 @@ def test_rows_agree_with_full_result_documents(tmp_path: Path) -> None:
         assert row.unknowns == len(core_unknowns)
         failed = [g["id"] for g in result["gates"] if g["outcome"] == "fail"]
         assert list(row.failed_gates) == failed
+        # row_for evaluates only the assets the company is judged on and ranks only the lead's
+        # questions: what it shows of them is still the full result's
+        if row.decision == "insufficient_information":
+            provisional = result["provisional"]
+            assert (row.provisional_decision, row.provisional_score) == (
+                provisional["decision"],
+                provisional["score"],
+            ), path
+            lead_questions = [
+                u["fact"] for u in result["unknowns"] if u["asset"] in (None, row.lead_asset)
+            ]
+            if lead_questions and not failed and row.top_reason.startswith("open"):
+                assert row.top_reason_ids[0] == lead_questions[0], path
 
 
 def test_variant_cases_cover_every_decision_and_both_paths(tmp_path: Path) -> None:

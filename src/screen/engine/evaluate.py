@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from typing import Any
 
 from screen.engine.assemble import (
@@ -99,6 +100,27 @@ def evaluate_with_facts(
 
     `lean` (the enumerations' own evaluations, see `plain_evaluator`): no `because` texts and no
     unknowns with their questions, which nothing reads there (~20% of each evaluation)."""
+    outcome, rank = evaluate_open(rs, case, asset, facts, trace, fast_done, exact=exact, lean=lean)
+    if rank is not None:
+        rank()
+    return outcome
+
+
+def evaluate_open(
+    rs: CompiledRuleSet,
+    case: Case,
+    asset: Asset,
+    facts: dict[str, Any],
+    trace: bool,
+    fast_done: bool,
+    *,
+    exact: bool = True,
+    lean: bool = False,
+) -> tuple[AssetOutcome, Callable[[], None] | None]:
+    """`evaluate_with_facts`, with its last step left to the caller: (outcome, rank), where
+    `rank()` fills the outcome's provisional call and `decided_by` and orders its unknowns as
+    `evaluate_with_facts` does (None: nothing to rank). The pipeline ranks the lead asset's
+    questions only: an asset the row does not show needs its decision, not their order."""
     base = None if fast_done or not exact or lean else case_facts(rs, facts)
     journalled = base is not None and not trace  # the enumerations' base run, made once
     run = JournalRun(rs, asset, facts) if journalled else AssetRun(rs, asset, facts, trace)
@@ -123,15 +145,20 @@ def evaluate_with_facts(
     outcome = assemble(rs, case, asset, run, refined, lean)
     outcome.approximate = approximate
     if (
-        base is not None
-        and evaluate is not None
-        and outcome.unknowns
-        and (trace or outcome.decision == INSUFFICIENT)
+        base is None
+        or evaluate is None
+        or not outcome.unknowns
+        or not (trace or outcome.decision == INSUFFICIENT)
     ):
+        return outcome, None
+    known, ranking = base, evaluate  # narrowed here, for the closure
+
+    def rank() -> None:
         if outcome.decision == INSUFFICIENT:
-            outcome.provisional = provisional(rs, outcome, base, evaluate, asset)
-        outcome.decided_by = rank_questions(rs, outcome, base, evaluate, asset)
-    return outcome
+            outcome.provisional = provisional(rs, outcome, known, ranking, asset)
+        outcome.decided_by = rank_questions(rs, outcome, known, ranking, asset)
+
+    return outcome, rank
 
 
 def plain_evaluator(rs: CompiledRuleSet, case: Case, asset: Asset) -> Evaluate:

@@ -137,14 +137,31 @@ def score_assets(rs: CompiledRuleSet, loaded: LoadedCase) -> list[AssetScores]:
     case = loaded.case
     out = []
     for asset in case.assets:
-        facts = engine.extract_facts(rs, case, asset)
-        if engine.try_fast_path(rs, facts):
-            out.append(_from_fast_facts(rs, asset, facts))
-        else:  # the interpretive pass reuses the extracted facts, as evaluate_asset does
-            out.append(
-                _from_outcome(rs, engine.evaluate_with_facts(rs, case, asset, facts, False, False))
-            )
+        scores, rank = _score_open(rs, case, asset)
+        out.append(scores if rank is None else rank())
     return out
+
+
+Ranking = Callable[[], AssetScores]
+
+
+def _score_open(rs: CompiledRuleSet, case: Any, asset: Any) -> tuple[AssetScores, Ranking | None]:
+    """One asset's `AssetScores` before its questions are ranked, and the call that ranks them
+    and gives the final `AssetScores` (None when there is nothing to rank: the scores are
+    final). Everything but the order of the unknowns and the provisional call is final."""
+    facts = engine.extract_facts(rs, case, asset)
+    if engine.try_fast_path(rs, facts):
+        return _from_fast_facts(rs, asset, facts), None
+    # the interpretive pass reuses the extracted facts, as evaluate_asset does
+    outcome, rank = engine.evaluate_open(rs, case, asset, facts, False, False)
+    if rank is None:
+        return _from_outcome(rs, outcome), None
+
+    def ranked() -> AssetScores:
+        rank()
+        return _from_outcome(rs, outcome)
+
+    return _from_outcome(rs, outcome), ranked
 
 
 def _describe(asset: Any) -> tuple[str | None, str | None]:
@@ -252,7 +269,8 @@ def company_lead(rs: CompiledRuleSet, assets: Sequence[AssetScores]) -> tuple[tu
     return core, pick_lead(core, _lead_key(assets), worst=worst, roles=roles)
 
 
-def _lead_key(assets: Sequence[AssetScores]) -> Callable[[int], tuple[int, float]]:
+def _lead_key(assets: Any) -> Callable[[int], tuple[int, float]]:
+    """The lead's ranking of asset i of `assets` (a sequence, or a mapping by index)."""
     return lambda i: (DECISION_RANK[assets[i].decision], assets[i].score)
 
 
@@ -268,11 +286,21 @@ def score_case(rs: CompiledRuleSet, loaded: LoadedCase) -> CaseScores:
 def company_decision(cs: CaseScores) -> str:
     """The company's decision: the lead's, unless the case must still say which asset is core
     and the candidates (or an all-non-core company) leave it open."""
-    lead = cs.assets[cs.lead]
-    if not cs.ask_core:
+    return _company_decision(
+        cs.assets[cs.lead],
+        [cs.assets[i] for i in cs.core],
+        cs.ask_core,
+        [a.role for a in cs.assets],
+    )
+
+
+def _company_decision(
+    lead: AssetScores, core: Sequence[AssetScores], ask_core: bool, roles: Sequence[Any]
+) -> str:
+    if not ask_core:
         return lead.decision
-    decisions = {cs.assets[i].decision for i in cs.core}
-    if len(decisions) == 1 and any(a.role is None for a in cs.assets):
+    decisions = {a.decision for a in core}
+    if len(decisions) == 1 and any(r is None for r in roles):
         return lead.decision
     return INSUFFICIENT
 
@@ -384,12 +412,25 @@ def _opened(rs: CompiledRuleSet, rules: Sequence[str]) -> tuple[list[str], list[
 
 
 def row_for(rs: CompiledRuleSet, loaded: LoadedCase) -> PipelineRow:
-    """Evaluate one loaded case and reduce it to its pipeline row."""
-    cs = score_case(rs, loaded)
-    lead = cs.assets[cs.lead]
+    """Evaluate one loaded case and reduce it to its pipeline row.
+
+    The row shows the company's decision and its lead asset, so only the assets the company is
+    judged on are evaluated (a non-core asset never changes either, T1), and only the lead's
+    questions are ranked (their order gives its top reason); the row is the one `score_case`
+    would give (tests/test_pipeline.py)."""
     case = loaded.case
+    roles = [a.role for a in case.assets]
+    core, ask_core, _ = core_candidates(roles)
+    scored = {i: _score_open(rs, case, case.assets[i]) for i in core}
+    assets = {i: s for i, (s, _) in scored.items()}
+    worst = rs.decision.company is CompanyAggregation.worst
+    lead_index = pick_lead(core, _lead_key(assets), worst=worst, roles=roles)
+    rank = scored[lead_index][1]
+    if rank is not None:
+        assets[lead_index] = rank()
+    lead = assets[lead_index]
     text, ids = reason(rs, lead)
-    decision = company_decision(cs)
+    decision = _company_decision(lead, [assets[i] for i in core], ask_core, roles)
     if decision != lead.decision:
         text, ids = "open: which asset is the company's core asset?", ("asset.role",)
     provisional = lead.provisional if decision == INSUFFICIENT else None
@@ -413,7 +454,7 @@ def row_for(rs: CompiledRuleSet, loaded: LoadedCase) -> PipelineRow:
         stage=lead.stage,
         therapeutic_area=lead.therapeutic_area,
         indication=lead.indication,
-        unknowns=sum(len(cs.assets[i].unknowns) for i in cs.core),
+        unknowns=sum(len(assets[i].unknowns) for i in core),
         top_reason=text,
         failed_gates=lead.failed_gates,
         top_reason_ids=ids,
