@@ -122,8 +122,12 @@ def evaluate_open(
     `evaluate_with_facts` does (None: nothing to rank). The pipeline ranks the lead asset's
     questions only: an asset the row does not show needs its decision, not their order."""
     base = None if fast_done or not exact or lean else case_facts(rs, facts)
-    journalled = base is not None and not trace  # the enumerations' base run, made once
-    run = JournalRun(rs, asset, facts) if journalled else AssetRun(rs, asset, facts, trace)
+    # the enumerations' base run, made once (and traced, when the trace is wanted)
+    run = (
+        JournalRun(rs, asset, facts, trace)
+        if base is not None
+        else AssetRun(rs, asset, facts, trace)
+    )
     if fast_done:
         run.replay()
     elif isinstance(run, JournalRun):

@@ -57,8 +57,10 @@ MAX_MEMO_STEPS = 20_000  # memoised step effects kept per asset (a few hundred a
 class CapturingRun(AssetRun):
     """An `AssetRun` that can say what one step did to it (see `StepEffect`)."""
 
-    def __init__(self, rs: CompiledRuleSet, asset: Asset, facts: dict[str, Any]):
-        super().__init__(rs, asset, facts, trace=False)
+    def __init__(
+        self, rs: CompiledRuleSet, asset: Asset, facts: dict[str, Any], trace: bool = False
+    ):
+        super().__init__(rs, asset, facts, trace=trace)
         self._notes: list[tuple[str, str, tuple[str, ...], frozenset[str]]] = []
 
     def note_unknown(self, key: str, rule: str, reads: tuple[str, ...]) -> None:
@@ -106,15 +108,23 @@ class CapturingRun(AssetRun):
 
 
 class JournalRun(CapturingRun):
-    """A run that keeps, per step, the effects it had (the base run)."""
+    """A run that keeps, per step, the effects it had (the base run). With `trace` it is also
+    the evaluation's traced pass: recording the trace changes no effect, so one pass serves
+    both (before, a traced evaluation with unknowns ran the base steps a second time)."""
 
-    def __init__(self, rs: CompiledRuleSet, asset: Asset, facts: dict[str, Any]):
-        super().__init__(rs, asset, facts)
+    def __init__(
+        self, rs: CompiledRuleSet, asset: Asset, facts: dict[str, Any], trace: bool = False
+    ):
+        super().__init__(rs, asset, facts, trace)
         self.effects: list[StepEffect] = []
 
     def run_all(self) -> None:
         """Every step, each found in the rule set's shared memo of full runs when its inputs
-        were seen before (by value: see `value_key`), else evaluated and kept there."""
+        were seen before (by value: see `value_key`), else evaluated and kept there; with a
+        trace, every step evaluated (a memoised effect has no trace entries)."""
+        if self.keep_trace:
+            self.effects.extend(self.captured_step(node) for node in self.rs.steps)
+            return
         shared = shared_memo(self.rs, "journal")
         inputs = step_input_lists(self.rs)[0]
         for i, node in enumerate(self.rs.steps):
