@@ -36,6 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from screen.engine.outcome import TraceEntry
 from screen.engine.plan import CompiledRuleSet, CriterionNode, Node, TableNode
 from screen.engine.run import AssetRun
 from screen.engine.stepmemo import (
@@ -89,6 +90,7 @@ class CapturingRun(AssetRun):
         """Evaluate `node` and return its effects."""
         errors_before = dict(self.errors) if self.errors else None
         fired_before = len(self.fired)
+        traced_before = len(self.trace)
         bounds_before = self.bounds.get(node.key)
         self._notes = []
         self.step(node)
@@ -104,6 +106,10 @@ class CapturingRun(AssetRun):
             ),
             tuple(self.fired[fired_before:]),
             _state_of(self, node),
+            tuple(
+                (t.rule, t.kind, t.reads, t.outcome, t.rationale, t.contribution, t.note)
+                for t in self.trace[traced_before:]
+            ),
         )
 
 
@@ -120,12 +126,9 @@ class JournalRun(CapturingRun):
 
     def run_all(self) -> None:
         """Every step, each found in the rule set's shared memo of full runs when its inputs
-        were seen before (by value: see `value_key`), else evaluated and kept there; with a
-        trace, every step evaluated (a memoised effect has no trace entries)."""
-        if self.keep_trace:
-            self.effects.extend(self.captured_step(node) for node in self.rs.steps)
-            return
-        shared = shared_memo(self.rs, "journal")
+        were seen before (by value: see `value_key`), else evaluated and kept there; a traced
+        run has a memo of its own, whose effects carry their trace entries."""
+        shared = shared_memo(self.rs, "traced" if self.keep_trace else "journal")
         inputs = step_input_lists(self.rs)[0]
         for i, node in enumerate(self.rs.steps):
             key = value_key(inputs[i], self, i)
@@ -143,6 +146,10 @@ class JournalRun(CapturingRun):
             self.errors[k] = v
         for key, rule, reads, _ in e.notes:
             self.note_unknown(key, rule, reads)
+        if self.keep_trace:
+            self.trace.extend(
+                TraceEntry(r, k, reads, self.F, *rest) for r, k, reads, *rest in e.trace
+            )
         self.fired.extend(e.fired)
         if e.state is not None:
             if isinstance(node, TableNode):

@@ -33,6 +33,8 @@ class StepEffect:
     errors: tuple[tuple[str, str], ...]  # errors the step recorded, in order
     fired: tuple[str, ...]  # rows, bands or gates it fired, in order
     state: tuple[Any, tuple[Any, ...], str | None, bool] | None  # table / criterion state
+    # the trace entries it recorded, without the run's fact table (a traced base run's only)
+    trace: tuple[tuple[Any, ...], ...] = ()
 
 
 def step_inputs(node: Node) -> frozenset[str]:
@@ -124,7 +126,8 @@ def value_key(inputs: tuple[str, ...], run: AssetRun, index: int) -> tuple[Any, 
 def shared_memo(rs: CompiledRuleSet, kind: str = "lean") -> dict[tuple[Any, ...], StepEffect]:
     """The rule set's step effects by value key, shared by every asset of a batch: most
     assets put the same few values into a criterion that reads stages, plans and claims.
-    `kind`: "lean" (the enumerations' runs, no notes) or "journal" (full runs, with notes).
+    `kind`: "lean" (the enumerations' runs, no notes), "journal" (full runs, with notes) or
+    "traced" (full runs with their trace entries).
     Emptied when it reaches MAX_SHARED_STEPS, so memory stays flat in the batch size; an entry
     is what evaluating the step gives, so results never depend on what was evaluated before."""
     name = f"_shared_step_memo_{kind}"
