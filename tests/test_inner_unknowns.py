@@ -112,3 +112,45 @@ def test_both_paths_give_the_same_result(
     interpretive._fast = _never_fast
     case = make_case({**NO_READOUT, "stage": stage})
     assert dumps([evaluate(case, rules)]) == dumps([evaluate(case, interpretive)])
+
+
+# A derived fact read inside a guarded `coalesce` argument by a criterion that is unknown:
+# with both arguments unknown the coalesce waits on both, so the facts behind the derived
+# fact are still questions (the first version of `live_needed_by` followed only the
+# criterion's blame, which leaves guarded reads out, and called watch [3, 3] settled).
+GUARDED_READER_RULES = """\
+ruleset: {name: guarded-reader, version: "0.1"}
+derived:
+  china_plan:
+    expr: asset.bd.plan.territory == 'china'
+criteria:
+  - id: fit
+    weight: 0.5
+    bands:
+      - id: fit.yes
+        when: coalesce(derived.china_plan, asset.competition.first_in_class)
+        score: 5
+        rationale: r
+      - {id: fit.no, when: "true", score: 1, rationale: r}
+  - id: novelty
+    weight: 0.5
+    bands:
+      - {id: novelty.follower, when: "not asset.competition.first_in_class", score: 5, rationale: r}
+      - {id: novelty.first, when: "true", score: 1, rationale: r}
+decision: {advance: 3.5, watch: 2.5}
+"""
+
+
+def test_a_derived_fact_a_guarded_argument_waits_on_is_still_asked(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    rules = _compiled(tmp_path_factory, GUARDED_READER_RULES)
+    case = make_case(
+        {"competition": {"first_in_class": DELETE}, "bd": {"plan": {"territory": DELETE}}}
+    )
+    result = evaluate(case, rules)
+    # territory china: fit 5 either way (advance or watch); else fit follows the claim (watch
+    # or decline): the decision is open, over the whole range
+    assert result["decision"] == "insufficient_information"
+    assert result["score_range"] == [1, 5]
+    assert "asset.bd.plan.territory" in _asked(result)

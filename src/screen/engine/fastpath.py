@@ -4,12 +4,14 @@ The interpretive evaluator (`engine.run.AssetRun`) is exact for every case, unkn
 records a trace, but it pays Python overhead per rule. Most assets in a pipeline have complete
 data for most rules, so we also compile the rule set into generated code that does what a
 hand-written function would: read the fields, compute derived facts, pick the first matching
-band or row, weigh the scores, apply the gates and thresholds. It is valid only while nothing
-is unknown: the moment generated code touches UNKNOWN (an operation raises `UnknownValue`), hits
-a non-boolean condition, a table with no matching row, or an arithmetic error, it raises and the
-caller falls back to the interpretive evaluator. Results are therefore identical by construction:
-the fast path either agrees or steps aside. The trace, when wanted, is rebuilt from the fact
-table the fast path filled (every value it computed is in `F`, under the rule's key).
+band or row, weigh the scores, apply the gates and thresholds. It is valid only while every
+criterion and gate is known: the moment generated code touches UNKNOWN (an operation raises
+`UnknownValue`), hits a non-boolean condition, a table with no matching row, or an arithmetic
+error, it raises and the caller falls back to the interpretive evaluator (a derived true/false,
+text or stage may stay unknown when nothing reads it natively: see `_gderived`). Results are
+therefore identical by construction: the fast path either agrees or steps aside. The trace,
+when wanted, is rebuilt from the fact table the fast path filled (every value it computed is in
+`F`, under the rule's key).
 
 `coalesce(...)` and `known(...)` are the two functions that take unknown arguments, and rule
 sets use them exactly where a case is allowed to be silent (`coalesce(plan.territory ==
@@ -317,7 +319,7 @@ def _guarded_functions(
 
     def gderived(F: dict[str, Any], fn: Callable[[dict[str, Any]], Any], tree: Any) -> Any:
         v = argument(F, fn, tree)
-        if type(v) is Interval:  # cannot happen for these kinds; stay exact anyway
+        if type(v) is Interval:  # a stage (an IntEnum) from an unknown if/else: its bounds
             raise Fallback
         return v
 

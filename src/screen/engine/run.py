@@ -40,12 +40,12 @@ def field_bounds(rs: CompiledRuleSet) -> dict[str, tuple[float, float]]:
     return cached
 
 
-def _inner_steps(rs: CompiledRuleSet) -> frozenset[str]:
-    """The keys of the derived facts and tables: steps whose outcome is not a criterion's or a
+def _inner_steps(rs: CompiledRuleSet) -> dict[str, Node]:
+    """The derived facts and tables by key: steps whose outcome is not a criterion's or a
     gate's; cached per rule set."""
     cached = rs.__dict__.get("_inner_steps")
     if cached is None:
-        cached = frozenset(n.key for n in rs.steps if isinstance(n, DerivedNode | TableNode))
+        cached = {n.key: n for n in rs.steps if isinstance(n, DerivedNode | TableNode)}
         rs.__dict__["_inner_steps"] = cached
     return cached
 
@@ -70,17 +70,36 @@ class AssetRun:
 
     # -- helpers
     def live_needed_by(self) -> dict[str, list[str]]:
-        """`needed_by` without the facts only inner steps wait on: an unknown derived fact or
-        table that no unknown criterion or gate reads (an earlier band fired, a `coalesce` read
-        past it) changes nothing, so it is neither asked about nor enumerated. Every unknown
-        criterion and gate names the facts behind the inner steps it reads (`roots`), so a
-        fact they wait on is kept, with every rule that reads it. A failed rule is kept."""
+        """`needed_by` without the facts only dead inner steps wait on: an unknown derived fact
+        or table that no unknown criterion or gate reads, directly or through other unknown
+        inner steps (an earlier band fired, or its reader is known), changes nothing, so it is
+        neither asked about nor enumerated. Reads are the rules' own, guarded ones included: a
+        `coalesce` whose every argument is unknown waits on all of them. A failed rule and a
+        fact a criterion or gate itself names are always kept."""
         inner = _inner_steps(self.rs)
+        live = self._live_inner(inner)
         return {
             fact: rules
             for fact, rules in self.needed_by.items()
-            if fact.startswith("rule:") or any(r not in inner for r in rules)
+            if fact.startswith("rule:") or any(r not in inner or r in live for r in rules)
         }
+
+    def _live_inner(self, inner: dict[str, Node]) -> set[str]:
+        """The unknown inner steps some unknown criterion or gate reads, transitively."""
+        missing, F = self.missing, self.F
+        todo = [
+            r
+            for n in (*self.rs.criteria, *self.rs.gates)
+            if F.get(n.key, UNKNOWN) is UNKNOWN
+            for r in n.reads
+        ]
+        live: set[str] = set()
+        while todo:
+            key = todo.pop()
+            if key in inner and key in missing and key not in live:
+                live.add(key)
+                todo.extend(inner[key].reads)
+        return live
 
     def roots(self, reads: tuple[str, ...]) -> frozenset[str]:
         """The case facts (or failed rules) behind the unknown values among `reads`."""
