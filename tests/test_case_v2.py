@@ -119,9 +119,12 @@ def test_readout_against_a_comparator_gives_signed_deltas() -> None:
     assert hba1c.delta == pytest.approx(0.8) and hba1c.delta_relative is None
     assert hba1c.delta_points == pytest.approx(0.8)
     assert pfs.delta is None and pfs.comparator.description == "historical ~5 months"
-    # the asset's efficacy facts are the readout with the largest relative gain
-    assert asset.efficacy_delta_relative == pytest.approx(0.19 / 0.28)
-    assert asset.efficacy_endpoint.value == "orr" and asset.efficacy_delta_points is None
+    # the asset's efficacy facts are the change from baseline's (the registration endpoint of
+    # its disease), else the readout with the largest relative gain (the next test)
+    assert asset.efficacy_delta_points == pytest.approx(0.8)
+    assert asset.efficacy_endpoint.value == "hba1c_change" and asset.efficacy_delta_relative is None
+    without = _asset(make_case({"trials": [{"readouts": [readouts[0], readouts[2]]}]}))
+    assert without.efficacy_delta_relative == pytest.approx(0.19 / 0.28)
 
 
 def _change_readout(kind: str, arm: object, comp: object, **extra: object) -> object:
@@ -159,6 +162,42 @@ def test_a_change_from_baseline_off_the_percent_scale_leaves_the_gain_unknown() 
     assert r.delta == pytest.approx(7) and r.delta_points is None
 
 
+def test_a_percentile_is_not_a_percentage() -> None:
+    r = _change_readout("weight_change", {"value": -9, "unit": "percentile"}, -2)
+    assert r.delta_points is None
+
+
+def test_delta_follows_the_endpoint_scale_so_the_memo_agrees_with_the_score() -> None:
+    """-5% (as a fraction) against -2% is a gain of 3 points, not a loss of 1.95."""
+    r = _change_readout(
+        "weight_change", {"value": -0.05, "unit": "fraction"}, {"value": -2, "unit": "%"}
+    )
+    assert r.delta == pytest.approx(3) and r.delta_points == pytest.approx(3)
+
+
+@pytest.mark.parametrize(
+    "readouts",
+    [
+        # a responder rate beside the HbA1c change does not hide it (it is the secondary one)
+        [("hba1c_change", -1.8, -0.3), ("response_rate", 0.55, 0.50)],
+        [("response_rate", 0.55, 0.50), ("hba1c_change", -1.8, -0.3)],
+        # a change in kg listed first does not hide a usable one
+        [("weight_change", {"value": -9, "unit": "kg"}, {"value": -2, "unit": "kg"}),
+         ("hba1c_change", -1.8, -0.3)],
+    ],
+)  # fmt: skip
+def test_a_usable_change_from_baseline_stands_for_the_asset(readouts) -> None:
+    trial = {
+        "readouts": [
+            {"endpoint": k, "kind": k, "value": a, "comparator": {"value": c}}
+            for k, a, c in readouts
+        ]
+    }
+    asset = _asset(make_case({"trials": [trial]}))
+    assert asset.efficacy_endpoint.value == "hba1c_change"
+    assert asset.efficacy_delta_points == pytest.approx(1.5)
+
+
 def test_weight_gain_is_the_benefit_when_the_readout_says_higher_is_better() -> None:
     """Cachexia: a direction stated on the readout wins over the kind's default."""
     r = _change_readout("weight_change", 4.0, 1.0, higher_is_better=True)
@@ -169,7 +208,11 @@ def test_weight_gain_is_the_benefit_when_the_readout_says_higher_is_better() -> 
     ("kind", "arm", "comp", "says"),
     [
         ("weight_change", -0.6, -0.2, "could be fractions or percentages"),
-        ("hba1c_change", -12, -2, "is not possible: give the unit"),
+        ("hba1c_change", -12, -2, "HbA1c change of -12 percentage points, which is not"),
+        # a unit does not make an impossible change possible
+        ("hba1c_change", {"value": -12, "unit": "%"}, -2, "which is not possible"),
+        ("weight_change", {"value": -0.089, "unit": "fraction"}, -1.1, "-110% of baseline"),
+        ("weight_change", -12, -150, "-150% of baseline, which is not possible"),
     ],
 )
 def test_a_change_from_baseline_of_unclear_units_is_refused(kind, arm, comp, says) -> None:

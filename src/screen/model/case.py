@@ -277,28 +277,38 @@ def derived_values(asset: Asset) -> dict[str, Any]:
 def _efficacy_readout(asset: Asset) -> Any:
     """The comparative readout the asset's efficacy facts come from, among the readouts marked
     primary (none when the primary ones state no comparison: the facts stay unknown), else
-    among those not marked secondary (`primary: false`), else among all: the largest relative
-    gain; with no relative gain there (changes from baseline only), the largest gain on the
-    scale of the first such endpoint kind listed, since HbA1c points and percent of body
-    weight do not compare. A subgroup or exploratory endpoint with a larger gain never stands
-    in for a primary endpoint that the case states."""
+    among those not marked secondary (`primary: false`), else among all. A change from
+    baseline in HbA1c, body weight or LDL-C with a usable gain comes first: it is the
+    registration endpoint in those diseases (a responder rate beside it is secondary); of the
+    first such kind listed, the largest gain (HbA1c points and percent of weight do not
+    compare). Else the largest relative gain; else a change whose gain is not on its scale
+    (its unit), which leaves the gain unknown. A subgroup or exploratory endpoint with a
+    larger gain never stands in for a primary endpoint that the case states."""
     readouts = [r for t in asset.trials or [] for r in t.readouts]
-    compared = [
-        r
-        for r in readouts
-        if r.delta_relative is not None
-        or (r.kind in vocab.CHANGE_ENDPOINTS and r.delta is not None)
-    ]
+    compared = [r for r in readouts if r.delta_relative is not None or _compared_change(r)]
     if any(r.primary for r in readouts):  # a stated primary endpoint without a comparison
         pool = [r for r in compared if r.primary]  # leaves the efficacy facts unknown
     else:
         pool = [r for r in compared if r.primary is None] or compared
+    changes = [r for r in pool if r.kind in vocab.CHANGE_ENDPOINTS and r.delta_points is not None]
+    if changes:
+        first = changes[0].kind
+        return max((r for r in changes if r.kind is first), key=lambda r: r.delta_points)
     relative = [r for r in pool if r.delta_relative is not None]
-    if relative or not pool:
-        return max(relative, key=lambda r: r.delta_relative, default=None)
-    same = [r for r in pool if r.kind is pool[0].kind]
-    known = [r for r in same if r.delta_points is not None]
-    return max(known, key=lambda r: r.delta_points) if known else same[0]
+    if relative:
+        return max(relative, key=lambda r: r.delta_relative)
+    return pool[0] if pool else None
+
+
+def _compared_change(r: Any) -> bool:
+    """A change from baseline stated for the arm and the comparator, in a known direction."""
+    return (
+        r.kind in vocab.CHANGE_ENDPOINTS
+        and r.value is not None
+        and r.comparator is not None
+        and r.comparator.value is not None
+        and r.direction() is not None
+    )
 
 
 def with_derived(asset: Asset) -> Asset:

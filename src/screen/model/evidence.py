@@ -10,6 +10,7 @@ figure carries. The v1 spellings (a comparator as text, a claim as true/false) s
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from pydantic import Field, StrictBool, model_validator
@@ -105,7 +106,10 @@ class Readout(Model):
     # Derived when the case loads (never written in a case file): arm vs comparator.
     delta: float | None = Field(
         None,
-        description="arm minus comparator, signed so that positive is better (derived)",
+        description=(
+            "arm minus comparator, signed so that positive is better; for a change from "
+            "baseline, on the endpoint's scale (delta_points) (derived)"
+        ),
         json_schema_extra={"readOnly": True},
     )
     delta_relative: float | None = Field(
@@ -156,14 +160,15 @@ class Readout(Model):
                     f"value {arm:g} and comparator value {comp:g} are too far apart to compare "
                     "(check the units: both are results on the same endpoint)"
                 )
-            object.__setattr__(self, "delta", delta)
             if relative is not None:
                 object.__setattr__(self, "delta_relative", relative)
             if change:
                 assert self.value is not None and self.comparator and self.comparator.value
-                object.__setattr__(
-                    self, "delta_points", change_points(self, self.value, self.comparator.value)
-                )
+                points = change_points(self, self.value, self.comparator.value)
+                object.__setattr__(self, "delta_points", points)
+                if points is not None or self.value.unit != self.comparator.value.unit:
+                    delta = points  # on the endpoint's scale; none across unlike units
+            object.__setattr__(self, "delta", delta)
         if hr is not None:
             # The randomised estimate of the whole curve, not the ratio of two medians: a 0.8
             # HR is a fifth less risk of the event at any time (what `meaningful` reads).
@@ -192,7 +197,9 @@ def change_points(readout: Readout, arm: Figure, comp: Figure) -> float | None:
     other's): a fraction counts x100, mmol/mol of HbA1c x0.09148; a unit off that scale (kg,
     mg/dL) gives None, which leaves the gain unknown. With no unit on either, HbA1c is read
     in percentage points, and weight or LDL-C as percent unless both values are at most 1,
-    which could be fractions or percentages and is refused."""
+    which could be fractions or percentages and is refused. A change no patient can have
+    (HbA1c by more than 5 points, weight or LDL-C by more than 100% of baseline) is refused
+    whatever the unit: it is a unit written wrong."""
     kind = readout.kind
     assert kind is not None
     units = [_unit_scale(kind, f.unit) for f in (arm, comp)]
@@ -201,31 +208,52 @@ def change_points(readout: Readout, arm: Figure, comp: Figure) -> float | None:
     if units[1] is _NO_UNIT:
         units[1] = units[0]
     if units[0] is _NO_UNIT:
-        biggest = max(abs(arm.value), abs(comp.value))
-        if kind is vocab.EndpointKind.hba1c_change:
-            if biggest > _MAX_HBA1C_CHANGE_POINTS:
-                raise ValueError(
-                    f"an HbA1c change of {biggest:g} percentage points is not possible: give "
-                    "the unit ('unit: mmol/mol' for IFCC units, 'unit: percentage points')"
-                )
-            units = [1.0, 1.0]
-        elif biggest <= 1:
+        if (
+            kind is not vocab.EndpointKind.hba1c_change
+            and max(abs(arm.value), abs(comp.value)) <= 1
+        ):
             raise ValueError(
                 f"{kind.value} values {arm.value:g} and {comp.value:g} could be fractions or "
-                "percentages: give the unit ('unit: fraction' for -0.089 meaning -8.9%, or "
-                "unit: '%')"
+                "percentages: give the unit on both figures, e.g. "
+                "'value: {value: -0.089, unit: fraction}' for -8.9%, or "
+                "'value: {value: -8.9, unit: \"%\"}'"
             )
-        else:
-            units = [1.0, 1.0]
+        units = [1.0, 1.0]
     if units[0] is None or units[1] is None:
         return None
     a, c = arm.value * units[0], comp.value * units[1]
+    for name, figure, scaled in (("value", arm, a), ("comparator value", comp, c)):
+        _plausible_change(kind, name, figure, scaled)
     # rounded so that a gain written to the threshold's precision meets it (0.7 - 0.4 is
     # 0.29999999999999993 in binary floating point, and 0.3 points is a threshold)
     return round((a - c) if readout.direction() else (c - a), 9)
 
 
 _NO_UNIT: Any = object()
+_MAX_PERCENT_CHANGE = 100.0  # weight or LDL-C cannot fall by more than all of it
+
+
+def _plausible_change(kind: vocab.EndpointKind, name: str, figure: Figure, scaled: float) -> None:
+    hba1c = kind is vocab.EndpointKind.hba1c_change
+    limit = _MAX_HBA1C_CHANGE_POINTS if hba1c else _MAX_PERCENT_CHANGE
+    if abs(scaled) <= limit:
+        return
+    what = f"{figure.value:g}" + (f" {figure.unit}" if figure.unit else "")
+    if hba1c:
+        raise ValueError(
+            f"{name} {what} is an HbA1c change of {scaled:g} percentage points, which is not "
+            "possible: check the unit ('unit: mmol/mol' for IFCC units)"
+        )
+    raise ValueError(
+        f"{name} {what} is a {kind.value} of {scaled:g}% of baseline, which is not possible: "
+        "check the unit (a bare number takes the other figure's unit; 'unit: fraction' "
+        "counts x100)"
+    )
+
+
+_PERCENT_UNIT = re.compile(
+    r"^(?:pct|pp|points?|per ?cent(?:age)?(?: points?)?|percentage points?)(?:\b.*)?$"
+)
 
 
 def _unit_scale(kind: vocab.EndpointKind, unit: str | None) -> Any:
@@ -233,8 +261,8 @@ def _unit_scale(kind: vocab.EndpointKind, unit: str | None) -> Any:
     is given; None for a unit off the scale (kg of weight, mg/dL of LDL-C)."""
     if unit is None or not unit.strip():
         return _NO_UNIT
-    u = " ".join(unit.lower().split())
-    if "%" in u or u.startswith(("percent", "per cent")) or u in ("pp", "pct", "points"):
+    u = " ".join(unit.lower().replace("-", " ").split())
+    if "%" in u or _PERCENT_UNIT.match(u):
         return 1.0
     if u in ("fraction", "proportion", "share"):
         return 100.0
