@@ -119,12 +119,15 @@ def test_readout_against_a_comparator_gives_signed_deltas() -> None:
     assert hba1c.delta == pytest.approx(0.8) and hba1c.delta_relative is None
     assert hba1c.delta_points == pytest.approx(0.8)
     assert pfs.delta is None and pfs.comparator.description == "historical ~5 months"
-    # the asset's efficacy facts are the change from baseline's (the registration endpoint of
-    # its disease), else the readout with the largest relative gain (the next test)
-    assert asset.efficacy_delta_points == pytest.approx(0.8)
-    assert asset.efficacy_endpoint.value == "hba1c_change" and asset.efficacy_delta_relative is None
-    without = _asset(make_case({"trials": [{"readouts": [readouts[0], readouts[2]]}]}))
-    assert without.efficacy_delta_relative == pytest.approx(0.19 / 0.28)
+    # the base asset is an oncology one: its efficacy facts are the readout with the largest
+    # relative gain; a metabolic one's are the change from baseline's (its registration endpoint)
+    assert asset.efficacy_delta_relative == pytest.approx(0.19 / 0.28)
+    assert asset.efficacy_endpoint.value == "orr" and asset.efficacy_delta_points is None
+    metabolic = _asset(
+        make_case({"therapeutic_area": "metabolic", "trials": [{"readouts": readouts}]})
+    )
+    assert metabolic.efficacy_endpoint.value == "hba1c_change"
+    assert metabolic.efficacy_delta_points == pytest.approx(0.8)
 
 
 def _change_readout(kind: str, arm: object, comp: object, **extra: object) -> object:
@@ -159,7 +162,7 @@ def test_a_change_from_baseline_is_read_in_its_own_units(kind, arm, comp, points
 
 def test_a_change_from_baseline_off_the_percent_scale_leaves_the_gain_unknown() -> None:
     r = _change_readout("weight_change", {"value": -9, "unit": "kg"}, {"value": -2, "unit": "kg"})
-    assert r.delta == pytest.approx(7) and r.delta_points is None
+    assert r.delta is None and r.delta_points is None  # delta is on the endpoint's scale
 
 
 def test_a_percentile_is_not_a_percentage() -> None:
@@ -186,16 +189,31 @@ def test_delta_follows_the_endpoint_scale_so_the_memo_agrees_with_the_score() ->
          ("hba1c_change", -1.8, -0.3)],
     ],
 )  # fmt: skip
-def test_a_usable_change_from_baseline_stands_for_the_asset(readouts) -> None:
-    trial = {
+def test_a_usable_change_from_baseline_stands_for_a_metabolic_asset(readouts) -> None:
+    asset = _asset(make_case({"therapeutic_area": "metabolic", "trials": [_trial(readouts)]}))
+    assert asset.efficacy_endpoint.value == "hba1c_change"
+    assert asset.efficacy_delta_points == pytest.approx(1.5)
+
+
+def _trial(readouts: list) -> dict:
+    return {
         "readouts": [
             {"endpoint": k, "kind": k, "value": a, "comparator": {"value": c}}
             for k, a, c in readouts
         ]
     }
-    asset = _asset(make_case({"trials": [trial]}))
-    assert asset.efficacy_endpoint.value == "hba1c_change"
-    assert asset.efficacy_delta_points == pytest.approx(1.5)
+
+
+def test_a_weight_change_does_not_stand_for_an_oncology_asset_beside_its_response_rate() -> None:
+    """In an oncology trial a weight change is a safety or supportive reading, not the
+    registration endpoint: the response rate's relative gain stays the efficacy fact."""
+    readouts = [("orr", 0.38, 0.25), ("weight_change", -3, -1)]
+    asset = _asset(make_case({"therapeutic_area": "oncology", "trials": [_trial(readouts)]}))
+    assert asset.efficacy_endpoint.value == "orr"
+    assert asset.efficacy_delta_relative == pytest.approx(0.13 / 0.25)
+    # with nothing else to read, the change is the efficacy fact wherever the asset is
+    alone = _asset(make_case({"therapeutic_area": "oncology", "trials": [_trial(readouts[1:])]}))
+    assert alone.efficacy_endpoint.value == "weight_change"
 
 
 def test_weight_gain_is_the_benefit_when_the_readout_says_higher_is_better() -> None:

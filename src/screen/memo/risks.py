@@ -157,6 +157,8 @@ def clinical(a: dict[str, Any]) -> list[tuple[str, str]]:
             if arm is None or comp is None:
                 continue
             delta = ro.get("delta")
+            if delta is None and ro.get("kind") in LOWER_IS_BETTER:
+                continue  # a change from baseline in units that do not compare (kg vs %)
             if delta is None:
                 higher = ro.get("higher_is_better")
                 if higher is None:

@@ -277,13 +277,15 @@ def derived_values(asset: Asset) -> dict[str, Any]:
 def _efficacy_readout(asset: Asset) -> Any:
     """The comparative readout the asset's efficacy facts come from, among the readouts marked
     primary (none when the primary ones state no comparison: the facts stay unknown), else
-    among those not marked secondary (`primary: false`), else among all. A change from
-    baseline in HbA1c, body weight or LDL-C with a usable gain comes first: it is the
-    registration endpoint in those diseases (a responder rate beside it is secondary); of the
-    first such kind listed, the largest gain (HbA1c points and percent of weight do not
-    compare). Else the largest relative gain; else a change whose gain is not on its scale
-    (its unit), which leaves the gain unknown. A subgroup or exploratory endpoint with a
-    larger gain never stands in for a primary endpoint that the case states."""
+    among those not marked secondary (`primary: false`), else among all. For a metabolic,
+    endocrine or cardiovascular asset a change from baseline in HbA1c, body weight or LDL-C
+    with a usable gain comes first: it is the registration endpoint there (a responder rate
+    beside it is secondary); of the first such kind listed, the largest gain (HbA1c points and
+    percent of weight do not compare). Elsewhere (a weight change in an oncology trial is a
+    safety or supportive reading) the largest relative gain comes first, then such a change.
+    Last, a change whose gain is not on its scale (its unit), which leaves the gain unknown.
+    A subgroup or exploratory endpoint with a larger gain never stands in for a primary
+    endpoint that the case states."""
     readouts = [r for t in asset.trials or [] for r in t.readouts]
     compared = [r for r in readouts if r.delta_relative is not None or _compared_change(r)]
     if any(r.primary for r in readouts):  # a stated primary endpoint without a comparison
@@ -291,13 +293,23 @@ def _efficacy_readout(asset: Asset) -> Any:
     else:
         pool = [r for r in compared if r.primary is None] or compared
     changes = [r for r in pool if r.kind in vocab.CHANGE_ENDPOINTS and r.delta_points is not None]
+    relative = [r for r in pool if r.delta_relative is not None]
+    if relative and not (changes and asset.therapeutic_area in CHANGE_ENDPOINT_AREAS):
+        return max(relative, key=lambda r: r.delta_relative)
     if changes:
         first = changes[0].kind
         return max((r for r in changes if r.kind is first), key=lambda r: r.delta_points)
-    relative = [r for r in pool if r.delta_relative is not None]
-    if relative:
-        return max(relative, key=lambda r: r.delta_relative)
     return pool[0] if pool else None
+
+
+# Where a change from baseline (HbA1c, body weight, LDL-C) is what a drug is approved on.
+CHANGE_ENDPOINT_AREAS = frozenset(
+    {
+        vocab.TherapeuticArea.metabolic,
+        vocab.TherapeuticArea.endocrine,
+        vocab.TherapeuticArea.cardiovascular,
+    }
+)
 
 
 def _compared_change(r: Any) -> bool:

@@ -108,7 +108,7 @@ class Readout(Model):
         None,
         description=(
             "arm minus comparator, signed so that positive is better; for a change from "
-            "baseline, on the endpoint's scale (delta_points) (derived)"
+            "baseline, delta_points (none when a unit is off the endpoint's scale) (derived)"
         ),
         json_schema_extra={"readOnly": True},
     )
@@ -164,10 +164,8 @@ class Readout(Model):
                 object.__setattr__(self, "delta_relative", relative)
             if change:
                 assert self.value is not None and self.comparator and self.comparator.value
-                points = change_points(self, self.value, self.comparator.value)
-                object.__setattr__(self, "delta_points", points)
-                if points is not None or self.value.unit != self.comparator.value.unit:
-                    delta = points  # on the endpoint's scale; none across unlike units
+                delta = change_points(self, self.value, self.comparator.value)
+                object.__setattr__(self, "delta_points", delta)  # delta is on that scale too
             object.__setattr__(self, "delta", delta)
         if hr is not None:
             # The randomised estimate of the whole curve, not the ratio of two medians: a 0.8
@@ -240,9 +238,14 @@ def _plausible_change(kind: vocab.EndpointKind, name: str, figure: Figure, scale
         return
     what = f"{figure.value:g}" + (f" {figure.unit}" if figure.unit else "")
     if hba1c:
+        hint = (
+            "check the value"
+            if _unit_scale(kind, figure.unit) == _HBA1C_POINTS_PER_MMOL_MOL
+            else "check the unit ('unit: mmol/mol' for IFCC units)"
+        )
         raise ValueError(
             f"{name} {what} is an HbA1c change of {scaled:g} percentage points, which is not "
-            "possible: check the unit ('unit: mmol/mol' for IFCC units)"
+            f"possible: {hint}"
         )
     raise ValueError(
         f"{name} {what} is a {kind.value} of {scaled:g}% of baseline, which is not possible: "
