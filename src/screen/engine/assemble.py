@@ -127,9 +127,11 @@ def assemble(
     run: AssetRun,
     refined: Refinement | None,
     lean: bool = False,
+    needed_by: dict[str, list[str]] | None = None,
 ) -> AssetOutcome:
     """Criteria, gates, score, range and decision from a finished run (and its refinement);
-    `lean`: without the `because` texts and the unknowns (see `evaluate_with_facts`)."""
+    `lean`: without the `because` texts and the unknowns (see `evaluate_with_facts`);
+    `needed_by`: the run's `live_needed_by()` when the caller has it already."""
     criteria: list[CriterionOutcome] = []
     for i, c in enumerate(rs.criteria):
         state = run.crit_state[c.id]
@@ -205,7 +207,11 @@ def assemble(
         (lo, hi),
         criteria,
         gates,
-        [] if lean else unknown_questions(rs, run.live_needed_by(), run.errors, asset),
+        []
+        if lean
+        else unknown_questions(
+            rs, run.live_needed_by() if needed_by is None else needed_by, run.errors, asset
+        ),
         run.trace,
         run.fired,
         run.F,

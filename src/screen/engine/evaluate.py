@@ -143,10 +143,10 @@ def evaluate_open(
             rs, case, asset, base, run if isinstance(run, JournalRun) else None
         )
         evaluate = FactoredEvaluator(rs, asset, case.company, base, inner)
-    needed_by = run.live_needed_by() if base is not None else {}
+    needed_by = run.live_needed_by() if base is not None else None
     if base is not None and evaluate is not None and needed_by:
         refined, approximate = refine(rs, base, needed_by, evaluate, asset)
-    outcome = assemble(rs, case, asset, run, refined, lean)
+    outcome = assemble(rs, case, asset, run, refined, lean, needed_by)
     outcome.approximate = approximate
     if (
         base is None

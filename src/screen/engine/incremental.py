@@ -109,7 +109,9 @@ class CapturingRun(AssetRun):
             tuple(
                 (t.rule, t.kind, t.reads, t.outcome, t.rationale, t.contribution, t.note)
                 for t in self.trace[traced_before:]
-            ),
+            )
+            if self.keep_trace
+            else (),
         )
 
 
