@@ -21,6 +21,7 @@ from typing import Any
 from screen.memo.diligence import needs_source
 from screen.memo.evidence import cash_runway
 from screen.memo.wording import STAGE_RANK, WEAK_SHARE, join_and, label, number, sentence
+from screen.model import vocab
 
 # Memo defaults, used when the rule set states no runway parameter: a biotech usually needs
 # 12-18 months to close its next round, so under 18 months financing is a live risk and under
@@ -36,7 +37,7 @@ EVIDENCE_PLAN = {  # regulatory.us_evidence_plan (v2) -> what the company says i
     "mrct_planned": "a multiregional trial with US sites is planned",
     "bridging": "a bridging study (ICH E5) is running or planned",
 }
-LOWER_IS_BETTER = {"hba1c_change", "weight_change", "ldl_change"}
+LOWER_IS_BETTER = frozenset(kind.value for kind in vocab.LOWER_IS_BETTER)  # as memo dicts hold them
 
 
 def param(ctx: dict[str, Any], name: str) -> Any:

@@ -294,22 +294,12 @@ def _efficacy_readout(asset: Asset) -> Any:
         pool = [r for r in compared if r.primary is None] or compared
     changes = [r for r in pool if r.kind in vocab.CHANGE_ENDPOINTS and r.delta_points is not None]
     relative = [r for r in pool if r.delta_relative is not None]
-    if relative and not (changes and asset.therapeutic_area in CHANGE_ENDPOINT_AREAS):
+    if relative and not (changes and asset.therapeutic_area in vocab.CHANGE_ENDPOINT_AREAS):
         return max(relative, key=lambda r: r.delta_relative)
     if changes:
         first = changes[0].kind
         return max((r for r in changes if r.kind is first), key=lambda r: r.delta_points)
     return pool[0] if pool else None
-
-
-# Where a change from baseline (HbA1c, body weight, LDL-C) is what a drug is approved on.
-CHANGE_ENDPOINT_AREAS = frozenset(
-    {
-        vocab.TherapeuticArea.metabolic,
-        vocab.TherapeuticArea.endocrine,
-        vocab.TherapeuticArea.cardiovascular,
-    }
-)
 
 
 def _compared_change(r: Any) -> bool:

@@ -306,6 +306,10 @@ LOWER_IS_BETTER = frozenset(
 # change too (a placebo's is often near 0), so a gain is read on the endpoint's own scale
 # (percentage points of HbA1c; percent of baseline body weight or LDL-C), not relative to it.
 CHANGE_ENDPOINTS = LOWER_IS_BETTER
+# Where such a change is what a drug is approved on (the case's efficacy readout, case.py).
+CHANGE_ENDPOINT_AREAS = frozenset(
+    {TherapeuticArea.metabolic, TherapeuticArea.endocrine, TherapeuticArea.cardiovascular}
+)
 # Endpoints that are a share of patients: written as fractions (0.45) or percentages (45).
 RATE_ENDPOINTS = frozenset(
     {

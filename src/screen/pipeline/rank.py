@@ -265,13 +265,19 @@ def company_lead(rs: CompiledRuleSet, assets: Sequence[AssetScores]) -> tuple[tu
     with the engine."""
     roles = [a.role for a in assets]
     core, _, _ = core_candidates(roles)
+    return core, _lead(rs, core, roles, assets)
+
+
+def _lead(rs: CompiledRuleSet, core: Sequence[int], roles: Sequence[Any], assets: Any) -> int:
+    """The lead among `core` by decision, then score: `assets` holds the scores of at least
+    the core assets, by index (a sequence, or a mapping)."""
     worst = rs.decision.company is CompanyAggregation.worst
-    return core, pick_lead(core, _lead_key(assets), worst=worst, roles=roles)
-
-
-def _lead_key(assets: Any) -> Callable[[int], tuple[int, float]]:
-    """The lead's ranking of asset i of `assets` (a sequence, or a mapping by index)."""
-    return lambda i: (DECISION_RANK[assets[i].decision], assets[i].score)
+    return pick_lead(
+        core,
+        lambda i: (DECISION_RANK[assets[i].decision], assets[i].score),
+        worst=worst,
+        roles=roles,
+    )
 
 
 def score_case(rs: CompiledRuleSet, loaded: LoadedCase) -> CaseScores:
@@ -423,8 +429,7 @@ def row_for(rs: CompiledRuleSet, loaded: LoadedCase) -> PipelineRow:
     core, ask_core, _ = core_candidates(roles)
     scored = {i: _score_open(rs, case, case.assets[i]) for i in core}
     assets = {i: s for i, (s, _) in scored.items()}
-    worst = rs.decision.company is CompanyAggregation.worst
-    lead_index = pick_lead(core, _lead_key(assets), worst=worst, roles=roles)
+    lead_index = _lead(rs, core, roles, assets)
     rank = scored[lead_index][1]
     if rank is not None:
         assets[lead_index] = rank()
