@@ -135,6 +135,20 @@ BAD: dict[str, Bad] = {
         "phase9",
         ("unknown stage 'phase9'", "phase2"),
     ),
+    # a check over the whole asset points at the key it names, not at the asset's `- id:`
+    "case-derived-key-written": case_bad(
+        "  stage: phase2\n",
+        "  stage: phase2\n  stage_eu: phase2\n",
+        "stage_eu",
+        ("'stage_eu' is derived", "do not write it"),
+    ),
+    # a misspelt key is not offered a derived one, which is an error to write
+    "case-misspelt-stage-key": case_bad(
+        "  stage: phase2\n",
+        "  stagee: phase2\n",
+        "stagee",
+        ("unknown key 'stagee'", "did you mean 'stage'?"),
+    ),
     "case-bad-nct-id": case_bad(
         "NCT01234567",
         "NCT1234",
@@ -211,6 +225,26 @@ BAD: dict[str, Bad] = {
         "expr: asset.epidemiology.uss + 0",
         "asset.epidemiology.uss",
         ("unknown field 'uss'", "did you mean 'us'"),
+    ),
+    # an expression over several lines: the column is the typo's in the file, not its offset
+    # in the text YAML folded into one line (318:230 for a typo at 320:7)
+    "rules-misspelt-field-folded": rules_bad(
+        "expr: asset.epidemiology.us + 0",
+        "expr: >-\n      asset.epidemiology.us +\n      asset.epidemiology.euu + 0",
+        "asset.epidemiology.euu",
+        ("unknown field 'euu'", "did you mean 'eu'"),
+    ),
+    "rules-misspelt-field-literal": rules_bad(
+        "expr: asset.epidemiology.us + 0",
+        "expr: |\n      (asset.epidemiology.us +\n        asset.epidemiology.euu + 0)",
+        "asset.epidemiology.euu",
+        ("unknown field 'euu'",),
+    ),
+    "rules-misspelt-field-quoted-wrapped": rules_bad(
+        "expr: asset.epidemiology.us + 0",
+        'expr: "asset.epidemiology.us +\n      asset.epidemiology.euu + 0"',
+        "asset.epidemiology.euu",
+        ("unknown field 'euu'",),
     ),
     "rules-misspelt-root": rules_bad(
         "expr: asset.epidemiology.us + 0",

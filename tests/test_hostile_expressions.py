@@ -9,6 +9,7 @@ no internal error (exit 70), every error located, every run finishes (bounded ex
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 
@@ -97,6 +98,15 @@ def test_a_constant_part_that_fails_is_a_load_error_at_its_column(source, part):
 
 def test_constant_parts_that_work_still_compile():
     assert compiled("asset.x * (2 ** 10) > 1000 / 3").evaluate(FACTS) is True
+
+
+def test_a_checked_tree_with_a_node_left_unplaced_still_compiles():
+    """The wrapper skips `fix_missing_locations` unless `compile` needs it (a speed-up); a
+    node the checker forgot to place must take the slow way, not fail the load."""
+    from screen.lang.expressions import _compile_lambda
+
+    body = ast.BinOp(ast.Constant(2), ast.Mult(), ast.Constant(21))  # no positions at all
+    assert eval(_compile_lambda(body))({}) == 42  # noqa: S307 - our own constant tree
 
 
 # --------------------------------------------------------------------------- run-time bounds

@@ -103,12 +103,16 @@ VIEWS = {f"asset.{v}" for v in DERIVED_ASSET_FIELDS}
 
 # Facts thesis 1.1 reads through an explicit fallback (`coalesce(..., false)`, rationale in
 # rules/thesis.yaml): a trial stop for safety is a public event, and a claim's status only
-# counts when stated. Removing them is, by the rule set's own convention, not "any value", so
-# they are varied but not removed here.
+# counts when stated; a deal plan that names no territory is read by its countries, else its
+# market scope (`derived.china_only_plan`). Removing them is, by the rule set's own
+# convention, not "any value", so they are varied but not removed here (a random search once
+# removed the territory beside `market_scope: domestic`: the engine reads the plan as
+# China-only, as the rule set says, where brute force tried every territory).
 READ_AS_STATED = (
     "asset.safety.stopped_for_safety",
     "asset.competition.first_in_class.status",
     "asset.competition.best_in_class.status",
+    "asset.bd.plan.territory",
 )
 
 

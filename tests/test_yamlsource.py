@@ -341,3 +341,20 @@ def test_a_utf16_file_is_named_as_such(tmp_path):
     with pytest.raises(ScreenError) as info:
         read_yaml_file(path)
     assert "UTF-16" in info.value.message and "UTF-8" in (info.value.hint or "")
+
+
+# --------------------------------------------------------------------------- scalar positions
+
+
+def test_a_character_of_a_wrapped_scalar_is_placed_where_the_file_has_it() -> None:
+    from screen.model.scalarpos import place_in_scalar
+
+    lines = ["a:", '  expr: "x +', '    y\\"z"', "  b: 'it''s", "    q'", "  c: |", "    a and",
+             "      bb", "  d: >-", "    one", "", "    two"]  # fmt: skip
+    assert place_in_scalar(lines, 2, 10, 'x + y"z', 4) == (3, 5)  # a folded break, indentation
+    assert place_in_scalar(lines, 2, 10, 'x + y"z', 6) == (3, 8)  # past an escape
+    assert place_in_scalar(lines, 4, 7, "it's q", 5) == (5, 5)  # past a doubled quote
+    assert place_in_scalar(lines, 7, 5, "a and\n  bb", 8) == (8, 7)  # literal, kept indent
+    assert place_in_scalar(lines, 10, 5, "one\ntwo", 4) == (12, 5)  # a blank line kept
+    assert place_in_scalar(lines, 2, 10, "nothing like it", 3) is None  # no match: no guess
+    assert place_in_scalar(lines, 2, 10, "x", 5) is None  # beyond the value

@@ -46,6 +46,7 @@ from screen.model.ruleset import (
     HitPolicy,
     RuleSetFile,
 )
+from screen.model.scalarpos import place_in_scalar
 from screen.model.yamlsource import PathKey, SourceDoc
 
 ROOTS = ["asset", "company", "case", "params", "derived", "criteria", "gates"]
@@ -173,8 +174,13 @@ class _RuleSetCompiler:
 
     def expr(self, source: str, part: _Part, path: PathKey) -> Expression | None:
         loc, quoted = self.expr_loc(part, path)
+        lines, start = part.doc.lines, (loc.line or 1, (loc.column or 1) + (1 if quoted else 0))
+
+        def place(offset: int) -> tuple[int, int] | None:
+            return place_in_scalar(lines, *start, source, offset)
+
         try:
-            return compile_expression(source, self.scope, loc, quoted=quoted)
+            return compile_expression(source, self.scope, loc, quoted=quoted, place=place)
         except ScreenError as exc:
             self.errors.append(exc)
             return None

@@ -7,13 +7,14 @@ path sits in the file. This module joins the two and rewrites the messages autho
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from screen.model.errors import ScreenError, ScreenErrors, did_you_mean, suggest
+from screen.model.errors import Location, ScreenError, ScreenErrors, did_you_mean, suggest
 from screen.model.yamlsource import PathKey, SourceDoc
 
 M = TypeVar("M", bound=BaseModel)
@@ -135,7 +136,29 @@ def _one(model: type[BaseModel], doc: SourceDoc, loc: PathKey, err: dict[str, An
     if kind == "string_type" and isinstance(value, bool | int | float):
         # YAML read `version: 1.1` as a number and `name: yes`... as text; quoting keeps text
         hint = f'write it in quotes to keep it as text: "{_yaml_text(value)}"'
-    return ScreenError(f"{prefix}{msg[:1].lower()}{msg[1:]}{got}", doc.location(loc), hint)
+    where = _named_key(doc, loc, msg) or doc.location(loc)
+    return ScreenError(f"{prefix}{msg[:1].lower()}{msg[1:]}{got}", where, hint)
+
+
+_LEADING_NAME = re.compile(r"'?([A-Za-z_][A-Za-z0-9_]*)'?\s")
+
+
+def _named_key(doc: SourceDoc, loc: PathKey, msg: str) -> Location | None:
+    """A check over a whole mapping (`'stage_eu' is derived ...`, `stage phase2 disagrees
+    ...`, `hazard_ratio 120 is not ...`) names the key it is about first: point at that key's
+    line, not at the mapping's first line (the `- id:` of the asset)."""
+    m = _LEADING_NAME.match(msg)
+    if m is None:
+        return None
+    node: Any = doc.data
+    for part in loc:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    if not isinstance(node, dict) or m.group(1) not in node:
+        return None
+    return doc.location((*loc, m.group(1)), key=True)
 
 
 def _dotted(loc: PathKey) -> str:
@@ -201,8 +224,15 @@ def _fields_at(model: type[BaseModel], loc: PathKey) -> list[str]:
                 return []
     current = _unwrap(current)
     if isinstance(current, type) and issubclass(current, BaseModel):
-        return list(current.model_fields)
+        return [name for name, f in current.model_fields.items() if not _read_only(f)]
     return []
+
+
+def _read_only(field: Any) -> bool:
+    """A field the loader derives (`readOnly` in the schema): never a key to suggest, since
+    writing it is an error of its own (`stagee` is `stage`, not `stage_eu`)."""
+    extra = field.json_schema_extra
+    return isinstance(extra, dict) and extra.get("readOnly") is True
 
 
 def _unwrap(tp: Any) -> Any:
