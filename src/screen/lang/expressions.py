@@ -76,6 +76,7 @@ from screen.lang.types import (
 )
 from screen.lang.unknown import UNKNOWN, UnknownValue
 from screen.model.errors import Location, ScreenError, did_you_mean
+from screen.model.scalarpos import source_offset
 from screen.model.vocab import Stage, parse_stage
 
 MAX_EXPR_CHARS = 2000
@@ -237,28 +238,17 @@ class _Compiler:
         loc = self.location
         if loc is not None and node is not None and hasattr(node, "col_offset"):
             lineno = getattr(node, "lineno", 1)
-            placed = self.place(self.offset_of(lineno, node.col_offset)) if self.place else None
+            at = source_offset(self.source, lineno, node.col_offset)
+            placed = self.place(at) if self.place else None
+            shift = 1 if self.quoted else 0
             if placed is not None:
                 loc = Location(loc.file, *placed)
-                where = f" in `{self.source.strip()}`" if len(self.source) <= 120 else ""
-                return ScreenError(message + where, loc, hint)
-            shift = 1 if self.quoted else 0
-            if lineno == 1:
+            elif lineno == 1:
                 loc = Location(loc.file, loc.line, loc.column + node.col_offset + shift)
             else:
                 loc = Location(loc.file, loc.line + lineno - 1, node.col_offset + 1)
         where = f" in `{self.source.strip()}`" if len(self.source) <= 120 else ""
         return ScreenError(message + where, loc, hint)
-
-    def offset_of(self, lineno: int, col_offset: int) -> int:
-        """The index in `source` of a node's (line, UTF-8 byte column) in the parsed text,
-        which is `source` without its leading and trailing whitespace."""
-        stripped = self.source.lstrip()
-        lines = stripped.split("\n")
-        row = lines[min(max(lineno, 1), len(lines)) - 1]
-        column = len(row.encode()[:col_offset].decode(errors="ignore"))
-        before = sum(len(text) + 1 for text in lines[: max(lineno, 1) - 1])
-        return len(self.source) - len(stripped) + before + column
 
     def run(self) -> Expression:
         src = self.source.strip()
@@ -280,16 +270,7 @@ class _Compiler:
         native = eval(code, self.namespace)
         reads = tuple(dict.fromkeys(self.reads))
         guarded = frozenset(reads) - _unguarded_reads(body)
-        return Expression(
-            src,
-            typ,
-            reads,
-            body,
-            self.namespace,
-            native,
-            self.location,
-            guarded,
-        )
+        return Expression(src, typ, reads, body, self.namespace, native, self.location, guarded)
 
     def ascii_names(self, src: str) -> None:
         """Refuse non-ASCII names before `ast` folds them (NFKC reads `ａｓｓｅｔ` as `asset`)."""

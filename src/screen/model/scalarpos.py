@@ -15,6 +15,17 @@ from __future__ import annotations
 MAX_SKIPS = 8  # file characters skipped in a row before the walk gives up
 
 
+def source_offset(source: str, lineno: int, col_offset: int) -> int:
+    """The index in `source` of a parsed node's (line, UTF-8 byte column): the parser saw
+    `source` without its leading and trailing whitespace."""
+    stripped = source.lstrip()
+    lines = stripped.split("\n")
+    row = lines[min(max(lineno, 1), len(lines)) - 1]
+    column = len(row.encode()[:col_offset].decode(errors="ignore"))
+    before = sum(len(text) + 1 for text in lines[: max(lineno, 1) - 1])
+    return len(source) - len(stripped) + before + column
+
+
 def place_in_scalar(
     lines: list[str], line: int, column: int, value: str, offset: int
 ) -> tuple[int, int] | None:
