@@ -211,20 +211,43 @@ def outcome(case: dict[str, Any], rs: Any) -> Any:
     return evaluate_case(rs, Case.model_validate(as_v2(case)), trace=False)
 
 
-def brute_force(case: dict[str, Any], rs: Any, removed: list[tuple[str, int]]) -> dict[str, Any]:
-    """Evaluate every assignment of the removed facts as a complete case; collect what it gives."""
-    domains = [finite_domain(rs, f) for f, _ in removed]
+UNSTATED = object()  # an optional fact's reading "left out of the case"
+
+
+def brute_force(
+    case: dict[str, Any],
+    rs: Any,
+    removed: list[tuple[str, int]],
+    optional: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
+    """Evaluate every assignment of the removed facts as a complete case; collect what it gives.
+
+    An `optional` fact (read only before a fallback in `coalesce`) may also stay unstated:
+    the rule then reads its fallback. `signatures` maps each assignment to what it gave per
+    asset (criteria scores, gate outcomes), for the questions' check."""
+    domains = [
+        [*finite_domain(rs, f), UNSTATED] if f in optional else finite_domain(rs, f)
+        for f, _ in removed
+    ]
     company: set[str] = set()
     per_asset: list[dict[str, Any]] = [
         {"decisions": set(), "scores": [], "criteria": {}, "gates": {}} for _ in case["assets"]
     ]
+    signatures: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
     for combo in itertools.product(*domains):
         trial = copy.deepcopy(case)
         for (fact, i), value in zip(removed, combo, strict=True):
-            put(trial, fact, value, i)
+            if value is UNSTATED:
+                drop(trial, fact, i)
+            else:
+                put(trial, fact, value, i)
         o = outcome(trial, rs)
         assert o.decision in DECISIONS, (combo, o.decision, o.unknowns)
         company.add(o.decision)
+        signatures[combo] = [
+            (*(round(c.score, 4) for c in a.criteria), *(g.outcome for g in a.gates))
+            for a in o.assets
+        ]
         for seen, a in zip(per_asset, o.assets, strict=True):
             assert not a.unknowns, (combo, a.unknowns)
             seen["decisions"].add(a.decision)
@@ -233,11 +256,18 @@ def brute_force(case: dict[str, Any], rs: Any, removed: list[tuple[str, int]]) -
                 seen["criteria"].setdefault(c.id, set()).add(round(c.score, 4))
             for g in a.gates:
                 seen["gates"].setdefault(g.id, set()).add(g.outcome)
-    return {"company": company, "assets": per_asset}
+    return {"company": company, "assets": per_asset, "signatures": signatures}
 
 
-def check_exact(case: dict[str, Any], rs: Any, removed: list[tuple[str, int]]) -> dict[str, Any]:
-    """The reported reachable sets of `case` with `removed` taken out equal brute force."""
+def check_exact(
+    case: dict[str, Any],
+    rs: Any,
+    removed: list[tuple[str, int]],
+    optional: frozenset[str] = frozenset(),
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The reported reachable sets of `case` with `removed` taken out equal brute force (an
+    `optional` fact may also stay unstated, see `brute_force`): (result, brute force), the
+    latter None when the result is approximate (too many combinations to claim more)."""
     partial = copy.deepcopy(case)
     for fact, i in removed:
         drop(partial, fact, i)
@@ -251,8 +281,8 @@ def check_exact(case: dict[str, Any], rs: Any, removed: list[tuple[str, int]]) -
         if len(mine) <= 3:
             assert not a["approximate"], (a["id"], sorted(mine))
     if any(a["approximate"] for a in result["assets"]):
-        return result  # too many combinations: only the sound single-pass answer is claimed
-    truth = brute_force(case, rs, removed)
+        return result, None  # too many combinations: only the sound single-pass answer is claimed
+    truth = brute_force(case, rs, removed, optional)
     for a, seen in zip(result["assets"], truth["assets"], strict=True):
         assert set(a["reachable_decisions"]) == seen["decisions"], a["id"]
         for c in a["criteria"]:
@@ -273,7 +303,7 @@ def check_exact(case: dict[str, Any], rs: Any, removed: list[tuple[str, int]]) -
         result["reachable_decisions"],
         truth["company"],
     )
-    return result
+    return result, truth
 
 
 # --------------------------------------------------------------------------- 1. exactness

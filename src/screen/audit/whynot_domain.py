@@ -14,7 +14,7 @@ from enum import Enum
 from typing import Any
 
 from screen.engine.facts import FieldPath, _unwrap
-from screen.engine.plan import CompiledRuleSet
+from screen.engine.plan import CompiledRuleSet, node_expressions
 from screen.lang.types import stage_domain
 from screen.model.case import Case, Claim, Figure
 from screen.model.vocab import Stage
@@ -65,12 +65,9 @@ def rule_numbers(rs: CompiledRuleSet) -> list[float]:
 
 def _node_numbers(rs: CompiledRuleSet, node: Any) -> set[float]:
     """Numeric literals in one rule's expressions (value, condition, table inputs, bands)."""
-    exprs = [e for attr in ("expr", "require") if (e := getattr(node, attr, None)) is not None]
-    exprs.extend(getattr(node, "inputs", []) or [])
-    exprs.extend(b.when for b in getattr(node, "bands", None) or [])
     return {
         float(n.value)
-        for e in exprs
+        for e in node_expressions(node)
         for n in ast.walk(e.tree)
         if isinstance(n, ast.Constant) and type(n.value) in (int, float)
     }

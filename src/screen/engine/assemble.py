@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from screen.engine.fallbacks import reopened_by
 from screen.engine.outcome import AssetOutcome, CriterionOutcome, GateOutcome, settle
 from screen.engine.plan import CompiledRuleSet
 from screen.engine.questions import unknown_questions
@@ -144,6 +145,13 @@ def assemble(
                 facts = ", ".join(sorted(m for m in run.missing.get(c.key, ()) if "." in m))
                 because = f"score {reached[0]:g} whatever the answer to {facts or 'the open facts'}"
             state = (reached[0] if len(reached) == 1 else UNKNOWN, tuple(reached), fired, True)
+        elif refined is not None and not failed and len(refined.criteria[i]) > 1:
+            # read through a fallback while a figure it prefers is asked for another rule:
+            # answering that question changes this one too (fallbacks.py)
+            reached = sorted(refined.criteria[i])
+            facts = ", ".join(reopened_by(rs, i, needed_by or run.live_needed_by()))
+            because = f"unknown: reads {facts} first once answered"
+            state = (UNKNOWN, tuple(reached), None, True)
         outcome = lean_criterion(rs, c, state, failed)
         if not lean and not because:
             if outcome.score is not None:
@@ -178,8 +186,15 @@ def assemble(
     for j, g in enumerate(rs.gates):
         v = run.F[g.key]
         outcome = "unknown" if v is UNKNOWN else ("pass" if v else "fail")
+        reopened = outcome != "unknown" and refined is not None and len(refined.gates[j]) > 1
+        if reopened:
+            outcome = "unknown"  # as a criterion read through a fallback, above
         if lean:
             because = ""
+        elif reopened:
+            n = len(rs.criteria) + j
+            facts = ", ".join(reopened_by(rs, n, needed_by or run.live_needed_by()))
+            because = f"unknown: reads {facts} first once answered"
         elif outcome == "unknown":
             missing = sorted(m.removeprefix("rule:") for m in run.missing.get(g.key, ()))
             because = "unknown: needs " + ", ".join(missing) if missing else "unknown"

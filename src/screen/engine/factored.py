@@ -34,29 +34,13 @@ from screen.engine.outcome import AssetOutcome, CriterionOutcome, GateOutcome, s
 from screen.engine.plan import CompiledRuleSet
 from screen.engine.reach import MAX_COMBINATIONS, Group, Refinement
 from screen.engine.scoring import summarize
-from screen.engine.stepmemo import downstream_of, value_token
+from screen.engine.stepmemo import Sinks, sinks_of, value_token
 from screen.model.case import Asset, Company
 
 MAX_JOINED = 4096  # combinations of the components' distinct outcomes joined per asset
 MAX_BLOCKS = 20_000  # block outcomes memoised per asset
 
-Sinks = frozenset[int]  # criterion i is sink i; gate j is sink len(criteria) + j
 Outcomes = tuple[Any, ...]  # per sink of a block, in sink order: its CriterionOutcome/GateOutcome
-
-
-def sinks_of(rs: CompiledRuleSet) -> dict[str, Sinks]:
-    """Fact key -> the criteria and gates that depend on it; cached per rule set."""
-    cached = rs.__dict__.get("_sinks_of")
-    if cached is None:
-        index = {c.key: i for i, c in enumerate(rs.criteria)}
-        index.update({g.key: len(rs.criteria) + j for j, g in enumerate(rs.gates)})
-        sink_of_step = {i: index[n.key] for i, n in enumerate(rs.steps) if n.key in index}
-        cached = {
-            key: frozenset(sink_of_step[i] for i in steps if i in sink_of_step)
-            for key, steps in downstream_of(rs).items()
-        }
-        rs.__dict__["_sinks_of"] = cached
-    return cached
 
 
 def blocks(keys: Sequence[Sequence[str]], sinks: dict[str, Sinks]) -> list[tuple[list[int], Sinks]]:

@@ -64,8 +64,8 @@ class CapturingRun(AssetRun):
         super().__init__(rs, asset, facts, trace=trace)
         self._notes: list[tuple[str, str, tuple[str, ...], frozenset[str]]] = []
 
-    def note_unknown(self, key: str, rule: str, reads: tuple[str, ...]) -> None:
-        super().note_unknown(key, rule, reads)
+    def noted(self, key: str, rule: str, reads: tuple[str, ...]) -> None:
+        super().noted(key, rule, reads)
         self._notes.append((key, rule, reads, self.missing[key]))
 
     def shared_step(
@@ -147,7 +147,7 @@ class JournalRun(CapturingRun):
         for k, v in e.errors:
             self.errors[k] = v
         for key, rule, reads, _ in e.notes:
-            self.note_unknown(key, rule, reads)
+            self.noted(key, rule, reads)
         if self.keep_trace:
             self.trace.extend(
                 TraceEntry(r, k, reads, self.F, *rest) for r, k, reads, *rest in e.trace
@@ -174,7 +174,9 @@ class IncrementalRun(CapturingRun):
     compile order, or finds them in the memo; its criteria, gates, values, errors and rows
     fired are the full run's (tests/test_incremental.py)."""
 
-    def note_unknown(self, key: str, rule: str, reads: tuple[str, ...]) -> None:
+    def note_unknown(
+        self, key: str, rule: str, reads: tuple[str, ...], fallbacks: tuple[Any, ...] = ()
+    ) -> None:
         pass  # lean: the questions come from the base run
 
     def run_from(self, journal: BaseJournal, downstream: Downstream) -> None:

@@ -34,6 +34,14 @@ class Node:
     location: Location
     reads: tuple[str, ...] = ()
     blame: tuple[str, ...] = ()  # reads whose absence can make this node unknown
+    # its expressions with fallback chains (`Expression.fallback_blame`), set on first use
+    _fallbacks: tuple[Expression, ...] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def fallbacks(self) -> tuple[Expression, ...]:
+        if self._fallbacks is None:
+            self._fallbacks = tuple(e for e in node_expressions(self) if e.chains)
+        return self._fallbacks
 
 
 @dataclass
@@ -88,6 +96,14 @@ class GateNode(Node):
     require: Expression | None = None
     rationale: str = ""
     question: str | None = None
+
+
+def node_expressions(node: Node) -> list[Expression]:
+    """A step's expressions: its value or condition, table inputs, band conditions."""
+    exprs = [e for attr in ("expr", "require") if (e := getattr(node, attr, None)) is not None]
+    exprs.extend(getattr(node, "inputs", None) or [])
+    exprs.extend(b.when for b in getattr(node, "bands", None) or [])
+    return exprs
 
 
 @dataclass

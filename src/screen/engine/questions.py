@@ -15,7 +15,7 @@ import itertools
 import math
 from typing import Any
 
-from screen.engine.factored import sinks_of
+from screen.engine.fallbacks import preferred_over
 from screen.engine.joint import GROUP as JOINT_FACTS
 from screen.engine.joint import stage_group
 from screen.engine.outcome import (
@@ -29,6 +29,7 @@ from screen.engine.outcome import (
 from screen.engine.plan import CompiledRuleSet, DerivedNode
 from screen.engine.reach import Evaluate, finite_domain
 from screen.engine.scoring import summarize
+from screen.engine.stepmemo import sinks_of
 from screen.model.case import Asset
 
 
@@ -183,9 +184,11 @@ def with_priors(
     most advanced stage is impossible, so the nearest consistent stage below it is assumed."""
     assumed = dict(base)
     basis = []
+    # measuring `skip`: a figure a rule reads before it is left unstated (fallbacks.py)
+    held_back = preferred_over(rs).get(skip, frozenset()) if skip is not None else frozenset()
     for fact in facts:
         prior = rs.priors.get(fact)
-        if fact != skip and prior is not None:
+        if prior is not None and fact != skip and fact not in held_back:
             expected = prior.expected
             held = asset is not None and fact in JOINT_FACTS  # a regional stage
             answers = _answers(rs, fact, base, asset) if held else None
@@ -228,7 +231,8 @@ def rank_questions(
 ) -> list[str]:
     """Fill each unknown's `could_reach` and `swing`, reorder them, return `decided_by`.
 
-    A question's answers are tried with the other unknowns at their priors: every value of a
+    A question's answers are tried with the other unknowns at their priors (the figures a rule
+    reads before it left unstated, see fallbacks.py): every value of a
     finite-domain fact; a number stays unknown within its bounds (its swing is the width of the
     score range it leaves). Order: the questions that settle the decision, then by swing and
     by how many decisions they can reach; a question whose answers move nothing comes last."""
@@ -251,6 +255,7 @@ def rank_questions(
     for fact in decided_by:
         by_fact[fact].settles = True
     position = {id(u): i for i, u in enumerate(o.unknowns)}
+    first, still_open = preferred_over(rs), set(facts)
     # Within the settling set, the rule set's own importance (gates first); after it, swing.
     o.unknowns.sort(
         key=lambda u: (
@@ -258,6 +263,7 @@ def rank_questions(
             u.for_completeness,
             0.0 if u.settles else -round(u.swing, 9),
             0 if u.settles else -len(u.could_reach),
+            bool(first.get(u.fact, frozenset()) & still_open),  # the stated figure first
             position[id(u)],
         )
     )
@@ -315,16 +321,22 @@ def _settling_set(
     found settles the decision whatever the rest turn out to be. A number is not tried as a
     member: a few probe values cannot show that every value of it settles (its thresholds may
     move with other facts). Within MAX_SETTLE_EVALUATIONS evaluations; when no smaller set is
-    found, answering every open question is what settles it."""
+    found, answering every open question is what settles it. A set holding a figure some
+    rule reads only when an open, preferred one stays unstated (`fallbacks.py`: burn after
+    the stated runway) must hold that one too: its answer would take over."""
     probes: dict[str, list[Any]] = {}
     for fact in facts:
         values = _answers(rs, fact, base, asset)
         if values:
             probes[fact] = values
     order = sorted(probes, key=lambda f: (-_swing(o, f), f))
+    first = preferred_over(rs)
+    still_open = set(facts)
     spent = 0
     for size in range(1, min(MAX_SETTLE_SIZE, len(order)) + 1):
         for subset in itertools.combinations(order, size):
+            if any(still_open & first.get(f, frozenset()) - set(subset) for f in subset):
+                continue  # a figure read only when an open, preferred one stays unstated
             combos = math.prod(len(probes[f]) for f in subset)
             if spent + combos > MAX_SETTLE_EVALUATIONS:
                 return facts

@@ -23,10 +23,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from screen.engine.fallbacks import optional_facts
 from screen.engine.joint import stage_group
 from screen.engine.outcome import AssetOutcome
 from screen.engine.plan import CompiledRuleSet
 from screen.engine.tables import domain_values
+from screen.lang.unknown import UNKNOWN
 from screen.model.case import Asset
 
 MAX_COMBINATIONS = 512  # joint values of the unknown finite-domain facts tried per asset
@@ -65,8 +67,10 @@ def enumerable(
 ) -> list[Group]:
     """The facts among `facts` with finite domains, as groups enumerated together, in a stable
     order: one fact per group, except the regional stages, whose consistent joint values come
-    from `joint.stage_group` (given the asset and its known facts)."""
+    from `joint.stage_group` (given the asset and its known facts). An optional fact (read only
+    as a fallback chain's earlier figure, see fallbacks.py) may also stay unstated."""
     out: list[Group] = []
+    optional = optional_facts(rs)
     joint = stage_group(facts, base, asset) if base is not None and asset is not None else None
     grouped = set(joint[0]) if joint else set()
     for fact in sorted(facts):
@@ -74,6 +78,8 @@ def enumerable(
             continue
         domain = finite_domain(rs, fact)
         if domain:
+            if fact in optional:
+                domain = [*domain, UNKNOWN]
             out.append(((fact,), [(v,) for v in domain]))
     if joint and joint[1]:
         out.append(joint)

@@ -132,7 +132,20 @@ class AssetRun:
             return UNKNOWN
         return value
 
-    def note_unknown(self, key: str, rule: str, reads: tuple[str, ...]) -> None:
+    def note_unknown(
+        self, key: str, rule: str, reads: tuple[str, ...], fallbacks: tuple[Expression, ...] = ()
+    ) -> None:
+        """Record that `key` (rule `rule`) is unknown because of the unknown facts among
+        `reads`, and among the earlier arguments of those of `fallbacks`' chains that are
+        unknown (a stated figure and the figures it can be computed from are all asked)."""
+        for e in fallbacks:
+            extra = e.fallback_blame(self.F, self.bounds)
+            if extra:
+                reads = (*reads, *extra)
+        self.noted(key, rule, reads)
+
+    def noted(self, key: str, rule: str, reads: tuple[str, ...]) -> None:
+        """`note_unknown` with the reads to blame settled."""
         roots = self.roots(reads)
         if rule in self.errors:
             roots = roots | {f"rule:{rule}"}
@@ -217,24 +230,25 @@ class AssetRun:
         value = self.run_expr(node.expr, node.key, bounds_of=node.key)
         self.F[node.key] = value
         if value is UNKNOWN:
-            self.note_unknown(node.key, node.key, node.blame)
+            self.note_unknown(node.key, node.key, node.blame, node.fallbacks)
         self.record(node.key, "derived", node.reads, value, note=self.errors.get(node.key))
 
     def first_hit(
-        self, candidates: list[tuple[str, Any, Any, str, tuple[str, ...], tuple[str, ...]]]
+        self, candidates: list[tuple[str, Any, Any, str, tuple[str, ...], tuple[str, ...], Any]]
     ) -> tuple[Any, tuple[Any, ...], str | None, bool]:
-        """Kleene first-hit over (id, outcome-thunk, output, rationale, reads, blame).
+        """Kleene first-hit over (id, outcome-thunk, output, rationale, reads, blame,
+        fallbacks).
 
         Returns (output or UNKNOWN, outputs still possible, id that fired, whether a row
         certainly matched). An unknown row before the first true one leaves the result
         unknown: that row might have matched first."""
         possible: list[Any] = []
-        for rule_id, thunk, output, rationale, reads, blame in candidates:
+        for rule_id, thunk, output, rationale, reads, blame, fallbacks in candidates:
             outcome = thunk()
             self.record(rule_id, "row", reads, outcome, rationale, note=self.errors.get(rule_id))
             if outcome is UNKNOWN:
                 possible.append(output)
-                self.note_unknown(rule_id, rule_id, blame)
+                self.note_unknown(rule_id, rule_id, blame, fallbacks)
                 continue
             if outcome is True:
                 if possible:
@@ -266,7 +280,15 @@ class AssetRun:
         reads = node.reads  # the union of the inputs' reads, computed once by the compiler
         output, possible, fired, matched = self.first_hit(
             [
-                (row.id, row_thunk(row.cells), row.output, row.rationale, reads, node.blame)
+                (
+                    row.id,
+                    row_thunk(row.cells),
+                    row.output,
+                    row.rationale,
+                    reads,
+                    node.blame,
+                    node.fallbacks,
+                )
                 for row in node.rows
             ]
         )
@@ -277,7 +299,7 @@ class AssetRun:
         self.F[node.key] = output
         self.tables_state[node.key] = (output, possible, fired, matched)
         if output is UNKNOWN:
-            self.note_unknown(node.key, node.key, node.blame)
+            self.note_unknown(node.key, node.key, node.blame, node.fallbacks)
         note = None if output is not UNKNOWN or possible else "no row matched"
         self.record(node.key, "table", reads, output, note=note)
 
@@ -289,7 +311,7 @@ class AssetRun:
             value = UNKNOWN
         self.F[node.key] = value
         if value is UNKNOWN:
-            self.note_unknown(node.key, node.key, node.blame)
+            self.note_unknown(node.key, node.key, node.blame, node.fallbacks)
         elif value:
             self.fired.append(node.id)
         self.record(
@@ -312,6 +334,7 @@ class AssetRun:
                         b.rationale,
                         b.when.reads,
                         b.when.blamable,
+                        (b.when,) if b.when.chains else (),
                     )
                     for b in node.bands
                 ]
@@ -326,7 +349,7 @@ class AssetRun:
         self.F[node.key] = output
         self.crit_state[node.id] = (output, possible, fired, matched)
         if output is UNKNOWN:
-            self.note_unknown(node.key, node.key, node.blame)
+            self.note_unknown(node.key, node.key, node.blame, node.fallbacks)
 
     def band_outcome(self, band: Any) -> Any:
         value = self.run_expr(band.when, band.id)

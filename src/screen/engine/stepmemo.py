@@ -197,3 +197,21 @@ def upstream_of(rs: CompiledRuleSet) -> list[frozenset[int]]:
             cached.append(frozenset(up))
         rs.__dict__["_upstream_of"] = cached
     return cached
+
+
+Sinks = frozenset[int]  # criterion i is sink i; gate j is sink len(criteria) + j
+
+
+def sinks_of(rs: CompiledRuleSet) -> dict[str, Sinks]:
+    """Fact key -> the criteria and gates that depend on it; cached per rule set."""
+    cached = rs.__dict__.get("_sinks_of")
+    if cached is None:
+        index = {c.key: i for i, c in enumerate(rs.criteria)}
+        index.update({g.key: len(rs.criteria) + j for j, g in enumerate(rs.gates)})
+        sink_of_step = {i: index[n.key] for i, n in enumerate(rs.steps) if n.key in index}
+        cached = {
+            key: frozenset(sink_of_step[i] for i in steps if i in sink_of_step)
+            for key, steps in downstream_of(rs).items()
+        }
+        rs.__dict__["_sinks_of"] = cached
+    return cached

@@ -74,7 +74,7 @@ from screen.lang.types import (
     Type,
     list_of,
 )
-from screen.lang.unknown import UNKNOWN, UnknownValue
+from screen.lang.unknown import UNKNOWN, UnknownValue, has_unknown
 from screen.model.errors import Location, ScreenError, did_you_mean
 from screen.model.scalarpos import source_offset
 from screen.model.vocab import Stage, parse_stage
@@ -116,6 +116,9 @@ class Scope(Protocol):
 # --------------------------------------------------------------------------- compiled form
 
 
+Chain = tuple[ast.expr, tuple[str, ...], tuple[str, ...]]  # call, earlier reads, last's reads
+
+
 @dataclass
 class Expression:
     """A checked, compiled expression. Call `evaluate(F)`; it never raises UnknownValue."""
@@ -129,9 +132,34 @@ class Expression:
     location: Location | None = None
     guarded: frozenset[str] = frozenset()  # reads whose absence the expression absorbs
     blamable: tuple[str, ...] = ()  # reads whose absence can make the result unknown
+    # fallback chains: `coalesce(a, b)` calls whose last argument reads a fact, each with the
+    # reads of its earlier arguments and of its last (see `fallback_blame`)
+    chains: tuple[Chain, ...] = ()
 
     def __post_init__(self) -> None:
         self.blamable = tuple(r for r in self.reads if r not in self.guarded)
+        self.chains = tuple(_fallback_chains(self.tree))
+
+    def fallback_blame(
+        self, facts: dict[str, Any], bounds: Bounds | None = None
+    ) -> tuple[str, ...]:
+        """The earlier arguments' reads of every fallback chain that is itself unknown.
+
+        `coalesce(stated, computed)` reads `stated` when the case has it; when neither is
+        known, answering either settles the chain, so both are diligence questions (the
+        static `blamable` names only the last argument's reads). A chain ending in a literal
+        (`coalesce(x, false)`) is never unknown: the rule set reads an absent x as stated."""
+        out: list[str] = []
+        for node, earlier, _ in self.chains:
+            if not any(has_unknown(facts.get(r, UNKNOWN)) for r in earlier):
+                continue
+            try:
+                value = evaluate_kleene(node, facts, self.namespace, bounds)
+            except EvalError:
+                continue  # the rule's own error is noted (and asked about) already
+            if value is UNKNOWN or type(value) is Interval:
+                out.extend(earlier)
+        return tuple(out)
 
     def evaluate(self, facts: dict[str, Any], bounds: Bounds | None = None) -> Any:
         """Value of the expression, UNKNOWN if it depends on missing facts.
@@ -739,6 +767,36 @@ def _unchecked(expr: ast.expr) -> ast.expr:
     ):
         return expr.args[0]
     return expr
+
+
+def _fallback_chains(node: ast.AST) -> list[Chain]:
+    """The outermost `coalesce` calls outside guarded positions whose last argument reads a
+    fact, with the reads of their earlier arguments and of the last; nested chains in a last
+    argument too."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        if node.func.id == "_fn_known":
+            return []
+        if node.func.id == "_fn_coalesce" and node.args:
+            *earlier, last = node.args
+            inner = _fallback_chains(last)
+            final = tuple(dict.fromkeys(_fact_reads(last)))
+            if not final:
+                return inner  # a default (`coalesce(x, false)`): never unknown
+            reads = tuple(dict.fromkeys(r for a in earlier for r in _fact_reads(a)))
+            return [(node, reads, final), *inner] if reads else inner
+    out: list[Chain] = []
+    for child in ast.iter_child_nodes(node):
+        out.extend(_fallback_chains(child))
+    return out
+
+
+def _fact_reads(node: ast.AST) -> list[str]:
+    """Every fact key a subtree reads, in order."""
+    return [
+        n.slice.value
+        for n in ast.walk(node)
+        if isinstance(n, ast.Subscript) and isinstance(n.slice, ast.Constant)
+    ]
 
 
 def _unguarded_reads(node: ast.AST, guarded: bool = False) -> set[str]:

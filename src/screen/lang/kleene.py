@@ -144,7 +144,14 @@ def _kleene(node: ast.expr, facts: dict[str, Any], ns: dict[str, Any], bounds: B
             known = next((a for a in args if not _is_unknown(a)), None)
             if known is not None:
                 return known
-            return next((a for a in args if type(a) is Interval), UNKNOWN)
+            # none known: any argument may be the one stated, so the hull of them all
+            spans = [a for a in args if type(a) is Interval]
+            if not spans or len(spans) < len(args):
+                return UNKNOWN
+            out = spans[0]
+            for span in spans[1:]:
+                out = iv.hull(out, span)
+            return out
         if name == "_fn_known":
             return not _is_unknown(args[0])
         if any(a is UNKNOWN for a in args):

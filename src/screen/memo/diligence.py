@@ -220,10 +220,12 @@ def product_questions(ctx: dict[str, Any], runway_risk: bool) -> list[dict[str, 
 
 
 def _engine_questions(ctx: dict[str, Any]) -> list[dict[str, Any]]:
-    """The engine's unknowns as questions, in its ranked order; company facts asked once."""
+    """The engine's unknowns as questions, in its ranked order; company facts asked once, and
+    an asset's facts that share one question (those derived from a readout) asked once."""
     tags = {a["id"]: a["tag"] for a in ctx["assets"]}
     out: list[dict[str, Any]] = []
     company: dict[str, dict[str, Any]] = {}
+    asked: dict[tuple[str, str], dict[str, Any]] = {}
     core = set(ctx["result"]["core_assets"])
     for u in ctx["result"]["unknowns"]:
         # a BD option's unknowns move its own score, never the company's decision
@@ -252,17 +254,23 @@ def _engine_questions(ctx: dict[str, Any]) -> list[dict[str, Any]]:
             }
             out.append(company[key])
             continue
-        out.append(
-            {
-                "asset": u["asset"],
-                "tag": tags.get(u["asset"], u["asset"]),
-                "question": u["question"],
-                "fact": u["fact"],
-                "facts": [u["fact"]],
-                "rules": u["rules"],
-                "kind": kind,
-            }
-        )
+        same = asked.get((u["asset"], u["question"]))
+        if same is not None:  # facts derived from one source (a readout's arms): one question
+            same["facts"].append(u["fact"])
+            same["rules"] = sorted({*same["rules"], *u["rules"]})
+            if ENGINE_KINDS.index(kind) < ENGINE_KINDS.index(same["kind"]):
+                same["kind"] = kind
+            continue
+        asked[(u["asset"], u["question"])] = {
+            "asset": u["asset"],
+            "tag": tags.get(u["asset"], u["asset"]),
+            "question": u["question"],
+            "fact": u["fact"],
+            "facts": [u["fact"]],
+            "rules": u["rules"],
+            "kind": kind,
+        }
+        out.append(asked[(u["asset"], u["question"])])
     return out
 
 
