@@ -28,8 +28,8 @@ from screen.engine.evaluate import (
 from screen.engine.incremental import BaseJournal
 from screen.engine.loader import load_ruleset
 from screen.engine.outcome import AssetOutcome
-from screen.engine.reach import finite_domain
 from screen.engine.run import field_bounds
+from screen.engine.tables import domain_values
 from screen.lang.unknown import UNKNOWN
 from screen.model.case import Case
 
@@ -80,7 +80,8 @@ def changes(draw: st.DrawFn, rs: Any, base: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     bounds = field_bounds(rs)
     for key in picked:
-        domain = finite_domain(rs, key)
+        typ = rs.fields[key].type
+        domain = domain_values(typ) if typ.kind != "list" else None
         options: list[st.SearchStrategy[Any]] = [st.just(UNKNOWN)]
         if domain:
             options.append(st.sampled_from(domain))

@@ -39,7 +39,8 @@ from helpers import (
 from screen.engine.evaluate import evaluate_case
 from screen.engine.loader import load_ruleset
 from screen.engine.outcome import DECISION_RANK, DECISIONS
-from screen.engine.reach import MAX_COMBINATIONS, finite_domain
+from screen.engine.reach import MAX_COMBINATIONS
+from screen.engine.tables import domain_values
 from screen.model.case import DERIVED_ASSET_FIELDS, Case
 from screen.model.vocab import ASSET_STAGES, Stage
 
@@ -125,8 +126,16 @@ def finite_facts(rs: Any) -> list[str]:
     )
 
 
+def schema_domain(rs: Any, fact: str) -> list[Any]:
+    """Every value the case schema allows for a finite-domain fact. The brute force tries all
+    of them, where the engine tries one value per class the rules can tell apart
+    (engine/domains.py): the exactness properties below check that collapse too."""
+    fp = rs.fields[fact]
+    return (domain_values(fp.type) or []) if fp.type.kind != "list" else []
+
+
 THESIS_FINITE = finite_facts(RS)
-DOMAIN = {f: finite_domain(RS, f) for f in THESIS_FINITE}
+DOMAIN = {f: schema_domain(RS, f) for f in THESIS_FINITE}
 COMPANY_FACTS = [f for f in THESIS_FINITE if f.startswith("company.")]
 
 # --------------------------------------------------------------------------- strategies
@@ -201,7 +210,7 @@ def removable(case: dict[str, Any], facts: list[str]) -> list[tuple[str, int]]:
 
 
 def domain_size(rs: Any, removed: list[tuple[str, int]]) -> int:
-    return math.prod(len(finite_domain(rs, f) or ()) for f, _ in removed)
+    return math.prod(len(schema_domain(rs, f)) for f, _ in removed)
 
 
 # --------------------------------------------------------------------------- brute force
@@ -226,7 +235,7 @@ def brute_force(
     the rule then reads its fallback. `signatures` maps each assignment to what it gave per
     asset (criteria scores, gate outcomes), for the questions' check."""
     domains = [
-        [*finite_domain(rs, f), UNSTATED] if f in optional else finite_domain(rs, f)
+        [*schema_domain(rs, f), UNSTATED] if f in optional else schema_domain(rs, f)
         for f, _ in removed
     ]
     company: set[str] = set()
@@ -533,7 +542,7 @@ def test_score_range_low_is_a_reachable_score() -> None:
     case = make_case({"stage": "phase1", "therapeutic_area": DELETE})
     result = evaluate(case)
     reached = []
-    for area in finite_domain(RS, "asset.therapeutic_area") or ():
+    for area in schema_domain(RS, "asset.therapeutic_area"):
         reached.append(evaluate(make_case({"stage": "phase1", "therapeutic_area": area.value})))
     assert result["score_range"][0] == pytest.approx(min(r["score"] for r in reached), abs=1e-4)
 

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from screen.engine.domains import distinct_values
 from screen.engine.fallbacks import optional_facts
 from screen.engine.joint import stage_group
 from screen.engine.outcome import AssetOutcome
@@ -49,11 +50,13 @@ class Refinement:
 
 
 def finite_domain(rs: CompiledRuleSet, fact: str) -> list[Any] | None:
-    """Every value a case fact can take, when its schema type has finitely many."""
+    """The values of a case fact worth trying, when its schema type has finitely many: one per
+    class of values the rules can tell apart (`domains.py`)."""
     fp = rs.fields.get(fact)
     if fp is None or fp.type.kind == "list":
         return None
-    return domain_values(fp.type)
+    domain = domain_values(fp.type)
+    return distinct_values(rs, fact, domain) if domain else domain
 
 
 Group = tuple[tuple[str, ...], list[tuple[Any, ...]]]  # facts enumerated together, their values
