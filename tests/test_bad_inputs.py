@@ -220,6 +220,31 @@ BAD: dict[str, Bad] = {
         ">= params",
         ("syntax error",),
     ),
+    # the mistakes rule authors make most, each at the token that is wrong, with the fix
+    "rules-expression-assign": rules_bad(
+        "when: derived.us_patients >= params.big",
+        "when: derived.us_patients = params.big",
+        "= params",
+        ("'=' is not a comparison", "compare with '=='"),
+    ),
+    "rules-expression-dangling-operator": rules_bad(
+        "when: derived.us_patients >= params.big",
+        "when: derived.us_patients >=",
+        ">=\n",
+        ("ends after '>='", "needs something on its right"),
+    ),
+    "rules-expression-foreign-and": rules_bad(
+        "require: asset.unmet_need.addressed == true",
+        "require: asset.unmet_need.addressed == true && asset.role == 'core'",
+        "&&",
+        ("'&&' is not an operator", "write 'and'"),
+    ),
+    "rules-expression-missing-comma": rules_bad(
+        "require: asset.unmet_need.addressed == true",
+        "require: \"asset.role in ['core' 'non_core']\"",
+        "'non_core'",
+        ("two strings side by side", "separate them with a comma"),
+    ),
     "rules-misspelt-field": rules_bad(
         "expr: asset.epidemiology.us + 0",
         "expr: asset.epidemiology.uss + 0",

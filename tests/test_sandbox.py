@@ -100,15 +100,15 @@ def refused(source: str) -> ScreenError:
         ("asset.name.upper()", "only registry functions"),
         ("asset.name.ljust(500000000)", "only registry functions"),
         ("lambda: 1", "not allowed"),
-        ("(lambda: 1)()", "only registry functions"),
-        ("[n for n in asset.nums]", "comprehensions are not allowed"),
-        ("{n for n in asset.nums}", "comprehensions are not allowed"),
-        ("{n: n for n in asset.nums}", "comprehensions are not allowed"),
-        ("sum(n for n in asset.nums)", "comprehensions are not allowed"),
-        ("asset.nums[0]", "indexing is not allowed"),
-        ("asset.name[0:1]", "indexing is not allowed"),
-        ("f'{asset.name}'", "f-strings are not allowed"),
-        ("(y := 1)", "assignment expressions are not allowed"),
+        ("(lambda: 1)()", "lambda is not allowed"),
+        ("[n for n in asset.nums]", "a list comprehension is not allowed"),
+        ("{n for n in asset.nums}", "a set comprehension is not allowed"),
+        ("{n: n for n in asset.nums}", "a dict comprehension is not allowed"),
+        ("sum(n for n in asset.nums)", "a generator expression is not allowed"),
+        ("asset.nums[0]", "indexing (x[...]) is not allowed"),
+        ("asset.name[0:1]", "indexing (x[...]) is not allowed"),
+        ("f'{asset.name}'", "an f-string is not allowed"),
+        ("(y := 1)", "an assignment (:=) is not allowed"),
         ("open('x')", "unknown function 'open'"),
         ("eval('1+1')", "unknown function 'eval'"),
         ("exec('import os')", "unknown function 'exec'"),
@@ -116,9 +116,9 @@ def refused(source: str) -> ScreenError:
         ("getattr(asset, 'x')", "unknown function 'getattr'"),
         ("globals()", "unknown function 'globals'"),
         ("max(asset.nums, key=asset.x)", "keyword arguments are not allowed"),
-        ("max(*asset.nums)", "starred arguments are not allowed"),
-        ("{'a': 1}", "mappings are not allowed"),
-        ("{1, 2}", "sets are not allowed"),
+        ("max(*asset.nums)", "a starred argument is not allowed"),
+        ("{'a': 1}", "a mapping {...} is not allowed"),
+        ("{1, 2}", "a set {...} is not allowed"),
         ("asset.x is None", "None is not allowed"),
         ("asset.x & 1", "bitwise"),
         ("asset.x << 60", "bitwise"),
@@ -128,7 +128,7 @@ def refused(source: str) -> ScreenError:
         ("...", "not allowed"),
         ("import os", "syntax error"),
         ("asset.x; asset.y", "syntax error"),
-        ("F['asset.x']", "indexing is not allowed"),
+        ("F['asset.x']", "indexing (x[...]) is not allowed"),
         ("F", "unknown name 'F'"),
         ("_pow(2, 3)", "unknown function '_pow'"),
         ("_fn_len(asset.nums)", "unknown function '_fn_len'"),
@@ -142,6 +142,36 @@ def test_escape_attempts_refused_at_load_time(source, words):
 def test_refusal_points_at_the_offending_column():
     err = refused("asset.x + asset.name.upper()")
     assert err.location.column == LOC.column + len("asset.x + ")
+
+
+@pytest.mark.parametrize(
+    ("source", "at", "words"),
+    [
+        ("asset.x = 3", "= 3", "'=' is not a comparison"),
+        ("asset.x >", ">", "ends after '>'"),
+        ("asset.flag and", "and", "ends after 'and'"),
+        ("asset.flag and not", "not", "ends after 'not'"),
+        ("asset.flag && asset.other", "&&", "write 'and'"),
+        ("asset.flag || asset.other", "||", "write 'or'"),
+        ("!asset.flag", "!", "write 'not x'"),
+        ("asset.x === 3", "===", "write '=='"),
+        ("asset.x !== 3", "!==", "write '!='"),
+        ("asset.name in ['a' 'b']", "'b'", "two strings side by side"),
+        ("asset.name in ['a', 'b' \"c\"]", '"c"', "separate them with a comma"),
+    ],
+)
+def test_common_mistakes_are_named_at_their_token(source, at, words):
+    err = refused(source)
+    assert words in str(err)
+    assert err.location.column == LOC.column + source.index(at)
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["asset.x != 3", "asset.name in ['a', 'b']", 'asset.name == "it\'s"', "asset.x >= -1"],
+)
+def test_correct_expressions_are_not_taken_for_mistakes(source):
+    compiled(source)
 
 
 def test_quoted_expression_column_accounts_for_the_quote():

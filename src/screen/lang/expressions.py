@@ -61,6 +61,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Protocol
 
+from screen.lang import syntaxhints
 from screen.lang.functions import FUNCTIONS, Function
 from screen.lang.intervals import Interval
 from screen.lang.kleene import CMP_NAMES, Bounds, evaluate_kleene
@@ -199,20 +200,19 @@ _NODE_NAMES = {
     ast.YieldFrom: "yield",
     ast.Slice: "a slice",
 }
+_COMPREHENSION = "count or sum over a list with count(), count_in(), sum(), max() or min()"
 _FORBIDDEN_HINTS = {
-    ast.Subscript: "indexing is not allowed; use a function such as count() or max()",
-    ast.ListComp: "comprehensions are not allowed",
-    ast.GeneratorExp: "comprehensions are not allowed",
-    ast.SetComp: "comprehensions are not allowed",
-    ast.DictComp: "comprehensions are not allowed",
-    ast.Lambda: "lambdas are not allowed",
-    ast.JoinedStr: "f-strings are not allowed",
-    ast.NamedExpr: "assignment expressions are not allowed",
-    ast.Dict: "mappings are not allowed in expressions",
-    ast.Set: "sets are not allowed; use a list [a, b]",
-    ast.Starred: "starred arguments are not allowed",
-    ast.Await: "await is not allowed",
-    ast.Yield: "yield is not allowed",
+    ast.Subscript: "use a function such as count() or max() over the list",
+    ast.ListComp: _COMPREHENSION,
+    ast.GeneratorExp: _COMPREHENSION,
+    ast.SetComp: _COMPREHENSION,
+    ast.DictComp: _COMPREHENSION,
+    ast.Lambda: "a rule is one expression over facts; name a shared part as a derived fact",
+    ast.JoinedStr: "text is compared, never built: write the whole string",
+    ast.NamedExpr: "name a shared part as a derived fact instead",
+    ast.Dict: "a mapping from value to score is a table (tables: in the rule set)",
+    ast.Set: "use a list [a, b]",
+    ast.Starred: "pass the list itself",
 }
 
 
@@ -288,11 +288,17 @@ class _Compiler:
         try:
             tree = ast.parse(src, mode="eval")
         except SyntaxError as exc:
-            fake = ast.Constant(0)
-            fake.lineno = exc.lineno or 1
-            fake.col_offset = max((exc.offset or 1) - 1, 0)
+            found = syntaxhints.diagnose(src)
+            if found is not None:
+                raise self.error(
+                    f"syntax error: {found.message}", _at(found.line, found.column), found.hint
+                ) from None
+            at = _at(exc.lineno or 1, max((exc.offset or 1) - 1, 0))
             msg = (exc.msg or "invalid syntax").replace("invalid syntax. ", "")
-            raise self.error(f"syntax error: {msg}", fake) from None
+            raise self.error(f"syntax error: {msg}", at) from None
+        found = syntaxhints.adjacent_strings(src)
+        if found is not None:
+            raise self.error(found.message, _at(found.line, found.column), found.hint)
         body, typ = self.check(tree.body)
         code = _compile_lambda(body)
         native = eval(code, self.namespace)
@@ -307,11 +313,9 @@ class _Compiler:
         try:
             for tok in tokenize.generate_tokens(io.StringIO(src).readline):
                 if tok.type == tokenize.NAME and not tok.string.isascii():
-                    at = ast.Constant(0)
-                    at.lineno, at.col_offset = tok.start[0], tok.start[1]
                     raise self.error(
                         f"name '{tok.string}' has non-ASCII letters",
-                        at,
+                        _at(*tok.start),
                         "type names in plain ASCII; fullwidth and look-alike letters are refused",
                     )
         except (tokenize.TokenError, SyntaxError):
@@ -598,6 +602,8 @@ class _Compiler:
 
     # calls
     def check_Call(self, node: ast.Call) -> tuple[ast.expr, Type]:
+        if not isinstance(node.func, ast.Name | ast.Attribute):
+            self.check(node.func)  # a lambda, an index: refused with their own message
         if not isinstance(node.func, ast.Name):
             raise self.error(
                 "only registry functions may be called",
@@ -767,6 +773,13 @@ def _unchecked(expr: ast.expr) -> ast.expr:
     ):
         return expr.args[0]
     return expr
+
+
+def _at(line: int, column: int) -> ast.AST:
+    """A stand-in node at (line, 0-based column) of the expression, for `error`."""
+    node = ast.Constant(0)
+    node.lineno, node.col_offset = line, column
+    return node
 
 
 def _fallback_chains(node: ast.AST) -> list[Chain]:
