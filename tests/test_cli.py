@@ -360,3 +360,23 @@ def test_the_watch_list_rounds_scores_as_every_other_view(tmp_path):
 
     case = DueCase("c.yaml", "c", "Co", "2026-01-01", None, -3, "advance", 4.175, ())
     assert "last screen: advance 4.18;" in to_text([case], dt.date(2026, 1, 4), 0)
+
+
+def test_explain_asks_a_company_fact_once_and_marks_bd_options(tmp_path):
+    """Two core assets and a BD option, the runway unknown: each company question is listed
+    once, as the company's; the BD option's own questions say whose they are."""
+    base = make_case(company={"cash_runway_months": None, "cash_usd_m": DELETE})
+    company = base["company"]
+    core = {**base["assets"][0], "role": "core"}
+    second = {**core, "id": "B2", "name": "B-2"}
+    option = {**core, "id": "C3", "name": "C-3", "role": "non_core"}
+    option.pop("data_origin", None)
+    case = {**base, "company": company, "assets": [core, second, option]}
+    out = run_cli("explain", str(write_yaml(tmp_path / "c.yaml", case)))
+    assert out.returncode == 0, out.stderr
+    asked = out.stdout.split("diligence questions", 1)[1].splitlines()
+    cash = [x for x in asked if "How much cash does the company hold" in x]
+    assert len(cash) == 1 and "[company] " in cash[0], asked
+    origin = [x for x in asked if "clinical trials behind" in x]
+    assert origin and all("[C3, BD option] " in x for x in origin), asked
+    assert not any("[C3, BD option]" in x and "settles it]" in x for x in asked)

@@ -245,23 +245,55 @@ def explain(result: dict[str, Any]) -> str:
     if r["unknowns"]:
         out.append("")
         out.append("diligence questions")
-        completeness = [u for u in r["unknowns"] if u.get("for_completeness")]
-        for i, u in enumerate([u for u in r["unknowns"] if not u.get("for_completeness")], 1):
-            who = f"[{u['asset']}] " if u["asset"] else ""
-            out.append(f"  {i}. {who}{u['question']}{_impact(u)}")
+        asked = _asked_once(r)
+        completeness = [(w, u) for w, u in asked if u.get("for_completeness")]
+        for i, (who, u) in enumerate([(w, u) for w, u in asked if not u.get("for_completeness")]):
+            option = u["asset"] and u["asset"] not in r["core_assets"] and who != "[company] "
+            out.append(f"  {i + 1}. {who}{u['question']}{_impact(u, option)}")
         if completeness:
             out.append("  for completeness (no answer changes the score or the decision):")
-            for u in completeness:
-                who = f"[{u['asset']}] " if u["asset"] else ""
+            for who, u in completeness:
                 out.append(f"     - {who}{u['question']}")
     return terminal_text("\n".join(out) + "\n")
 
 
-def _impact(u: dict[str, Any]) -> str:
-    """'  [settles it; could reach advance or watch; moves the score by up to 0.50]'."""
+def _asked_once(r: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The case's questions as (who, unknown), in the engine's order (lead asset first): a
+    company fact several assets read is asked once, where it first comes, as the company's;
+    a BD option's questions say so, since their answers move only that asset."""
+    core = set(r["core_assets"])
+    out: list[tuple[str, dict[str, Any]]] = []
+    company: dict[str, dict[str, Any]] = {}
+    for u in r["unknowns"]:
+        if u["asset"] and u["fact"].startswith("company."):
+            first = company.get(u["fact"])
+            if first is not None:
+                if not u.get("for_completeness"):
+                    first["for_completeness"] = False  # asked for completeness only if always
+                if u["asset"] in core:  # what the answer moves for any core asset
+                    first["settles"] = bool(first.get("settles") or u.get("settles"))
+                    first["swing"] = max(float(first.get("swing") or 0), float(u.get("swing") or 0))
+                    reach = {*first.get("could_reach", ()), *u.get("could_reach", ())}
+                    first["could_reach"] = [d for d in DECISION_LABEL if d in reach]
+                continue
+            company[u["fact"]] = u = dict(u)
+            # core assets come first: asked by a BD option alone, it is about that option
+            who = "[company] " if u["asset"] in core else f"[company, for {u['asset']}, BD option] "
+            out.append((who, u))
+        elif u["asset"]:
+            option = "" if u["asset"] in core else ", BD option"
+            out.append((f"[{u['asset']}{option}] ", u))
+        else:
+            out.append(("", u))
+    return out
+
+
+def _impact(u: dict[str, Any], option: bool = False) -> str:
+    """'  [settles it; could reach advance or watch; moves the score by up to 0.50]'; for a BD
+    option, whose answers never move the company's decision, 'settles its own call'."""
     parts = []
     if u.get("settles"):
-        parts.append("settles it")
+        parts.append("settles its own call" if option else "settles it")
     reach = [DECISION_LABEL[d].lower() for d in u.get("could_reach", [])]
     if len(reach) > 1:
         parts.append("could reach " + " or ".join(reach))
