@@ -314,3 +314,24 @@ def test_a_run_of_hundreds_of_digits_says_it_is_too_long_to_be_a_figure(tmp_path
     path.write_text(text.replace("eu: 250000", "eu: " + "1" * 400), encoding="utf-8")
     out = run_cli("score", str(path))
     assert out.returncode == 2 and "a number of 400 characters is too long" in out.stderr
+
+
+def test_a_case_with_more_assets_than_a_company_has_is_refused_at_once(tmp_path):
+    """Thousands of tiny assets fit in the 2 MB limit and would each cost the screen its
+    questions (3,000 took 41 s); the list is refused where it is written, quickly."""
+    from screen.model.case import MAX_ASSETS
+
+    base = make_case()
+    assets = [{"id": f"A{i}", "name": f"A{i}", "role": "non_core"} for i in range(3000)]
+    path = write_yaml(tmp_path / "export.yaml", {**base, "assets": assets})
+    proc = run_cli("score", str(path))
+    assert proc.returncode == 2
+    assert f"assets: 3000 entries, more than the {MAX_ASSETS} a case may hold" in proc.stderr
+    assert "split a larger list into several cases" in proc.stderr
+    line = located_line(proc.stderr, path)
+    assert path.read_text().splitlines()[line - 1].startswith("assets:")
+    ok = [{**a, "id": f"B{i}"} for i, a in enumerate(assets[:3])]
+    assert (
+        run_cli("score", str(write_yaml(tmp_path / "ok.yaml", {**base, "assets": ok}))).returncode
+        == 0
+    )

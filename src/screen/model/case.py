@@ -382,6 +382,11 @@ class Revisit(Model):
     when: str | None = Field(None, description="what to wait for, e.g. 'after the phase 2 readout'")
 
 
+# A screen's questions cost a few milliseconds per sparse asset; the largest pharma pipelines
+# list about 100-200 programmes. A case of thousands is an export to split, not one company,
+# and would tie the screen up for minutes.
+MAX_ASSETS = 500
+
 class Case(Model):
     """One screening case file (case schema v2; every v1 file is valid)."""
 
@@ -396,7 +401,11 @@ class Case(Model):
     )
     analyst: str | None = None
     company: Company
-    assets: list[Asset] = Field(min_length=1)
+    assets: list[Asset] = Field(
+        min_length=1,
+        max_length=MAX_ASSETS,
+        description=f"the company's drug assets (at most {MAX_ASSETS})",
+    )
     sources: list[Source] = Field(default_factory=list)
     notes: str | None = None
     revisit: Revisit | None = Field(None, description="watch list: when to screen again")

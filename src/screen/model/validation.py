@@ -121,6 +121,14 @@ def _one(model: type[BaseModel], doc: SourceDoc, loc: PathKey, err: dict[str, An
             doc.location(loc),
             did_you_mean(str(value), choices),
         )
+    if kind == "too_long":
+        ctx = err.get("ctx", {})
+        return ScreenError(
+            f"{dotted}: {ctx.get('actual_length', 'too many')} entries, more than the "
+            f"{ctx.get('max_length')} a case may hold",
+            doc.location(loc, key=True),
+            "a case describes one company: split a larger list into several cases",
+        )
     if kind.startswith("date_"):
         return ScreenError(
             f"{dotted}: expected a date as YYYY-MM-DD, e.g. 2025-03-31 "
