@@ -18,6 +18,7 @@ def setup(tmp_path: Path) -> tuple[Path, Path, Path]:
     old.write_text(MINI_RULES, encoding="utf-8")
     new = tmp_path / "new.yaml"
     text = MINI_RULES.replace("  - id: size\n    weight: 0.5", "  - id: size\n    weight: 1.5")
+    text = text.replace("decision:\n", "decision:\n  weights_sum: null  # relative weights\n")
     assert text != MINI_RULES
     new.write_text(text, encoding="utf-8")
     cases = tmp_path / "cases"

@@ -126,3 +126,20 @@ def test_rules_json_schema_accepts_the_bundled_thesis_and_rejects_a_misspelt_key
     thesis["criteria"][0]["wieght"] = thesis["criteria"][0].pop("weight")
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(thesis, schema)
+
+
+def test_commands_that_score_warn_where_the_weights_miss_their_declared_sum(tmp_path):
+    """lint's weights-sum, said by score too: scores divide by the total weight, so a mistyped
+    weight silently moves every criterion's share. Located, on stderr, exit code unchanged."""
+    text = helpers.MINI_RULES.replace("weight: 0.5", "weight: 0.6", 1)
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(text, encoding="utf-8")
+    case = helpers.write_yaml(tmp_path / "c.yaml", helpers.make_case())
+    proc = helpers.run_cli("score", str(case), "--rules", str(rules))
+    assert proc.returncode == 0, proc.stderr
+    line = text.splitlines().index("decision:") + 1
+    assert f"{rules}:{line}:" in proc.stderr, proc.stderr
+    assert "warning: criterion weights sum to 1.1, not decision.weights_sum 1" in proc.stderr
+    ok = tmp_path / "ok.yaml"
+    ok.write_text(helpers.MINI_RULES, encoding="utf-8")
+    assert "warning" not in helpers.run_cli("score", str(case), "--rules", str(ok)).stderr

@@ -466,11 +466,9 @@ class RuleSetChecks:
                 self.add(loc, WARNING, "constant-gate", f"gate '{gate.id}' can never fail")
 
     def weights(self) -> None:
-        declared = self.rs.decision.weights_sum
-        if declared is None:
-            return
-        total = math.fsum(c.weight for c in self.rs.criteria)
-        if not math.isclose(total, declared, rel_tol=1e-9, abs_tol=1e-9):
+        total = self.rs.weights_mismatch()
+        if total is not None:
+            declared = self.rs.decision.weights_sum or 0.0
             detail = " + ".join(f"{c.weight:g} ({c.id})" for c in self.rs.criteria)
             self.add(
                 self.where_decision("weights_sum"),

@@ -19,6 +19,7 @@ from screen.cli.common import (
     RULES_HELP,
     echo_error,
     guard,
+    load_rules,
     record,
     record_options,
     show_warnings,
@@ -54,11 +55,11 @@ def _iter_scored(
     located message (str) instead and the rest are still scored. Nothing is kept: a batch of
     20,000 cases costs the memory of one."""
     from screen.engine.evaluate import evaluate_case
-    from screen.engine.loader import case_path_texts, load_case, load_ruleset
+    from screen.engine.loader import case_path_texts, load_case
     from screen.engine.result import build_result, rule_errors
     from screen.model.errors import ScreenError
 
-    rs = load_ruleset(rules)
+    rs = load_rules(rules)
     for path in case_path_texts(list(paths)):  # text, not Path objects: ~2 MB for 20,000
         try:
             loaded = load_case(path)

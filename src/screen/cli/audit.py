@@ -26,6 +26,7 @@ from screen.cli.common import (
     fail_if_damaged,
     format_option,
     guard,
+    load_rules,
     open_store,
     store_option,
 )
@@ -49,10 +50,10 @@ RECORD_ID = _RecordId()
 
 def _score_one(case: str, rules: str | None) -> tuple[Any, Any, dict[str, Any]]:
     from screen.engine.evaluate import evaluate_case
-    from screen.engine.loader import load_case, load_ruleset
+    from screen.engine.loader import load_case
     from screen.engine.result import build_result
 
-    rs = load_ruleset(rules)
+    rs = load_rules(rules)
     loaded = load_case(case)
     return rs, loaded, build_result(rs, loaded, evaluate_case(rs, loaded.case))
 

@@ -266,3 +266,14 @@ def existing_paths(items: tuple[str, ...] | list[str]) -> list[str]:
     if missing:
         raise ScreenErrors(missing) if len(missing) > 1 else missing[0]
     return list(items)
+
+
+def load_rules(path: str | Path | None) -> Any:
+    """`load_ruleset` for a command that scores: the rule set's warnings (weights that do not
+    sum to the declared total) go to stderr, located, once per load."""
+    from screen.engine.loader import load_ruleset
+
+    rs = load_ruleset(path)
+    for warning in rs.warnings:
+        echo_text(warning, err=True)
+    return rs

@@ -13,6 +13,7 @@ from screen.cli.common import (
     RULES_HELP,
     echo_error,
     guard,
+    load_rules,
     record,
     record_options,
     show_warnings,
@@ -100,7 +101,7 @@ def memo(
 
     from screen import memo as memos
     from screen.engine.evaluate import evaluate_case
-    from screen.engine.loader import expand_case_paths, load_case, load_ruleset
+    from screen.engine.loader import expand_case_paths, load_case
     from screen.engine.result import build_result
     from screen.model.errors import Location, ScreenError
 
@@ -151,7 +152,7 @@ def memo(
                 "PDF output needs WeasyPrint, which is not installed", hint=memos.PDF_INSTALL_HINT
             ) from None
 
-    rs = load_ruleset(rules)
+    rs = load_rules(rules)
     memos.environment(template_dir)  # a missing template folder fails before any work
     errors: list[str] = []
     written: dict[str, str] = {}

@@ -18,6 +18,7 @@ from screen.cli.common import (
     existing_paths,
     format_option,
     guard,
+    load_rules,
     store_option,
     write_chunks,
     write_output,
@@ -151,7 +152,7 @@ def rank(
     """
     from pathlib import Path
 
-    from screen.engine.loader import case_path_texts, load_ruleset
+    from screen.engine.loader import case_path_texts
     from screen.pipeline import rank as pipeline
     from screen.pipeline.spool import RowSpool
 
@@ -173,7 +174,7 @@ def rank(
 
         require_xlsxwriter()  # before any work
     row_filters = [pipeline.parse_filter(f) for f in filters]
-    rs = load_ruleset(rules)
+    rs = load_rules(rules)
     paths = case_path_texts(existing_paths(cases))  # text: ~100 bytes a file, not ~350
     with RowSpool() as rows:  # flat memory: rows on disk, only their sort keys kept
 
@@ -287,12 +288,12 @@ def sensitivity(
       dealscreen sensitivity cases/ --spread 0.2 --samples 1000 --seed 7
       dealscreen sensitivity cases/ --thresholds --format csv -o robustness.csv
     """
-    from screen.engine.loader import expand_case_paths, load_ruleset
+    from screen.engine.loader import expand_case_paths
     from screen.pipeline import rank as pipeline
     from screen.pipeline import sensitivity as sens
     from screen.pipeline import sensitivity_report
 
-    rs = load_ruleset(rules)
+    rs = load_rules(rules)
     paths = expand_case_paths(existing_paths(cases))
     good, failed = _evaluate_with_progress(
         rs, paths, rules, jobs, pipeline.score_case, "evaluating"
@@ -353,11 +354,10 @@ def compare(
     be a recorded screening, '#16' (its stored case text, from --store): e.g. the same company
     last quarter against today's file, `dealscreen compare '#16' cases/x.yaml`.
     """
-    from screen.engine.loader import load_ruleset
     from screen.model.errors import ScreenError, ScreenErrors
     from screen.pipeline import compare as cmp
 
-    rs = load_ruleset(rules)
+    rs = load_rules(rules)
     loaded, errors = [], []
     for path in (case_a, case_b):
         try:

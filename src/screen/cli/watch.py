@@ -9,7 +9,15 @@ import sys
 
 import click
 
-from screen.cli.common import EXIT_USAGE, RULES_HELP, echo_error, echo_text, format_option, guard
+from screen.cli.common import (
+    EXIT_USAGE,
+    RULES_HELP,
+    echo_error,
+    echo_text,
+    format_option,
+    guard,
+    load_rules,
+)
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> object:
@@ -49,7 +57,7 @@ def due(cases: tuple[str, ...], within: str, today: object, rules: str | None, f
     """
     from pathlib import Path
 
-    from screen.engine.loader import expand_case_paths, load_ruleset
+    from screen.engine.loader import expand_case_paths
     from screen.pipeline import due as watch
 
     days = watch.parse_within(within)
@@ -57,7 +65,7 @@ def due(cases: tuple[str, ...], within: str, today: object, rules: str | None, f
         if not Path("cases").is_dir():
             raise click.UsageError("give CASES (files or folders); there is no cases/ folder here")
         cases = ("cases",)
-    rs = load_ruleset(rules)
+    rs = load_rules(rules)
     found, errors = watch.due_cases(
         rs, expand_case_paths(list(cases)), today=today, within_days=days
     )

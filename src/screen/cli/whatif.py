@@ -20,6 +20,7 @@ from screen.cli.common import (
     fail_if_damaged,
     format_option,
     guard,
+    load_rules,
     open_store,
 )
 
@@ -53,9 +54,9 @@ def why_not(
     and which unknown facts matter most. Facts in the rule set's `fixed:` list are not changed."""
     from screen.audit.whynot import format_why_not
     from screen.audit.whynot import why_not as search
-    from screen.engine.loader import load_case, load_ruleset
+    from screen.engine.loader import load_case
 
-    rs = load_ruleset(rules)
+    rs = load_rules(rules)
     found = search(rs, load_case(case).case, target=target, max_changes=max_changes)
     if fmt == "json":
         echo_json(found.as_dict())
@@ -105,7 +106,6 @@ def diff(
     """
     from screen.audit.history import is_record_ref
     from screen.audit.thesis_diff import diff_cases, diff_store, same_label_warning
-    from screen.engine.loader import load_ruleset
 
     refs = [c for c in cases if is_record_ref(c)]
     if refs:
@@ -115,14 +115,14 @@ def diff(
         with Store.open(store, create=False) as s:
             recorded = [recorded_case(s, ref) for ref in refs]
         files = [c for c in cases if not is_record_ref(c)]
-        report = diff_cases(load_ruleset(old), load_ruleset(new), files, recorded)
+        report = diff_cases(load_rules(old), load_rules(new), files, recorded)
         _print_diff(report, fmt, show_all)
         return
     if (store or from_store) and cases:
         raise click.UsageError("give CASES or --store, not both")
     if not (store or from_store or cases):
         raise click.UsageError("give CASES (files or folders) or --store")
-    new_rs = load_ruleset(new)
+    new_rs = load_rules(new)
     if store or from_store:
         if old:
             raise click.UsageError(
@@ -134,7 +134,7 @@ def diff(
         fail_if_damaged(report.damaged)
         return
     else:
-        old_rs = load_ruleset(old)
+        old_rs = load_rules(old)
         warning = same_label_warning(old_rs, new_rs)
         if warning:
             echo_text(warning, err=True)

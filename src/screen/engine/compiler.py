@@ -242,7 +242,7 @@ class _RuleSetCompiler:
         for fact in actionable:
             self.check_fact_path(fact, "actionable")
         self.raise_errors()
-        return CompiledRuleSet(
+        rs = CompiledRuleSet(
             name=header.name,
             version=header.version,
             sha256=self.sha256,
@@ -265,6 +265,17 @@ class _RuleSetCompiler:
             base_facts=base,
             actionable=actionable,
         )
+        total = rs.weights_mismatch()
+        if total is not None:  # lint's weights-sum, said where scores are made too
+            dp = next(p for p in self.parts if p.model.decision is not None)
+            stated = "weights_sum" in decision.model_fields_set
+            where = self.loc(dp, ("decision", "weights_sum") if stated else ("decision",), True)
+            rs.warnings = (
+                f"{where}: warning: criterion weights sum "
+                f"to {total:g}, not decision.weights_sum {decision.weights_sum:g}: each "
+                f"criterion counts its weight / {total:g} (dealscreen lint lists the weights)",
+            )
+        return rs
 
     def check_fact_path(self, fact: str, section: str) -> None:
         parts = tuple(fact.split("."))

@@ -134,7 +134,18 @@ class CompiledRuleSet:
     # use. The compiler never builds it: the fast path reads what the compiler produced.
     _fast: Callable[..., dict[str, Any]] | None = field(default=None, repr=False)
     actionable: list[str] = field(default_factory=list)  # why-not changes only these, if any
+    # `file:line:col: warning: ...` found while compiling, for commands that score to show
+    warnings: tuple[str, ...] = ()
 
     @functools.cached_property
     def total_weight(self) -> float:
         return math.fsum(c.weight for c in self.criteria)
+
+    def weights_mismatch(self) -> float | None:
+        """The criteria's total weight when it is not the declared `decision.weights_sum`:
+        scores divide by the total, so a mistyped weight moves every criterion's share."""
+        declared = self.decision.weights_sum
+        total = self.total_weight
+        if declared is None or math.isclose(total, declared, rel_tol=1e-9, abs_tol=1e-9):
+            return None
+        return total
