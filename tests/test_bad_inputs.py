@@ -69,6 +69,20 @@ BAD: dict[str, Bad] = {
         ("invalid YAML",),
         col=False,
     ),
+    # indentation: the usual cause, said at the line (a key one space left of its mapping's,
+    # a key indented under one that already has a value)
+    "case-key-dedented": case_bad(
+        "  hq: Shanghai, China\n",
+        " hq: Shanghai, China\n",
+        "hq: Shanghai",
+        ("check the indentation", "start in one column", "begins on line"),
+    ),
+    "case-key-indented-under-a-value": case_bad(
+        "  hq: Shanghai, China\n",
+        "    hq: Shanghai, China\n",
+        ": Shanghai",
+        ("indented more than 'name: Testco Bio' above it", "not both"),
+    ),
     "case-duplicate-key": case_bad(
         "  hq: Shanghai, China\n",
         "  hq: Shanghai, China\n  name: Other Co\n",

@@ -387,6 +387,7 @@ class Revisit(Model):
 # and would tie the screen up for minutes.
 MAX_ASSETS = 500
 
+
 class Case(Model):
     """One screening case file (case schema v2; every v1 file is valid)."""
 

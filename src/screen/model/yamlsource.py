@@ -324,8 +324,8 @@ def _parse_located(text: str, path: str) -> SourceDoc:
         problem = exc.problem or exc.context or "invalid YAML"
         if mark is None:
             raise ScreenError(f"invalid YAML: {problem}", Location(path)) from None
-        line_text = text.splitlines()[mark.line] if mark.line < len(text.splitlines()) else ""
-        raise fail(f"invalid YAML: {problem}", mark, _yaml_hint(problem, line_text)) from None
+        hint = _yaml_hint(problem, text.splitlines(), mark.line, exc.context_mark)
+        raise fail(f"invalid YAML: {problem}", mark, hint) from None
     except yaml.YAMLError as exc:
         raise ScreenError(f"invalid YAML: {exc}", Location(path)) from None
 
@@ -333,11 +333,38 @@ def _parse_located(text: str, path: str) -> SourceDoc:
     return doc
 
 
-def _yaml_hint(problem: str, line: str) -> str | None:
-    if "\t" in line[: len(line) - len(line.lstrip())] or "found character '\\t'" in problem:
+_MISPLACED = ("expected <block end>", "did not find expected key", "expected '-' indicator")
+
+
+def _yaml_hint(problem: str, lines: list[str], at: int, context: Any) -> str | None:
+    """The usual cause of a YAML parser's complaint, said in terms of the line it is on:
+    tabs, an unquoted ': ', a key indented more or less than the keys beside it."""
+    line = lines[at] if at < len(lines) else ""
+    indent = len(line) - len(line.lstrip(" \t"))
+    if "\t" in line[:indent] or "found character '\\t'" in problem:
         return "indent with spaces, not tabs"
     if "mapping values are not allowed" in problem:
+        above = next(
+            (x for x in reversed(lines[:at]) if x.strip() and not x.lstrip().startswith("#")), ""
+        )
+        key, sep, value = above.strip().removeprefix("- ").partition(":")
+        deeper = indent > len(above) - len(above.lstrip(" "))
+        if deeper and sep and value.strip() and not line[indent:].startswith("- "):
+            shown = f"{key}:{value}" if len(key) + len(value) < 40 else f"{key}: ..."
+            return (
+                f"this line is indented more than '{shown.strip()}' above it, and a key holds a "
+                "value or the keys indented under it, not both: line up the keys of one "
+                "mapping, or quote a value with ': '"
+            )
         return "a value containing ': ' must be quoted"
+    if any(p in problem for p in _MISPLACED):
+        where = ""
+        if context is not None and context.line != at:
+            where = f"; the mapping or list it is in begins on line {context.line + 1}"
+        return (
+            f"check the indentation: this line starts in column {indent + 1}, and the keys of "
+            f"one mapping, like the '- ' items of one list, start in one column{where}"
+        )
     if "expected ',' or '}'" in problem or "expected ',' or ']'" in problem:
         return "quote values that contain commas, colons or brackets"
     return None
