@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from screen.engine.plan import CompiledRuleSet, TableNode, node_expressions
+from screen.lang.reads import read_key
 
 Test = Callable[[Any], Any]
 
@@ -132,17 +133,12 @@ def _constant(node: ast.AST, namespace: dict[str, Any]) -> tuple[bool, Any]:
         return True, node.value
     if isinstance(node, ast.Name) and node.id.startswith("_k") and node.id in namespace:
         return True, namespace[node.id]
-    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
-        key = node.slice.value
-        if isinstance(key, str) and key.startswith("params.") and key in namespace:
-            return True, namespace[key]
+    key = read_key(node)
+    if key is not None and key.startswith("params.") and key in namespace:
+        return True, namespace[key]
     return False, None
 
 
 def _is_read(node: ast.AST, fact: str) -> bool:
     """Is `node` the read `F['fact']`?"""
-    return (
-        isinstance(node, ast.Subscript)
-        and isinstance(node.slice, ast.Constant)
-        and node.slice.value == fact
-    )
+    return read_key(node) == fact

@@ -65,6 +65,7 @@ from screen.lang import syntaxhints
 from screen.lang.functions import FUNCTIONS, Function
 from screen.lang.intervals import Interval
 from screen.lang.kleene import CMP_NAMES, Bounds, evaluate_kleene
+from screen.lang.reads import Chain, fallback_chains, unguarded_reads
 from screen.lang.runtime import BASE_NAMESPACE, EvalError, eval_error
 from screen.lang.types import (
     ANY,
@@ -117,9 +118,6 @@ class Scope(Protocol):
 # --------------------------------------------------------------------------- compiled form
 
 
-Chain = tuple[ast.expr, tuple[str, ...], tuple[str, ...]]  # call, earlier reads, last's reads
-
-
 @dataclass
 class Expression:
     """A checked, compiled expression. Call `evaluate(F)`; it never raises UnknownValue."""
@@ -139,7 +137,7 @@ class Expression:
 
     def __post_init__(self) -> None:
         self.blamable = tuple(r for r in self.reads if r not in self.guarded)
-        self.chains = tuple(_fallback_chains(self.tree))
+        self.chains = tuple(fallback_chains(self.tree))
 
     def fallback_blame(
         self, facts: dict[str, Any], bounds: Bounds | None = None
@@ -303,7 +301,7 @@ class _Compiler:
         code = _compile_lambda(body)
         native = eval(code, self.namespace)
         reads = tuple(dict.fromkeys(self.reads))
-        guarded = frozenset(reads) - _unguarded_reads(body)
+        guarded = frozenset(reads) - unguarded_reads(body)
         return Expression(src, typ, reads, body, self.namespace, native, self.location, guarded)
 
     def ascii_names(self, src: str) -> None:
@@ -780,54 +778,3 @@ def _at(line: int, column: int) -> ast.AST:
     node = ast.Constant(0)
     node.lineno, node.col_offset = line, column
     return node
-
-
-def _fallback_chains(node: ast.AST) -> list[Chain]:
-    """The outermost `coalesce` calls outside guarded positions whose last argument reads a
-    fact, with the reads of their earlier arguments and of the last; nested chains in a last
-    argument too."""
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-        if node.func.id == "_fn_known":
-            return []
-        if node.func.id == "_fn_coalesce" and node.args:
-            *earlier, last = node.args
-            inner = _fallback_chains(last)
-            final = tuple(dict.fromkeys(_fact_reads(last)))
-            if not final:
-                return inner  # a default (`coalesce(x, false)`): never unknown
-            reads = tuple(dict.fromkeys(r for a in earlier for r in _fact_reads(a)))
-            return [(node, reads, final), *inner] if reads else inner
-    out: list[Chain] = []
-    for child in ast.iter_child_nodes(node):
-        out.extend(_fallback_chains(child))
-    return out
-
-
-def _fact_reads(node: ast.AST) -> list[str]:
-    """Every fact key a subtree reads, in order."""
-    return [
-        n.slice.value
-        for n in ast.walk(node)
-        if isinstance(n, ast.Subscript) and isinstance(n.slice, ast.Constant)
-    ]
-
-
-def _unguarded_reads(node: ast.AST, guarded: bool = False) -> set[str]:
-    """Fact keys read outside `known(...)` and outside non-final `coalesce(...)` arguments.
-
-    `coalesce(x, 0)` is known whether or not x is: x's absence is not why a rule is unknown,
-    so it should not become a diligence question on that rule's account."""
-    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
-        return set() if guarded else {node.slice.value}
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-        if node.func.id == "_fn_known":
-            return set()
-        if node.func.id == "_fn_coalesce":
-            out: set[str] = set()
-            for i, arg in enumerate(node.args):
-                out |= _unguarded_reads(arg, guarded or i < len(node.args) - 1)
-            return out
-    out = set()
-    for child in ast.iter_child_nodes(node):
-        out |= _unguarded_reads(child, guarded)
-    return out
