@@ -430,3 +430,24 @@ def test_v2_case_memo_reads_regional_stages_safety_comparator_and_cash_burn() ->
         "Sources to request" not in questions
     )  # n and the comparator inherit the readout's source
     assert "[^1]: Hexin company presentation, 2025-02. " in text  # a month-precision date
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_a_readout_line_gives_its_figures_not_no_result(tmp_path: Path, fmt: str) -> None:
+    """A readout with a value and a hazard ratio but no free-text result used to say 'no
+    result stated' and leave the hazard ratio to the appendix."""
+    readout = {
+        "endpoint": "overall survival",
+        "kind": "os",
+        "primary": True,
+        "value": {"value": 7.4, "unit": "months", "source": "deck"},
+        "comparator": {"kind": "placebo", "value": 4.8},
+        "hazard_ratio": {"value": 0.66, "source": "deck"},
+    }
+    case = make_case({"trials": [{"nct_id": "NCT04322539", "readouts": [readout]}]})
+    text = memo(write_yaml(tmp_path / "c.yaml", case), fmt)
+    line = next(x for x in text.splitlines() if "Readout (NCT04322539" in x)
+    assert "no result stated" not in line
+    assert "overall survival (primary endpoint)" in line
+    assert "hazard ratio " in line and "0.66" in line.split("hazard ratio", 1)[1]
+    assert "7.4 months" in line

@@ -86,8 +86,15 @@ def _readout(r: Any, rel: str, cite: Any) -> dict[str, Any]:
         )
         comp_text = ": ".join(x for x in (parts[0], tail) if x) or comp_text
     cite(_inherit(getattr(r, "n", None), source), f"{rel}.n", f"patients in {r.endpoint}")
+    hazard = cite(
+        _inherit(getattr(r, "hazard_ratio", None), source),
+        f"{rel}.hazard_ratio",
+        f"hazard ratio on {r.endpoint}",
+    )
     return {
         "endpoint": r.endpoint,
+        "primary": getattr(r, "primary", None),
+        "hazard_ratio": hazard,
         "kind": str(getattr(getattr(r, "kind", None), "value", "") or "") or None,
         "result": r.result,
         "comparator": comp_text,
