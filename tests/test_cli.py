@@ -380,3 +380,15 @@ def test_explain_asks_a_company_fact_once_and_marks_bd_options(tmp_path):
     origin = [x for x in asked if "clinical trials behind" in x]
     assert origin and all("[C3, BD option] " in x for x in origin), asked
     assert not any("[C3, BD option]" in x and "settles it]" in x for x in asked)
+
+
+def test_explain_asks_for_a_missing_readout_once(tmp_path):
+    """The best readout's figures (relative gain, change in points, endpoint) are filled in by
+    one answer: one question, in the rule set's words, not three (two in a generic wording
+    naming derived fields a case cannot set)."""
+    case = make_case({"trials": DELETE})
+    out = run_cli("explain", str(write_yaml(tmp_path / "c.yaml", case)))
+    assert out.returncode == 0, out.stderr
+    asked = out.stdout.split("diligence questions", 1)[1]
+    assert asked.count("compare with the standard of care") == 1, asked
+    assert "case fields trials[].readouts[]" not in asked

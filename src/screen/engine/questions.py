@@ -30,7 +30,7 @@ from screen.engine.plan import CompiledRuleSet, DerivedNode
 from screen.engine.reach import Evaluate, finite_domain
 from screen.engine.scoring import summarize
 from screen.engine.stepmemo import sinks_of
-from screen.model.case import Asset
+from screen.model.case import ASKED_TOGETHER, Asset
 
 
 def unknown_questions(
@@ -65,7 +65,7 @@ def unknown_questions(
                 )
             )
             continue
-        question = question_for(rs.questions, fact)
+        question = question_for(rs.questions, fact) or _shared_question(rs.questions, fact)
         if question is None:
             question = next((rule_questions[r] for r in rules if r in rule_questions), None)
         if question is None:
@@ -86,6 +86,13 @@ def question_for(questions: dict[str, str], fact: str) -> str | None:
         if q is not None:
             return q
     return None
+
+
+def _shared_question(questions: dict[str, str], fact: str) -> str | None:
+    """The author's question for a fact filled in by the same answer (`ASKED_TOGETHER`: the
+    best readout's figures), so the memo and explain ask it once, in the author's words."""
+    group = next((g for g in ASKED_TOGETHER if fact in g), ())
+    return next((questions[f] for f in group if f in questions), None)
 
 
 _REGION_NAMES = {

@@ -356,6 +356,19 @@ DERIVED_FROM: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# Derived facts that one answer fills in: the best readout's figures (its result against its
+# comparator, and the endpoint they are on) come from one question to the company, so they
+# share one diligence question. The comparator's kind is asked on its own.
+ASKED_TOGETHER: tuple[tuple[str, ...], ...] = (
+    (
+        "asset.efficacy_delta_relative",
+        "asset.efficacy_delta_points",
+        "asset.efficacy_delta",
+        "asset.efficacy_hazard_ratio",
+        "asset.efficacy_endpoint",
+    ),
+)
+
 
 class Company(Model):
     name: Label

@@ -248,7 +248,7 @@ def explain(result: dict[str, Any]) -> str:
         asked = _asked_once(r)
         completeness = [(w, u) for w, u in asked if u.get("for_completeness")]
         for i, (who, u) in enumerate([(w, u) for w, u in asked if not u.get("for_completeness")]):
-            option = u["asset"] and u["asset"] not in r["core_assets"] and who != "[company] "
+            option = bool(u["asset"]) and u["asset"] not in r["core_assets"] and who != "[company] "
             out.append(f"  {i + 1}. {who}{u['question']}{_impact(u, option)}")
         if completeness:
             out.append("  for completeness (no answer changes the score or the decision):")
@@ -260,32 +260,41 @@ def explain(result: dict[str, Any]) -> str:
 def _asked_once(r: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     """The case's questions as (who, unknown), in the engine's order (lead asset first): a
     company fact several assets read is asked once, where it first comes, as the company's;
-    a BD option's questions say so, since their answers move only that asset."""
+    an asset's facts that share one question are asked once; a BD option's questions say so,
+    since their answers move only that asset."""
     core = set(r["core_assets"])
     out: list[tuple[str, dict[str, Any]]] = []
-    company: dict[str, dict[str, Any]] = {}
+    first: dict[tuple[str, str], dict[str, Any]] = {}
     for u in r["unknowns"]:
-        if u["asset"] and u["fact"].startswith("company."):
-            first = company.get(u["fact"])
-            if first is not None:
-                if not u.get("for_completeness"):
-                    first["for_completeness"] = False  # asked for completeness only if always
-                if u["asset"] in core:  # what the answer moves for any core asset
-                    first["settles"] = bool(first.get("settles") or u.get("settles"))
-                    first["swing"] = max(float(first.get("swing") or 0), float(u.get("swing") or 0))
-                    reach = {*first.get("could_reach", ()), *u.get("could_reach", ())}
-                    first["could_reach"] = [d for d in DECISION_LABEL if d in reach]
-                continue
-            company[u["fact"]] = u = dict(u)
-            # core assets come first: asked by a BD option alone, it is about that option
-            who = "[company] " if u["asset"] in core else f"[company, for {u['asset']}, BD option] "
-            out.append((who, u))
-        elif u["asset"]:
+        if not u["asset"]:
+            out.append(("", u))
+            continue
+        company = u["fact"].startswith("company.")
+        key = ("", u["fact"]) if company else (u["asset"], u["question"])
+        seen = first.get(key)
+        if seen is not None:
+            if company and u["asset"] not in core:
+                continue  # a BD option's answer moves only its own call
+            _merge_impact(seen, u)
+            continue
+        first[key] = u = dict(u)
+        if company:  # core assets come first: asked by a BD option alone, it is about that one
+            option = "" if u["asset"] in core else f", for {u['asset']}, BD option"
+            out.append((f"[company{option}] ", u))
+        else:
             option = "" if u["asset"] in core else ", BD option"
             out.append((f"[{u['asset']}{option}] ", u))
-        else:
-            out.append(("", u))
     return out
+
+
+def _merge_impact(into: dict[str, Any], u: dict[str, Any]) -> None:
+    """One question asked for several facts or assets: what any of its answers can move."""
+    if not u.get("for_completeness"):
+        into["for_completeness"] = False  # for completeness only if it is so every time
+    into["settles"] = bool(into.get("settles") or u.get("settles"))
+    into["swing"] = max(float(into.get("swing") or 0), float(u.get("swing") or 0))
+    reach = {*into.get("could_reach", ()), *u.get("could_reach", ())}
+    into["could_reach"] = [d for d in DECISION_LABEL if d in reach]
 
 
 def _impact(u: dict[str, Any], option: bool = False) -> str:
