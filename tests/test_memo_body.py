@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
+from helpers import DELETE as DELETE_KEY
 from helpers import ROOT, make_case, write_yaml
 from screen import memo as memos
 from screen.engine.evaluate import evaluate_case
@@ -451,3 +452,33 @@ def test_a_readout_line_gives_its_figures_not_no_result(tmp_path: Path, fmt: str
     assert "overall survival (primary endpoint)" in line
     assert "hazard ratio " in line and "0.66" in line.split("hazard ratio", 1)[1]
     assert "7.4 months" in line
+
+
+@pytest.mark.parametrize(
+    ("us", "trial", "asked"),
+    [
+        ("phase2", None, "What has FDA agreed for the registrational trial"),
+        ("phase3", None, "When does the US pivotal trial"),
+        ("phase3", {"phase": "PHASE3", "region": "multiregional"}, "has read out: when is the US"),
+        ("filed", None, "When does FDA decide on"),
+    ],
+)
+def test_the_us_question_follows_the_us_stage(
+    tmp_path: Path, us: str, trial: dict[str, Any] | None, asked: str
+) -> None:
+    """The memo asked what FDA had agreed for the registrational trial of assets filed in the
+    US or whose multiregional pivotal trial had read out (camrelizumab, fruquintinib)."""
+    readout = {"endpoint": "OS", "kind": "os", "value": 7.4, "comparator": {"kind": "placebo"}}
+    trials = [{**trial, "readouts": [readout]}] if trial else DELETE_KEY
+    asset = {
+        "development": {"china": {"stage": "phase3"}, "us": {"stage": us}},
+        "stage": DELETE_KEY,
+        "data_origin": "global",
+        "regulatory": {"fda_ind": "cleared"},
+        "trials": trials,
+    }
+    text = memo(write_yaml(tmp_path / "c.yaml", make_case(asset)), "md")
+    questions = [x for x in text.splitlines() if "FDA" in x and x[:1].isdigit()]
+    assert any(asked in x for x in questions), questions
+    others = {"registrational trial", "When does the US pivotal", "has read out", "FDA decide"}
+    assert sum(any(o in x for x in questions) for o in others) == 1, questions

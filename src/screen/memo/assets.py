@@ -158,6 +158,8 @@ def asset_view(
                 "registry_id": t.registry_id,
                 "phase": label(t.phase) if t.phase else None,
                 "region": label(t.region) if t.region else None,
+                "region_key": t.region.value if t.region else None,
+                "pivotal": t.phase is not None and t.phase.value in ("PHASE2/PHASE3", "PHASE3"),
                 "status": t.status,
                 "size": cite(
                     t.size,

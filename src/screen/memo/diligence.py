@@ -167,15 +167,50 @@ def _asset_questions(a: dict[str, Any], ctx: dict[str, Any]) -> list[tuple[str, 
                     f"When does the FDA IND for {name} clear, and which US trial follows it?",
                 )
             )
-        elif ind == "cleared" and rank >= STAGE_RANK["phase2"]:
-            out.append(
-                (
-                    "us_plan",
-                    f"What has FDA agreed for the registrational trial of {name} (design, "
-                    "comparator, US enrolment)?",
-                )
+        elif ind == "cleared":
+            read_out = any(
+                t["pivotal"] and t["readouts"] and t["region_key"] in ("us", "multiregional")
+                for t in a["trials"]
             )
+            question = _us_stage_question(name, _us_rank(a, rank), read_out)
+            if question is not None:
+                out.append(("us_plan", question))
     return out
+
+
+def _us_rank(a: dict[str, Any], rank: int) -> int:
+    """The asset's US stage as a rank (a v2 case states it; a v1 case only its stage)."""
+    us = (a.get("regions") or {}).get("us")
+    return STAGE_RANK.get(us["stage"], -1) if us else rank
+
+
+def _us_stage_question(name: str, us_rank: int, read_out: bool) -> str | None:
+    """What to ask about the US path at the US stage the case states: the FDA decision for a
+    filing, the filing for a US or multiregional pivotal trial that has read out (`read_out`),
+    the pivotal readout for a US phase 3, the registrational design before it."""
+    if us_rank >= STAGE_RANK["approved"]:
+        return None
+    if us_rank >= STAGE_RANK["filed"]:
+        return (
+            f"When does FDA decide on {name} (action date), and what did the pre-approval "
+            "inspections and any advisory committee raise?"
+        )
+    if us_rank >= STAGE_RANK["phase3"] and read_out:
+        return (
+            f"The pivotal trial of {name} with US patients has read out: when is the US filing, "
+            "and what did the pre-submission meeting with FDA conclude?"
+        )
+    if us_rank >= STAGE_RANK["phase3"]:
+        return (
+            f"When does the US pivotal trial of {name} read out, and what did FDA agree on its "
+            "design, comparator and US enrolment?"
+        )
+    if us_rank >= STAGE_RANK["phase2"]:
+        return (
+            f"What has FDA agreed for the registrational trial of {name} (design, "
+            "comparator, US enrolment)?"
+        )
+    return None
 
 
 def product_questions(ctx: dict[str, Any], runway_risk: bool) -> list[dict[str, Any]]:
