@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from helpers import DELETE, MINI_RULES, ROOT, make_case, run_cli, write_yaml
 
@@ -363,3 +365,34 @@ decision: {advance: 4, watch: 2.5, weights_sum: 1}
     data["assets"][0]["development"]["us"]["stage"] = plain(change.value)
     flipped = load_case(write_yaml(tmp_path / "flip.yaml", data)).case
     assert evaluate_case(rs, flipped).decision == "advance"
+
+
+ASSET_GROUPS = (
+    "competition",
+    "regulatory",
+    "development",
+    "trials",
+    "safety",
+    "epidemiology",
+    "unmet_need",
+    "standard_of_care",
+    "bd",
+    "stage",
+    "data_origin",
+)
+
+
+@settings(max_examples=8, deadline=None, database=None)
+@given(dropped=st.sets(st.sampled_from(ASSET_GROUPS), min_size=1, max_size=6))
+def test_why_not_runs_whatever_groups_a_case_leaves_out(dropped):
+    """A case without a `competition:` block crashed why-not (exit 70): a change to the
+    first-in-class claim's status invented the claim without its value. Any asset groups may
+    be absent (an imported case has few); why-not answers, never with an internal error."""
+    import tempfile
+
+    case = make_case({k: DELETE for k in dropped})
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_yaml(Path(tmp) / "c.yaml", case)
+        out = run_cli("why-not", str(path), "--max-changes", "1")  # every single change
+    assert out.returncode == 0, (sorted(dropped), out.stderr)
+    assert "internal error" not in out.stderr

@@ -256,15 +256,15 @@ def _written_field(rs: CompiledRuleSet, fact: str, holder: Any) -> FieldPath | N
 def _into_absent_value(fp: FieldPath, holder: Any) -> bool:
     """Whether `fp` reads a part of a figure or claim (its status, source) that is absent: a
     change to it would invent the figure or claim itself, with no value."""
-    obj = holder
+    obj, model = holder, type(holder)
     for i, step in enumerate(fp.steps[:-1]):
-        if fp.list_steps[i] or obj is None:
+        if fp.list_steps[i] or not (isinstance(model, type) and issubclass(model, BaseModel)):
             return False
-        ann = type(obj).model_fields[step].annotation
-        inner, _, _ = _unwrap(ann)
-        obj = getattr(obj, step)
+        inner, _, _ = _unwrap(model.model_fields[step].annotation)
+        obj = getattr(obj, step) if obj is not None else None  # absent groups: by type
         if obj is None and inner in (Figure, Claim):
             return True
+        model = inner
     return False
 
 
