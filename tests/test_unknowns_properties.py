@@ -926,3 +926,39 @@ def test_answering_decided_by_settles_the_decision(data: Any, case: dict[str, An
     got = evaluate(answered)
     note(f"removed {removed}; decided_by {result['decided_by']}: {got['reachable_decisions']}")
     assert len(got["reachable_decisions"]) == 1, got["reachable_decisions"]
+
+
+@PROPS
+@given(data=st.data(), case=cases())
+def test_a_single_question_that_settles_the_decision_is_the_whole_of_decided_by(
+    data: Any, case: dict[str, Any]
+) -> None:
+    """When answering one open finite-domain fact decides the call, whichever its answer
+    (brute force: each of its values leaves one reachable decision), `decided_by` is that one
+    question, or another single one. The search used to require one decision across all the
+    answers, so it never found a single question and named every open fact instead."""
+    gate = ("asset.unmet_need.addressed", 0)  # open, the gate makes the call open too
+    pool = [(f, 0) for f in THESIS_FINITE if f != "asset.stage" and (f, 0) != gate]
+    others = data.draw(st.lists(st.sampled_from(pool), min_size=1, max_size=3, unique=True))
+    removed = [gate, *others]
+    partial = copy.deepcopy(case)
+    for fact, i in removed:
+        drop(partial, fact, i)
+    result = evaluate(partial)
+    if result["decision"] != "insufficient_information" or any(
+        a["approximate"] for a in result["assets"]
+    ):
+        return
+    open_facts = {u["fact"] for u in result["unknowns"]} & {f for f, _ in removed}
+    for fact in sorted(open_facts):
+        decides = True
+        for value in DOMAIN[fact]:
+            answered = copy.deepcopy(partial)
+            put(answered, fact, value)
+            if len(evaluate(answered)["reachable_decisions"]) != 1:
+                decides = False
+                break
+        if decides:
+            note(f"removed {removed}: {fact} alone decides; decided_by {result['decided_by']}")
+            assert len(result["decided_by"]) == 1, result["decided_by"]
+            return

@@ -27,7 +27,7 @@ from screen.engine.outcome import (
     threshold_decision,
 )
 from screen.engine.plan import CompiledRuleSet, DerivedNode
-from screen.engine.reach import Evaluate, finite_domain
+from screen.engine.reach import Evaluate, finite_domain, refine_with
 from screen.engine.scoring import summarize
 from screen.engine.stepmemo import sinks_of
 from screen.model.case import ASKED_TOGETHER, Asset
@@ -163,6 +163,7 @@ def _importance(rs: CompiledRuleSet) -> dict[str, float]:
 
 MAX_SETTLE_EVALUATIONS = 2000  # evaluations spent looking for the smallest settling set
 MAX_SETTLE_SIZE = 3
+MAX_SETTLE_REFINES = 6  # exact checks of a single question's answers, per asset
 
 
 def provisional_decision(o: AssetOutcome) -> str:
@@ -274,7 +275,7 @@ def rank_questions(
             position[id(u)],
         )
     )
-    return decided_by
+    return [u.fact for u in o.unknowns if u.settles]  # in the questions' order
 
 
 def _number_reach(rs: CompiledRuleSet, x: AssetOutcome, fact: str) -> tuple[set[str], float]:
@@ -321,7 +322,8 @@ def _settling_set(
     evaluate: Evaluate,
     asset: Asset | None = None,
 ) -> list[str]:
-    """The smallest set of open facts whose every combination of answers leaves one decision.
+    """The smallest set of open facts whose every combination of answers leaves one decision
+    (each answer its own: answering them decides the call, whichever way it goes).
 
     Searched by size (1, 2, 3), most promising facts first, over finite-domain facts, every
     answer tried with the other open facts left unknown (numbers within their bounds), so a set
@@ -330,7 +332,13 @@ def _settling_set(
     move with other facts). Within MAX_SETTLE_EVALUATIONS evaluations; when no smaller set is
     found, answering every open question is what settles it. A set holding a figure some
     rule reads only when an open, preferred one stays unstated (`fallbacks.py`: burn after
-    the stated runway) must hold that one too: its answer would take over."""
+    the stated runway) must hold that one too: its answer would take over.
+
+    An answer is tried by one pass first; a pass that leaves several decisions may only
+    over-approximate (an open fact read by several criteria counts as independent in each),
+    so for single questions, the ones worth most, the rest are enumerated exactly
+    (`reach.refine_with`), up to MAX_SETTLE_REFINES times per asset. A set the single pass
+    finds always settles: its decisions include the exact ones."""
     probes: dict[str, list[Any]] = {}
     for fact in facts:
         values = _answers(rs, fact, base, asset)
@@ -339,7 +347,7 @@ def _settling_set(
     order = sorted(probes, key=lambda f: (-_swing(o, f), f))
     first = preferred_over(rs)
     still_open = set(facts)
-    spent = 0
+    spent = refines = 0
     for size in range(1, min(MAX_SETTLE_SIZE, len(order)) + 1):
         for subset in itertools.combinations(order, size):
             if any(still_open & first.get(f, frozenset()) - set(subset) for f in subset):
@@ -348,12 +356,21 @@ def _settling_set(
             if spent + combos > MAX_SETTLE_EVALUATIONS:
                 return facts
             spent += combos
-            reached: set[str] = set()
+            settles = True
             for values in itertools.product(*(probes[f] for f in subset)):
-                reached |= evaluate({**base, **dict(zip(subset, values, strict=True))}).decisions
-                if len(reached) > 1:
+                answered = dict(zip(subset, values, strict=True))
+                got = evaluate({**base, **answered}).decisions
+                if len(got) > 1 and size == 1 and refines < MAX_SETTLE_REFINES:
+                    # a single pass over-approximates: an open fact read by several criteria
+                    # counts as independent in each; enumerate the rest to know
+                    refines += 1
+                    exact, approximate = refine_with(rs, base, answered, facts, evaluate, asset)
+                    if exact is not None and not approximate:
+                        got = exact.decisions
+                if len(got) > 1:  # this answer leaves the decision open
+                    settles = False
                     break
-            if len(reached) == 1:
+            if settles:
                 return list(subset)
     return facts
 

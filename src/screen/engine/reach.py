@@ -104,6 +104,30 @@ def refine(
     facts = enumerable(rs, [f for f in needed_by if not f.startswith("rule:")], base, asset)
     if not facts:
         return None, False
+    return _combined(rs, base, facts, evaluate)
+
+
+def refine_with(
+    rs: CompiledRuleSet,
+    base: dict[str, Any],
+    fixed: dict[str, Any],
+    facts: list[str],
+    evaluate: Evaluate,
+    asset: Asset | None = None,
+) -> tuple[Refinement | None, bool]:
+    """`refine` of `base` with the facts in `fixed` answered and the rest of `facts` open:
+    the settling-set search asks whether an answer leaves one decision, exactly (a single
+    pass over-approximates when one open fact feeds several criteria). The answers are
+    enumerated as one-value groups, so a factored evaluator keeps its own base."""
+    trial = {**base, **fixed}
+    groups = enumerable(rs, [f for f in facts if f not in fixed], trial, asset)
+    groups += [((fact,), [(value,)]) for fact, value in fixed.items()]
+    return _combined(rs, base, groups, evaluate)
+
+
+def _combined(
+    rs: CompiledRuleSet, base: dict[str, Any], facts: list[Group], evaluate: Evaluate
+) -> tuple[Refinement | None, bool]:
     by_components = getattr(evaluate, "combine", None)  # factored.FactoredEvaluator
     if by_components is not None:
         return by_components(facts)
