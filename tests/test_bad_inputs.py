@@ -259,6 +259,13 @@ BAD: dict[str, Bad] = {
         "'non_core'",
         ("two strings side by side", "separate them with a comma"),
     ),
+    # a parameter's wrong value is said once, where it is written, not at each rule using it
+    "rules-parameter-written-as-text": rules_bad(
+        "    value: 100000\n",
+        "    value: '100000'\n",
+        "'100000'",
+        ("params.big: '100000' is text", "write the number without quotes"),
+    ),
     "rules-misspelt-field": rules_bad(
         "expr: asset.epidemiology.us + 0",
         "expr: asset.epidemiology.uss + 0",

@@ -91,3 +91,15 @@ def test_a_fact_without_a_prior_is_named_in_the_basis(tmp_path: Path) -> None:
     basis = result["provisional"]["basis"]
     assert any(b.startswith("asset.unmet_need.addressed: no prior") for b in basis)
     assert any("gate need assumed to pass" in b for b in basis)
+
+
+def test_a_stage_prior_is_named_in_the_basis_not_ranked() -> None:
+    """The basis said `asset.stage_us = -1` for a region not in development (and `= 4` for
+    phase 2): the ranks behind Stage, not the words a case file uses."""
+    from screen.engine.priors import CompiledPrior
+    from screen.model.vocab import Stage
+
+    none = CompiledPrior("asset.stage_us", Stage.none, ((Stage.none, 0.5),), "firm convention")
+    assert none.describe() == "asset.stage_us = none (p 0.5; firm convention)"
+    two = CompiledPrior("asset.stage_us", Stage.phase2, (), "s")
+    assert two.describe().startswith("asset.stage_us = phase2 ")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import make_case, run_cli, write_yaml
+from helpers import ROOT, make_case, run_cli, write_yaml
 
 FAILING = {
     "division": "asset.epidemiology.us / asset.epidemiology.eu > 0.5",
@@ -78,3 +78,24 @@ def test_a_name_defined_in_two_files_says_where_it_was_first(tmp_path: Path) -> 
     line = next(x for x in out.stdout.splitlines() if "defined twice" in x)
     assert line.startswith(f"{tmp_path / 'b.yaml'}:2:3:")
     assert f"first defined at {tmp_path / 'a.yaml'}:" in line
+
+
+def test_a_misspelt_value_in_a_list_parameter_is_located_in_the_list(tmp_path: Path) -> None:
+    """`fda_designations: [..., fast_trak, ...]` counted 0 for that designation without a word
+    (count_in did not check its values); it is an error at the item, once, with the fix."""
+    rules = ROOT / "rules" / "thesis.yaml"
+    text = rules.read_text("utf-8").replace(
+        "[breakthrough_therapy, fast_track,", "[breakthrough_therapy, fast_trak,", 1
+    )
+    bad = tmp_path / "thesis.yaml"
+    bad.write_text(text, "utf-8")
+    out = run_cli("lint", str(bad))
+    assert out.returncode != 0
+    line = next(i for i, x in enumerate(text.splitlines(), 1) if "fast_trak" in x)
+    column = text.splitlines()[line - 1].index("fast_trak") + 1
+    assert (
+        f"{bad}:{line}:{column}: error: params.fda_designations: 'fast_trak'"
+        in out.stdout + out.stderr
+    )
+    assert "did you mean 'fast_track'" in out.stdout + out.stderr
+    assert (out.stdout + out.stderr).count("fast_trak' is not") == 1

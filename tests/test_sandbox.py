@@ -117,6 +117,9 @@ def refused(source: str) -> ScreenError:
         ("globals()", "unknown function 'globals'"),
         ("max(asset.nums, key=asset.x)", "keyword arguments are not allowed"),
         ("max(*asset.nums)", "a starred argument is not allowed"),
+        ("max(asset.x)", "max() argument 1 must be a list"),  # one value: a list was meant
+        ("min(asset.stage)", "min() argument 1 must be a list"),
+        ("count_in(asset.stages, ['phase3', 'phase9'])", "unknown stage 'phase9'"),
         ("{'a': 1}", "a mapping {...} is not allowed"),
         ("{1, 2}", "a set {...} is not allowed"),
         ("asset.x is None", "None is not allowed"),

@@ -17,6 +17,7 @@ import click
 from screen.cli.common import (
     EXIT_USAGE,
     RULES_HELP,
+    Group,
     echo_error,
     guard,
     load_rules,
@@ -28,7 +29,7 @@ from screen.cli.common import (
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="dealscreen", prog_name="dealscreen")
 def main() -> None:
     """Screen biotech investment candidates against the firm's thesis.

@@ -27,6 +27,19 @@ STORE_HELP = (
 )
 
 
+class Group(click.Group):
+    """The command group: output that cannot be written (`dealscreen --help > /dev/full`) is
+    a user error, as in every command (`guard`), not click's traceback."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().main(*args, **kwargs)
+        except OSError as err:
+            _silence_stdout()
+            click.echo(f"<stdout>: cannot write: {err.strerror or err}", err=True)
+            sys.exit(EXIT_USAGE)
+
+
 def guard(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Our errors print `file:line:col: message (hint)` and exit 2; a bug prints one line and
     exits 70 (DEALSCREEN_DEBUG=1 shows its traceback). Never a traceback for bad input."""

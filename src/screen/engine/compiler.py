@@ -130,6 +130,14 @@ class _Scope:
                 return part.model.parameters[name].value
         return None
 
+    def parameter_location(self, name: str, index: int | None) -> Location | None:
+        """Where a parameter's value (or its item `index` in a list) is written."""
+        for part in self.c.parts:
+            if name in part.model.parameters:
+                path = ("parameters", name, "value", *(() if index is None else (index,)))
+                return part.doc.location(path)
+        return None
+
     def table(self, name: str) -> tuple[str, Type]:
         if name not in self.c.table_types:
             hint = did_you_mean(name, self.c.table_types) or (

@@ -22,7 +22,7 @@ from screen.engine.facts import FieldPath, resolve_field
 from screen.lang.expressions import NameProblem
 from screen.model.errors import did_you_mean
 from screen.model.ruleset import Prior
-from screen.model.vocab import parse_stage
+from screen.model.vocab import Stage, parse_stage
 
 TOLERANCE = 1e-6
 
@@ -36,7 +36,10 @@ class CompiledPrior:
 
     def describe(self) -> str:
         """'asset.data_origin = china (p 0.55; source ...)' for a provisional call's basis."""
-        value = self.expected.value if isinstance(self.expected, Enum) else self.expected
+        if isinstance(self.expected, Stage):
+            value: Any = self.expected.name  # `none`, `phase2`: the case file's words, not ranks
+        else:
+            value = self.expected.value if isinstance(self.expected, Enum) else self.expected
         if isinstance(value, bool):
             value = str(value).lower()
         shown = f"{value:g}" if isinstance(value, float) else str(value)

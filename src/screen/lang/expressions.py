@@ -537,6 +537,7 @@ class _Compiler:
                 if t.kind in ("bool", "enum"):
                     raise self.error(f"'{name}' cannot order {t}", n)
                 if t.kind == "str" and not isinstance(n, ast.Constant):
+                    self.text_parameter(n, name)
                     raise self.error(f"'{name}' cannot order text", n)
             kinds = {lt2.kind, rt2.kind} - {"any"}
             if len(kinds) > 1:
@@ -546,6 +547,26 @@ class _Compiler:
             if len(kinds) > 1 and kinds not in ({"str", "enum"},):
                 raise self.error(f"comparing {lt2} with {rt2} is always false", lnode)
         return le, re_
+
+    def text_parameter(self, node: ast.AST, op: str) -> None:
+        """A parameter written as text where a rule orders it (`value: '500000'`): said once,
+        where the value is written, rather than at every rule that reads it."""
+        dotted = ast.unparse(node)
+        place = getattr(self.scope, "parameter_location", None)
+        lookup = getattr(self.scope, "parameter_value", None)
+        if not (dotted.startswith("params.") and place and lookup):
+            return
+        name = dotted.removeprefix("params.")
+        value, where = lookup(name), place(name, None)
+        if isinstance(value, str) and where is not None:
+            try:
+                float(value)
+                hint = "write the number without quotes"
+            except ValueError:
+                hint = "a rule compares it with numbers: give a number"
+            raise ScreenError(
+                f"params.{name}: '{value}' is text, and a rule orders it with '{op}'", where, hint
+            )
 
     def parameter_against(self, expr: ast.expr, node: ast.AST, other: Type) -> ast.expr:
         """A text (or list-of-text) parameter compared with a stage or enum field becomes a
@@ -557,31 +578,34 @@ class _Compiler:
         lookup = getattr(self.scope, "parameter_value", None)
         if not (isinstance(key, str) and key.startswith("params.") and lookup):
             return expr
-        value = lookup(key.removeprefix("params."))
+        name = key.removeprefix("params.")
+        value = lookup(name)
+        values = [value] if isinstance(value, str) else value
+        if not (isinstance(values, list) and all(isinstance(v, str) for v in values)):
+            return expr
+        place = getattr(self.scope, "parameter_location", None)
+        for i, text in enumerate(values):
+            problem = _literal_problem(text, other)
+            where = place(name, None if isinstance(value, str) else i) if place else None
+            if problem is not None and where is not None:  # said where the value is written
+                message, hint = problem
+                raise ScreenError(f"params.{name}: {message}", where, hint)
         if isinstance(value, str):
             return self.literal_against(ast.copy_location(ast.Constant(value), expr), node, other)
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            elts = [self.literal_against(ast.Constant(v), node, other) for v in value]
-            return self.const(tuple(self.namespace[e.id] for e in elts), expr)  # type: ignore[attr-defined]
-        return expr
+        elts = [self.literal_against(ast.Constant(v), node, other) for v in values]
+        return self.const(tuple(self.namespace[e.id] for e in elts), expr)  # type: ignore[attr-defined]
 
     def literal_against(self, expr: ast.expr, node: ast.AST, other: Type) -> ast.expr:
         """Check a text literal compared with an enum or stage; turn stage names into Stage."""
         if not (isinstance(expr, ast.Constant) and isinstance(expr.value, str)):
             return expr
         text = expr.value
+        problem = _literal_problem(text, other)
+        if problem is not None:
+            raise self.error(*problem[:1], node, problem[1])
         if other.kind == "stage":
-            try:
-                return self.const(parse_stage(text), expr)
-            except ValueError:
-                raise self.error(
-                    f"unknown stage '{text}'", node, did_you_mean(text, Stage.__members__)
-                ) from None
+            return self.const(parse_stage(text), expr)
         if other.kind == "enum" and other.enum is not None:
-            values = [m.value for m in other.enum]
-            if text not in values:
-                hint = did_you_mean(text, values) or f"expected one of: {', '.join(values)}"
-                raise self.error(f"'{text}' is not one of the allowed values", node, hint)
             return self.const(other.enum(text), expr)
         return expr
 
@@ -633,6 +657,11 @@ class _Compiler:
         returns = Type(fn.returns)
         if name in ("count", "count_at_least") and types[0].kind == "list" and types[0].elem:
             args[1] = self.literal_against(args[1], node.args[1], types[0].elem)
+        if name == "count_in" and types[0].kind == "list" and types[0].elem:
+            # the values counted are checked as `x in [...]` checks them: a typo counts 0
+            elem = types[0].elem
+            args[1] = self.parameter_against(args[1], node.args[1], elem)
+            args[1] = self.literal_list_against(args[1], node.args[1], elem)
         if name in ("coalesce", "min", "max"):
             flat = [t.elem if t.kind == "list" and len(types) == 1 else t for t in types]
             kinds = {t.kind for t in flat if t is not None and t.kind != "any"}
@@ -652,7 +681,7 @@ class _Compiler:
         computed and checked now."""
         kinds = fn.arguments
         if fn.name in ("min", "max"):  # one list, or several single values
-            kinds = ("list",) if len(types) == 1 and types[0].kind == "list" else ("value",) * 8
+            kinds = ("list",) if len(types) == 1 and types[0].kind != "any" else ("value",) * 8
         for i, (arg_node, typ) in enumerate(zip(node.args, types, strict=True)):
             want = kinds[min(i, len(kinds) - 1)]
             if not _fits(typ, want):
@@ -771,6 +800,22 @@ def _unchecked(expr: ast.expr) -> ast.expr:
     ):
         return expr.args[0]
     return expr
+
+
+def _literal_problem(text: str, other: Type) -> tuple[str, str | None] | None:
+    """(message, hint) when a text literal is not a value of the stage or enum `other`."""
+    if other.kind == "stage":
+        try:
+            parse_stage(text)
+        except ValueError:
+            return f"unknown stage '{text}'", did_you_mean(text, Stage.__members__)
+        return None
+    if other.kind == "enum" and other.enum is not None:
+        values = [m.value for m in other.enum]
+        if text not in values:
+            hint = did_you_mean(text, values) or f"expected one of: {', '.join(values)}"
+            return f"'{text}' is not one of the allowed values", hint
+    return None
 
 
 def _at(line: int, column: int) -> ast.AST:
