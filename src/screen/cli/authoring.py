@@ -17,6 +17,7 @@ import click
 from screen.cli.common import (
     EXIT_FAILED,
     RULES_HELP,
+    echo_text,
     existing_paths,
     format_option,
     guard,
@@ -209,7 +210,7 @@ def eval_command(
     if fmt == "json":
         click.echo(json.dumps(found.as_dict(), indent=2, sort_keys=True))
     else:
-        click.echo(found.text(), nl=False)
+        echo_text(found.text(), nl=False)  # a text view: a case's control characters escaped
 
 
 COMMANDS = [lint, test_command, graph, eval_command]

@@ -194,6 +194,8 @@ def write_output(
     if isinstance(data, str):
         data = (("\ufeff" if bom else "") + data).encode("utf-8")
     if not output:
+        if stdout_is_terminal():
+            data = terminal_bytes(data)
         try:
             sys.stdout.flush()
             sys.stdout.buffer.write(data)
@@ -252,6 +254,28 @@ def write_chunks(
         raise ScreenError(f"cannot write: {exc.strerror}", Location(where)) from None
     if output:
         click.echo(f"wrote {what} to {output}", err=True)
+
+
+def stdout_is_terminal() -> bool:
+    """Whether stdout is a terminal, which obeys escape sequences (a file or pipe keeps the
+    document as it is: a memo file holds the case's own text)."""
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def terminal_bytes(data: bytes) -> bytes:
+    """A document shown on a terminal: control characters from a case (an OSC 52 clipboard
+    write in an indication) shown as escapes, as every text view shows them (safety.py).
+    Bytes that are not UTF-8 text (a spreadsheet) are left to the terminal's user."""
+    from screen.report.safety import terminal_text
+
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data
+    return terminal_text(text).encode("utf-8")
 
 
 def _silence_stdout() -> None:
