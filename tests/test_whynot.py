@@ -396,3 +396,12 @@ def test_why_not_runs_whatever_groups_a_case_leaves_out(dropped):
         out = run_cli("why-not", str(path), "--max-changes", "1")  # every single change
     assert out.returncode == 0, (sorted(dropped), out.stderr)
     assert "internal error" not in out.stderr
+
+
+def test_a_number_is_proposed_at_the_nearest_threshold_the_rules_name():
+    """Mingsha's 9 months of runway: 12 (the rules' going-concern line) reaches watch; the
+    headline said 120, a round number further away, and listed 12 among the others."""
+    out = run_cli("why-not", str(ROOT / "cases" / "mingsha-bio.yaml"), "--target", "watch")
+    assert out.returncode == 0, out.stderr
+    line = next(x for x in out.stdout.splitlines() if "cash_runway_months were" in x)
+    assert "cash_runway_months were 12 (is 9)" in line, line

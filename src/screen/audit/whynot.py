@@ -449,11 +449,11 @@ class _Evaluator:
 
 
 def _cost(c: Change) -> tuple[int, float]:
-    """How a change ranks among equivalent ones: a threshold itself (500000) before the values
-    just beside it (499999, 500001), then the smallest move from the current value."""
-    v = c.value
-    beside = isinstance(v, float) and v >= 10 and v.is_integer() and int(v) % 10 != 0
-    return int(beside), _distance(c)
+    """How a change ranks among equivalent ones: a threshold itself (500000, 12 months) before
+    the values just beside it (499999, 500001: they carry a label, `above 500,000`), then the
+    smallest move from the current value. (Telling thresholds by their round digits put 120
+    months before the 12 the rules name.)"""
+    return int(c.label is not None), _distance(c)
 
 
 def _pair_cost(cf: Counterfactual) -> tuple[int, float]:
