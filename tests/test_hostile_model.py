@@ -291,6 +291,35 @@ def test_the_case_schema_still_loads_as_json_schema():
     assert yaml.safe_load(proc.stdout)["title"]
 
 
+def test_the_case_schema_accepts_every_file_that_loads_and_refuses_a_typo():
+    """An editor checking case files with `dealscreen schema case` flagged every bundled case:
+    claims written as true/false, a comparator or differentiation as text are forms the loader
+    takes, and the schema allowed only their mappings."""
+    import datetime as dt
+    import json
+
+    jsonschema = pytest.importorskip("jsonschema")
+    validator = jsonschema.Draft202012Validator(json.loads(run_cli("schema", "case").stdout))
+
+    def plain(o):  # YAML dates as the JSON text an editor sees
+        if isinstance(o, dict):
+            return {str(k): plain(v) for k, v in o.items()}
+        if isinstance(o, list):
+            return [plain(v) for v in o]
+        return o.isoformat() if isinstance(o, dt.date) else o
+
+    files = sorted((ROOT / "cases").glob("*.yaml")) + sorted(
+        (ROOT / "tests" / "fixtures" / "cases-v1").glob("*.yaml")
+    )
+    for path in files:
+        data = plain(yaml.safe_load(path.read_text("utf-8")))
+        errors = [e.message for e in validator.iter_errors(data)]
+        assert not errors, (path.name, errors[:3])
+    typo = plain(yaml.safe_load((ROOT / "cases" / "kestrel-bio.yaml").read_text("utf-8")))
+    typo["company"]["naem"] = typo["company"].pop("name")
+    assert list(validator.iter_errors(typo))
+
+
 @pytest.mark.parametrize(
     ("asset", "words"),
     [

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -104,11 +105,20 @@ RoleField = Annotated[
 ]
 
 
-def _figure_json_schema(schema: dict[str, Any]) -> None:
-    """A figure may be written as a bare number too; say so to editors."""
-    mapping = dict(schema)
-    schema.clear()
-    schema.update({"title": "Figure", "anyOf": [{"type": "number"}, mapping]})
+def short_form(json_type: str) -> Callable[[dict[str, Any]], None]:
+    """A model's JSON schema that also takes its short form, as its validator does: a figure
+    as a bare number, a claim as true/false, a comparator or a differentiation as text (an
+    editor checking case files against `dealscreen schema case` must accept what loads)."""
+
+    def schema_of(schema: dict[str, Any]) -> None:
+        mapping = dict(schema)
+        schema.clear()
+        schema.update({"title": mapping.get("title"), "anyOf": [{"type": json_type}, mapping]})
+
+    return schema_of
+
+
+_figure_json_schema = short_form("number")
 
 
 _LONG_NUMBER = re.compile(r"[-+]?[0-9_]{20,}(\.[0-9_]*)?([eE][-+]?[0-9]+)?")  # read as text

@@ -13,10 +13,17 @@ import math
 import re
 from typing import Any
 
-from pydantic import Field, StrictBool, model_validator
+from pydantic import ConfigDict, Field, StrictBool, model_validator
 
 from screen.model import vocab
-from screen.model.base import Figure, Model, NonNegativeFigure, PatientsFigure, RateFigure
+from screen.model.base import (
+    Figure,
+    Model,
+    NonNegativeFigure,
+    PatientsFigure,
+    RateFigure,
+    short_form,
+)
 from screen.model.dates import CaseDateField
 
 
@@ -32,6 +39,8 @@ class Provenance(Model):
 class Claim(Provenance):
     """A true/false judgement with its evidence. Rules read it as true/false (like a figure's
     number); `.source` and `.status` say whether anything supports it."""
+
+    model_config = ConfigDict(json_schema_extra=short_form("boolean"))
 
     value: StrictBool = Field(description="the claim itself")
 
@@ -51,6 +60,8 @@ class Claim(Provenance):
 class Differentiation(Provenance):
     """How the asset differs from today's care and from rivals, in words, with its evidence."""
 
+    model_config = ConfigDict(json_schema_extra=short_form("string"))
+
     claim: str = Field(description="the differentiation claim")
 
     @model_validator(mode="before")
@@ -61,6 +72,8 @@ class Differentiation(Provenance):
 
 class Comparator(Model):
     """What a readout is compared with, and the comparator's own result on the same endpoint."""
+
+    model_config = ConfigDict(json_schema_extra=short_form("string"))
 
     kind: vocab.ComparatorKind | None = None
     description: str | None = None
