@@ -482,3 +482,14 @@ def test_the_us_question_follows_the_us_stage(
     assert any(asked in x for x in questions), questions
     others = {"registrational trial", "When does the US pivotal", "has read out", "FDA decide"}
     assert sum(any(o in x for x in questions) for o in others) == 1, questions
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_a_safety_figure_keeps_the_note_that_says_what_it_counts(tmp_path: Path, fmt: str) -> None:
+    """'grade 3-4 treatment-related adverse events 81%' was shown as 'grade 3 or worse adverse
+    events 81%', a different quantity: the figure's note now follows it."""
+    note = "grade 3-4 treatment-related adverse events"
+    safety = {"grade3_ae_rate": {"value": 0.81, "source": "deck", "note": note}}
+    text = memo(write_yaml(tmp_path / "c.yaml", make_case({"safety": safety})), fmt)
+    line = next(x for x in text.splitlines() if "Safety: " in x)
+    assert "81%" in line and note in html.unescape(line).replace("\\", "")

@@ -226,8 +226,9 @@ def asset_view(
         fig = getattr(safety, field, None)
         fig = _inherit(fig, safety.source, safety) if fig is not None else None
         c = cite(fig, f"safety.{field}", what, unit)
-        if c is not None:
-            safety_rows.append({"label": what, "cite": c})
+        if c is not None:  # the figure's own note says what it counts (treatment-related...)
+            note = getattr(getattr(safety, field, None), "note", None)
+            safety_rows.append({"label": what, "cite": c, "note": note})
     reg = asset.regulatory
     if entries is None:
         entries = [t for t in result["trace"] if t["asset"] == asset.id]
