@@ -115,3 +115,14 @@ def test_cli_exit_codes_and_coverage():
     assert failing.returncode == 1 and "expected >= 3, got 1" in failing.stdout
     under = run_cli("test", str(RULES), str(FIXTURES / "tests"), "--coverage", "--fail-under", "80")
     assert under.returncode == 1 and "71.4%" in under.stdout
+
+
+def test_a_missing_test_file_is_named_as_missing(tmp_path):
+    """`dealscreen test rules/ nope.yaml` said 'one rule set at a time, got rules/, nope.yaml':
+    a file that does not exist is not a second rule set."""
+    from helpers import ROOT, run_cli
+
+    out = run_cli("test", str(ROOT / "rules"), str(tmp_path / "nope.yaml"))
+    assert out.returncode == 2
+    assert f"{tmp_path / 'nope.yaml'}: no such file or folder" in out.stderr
+    assert "one rule set at a time" not in out.stderr

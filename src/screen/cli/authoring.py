@@ -123,6 +123,7 @@ def test_command(
     from screen.authoring.ruletests import run_tests
     from screen.authoring.selection import keyword_matcher
 
+    paths = tuple(existing_paths(paths))  # a missing file is named, not taken for rules
     rules = [p for p in paths if not _is_test_path(p)]
     tests = [p for p in paths if p not in rules]
     if len(rules) > 1:
