@@ -358,3 +358,24 @@ def test_a_character_of_a_wrapped_scalar_is_placed_where_the_file_has_it() -> No
     assert place_in_scalar(lines, 10, 5, "one\ntwo", 4) == (12, 5)  # a blank line kept
     assert place_in_scalar(lines, 2, 10, "nothing like it", 3) is None  # no match: no guess
     assert place_in_scalar(lines, 2, 10, "x", 5) is None  # beyond the value
+
+
+def test_an_unclosed_quote_is_named_where_it_opens():
+    """The parser fails many lines later ('expected , or }' at 3:12); the hint names the quote
+    left open on the line where the flow mapping began."""
+    with pytest.raises(ScreenError) as info:
+        parse_yaml('a: {b: "x, y}\nc: 1\nd: {e: 2, "f}\n', "q.yaml")
+    assert "the quote opened at line 1, column 8 is not closed on its line" in str(info.value)
+    with pytest.raises(ScreenError) as info:  # a closed quote: the usual advice
+        parse_yaml("a: {b: x: y}\n", "q.yaml")
+    assert "quote opened" not in str(info.value)
+
+
+def test_a_byte_order_mark_inside_a_file_is_refused_where_it_is():
+    """It was read into the next key ('unknown key '\\ufeffschema_version'') at 1:1."""
+    with pytest.raises(ScreenError) as info:
+        parse_yaml("a: 1\nb: 2\n\ufeffc: 3\n", "bom.yaml")
+    err = info.value
+    assert (err.location.line, err.location.column) == (3, 1)
+    assert "byte-order mark U+FEFF" in err.message and "\ufeff" not in str(err)
+    assert parse_yaml_bytes(b"\xef\xbb\xbfa: 1\n", "ok.yaml").data == {"a": 1}  # at the start

@@ -183,12 +183,24 @@ _NOT_IN_YAML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufff
 
 def _refuse_unprintable(text: str, path: str) -> None:
     m = _NOT_IN_YAML.search(text)
-    if m is None:
+    bom = text.find("\ufeff", 1)  # a byte-order mark may open the file, and only that
+    if m is None and bom < 0:
         return
-    i, ch = m.start(), m.group()
+    i, ch = (
+        (m.start(), m.group())
+        if m is not None and (bom < 0 or m.start() < bom)
+        else (bom, "\ufeff")
+    )
     line = text.count("\n", 0, i) + 1
     col = i - (text.rfind("\n", 0, i) + 1) + 1
     code = f"U+{ord(ch):04X}"
+    if ch == "\ufeff":
+        raise ScreenError(
+            f"byte-order mark {code} inside the file: an invisible character, often pasted "
+            "from another editor",
+            Location(path, line, col),
+            "delete it: a file may start with one, nowhere else",
+        )
     if ch in "\x85\u2028\u2029":
         what = f"line-break character {code}: YAML readers disagree on whether it ends a line"
     else:
@@ -366,8 +378,40 @@ def _yaml_hint(problem: str, lines: list[str], at: int, context: Any) -> str | N
             f"one mapping, like the '- ' items of one list, start in one column{where}"
         )
     if "expected ',' or '}'" in problem or "expected ',' or ']'" in problem:
+        opened = _unclosed_quote(lines, context, at)
+        if opened is not None:
+            line, column = opened
+            return (
+                f"the quote opened at line {line}, column {column} is not closed on its line, "
+                "so everything up to here was read as one value: close it there"
+            )
         return "quote values that contain commas, colons or brackets"
     return None
+
+
+def _unclosed_quote(lines: list[str], context: Any, at: int) -> tuple[int, int] | None:
+    """(line, column), 1-based, of a quote left open on the line where the flow mapping or
+    list the parser was reading began, when the error comes on a later line."""
+    if context is None or context.line >= at or context.line >= len(lines):
+        return None
+    text = lines[context.line]
+    open_at, quote, i = None, "", context.column
+    while i < len(text):
+        ch = text[i]
+        if quote == '"' and ch == "\\":
+            i += 2
+            continue
+        if quote == "'" and text.startswith("''", i):
+            i += 2
+            continue
+        if quote and ch == quote:
+            quote, open_at = "", None
+        elif not quote and ch in "\"'" and (i == 0 or text[i - 1] in " \t,[{:"):
+            quote, open_at = ch, i
+        elif not quote and ch == "#" and i > 0 and text[i - 1] in " \t":
+            break  # a comment
+        i += 1
+    return (context.line + 1, open_at + 1) if open_at is not None else None
 
 
 class _Pending:
