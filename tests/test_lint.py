@@ -143,3 +143,8 @@ def test_commands_that_score_warn_where_the_weights_miss_their_declared_sum(tmp_
     ok = tmp_path / "ok.yaml"
     ok.write_text(helpers.MINI_RULES, encoding="utf-8")
     assert "warning" not in helpers.run_cli("score", str(case), "--rules", str(ok)).stderr
+    # explain's arithmetic names the total the weights are shares of (3.5 x 0.3 is not 0.95)
+    shown = helpers.run_cli("explain", str(case), "--rules", str(rules)).stdout
+    assert "x weight 0.6 of 1.1 ->" in shown
+    plain = helpers.run_cli("explain", str(case), "--rules", str(ok)).stdout
+    assert "x weight 0.5 ->" in plain and " of 1" not in plain

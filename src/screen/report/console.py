@@ -6,6 +6,7 @@ and what other tools read can never disagree.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -223,10 +224,13 @@ def explain(result: dict[str, Any]) -> str:
                 out.append(f"           {t.get('rationale', '')}")
                 out.extend(_inputs(t, "           "))
         out.append("  criteria")
+        total = math.fsum(float(c["weight"]) for c in a["criteria"])
+        # weights that miss their declared sum are shares of their total (the load warns)
+        share = "" if math.isclose(total, 1.0, rel_tol=1e-9) else f" of {total:g}"
         for c in a["criteria"]:
             score = _unknown_counted(c, a, r) if c["score"] is None else f"{c['score']}/{c['max']}"
             out.append(
-                f"    {c['id']}: {score} x weight {c['weight']} -> "
+                f"    {c['id']}: {score} x weight {c['weight']}{share} -> "
                 f"{display_signed(c['contribution'])}"
                 f"   ({c['because']})"
             )
