@@ -328,3 +328,66 @@ def test_any_value_anywhere_parses_or_is_a_located_error(data) -> None:
     from screen.sources.merge import new_case_text
 
     load_case_text(new_case_text(ctgov.new_case(studies), studies), "new.yaml")
+
+
+def _edited(tmp_path: Path, name: str, edit: Any) -> Path:
+    data = json.loads(ONE.read_text("utf-8"))
+    edit(data)
+    path = tmp_path / name
+    path.write_text(json.dumps(data), "utf-8")
+    return path
+
+
+def _set(keys: tuple[str, ...], value: Any) -> Any:
+    def edit(data: dict[str, Any]) -> None:
+        node = data
+        for k in keys[:-1]:
+            node = node[k]
+        node[keys[-1]] = value
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("keys", "value", "words"),
+    [
+        (("designModule", "enrollmentInfo", "count"), 10**12, "enrollmentInfo.count: 1,000,"),
+        (("statusModule", "lastUpdatePostDateStruct"), {"date": "2011-13-45"}, "not a date"),
+    ],
+)
+def test_impossible_values_are_named_by_their_json_path(tmp_path, keys, value, words):
+    """An enrolment of 10^12 was reported at '<imported case>:20:15', a file the user never
+    saw; 2011-13-45 has a date's shape and was dropped without a word (no as_of)."""
+    path = _edited(tmp_path, "s.json", _set(("protocolSection", *keys), value))
+    out = run_cli("import", "ctgov", str(path))
+    assert out.returncode == 2
+    assert out.stderr.startswith(f"{path}: $.protocolSection.") and words in out.stderr
+    assert "<imported case>" not in out.stderr
+
+
+def test_not_json_deep_nesting_and_a_repeated_study_are_refused(tmp_path):
+    nan = tmp_path / "nan.json"
+    nan.write_text(ONE.read_text("utf-8").replace('"count": ', '"count": NaN, "x": ', 1))
+    out = run_cli("import", "ctgov", str(nan))
+    assert out.returncode == 2 and "NaN is not a number JSON allows" in out.stderr
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    out = run_cli("import", "ctgov", str(deep))
+    assert out.returncode == 2 and out.stderr.startswith(f"{deep}: nested too deeply")
+    page = tmp_path / "page.json"
+    one = json.loads(ONE.read_text("utf-8"))
+    page.write_text(json.dumps({"studies": [one, one]}))
+    out = run_cli("import", "ctgov", str(page))
+    assert out.returncode == 2 and "NCT00517179 is given twice" in out.stderr
+    out = run_cli("import", "ctgov", str(ONE), str(ONE))
+    assert out.returncode == 2 and "given twice" in out.stderr
+
+
+def test_records_of_several_lead_sponsors_are_warned_about():
+    """The page of two studies became one company, Montefiore, owning the Hong Kong Hospital
+    Authority's trial, without a word."""
+    out = run_cli("import", "ctgov", str(FIXTURES / "studies-page.json"))
+    assert out.returncode == 0, out.stderr
+    assert "warning: the records have 2 lead sponsors" in out.stderr
+    single = run_cli("import", "ctgov", str(ONE))
+    assert "lead sponsors" not in single.stderr

@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from screen.cli.common import guard
+from screen.cli.common import echo_text, guard
 
 FETCH_URL_ENV = "DEALSCREEN_CTGOV_URL"  # tests point this at a local server
 
@@ -80,27 +80,35 @@ def ctgov(
         raise click.UsageError("give study JSON FILES or --fetch NCT_ID")
     if (asset_id or dry_run) and not into:
         raise click.UsageError("--asset and --dry-run work with --into CASE")
-    studies, errors = [], []
+    studies, displays, errors = [], [], []
     for path in files:
         try:
-            studies.extend(source.parse_bytes(_read(path), path))
+            found = source.parse_bytes(_read(path), path)
+            studies.extend(found)
+            displays.extend([path] * len(found))
         except ScreenError as err:
             errors.append(err)
     for nct in fetch_ids:
         try:
             raw = source.fetch(nct, base_url=os.environ.get(FETCH_URL_ENV))
-            studies.extend(source.parse_bytes(raw, f"{nct} (fetched)"))
+            found = source.parse_bytes(raw, f"{nct} (fetched)")
+            studies.extend(found)
+            displays.extend([f"{nct} (fetched)"] * len(found))
         except ScreenError as err:
             errors.append(err)
     if errors:
         raise ScreenErrors(errors)
+    source.one_record_each(studies, displays)
+    note = source.sponsors_note(studies)
+    if note:
+        echo_text(note, err=True)
     if into:
         _merge_into(into, studies, asset_id, dry_run, prefer == "record")
     else:
         from screen.sources.merge import new_case_text
 
         text = new_case_text(source.new_case(studies), studies)
-        _check_case(text, "<imported case>")
+        _check_case(text, ", ".join(dict.fromkeys(displays)))
         sys.stdout.write(text)
 
 
@@ -111,10 +119,21 @@ def _read(path: str) -> bytes:
 
 
 def _check_case(text: str, display: str) -> None:
-    """The text must load as a case file, or nothing is written (a bug here, not user input)."""
+    """The text must load as a case file, or nothing is written. A record the importer lets
+    through that the case model refuses is named by the files it came from: a position in
+    the case text the user never saw would point nowhere."""
     from screen.engine.loader import load_case_text
+    from screen.model.errors import Location, ScreenError, ScreenErrors
 
-    load_case_text(text, display)
+    try:
+        load_case_text(text, "<imported case>")
+    except ScreenError as err:
+        errors = getattr(err, "errors", [err])
+        where = Location(display)
+        raise ScreenErrors(
+            [ScreenError(f"the imported case would not load: {e.message}", where, e.hint)
+             for e in errors]
+        ) from None  # fmt: skip
 
 
 def _merge_into(

@@ -19,7 +19,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from screen.model.errors import Location, ScreenError
+from screen.model.base import MAX_PATIENTS
+from screen.model.errors import Location, ScreenError, ScreenErrors
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 
@@ -143,7 +144,9 @@ class _Reader:
         if struct is None:
             return None
         text = self.get(struct, "date", f"{path}.{key}", str)
-        if text is not None and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", text):
+        if text is not None and (
+            not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", text) or _to_date(text) is None
+        ):  # 2011-13-45 has the shape of a date and is none: it was dropped without a word
             raise self.fail(f"{path}.{key}.date", f"'{text}' is not a date (YYYY-MM-DD or YYYY-MM)")
         return text
 
@@ -197,6 +200,11 @@ def parse_study(data: Any, display: str, path: str = "$") -> Study:
     count = r.get(enrol, "count", f"{dp}.enrollmentInfo", int)
     if count is not None and count < 0:
         raise r.fail(f"{dp}.enrollmentInfo.count", f"must not be negative, got {count}")
+    if count is not None and count > MAX_PATIENTS:
+        raise r.fail(
+            f"{dp}.enrollmentInfo.count",
+            f"{count:,} patients: more than the world's population, not an enrolment",
+        )
     sponsors = r.module(proto, "sponsorCollaboratorsModule", p)
     spp = f"{p}.sponsorCollaboratorsModule"
     lead = r.module(sponsors, "leadSponsor", spp)
@@ -258,7 +266,14 @@ def parse_bytes(raw: bytes, display: str) -> list[Study]:
             f"larger than {MAX_BYTES // 1_000_000} MB; not a study record", Location(display)
         )
     try:
-        data = json.loads(raw.decode("utf-8-sig"))
+        data = json.loads(raw.decode("utf-8-sig"), parse_constant=_not_json)
+    except RecursionError:
+        raise ScreenError("nested too deeply to be a study record", Location(display)) from None
+    except _NotJson as exc:
+        raise ScreenError(
+            f"not JSON: {exc} is not a number JSON allows", Location(display),
+            "expected a ClinicalTrials.gov API v2 study (format=json)",
+        ) from None  # fmt: skip
     except UnicodeDecodeError:
         raise ScreenError(
             "not UTF-8 text; expected ClinicalTrials.gov JSON", Location(display)
@@ -276,6 +291,44 @@ def parse_bytes(raw: bytes, display: str) -> list[Study]:
             raise _Reader(display).fail("$.studies", "the page holds no studies")
         return [parse_study(s, display, f"$.studies[{i}]") for i, s in enumerate(studies)]
     return [parse_study(data, display)]
+
+
+class _NotJson(ValueError):
+    """NaN, Infinity: Python's reader takes them, JSON does not."""
+
+
+def _not_json(constant: str) -> Any:
+    raise _NotJson(constant)
+
+
+def one_record_each(studies: list[Study], displays: list[str]) -> None:
+    """Refuse a study given twice (a page that repeats it, or two files): imported twice, the
+    case would hold the trial twice under one NCT id."""
+    seen: dict[str, str] = {}
+    problems = []
+    for s, where in zip(studies, displays, strict=True):
+        if s.nct_id in seen:
+            problems.append(
+                ScreenError(
+                    f"{s.nct_id} is given twice (first in {seen[s.nct_id]})", Location(where)
+                )
+            )
+        seen.setdefault(s.nct_id, where)
+    if problems:
+        raise ScreenErrors(problems) if len(problems) > 1 else problems[0]
+
+
+def sponsors_note(studies: list[Study]) -> str | None:
+    """A warning when the records come from several lead sponsors: the case's company is the
+    first one's, and the others' trials are listed as its assets'."""
+    names = list(dict.fromkeys(s.sponsor for s in studies if s.sponsor))
+    if len(names) < 2:
+        return None
+    return (
+        f"warning: the records have {len(names)} lead sponsors ({', '.join(names)}); the case's "
+        f"company is {names[0]}: check that the other records belong to it (a partner's trial) "
+        "or import them into their own case"
+    )
 
 
 # --------------------------------------------------------------------------- case-file entries
