@@ -260,7 +260,11 @@ def rank_questions(
         u.could_reach = tuple(d for d in DECISIONS if d in reach)
         u.swing = swing
     decided_by = _settling_set(rs, o, base, facts, evaluate, asset) if len(o.decisions) > 1 else []
-    for fact in decided_by:
+    # a question settles it when it belongs to a few that do; when only all the open questions
+    # together are known to settle it (no set of MAX_SETTLE_SIZE found), none is flagged:
+    # "settles it" on each of nine lines would say that any one of them does
+    flagged = decided_by if len(decided_by) <= MAX_SETTLE_SIZE else []
+    for fact in flagged:
         by_fact[fact].settles = True
     position = {id(u): i for i, u in enumerate(o.unknowns)}
     first, still_open = preferred_over(rs), set(facts)
@@ -275,7 +279,8 @@ def rank_questions(
             position[id(u)],
         )
     )
-    return [u.fact for u in o.unknowns if u.settles]  # in the questions' order
+    settling = set(decided_by)
+    return [u.fact for u in o.unknowns if u.fact in settling]  # in the questions' order
 
 
 def _number_reach(rs: CompiledRuleSet, x: AssetOutcome, fact: str) -> tuple[set[str], float]:

@@ -1,0 +1,78 @@
+"""What a YAML parser's complaint usually means, said at the line it is on.
+
+libyaml reports where it gave up (`did not find expected key`, `mapping values are not allowed
+here`), which is often not where the author went wrong: a tab, a key indented one space off, a
+value with an unquoted ': ', a quote left open lines before. Each hint names that cause.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_MISPLACED = ("expected <block end>", "did not find expected key", "expected '-' indicator")
+
+
+def yaml_hint(problem: str, lines: list[str], at: int, context: Any) -> str | None:
+    """The usual cause of a YAML parser's complaint, said in terms of the line it is on:
+    tabs, an unquoted ': ', a key indented more or less than the keys beside it."""
+    line = lines[at] if at < len(lines) else ""
+    indent = len(line) - len(line.lstrip(" \t"))
+    if "\t" in line[:indent] or "found character '\\t'" in problem:
+        return "indent with spaces, not tabs"
+    if "mapping values are not allowed" in problem:
+        above = next(
+            (x for x in reversed(lines[:at]) if x.strip() and not x.lstrip().startswith("#")), ""
+        )
+        key, sep, value = above.strip().removeprefix("- ").partition(":")
+        deeper = indent > len(above) - len(above.lstrip(" "))
+        if deeper and sep and value.strip() and not line[indent:].startswith("- "):
+            shown = f"{key}:{value}" if len(key) + len(value) < 40 else f"{key}: ..."
+            return (
+                f"this line is indented more than '{shown.strip()}' above it, and a key holds a "
+                "value or the keys indented under it, not both: line up the keys of one "
+                "mapping, or quote a value with ': '"
+            )
+        return "a value containing ': ' must be quoted"
+    if any(p in problem for p in _MISPLACED):
+        where = ""
+        if context is not None and context.line != at:
+            where = f"; the mapping or list it is in begins on line {context.line + 1}"
+        return (
+            f"check the indentation: this line starts in column {indent + 1}, and the keys of "
+            f"one mapping, like the '- ' items of one list, start in one column{where}"
+        )
+    if "expected ',' or '}'" in problem or "expected ',' or ']'" in problem:
+        opened = _unclosed_quote(lines, context, at)
+        if opened is not None:
+            line, column = opened
+            return (
+                f"the quote opened at line {line}, column {column} is not closed on its line, "
+                "so everything up to here was read as one value: close it there"
+            )
+        return "quote values that contain commas, colons or brackets"
+    return None
+
+
+def _unclosed_quote(lines: list[str], context: Any, at: int) -> tuple[int, int] | None:
+    """(line, column), 1-based, of a quote left open on the line where the flow mapping or
+    list the parser was reading began, when the error comes on a later line."""
+    if context is None or context.line >= at or context.line >= len(lines):
+        return None
+    text = lines[context.line]
+    open_at, quote, i = None, "", context.column
+    while i < len(text):
+        ch = text[i]
+        if quote == '"' and ch == "\\":
+            i += 2
+            continue
+        if quote == "'" and text.startswith("''", i):
+            i += 2
+            continue
+        if quote and ch == quote:
+            quote, open_at = "", None
+        elif not quote and ch in "\"'" and (i == 0 or text[i - 1] in " \t,[{:"):
+            quote, open_at = ch, i
+        elif not quote and ch == "#" and i > 0 and text[i - 1] in " \t":
+            break  # a comment
+        i += 1
+    return (context.line + 1, open_at + 1) if open_at is not None else None
