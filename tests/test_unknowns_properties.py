@@ -904,13 +904,11 @@ def test_strong_non_core_asset_does_not_advance_a_company_without_core() -> None
     assert after["bd_options"] == ["A2"]
 
 
-@PROPS
-@given(data=st.data(), case=cases())
-def test_answering_decided_by_settles_the_decision(data: Any, case: dict[str, Any]) -> None:
-    """Any answers to the questions in `decided_by` leave one reachable decision (item 4)."""
-    # the stage stays (see `removable`): its regional views cannot be answered one by one
-    pool = [(f, 0) for f in THESIS_FINITE + NUMBER_FACTS if f != "asset.stage"]
-    removed = data.draw(st.lists(st.sampled_from(pool), min_size=2, max_size=4, unique=True))
+def undecided(
+    case: dict[str, Any], removed: list[tuple[str, int]]
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """`case` without the removed facts, and its result when that is undecided and exact
+    (None otherwise: the decided_by properties have nothing to check)."""
     partial = copy.deepcopy(case)
     for fact, i in removed:
         drop(partial, fact, i)
@@ -918,6 +916,19 @@ def test_answering_decided_by_settles_the_decision(data: Any, case: dict[str, An
     if result["decision"] != "insufficient_information" or any(
         a["approximate"] for a in result["assets"]
     ):
+        return partial, None
+    return partial, result
+
+
+@PROPS
+@given(data=st.data(), case=cases())
+def test_answering_decided_by_settles_the_decision(data: Any, case: dict[str, Any]) -> None:
+    """Any answers to the questions in `decided_by` leave one reachable decision (item 4)."""
+    # the stage stays (see `removable`): its regional views cannot be answered one by one
+    pool = [(f, 0) for f in THESIS_FINITE + NUMBER_FACTS if f != "asset.stage"]
+    removed = data.draw(st.lists(st.sampled_from(pool), min_size=2, max_size=4, unique=True))
+    partial, result = undecided(case, removed)
+    if result is None:
         return
     answered = copy.deepcopy(partial)
     for d in result["decided_by"]:
@@ -941,13 +952,8 @@ def test_a_single_question_that_settles_the_decision_is_the_whole_of_decided_by(
     pool = [(f, 0) for f in THESIS_FINITE if f != "asset.stage" and (f, 0) != gate]
     others = data.draw(st.lists(st.sampled_from(pool), min_size=1, max_size=3, unique=True))
     removed = [gate, *others]
-    partial = copy.deepcopy(case)
-    for fact, i in removed:
-        drop(partial, fact, i)
-    result = evaluate(partial)
-    if result["decision"] != "insufficient_information" or any(
-        a["approximate"] for a in result["assets"]
-    ):
+    partial, result = undecided(case, removed)
+    if result is None:
         return
     open_facts = {u["fact"] for u in result["unknowns"]} & {f for f, _ in removed}
     for fact in sorted(open_facts):
