@@ -160,6 +160,7 @@ def test_refusal_points_at_the_offending_column():
         ("asset.x === 3", "===", "write '=='"),
         ("asset.x !== 3", "!==", "write '!='"),
         ("asset.name in ['a' 'b']", "'b'", "two strings side by side"),
+        ("asset.name in ['a''b']", "'b'", "two strings side by side"),  # no space between
         ("asset.name in ['a', 'b' \"c\"]", '"c"', "separate them with a comma"),
     ],
 )

@@ -26,7 +26,7 @@ _FOREIGN = {
     "===": ("'===' is not an operator here", "write '=='"),
     "!==": ("'!==' is not an operator here", "write '!='"),
 }
-_ADJACENT_QUOTES = re.compile(r"""['"]\s+[rRbBuUfF]*['"]""")
+_ADJACENT_QUOTES = re.compile(r"""['"]\s*[rRbBuUfF]*['"]""")
 _SKIP = {tokenize.NEWLINE, tokenize.NL, tokenize.COMMENT, tokenize.ENDMARKER, tokenize.INDENT}
 
 
