@@ -172,7 +172,13 @@ def test_common_mistakes_are_named_at_their_token(source, at, words):
 
 @pytest.mark.parametrize(
     "source",
-    ["asset.x != 3", "asset.name in ['a', 'b']", 'asset.name == "it\'s"', "asset.x >= -1"],
+    [
+        "asset.x != 3",
+        "asset.name in ['a', 'b']",
+        'asset.name == "it\'s"',
+        "asset.x >= -1",
+        "asset.name in ['', 'b']",
+    ],
 )
 def test_correct_expressions_are_not_taken_for_mistakes(source):
     compiled(source)
