@@ -493,3 +493,26 @@ def test_a_safety_figure_keeps_the_note_that_says_what_it_counts(tmp_path: Path,
     text = memo(write_yaml(tmp_path / "c.yaml", make_case({"safety": safety})), fmt)
     line = next(x for x in text.splitlines() if "Safety: " in x)
     assert "81%" in line and note in html.unescape(line).replace("\\", "")
+
+
+def test_the_memo_marks_the_readout_the_thesis_reads(tmp_path: Path) -> None:
+    """Of two comparative readouts the efficacy facts come from one (the largest relative
+    gain among primary endpoints); the memo says which, so a reader can disagree with it."""
+
+    def readout(endpoint: str, arm: float, comparator: float) -> dict[str, Any]:
+        return {
+            "endpoint": endpoint,
+            "kind": "os",
+            "primary": True,
+            "value": {"value": arm, "unit": "months", "source": "deck"},
+            "comparator": {"kind": "placebo", "value": comparator},
+        }
+
+    trials = [
+        {"nct_id": "NCT00000001", "readouts": [readout("OS (China trial)", 9.3, 6.6)]},
+        {"nct_id": "NCT00000002", "readouts": [readout("OS (MRCT)", 7.4, 4.8)]},
+    ]
+    text = memo(write_yaml(tmp_path / "c.yaml", make_case({"trials": trials})), "md")
+    lines = [x for x in text.splitlines() if x.startswith("- Readout (")]
+    marked = [x for x in lines if "(the readout the thesis reads)" in x]
+    assert len(marked) == 1 and "OS (MRCT)" in marked[0], lines  # 7.4/4.8 beats 9.3/6.6

@@ -28,7 +28,7 @@ from screen.memo.readings import (
     score_text,
 )
 from screen.memo.wording import DECISION_LABEL, STAGE_RANK, date_text, join_and, label, short_name
-from screen.model.case import Figure
+from screen.model.case import Figure, efficacy_readout
 
 
 def trace_by_asset(result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -147,9 +147,11 @@ def asset_view(
             }
         )
     trials = []
+    read = efficacy_readout(asset)  # the readout the efficacy facts come from
     for ti, t in enumerate(asset.trials or []):
         readouts = [
-            _readout(r, f"trials[{ti}].readouts[{ri}]", cite) for ri, r in enumerate(t.readouts)
+            {**_readout(r, f"trials[{ti}].readouts[{ri}]", cite), "read": r is read}
+            for ri, r in enumerate(t.readouts)
         ]
         trials.append(
             {

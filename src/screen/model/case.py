@@ -254,7 +254,7 @@ def derived_values(asset: Asset) -> dict[str, Any]:
         {a.agency for a in (asset.regulatory.approvals or [])} if asset.regulatory else set()
     )
     values: dict[str, Any] = dict(regional_stages(asset.development, approved_by))
-    best = _efficacy_readout(asset)
+    best = efficacy_readout(asset)
     values["efficacy_delta"] = best.delta if best else None
     values["efficacy_delta_relative"] = best.delta_relative if best else None
     values["efficacy_delta_points"] = best.delta_points if best else None
@@ -274,7 +274,7 @@ def derived_values(asset: Asset) -> dict[str, Any]:
     return values
 
 
-def _efficacy_readout(asset: Asset) -> Any:
+def efficacy_readout(asset: Asset) -> Any:
     """The comparative readout the asset's efficacy facts come from, among the readouts marked
     primary (none when the primary ones state no comparison: the facts stay unknown), else
     among those not marked secondary (`primary: false`), else among all. For a metabolic,
