@@ -83,6 +83,13 @@ BAD: dict[str, Bad] = {
         ": Shanghai",
         ("indented more than 'name: Testco Bio' above it", "not both"),
     ),
+    "case-trial-listed-twice": case_bad(
+        "  trials:\n  - nct_id: NCT01234567\n",
+        "  trials:\n  - nct_id: NCT01234567\n  - nct_id:  NCT01234567\n",  # the second
+        ":  NCT01234567",
+        ("trial NCT01234567 is listed twice for asset 'A1'", "first at trials[0]"),
+        skip=3,
+    ),
     "case-duplicate-key": case_bad(
         "  hq: Shanghai, China\n",
         "  hq: Shanghai, China\n  name: Other Co\n",

@@ -1,9 +1,10 @@
 """Checks and walks of a validated case: references, dates, the parts that cite a source.
 
 A case validates field by field (case.py); what needs the whole case comes after: repeated
-asset ids, deals naming assets the case does not have, source ids not in `sources:`, dates
-after `as_of` (warnings), and the walks those checks and the memo's citations need. Split from
-case.py (the model) as its own job; the loader calls `walk_case` once per file.
+asset ids and trials, deals naming assets the case does not have, source ids not in
+`sources:`, dates after `as_of` (warnings), and the walks those checks and the memo's citations
+need. Split from case.py (the model) as its own job; the loader calls `walk_case` once per
+file.
 """
 
 from __future__ import annotations
@@ -39,7 +40,30 @@ def reference_problems(
                 )
             )
         seen.setdefault(asset.id, i)
+        problems += _repeated_trials(asset, i)
     return problems + deal_asset_problems(case, set(seen)) + unknown_sources(case, sourced)
+
+
+def _repeated_trials(asset: Any, i: int) -> list[tuple[tuple[str | int, ...], str, str | None]]:
+    """A registry id listed twice under one asset: its readouts would count twice (a record
+    imported twice, a trial pasted again)."""
+    problems: list[tuple[tuple[str | int, ...], str, str | None]] = []
+    first: dict[str, int] = {}
+    for j, trial in enumerate(asset.trials or []):
+        for key in ("nct_id", "registry_id"):
+            ident = getattr(trial, key, None)
+            if not ident:
+                continue
+            if (key, ident) in first:
+                problems.append(
+                    (
+                        ("assets", i, "trials", j, key),
+                        f"trial {ident} is listed twice for asset '{asset.id}'",
+                        f"first at trials[{first[(key, ident)]}]; merge the two entries",
+                    )
+                )
+            first.setdefault((key, ident), j)
+    return problems
 
 
 def deal_asset_problems(

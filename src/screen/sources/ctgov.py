@@ -104,6 +104,8 @@ class _Reader:
         value = obj.get(key)
         if value is None:
             return None
+        if isinstance(value, NotJsonNumber):
+            raise self.fail(f"{path}.{key}", f"{value} is not a number JSON allows")
         if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
             raise self.fail(f"{path}.{key}", f"expected {_kind(kind)}, got {_kind(type(value))}")
         if isinstance(value, str):
@@ -122,7 +124,7 @@ class _Reader:
     def texts(self, obj: dict[str, Any], key: str, path: str) -> tuple[str, ...]:
         items = self.get(obj, key, path, list) or []
         for i, item in enumerate(items):
-            if not isinstance(item, str):
+            if not isinstance(item, str) or isinstance(item, NotJsonNumber):
                 raise self.fail(f"{path}.{key}[{i}]", f"expected text, got {_kind(type(item))}")
             self.plain_text(item, f"{path}.{key}[{i}]")
         return tuple(items)
@@ -153,7 +155,8 @@ class _Reader:
 
 def _kind(kind: type | tuple[type, ...]) -> str:
     names = {str: "text", int: "a number", float: "a number", bool: "true/false",
-             dict: "an object", list: "a list", type(None): "null"}  # fmt: skip
+             dict: "an object", list: "a list", type(None): "null",
+             NotJsonNumber: "NaN or Infinity, which JSON does not allow"}  # fmt: skip
     kinds = kind if isinstance(kind, tuple) else (kind,)
     return " or ".join(dict.fromkeys(names.get(k, k.__name__) for k in kinds))
 
@@ -266,14 +269,9 @@ def parse_bytes(raw: bytes, display: str) -> list[Study]:
             f"larger than {MAX_BYTES // 1_000_000} MB; not a study record", Location(display)
         )
     try:
-        data = json.loads(raw.decode("utf-8-sig"), parse_constant=_not_json)
+        data = json.loads(raw.decode("utf-8-sig"), parse_constant=NotJsonNumber)
     except RecursionError:
         raise ScreenError("nested too deeply to be a study record", Location(display)) from None
-    except _NotJson as exc:
-        raise ScreenError(
-            f"not JSON: {exc} is not a number JSON allows", Location(display),
-            "expected a ClinicalTrials.gov API v2 study (format=json)",
-        ) from None  # fmt: skip
     except UnicodeDecodeError:
         raise ScreenError(
             "not UTF-8 text; expected ClinicalTrials.gov JSON", Location(display)
@@ -293,12 +291,9 @@ def parse_bytes(raw: bytes, display: str) -> list[Study]:
     return [parse_study(data, display)]
 
 
-class _NotJson(ValueError):
-    """NaN, Infinity: Python's reader takes them, JSON does not."""
-
-
-def _not_json(constant: str) -> Any:
-    raise _NotJson(constant)
+class NotJsonNumber(str):
+    """NaN, Infinity, -Infinity where a record has a value: Python's reader takes them, JSON
+    does not. Kept as this marker, so the field that reads it says where it is (`get`)."""
 
 
 def one_record_each(studies: list[Study], displays: list[str]) -> None:
