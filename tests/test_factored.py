@@ -160,3 +160,42 @@ def test_a_result_does_not_depend_on_what_the_batch_evaluated_before() -> None:
     rs = load_ruleset(ROOT / "src" / "screen" / "rules")
     evaluate_case(rs, cases[0], trace=False)
     assert rs.__dict__.get("_shared_step_memo_journal"), "the shared memo was not filled"
+
+
+def _live(plan: dict[str, Any]) -> Any:
+    """The live sinks of an asset with the given BD plan, its US stage open."""
+    from helpers import DELETE, make_case
+    from screen.engine.evaluate import case_facts, extract_facts
+    from screen.engine.livereads import live_sinks
+    from screen.engine.run import AssetRun
+    from screen.model.case import Case
+
+    rs = load_ruleset(Path(__file__).resolve().parents[1] / "rules")
+    raw = make_case(
+        {
+            "stage": DELETE,
+            "development": {"china": {"stage": "phase3"}, "us": {"stage": "phase1"}},
+            "bd": {"plan": plan},
+        },
+        v2=True,
+    )
+    raw["assets"][0]["development"]["us"] = None  # the US stage open
+    case = Case.model_validate(raw)
+    asset = case.assets[0]
+    facts = extract_facts(rs, case, asset)
+    run = AssetRun(rs, asset, facts, False)
+    for node in rs.steps:
+        run.step(node)
+    bd = next(i for i, c in enumerate(rs.criteria) if c.id == "bd_readiness")
+    return rs, live_sinks(rs, run.F, case_facts(rs, facts)), bd
+
+
+def test_a_branch_no_trial_can_take_does_not_tie_its_reads_to_a_criterion():
+    """deal_stage reads the US stage only for a US-only plan: with the plan known to be
+    ex-China, the open US stage cannot reach BD readiness, and the factored enumeration must
+    not join them (livereads.py); with a US plan it does."""
+    rs, live, bd = _live({"territory": "ex_china", "market_scope": "global"})
+    assert bd in sinks_of(rs)["asset.stage_us"]  # the rule set's own reading joins them
+    assert live is not None and bd not in live["asset.stage_us"]
+    _, live_us, _ = _live({"territory": "us", "market_scope": "global"})
+    assert live_us is None or bd in live_us["asset.stage_us"]

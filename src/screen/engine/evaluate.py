@@ -29,6 +29,7 @@ from screen.engine.assemble import (
 from screen.engine.factored import FactoredEvaluator
 from screen.engine.fastpath import Fallback, fast_path
 from screen.engine.incremental import BaseJournal, JournalRun
+from screen.engine.livereads import live_sinks
 from screen.engine.outcome import (
     DECISION_RANK,
     DECLINE,
@@ -142,7 +143,8 @@ def evaluate_open(
         inner = incremental_evaluator(
             rs, case, asset, base, run if isinstance(run, JournalRun) else None
         )
-        evaluate = FactoredEvaluator(rs, asset, case.company, base, inner)
+        live = live_sinks(rs, run.F, base)
+        evaluate = FactoredEvaluator(rs, asset, case.company, base, inner, live)
     needed_by = run.live_needed_by() if base is not None else None
     if base is not None and evaluate is not None and needed_by:
         refined, approximate = refine(rs, base, needed_by, evaluate, asset)

@@ -83,11 +83,13 @@ class FactoredEvaluator:
         company: Company,
         base: dict[str, Any],
         inner: SinkEvaluator,
+        sinks: dict[str, Sinks] | None = None,
     ):
         self.rs, self.asset, self.company = rs, asset, company
         self.base = base
         self.inner = inner
-        self.sinks = sinks_of(rs)
+        # what each fact can reach for this asset (livereads.py), else the rule set's own
+        self.sinks = sinks if sinks is not None else sinks_of(rs)
         self.n_criteria = len(rs.criteria)
         self._base_outcomes: list[Any] | None = None
         self._memo: dict[tuple[Any, ...], Outcomes] = {}
