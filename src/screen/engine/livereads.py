@@ -20,7 +20,7 @@ import ast
 from typing import Any
 
 from screen.engine.plan import CompiledRuleSet, node_expressions
-from screen.engine.stepmemo import Sinks, step_inputs
+from screen.engine.stepmemo import Sinks, sinks_over, step_inputs
 from screen.lang.expressions import Expression
 from screen.lang.kleene import evaluate_kleene
 from screen.lang.reads import fact_reads, read_key
@@ -63,7 +63,7 @@ def live_sinks(
     cache: dict[frozenset[Any], dict[str, Sinks]] = rs.__dict__.setdefault("_live_sinks", {})
     hit = cache.get(key)
     if hit is None:
-        hit = _sinks(rs, pruned)
+        hit = sinks_over(rs, pruned)
         if len(cache) < MAX_CACHED:
             cache[key] = hit
     return hit
@@ -109,27 +109,3 @@ def _reads_outside(exprs: list[Expression], cond: ast.IfExp) -> set[str]:
         for n in ast.walk(e.tree)
         if id(n) not in inside and (key := read_key(n)) is not None
     }
-
-
-def _sinks(rs: CompiledRuleSet, inputs: dict[int, frozenset[str]]) -> dict[str, Sinks]:
-    """`stepmemo.sinks_of` over the steps' inputs as given (the pruned ones), else their own."""
-    index = {c.key: i for i, c in enumerate(rs.criteria)}
-    index.update({g.key: len(rs.criteria) + j for j, g in enumerate(rs.gates)})
-    readers: dict[str, list[int]] = {}
-    for i, n in enumerate(rs.steps):
-        for r in inputs.get(i, step_inputs(n)):
-            readers.setdefault(r, []).append(i)
-    reach: dict[str, frozenset[int]] = {}  # key -> sinks below it
-    for i in reversed(range(len(rs.steps))):
-        node = rs.steps[i]
-        below: set[int] = {index[node.key]} if node.key in index else set()
-        for j in readers.get(node.key, ()):
-            below |= reach.get(rs.steps[j].key, frozenset())
-        reach[node.key] = frozenset(below)
-    out: dict[str, Sinks] = {}
-    for key, steps in readers.items():
-        sinks: set[int] = set()
-        for j in steps:
-            sinks |= reach.get(rs.steps[j].key, frozenset())
-        out[key] = frozenset(sinks)
-    return out

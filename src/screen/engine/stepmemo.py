@@ -206,12 +206,28 @@ def sinks_of(rs: CompiledRuleSet) -> dict[str, Sinks]:
     """Fact key -> the criteria and gates that depend on it; cached per rule set."""
     cached = rs.__dict__.get("_sinks_of")
     if cached is None:
-        index = {c.key: i for i, c in enumerate(rs.criteria)}
-        index.update({g.key: len(rs.criteria) + j for j, g in enumerate(rs.gates)})
-        sink_of_step = {i: index[n.key] for i, n in enumerate(rs.steps) if n.key in index}
-        cached = {
-            key: frozenset(sink_of_step[i] for i in steps if i in sink_of_step)
-            for key, steps in downstream_of(rs).items()
-        }
-        rs.__dict__["_sinks_of"] = cached
+        cached = rs.__dict__["_sinks_of"] = sinks_over(rs, {})
     return cached
+
+
+def sinks_over(rs: CompiledRuleSet, inputs: dict[int, frozenset[str]]) -> dict[str, Sinks]:
+    """Fact key (read by some step) -> the criteria and gates that depend on it, with the
+    steps' inputs as given in `inputs` (by step index; `livereads` drops reads no trial can
+    make) and `step_inputs` for the others."""
+    index = {c.key: i for i, c in enumerate(rs.criteria)}
+    index.update({g.key: len(rs.criteria) + j for j, g in enumerate(rs.gates)})
+    readers: dict[str, list[int]] = {}
+    for i, n in enumerate(rs.steps):
+        for r in inputs.get(i, step_inputs(n)):
+            readers.setdefault(r, []).append(i)
+    reach: dict[str, frozenset[int]] = {}  # a step's key -> the sinks at or below it
+    for i in reversed(range(len(rs.steps))):  # a step's dependents come after it
+        node = rs.steps[i]
+        below: set[int] = {index[node.key]} if node.key in index else set()
+        for j in readers.get(node.key, ()):
+            below |= reach.get(rs.steps[j].key, frozenset())
+        reach[node.key] = frozenset(below)
+    return {
+        key: frozenset().union(*(reach.get(rs.steps[j].key, frozenset()) for j in steps))
+        for key, steps in readers.items()
+    }
