@@ -148,10 +148,8 @@ def assemble(
         elif refined is not None and not failed and len(refined.criteria[i]) > 1:
             # read through a fallback while a figure it prefers is asked for another rule:
             # answering that question changes this one too (fallbacks.py)
-            reached = sorted(refined.criteria[i])
-            facts = ", ".join(reopened_by(rs, i, needed_by or run.live_needed_by()))
-            because = f"unknown: reads {facts} first once answered"
-            state = (UNKNOWN, tuple(reached), None, True)
+            because = _reopened(rs, i, needed_by or run.live_needed_by())
+            state = (UNKNOWN, tuple(sorted(refined.criteria[i])), None, True)
         outcome = lean_criterion(rs, c, state, failed)
         if not lean and not because:
             if outcome.score is not None:
@@ -192,9 +190,7 @@ def assemble(
         if lean:
             because = ""
         elif reopened:
-            n = len(rs.criteria) + j
-            facts = ", ".join(reopened_by(rs, n, needed_by or run.live_needed_by()))
-            because = f"unknown: reads {facts} first once answered"
+            because = _reopened(rs, len(rs.criteria) + j, needed_by or run.live_needed_by())
         elif outcome == "unknown":
             missing = sorted(m.removeprefix("rule:") for m in run.missing.get(g.key, ()))
             because = "unknown: needs " + ", ".join(missing) if missing else "unknown"
@@ -234,3 +230,9 @@ def assemble(
         errors=dict(run.errors),
         thresholds=(rs.decision.advance, rs.decision.watch),
     )
+
+
+def _reopened(rs: CompiledRuleSet, sink: int, needed_by: dict[str, list[str]]) -> str:
+    """Why a criterion or gate known through a fallback is open: the figure it prefers is
+    asked for another rule, and once answered it is what this one reads."""
+    return f"unknown: reads {', '.join(reopened_by(rs, sink, needed_by))} first once answered"
