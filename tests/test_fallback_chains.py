@@ -163,3 +163,47 @@ def test_cash_and_burn_come_after_the_stated_runway() -> None:
     first = preferred_over(thesis_ruleset())
     assert first["company.cash_usd_m"] == {"company.cash_runway_months"}
     assert first["company.annual_burn_usd_m"] == {"company.cash_runway_months"}
+
+
+REOPENED = """\
+ruleset: {name: reopened, version: '0.1'}
+derived:
+  a: {expr: "coalesce(asset.regulatory.fda_ind == 'cleared', asset.data_origin == 'global')"}
+  b:
+    expr: "coalesce(asset.regulatory.fda_ind == 'cleared',
+      asset.unmet_need.severity == 'severe')"
+criteria:
+  - id: ca
+    weight: 0.5
+    bands:
+      - {id: ca.yes, when: derived.a, score: 5, rationale: "T1: gen"}
+      - {id: ca.no, when: "true", score: 1, rationale: "T1: gen"}
+  - id: cb
+    weight: 0.5
+    bands:
+      - {id: cb.yes, when: derived.b, score: 5, rationale: "T1: gen"}
+      - {id: cb.no, when: "true", score: 1, rationale: "T1: gen"}
+decision: {advance: 3.5, watch: 2.5}
+"""
+
+
+def test_a_criterion_read_through_a_fallback_reopens_when_its_figure_is_asked():
+    """The IND status is asked (chain a has nothing known); chain b reads the severity for
+    now, but once the IND status is answered b reads it instead: cb is unknown, and says so."""
+    rs = compile_text(REOPENED)
+    case = make_case(
+        {
+            "regulatory": {"fda_ind": DELETE},
+            "data_origin": DELETE,
+            "unmet_need": {"severity": "mild"},
+        }
+    )
+    result = evaluate(case, rs)
+    criteria = {c["id"]: c for c in result["assets"][0]["criteria"]}
+    assert criteria["cb"]["score"] is None, criteria["cb"]
+    assert criteria["cb"]["because"] == (
+        "unknown: reads asset.regulatory.fda_ind first once answered"
+    )
+    assert sorted(criteria["cb"]["possible"]) == [1, 5]
+    asked = {u["fact"] for u in result["unknowns"]}
+    assert {"asset.regulatory.fda_ind", "asset.data_origin"} <= asked
