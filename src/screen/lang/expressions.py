@@ -65,7 +65,7 @@ from screen.lang import syntaxhints
 from screen.lang.functions import FUNCTIONS, Function
 from screen.lang.intervals import Interval
 from screen.lang.kleene import CMP_NAMES, Bounds, evaluate_kleene
-from screen.lang.reads import Chain, fallback_chains, unguarded_reads
+from screen.lang.reads import Chain, fallback_chains, read_key, unguarded_reads
 from screen.lang.runtime import BASE_NAMESPACE, EvalError, eval_error
 from screen.lang.types import (
     ANY,
@@ -548,16 +548,33 @@ class _Compiler:
                 raise self.error(f"comparing {lt2} with {rt2} is always false", lnode)
         return le, re_
 
+    def parameter_read(self, node: ast.AST) -> str | None:
+        """The parameter `node` reads (`params.x` as written, `F['params.x']` compiled), when
+        the scope can say its value."""
+        if isinstance(node, ast.Attribute):
+            key: str | None = ast.unparse(node)
+        else:
+            key = read_key(node)
+        if (
+            key is None
+            or not key.startswith("params.")
+            or not hasattr(self.scope, "parameter_value")
+        ):
+            return None
+        return key.removeprefix("params.")
+
+    def parameter_place(self, name: str, index: int | None) -> Location | None:
+        """Where the scope says a parameter's value (or its item `index`) is written."""
+        place = getattr(self.scope, "parameter_location", None)
+        return place(name, index) if place else None
+
     def text_parameter(self, node: ast.AST, op: str) -> None:
         """A parameter written as text where a rule orders it (`value: '500000'`): said once,
         where the value is written, rather than at every rule that reads it."""
-        dotted = ast.unparse(node)
-        place = getattr(self.scope, "parameter_location", None)
-        lookup = getattr(self.scope, "parameter_value", None)
-        if not (dotted.startswith("params.") and place and lookup):
+        name = self.parameter_read(node)
+        if name is None:
             return
-        name = dotted.removeprefix("params.")
-        value, where = lookup(name), place(name, None)
+        value, where = self.scope.parameter_value(name), self.parameter_place(name, None)  # type: ignore[attr-defined]
         if isinstance(value, str) and where is not None:
             try:
                 float(value)
@@ -571,23 +588,19 @@ class _Compiler:
     def parameter_against(self, expr: ast.expr, node: ast.AST, other: Type) -> ast.expr:
         """A text (or list-of-text) parameter compared with a stage or enum field becomes a
         constant of that type, checked now: `asset.stage in params.late_stages` compares by
-        stage, and a misspelt stage in the parameter is a load-time error."""
-        if other.kind not in ("stage", "enum") or not isinstance(expr, ast.Subscript):
+        stage, and a misspelt stage in the parameter is a load-time error, said where the
+        parameter's value is written."""
+        name = self.parameter_read(expr) if other.kind in ("stage", "enum") else None
+        if name is None:
             return expr
-        key = expr.slice.value if isinstance(expr.slice, ast.Constant) else None
-        lookup = getattr(self.scope, "parameter_value", None)
-        if not (isinstance(key, str) and key.startswith("params.") and lookup):
-            return expr
-        name = key.removeprefix("params.")
-        value = lookup(name)
+        value = self.scope.parameter_value(name)  # type: ignore[attr-defined]
         values = [value] if isinstance(value, str) else value
         if not (isinstance(values, list) and all(isinstance(v, str) for v in values)):
             return expr
-        place = getattr(self.scope, "parameter_location", None)
         for i, text in enumerate(values):
             problem = _literal_problem(text, other)
-            where = place(name, None if isinstance(value, str) else i) if place else None
-            if problem is not None and where is not None:  # said where the value is written
+            where = self.parameter_place(name, None if isinstance(value, str) else i)
+            if problem is not None and where is not None:
                 message, hint = problem
                 raise ScreenError(f"params.{name}: {message}", where, hint)
         if isinstance(value, str):
@@ -602,7 +615,8 @@ class _Compiler:
         text = expr.value
         problem = _literal_problem(text, other)
         if problem is not None:
-            raise self.error(*problem[:1], node, problem[1])
+            message, hint = problem
+            raise self.error(message, node, hint)
         if other.kind == "stage":
             return self.const(parse_stage(text), expr)
         if other.kind == "enum" and other.enum is not None:
