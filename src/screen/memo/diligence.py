@@ -22,6 +22,7 @@ from typing import Any
 
 from screen.memo.citations import Citation
 from screen.memo.wording import STAGE_RANK, join_and
+from screen.report.asked import asked_once
 
 ENGINE_KINDS = ("decisive", "score", "completeness")  # what an engine question's answer can move
 
@@ -255,58 +256,39 @@ def product_questions(ctx: dict[str, Any], runway_risk: bool) -> list[dict[str, 
 
 
 def _engine_questions(ctx: dict[str, Any]) -> list[dict[str, Any]]:
-    """The engine's unknowns as questions, in its ranked order; company facts asked once, and
-    an asset's facts that share one question (those derived from a readout) asked once."""
+    """The engine's unknowns as questions, in its ranked order, one per question put to the
+    company (`report.asked`): company facts asked once, and an asset's facts that share one
+    question (those derived from a readout) asked once, for the strongest reason any has."""
     tags = {a["id"]: a["tag"] for a in ctx["assets"]}
-    out: list[dict[str, Any]] = []
-    company: dict[str, dict[str, Any]] = {}
-    asked: dict[tuple[str, str], dict[str, Any]] = {}
     core = set(ctx["result"]["core_assets"])
-    for u in ctx["result"]["unknowns"]:
-        # a BD option's unknowns move its own score, never the company's decision
-        counts = u["asset"] is None or u["asset"] in core
-        if counts and (u.get("settles") or len(u.get("could_reach", ())) > 1):
-            kind = "decisive"
-        elif counts and not u.get("for_completeness", False):
-            kind = "score"
-        else:
-            kind = "completeness"
-        if u["asset"] is None or u["fact"].startswith("company."):
-            key = f"{u['fact']}\n{u['question'] if u['asset'] is None else ''}"
-            if key in company:
-                company[key]["rules"] = sorted({*company[key]["rules"], *u["rules"]})
-                if ENGINE_KINDS.index(kind) < ENGINE_KINDS.index(company[key]["kind"]):
-                    company[key]["kind"] = kind  # asked for several assets: the strongest reason
-                continue
-            company[key] = {
-                "asset": None,
-                "tag": "Company",
+    out: list[dict[str, Any]] = []
+    for group in asked_once(ctx["result"]["unknowns"]):
+        u = group[0]
+        company = u["asset"] is None or u["fact"].startswith("company.")
+        out.append(
+            {
+                "asset": None if company else u["asset"],
+                "tag": "Company" if company else tags.get(u["asset"], u["asset"]),
                 "question": u["question"],
                 "fact": u["fact"],
-                "facts": [u["fact"]],
-                "rules": list(u["rules"]),
-                "kind": kind,
+                "facts": list(dict.fromkeys(m["fact"] for m in group)),
+                "rules": sorted({r for m in group for r in m["rules"]}),
+                # asked for several assets or facts: the strongest reason
+                "kind": min((_engine_kind(m, core) for m in group), key=ENGINE_KINDS.index),
             }
-            out.append(company[key])
-            continue
-        same = asked.get((u["asset"], u["question"]))
-        if same is not None:  # facts derived from one source (a readout's arms): one question
-            same["facts"].append(u["fact"])
-            same["rules"] = sorted({*same["rules"], *u["rules"]})
-            if ENGINE_KINDS.index(kind) < ENGINE_KINDS.index(same["kind"]):
-                same["kind"] = kind
-            continue
-        asked[(u["asset"], u["question"])] = {
-            "asset": u["asset"],
-            "tag": tags.get(u["asset"], u["asset"]),
-            "question": u["question"],
-            "fact": u["fact"],
-            "facts": [u["fact"]],
-            "rules": u["rules"],
-            "kind": kind,
-        }
-        out.append(asked[(u["asset"], u["question"])])
+        )
     return out
+
+
+def _engine_kind(u: dict[str, Any], core: set[str]) -> str:
+    """What an unknown's answer can move: a BD option's move its own score, never the
+    company's decision."""
+    counts = u["asset"] is None or u["asset"] in core
+    if counts and (u.get("settles") or len(u.get("could_reach", ())) > 1):
+        return "decisive"
+    if counts and not u.get("for_completeness", False):
+        return "score"
+    return "completeness"
 
 
 def _source_questions(ctx: dict[str, Any]) -> list[dict[str, Any]]:

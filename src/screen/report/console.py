@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from screen.model.numbers import display, display_signed
+from screen.report.asked import asked_once
 from screen.report.safety import terminal_cell, terminal_text
 
 DECISION_ORDER = {"advance": 0, "watch": 1, "insufficient_information": 2, "decline": 3}
@@ -250,10 +251,10 @@ def explain(result: dict[str, Any]) -> str:
         out.append("")
         out.append("diligence questions")
         asked = _asked_once(r)
-        completeness = [(w, u) for w, u in asked if u.get("for_completeness")]
-        for i, (who, u) in enumerate([(w, u) for w, u in asked if not u.get("for_completeness")]):
-            option = bool(u["asset"]) and u["asset"] not in r["core_assets"] and who != "[company] "
-            out.append(f"  {i + 1}. {who}{u['question']}{_impact(u, option)}")
+        completeness = [(w, u) for w, u, _ in asked if u.get("for_completeness")]
+        main = [(w, u, own) for w, u, own in asked if not u.get("for_completeness")]
+        for i, (who, u, own) in enumerate(main):
+            out.append(f"  {i + 1}. {who}{u['question']}{_impact(u, own)}")
         if completeness:
             out.append("  for completeness (no answer changes the score or the decision):")
             for who, u in completeness:
@@ -261,33 +262,28 @@ def explain(result: dict[str, Any]) -> str:
     return terminal_text("\n".join(out) + "\n")
 
 
-def _asked_once(r: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """The case's questions as (who, unknown), in the engine's order (lead asset first): a
-    company fact several assets read is asked once, where it first comes, as the company's;
-    an asset's facts that share one question are asked once; a BD option's questions say so,
-    since their answers move only that asset."""
+def _asked_once(r: dict[str, Any]) -> list[tuple[str, dict[str, Any], bool]]:
+    """The case's questions as (who, unknown, whether only a BD option asks it), one per
+    question (`asked.asked_once`): a company fact is the company's, with what its answer can
+    move for any core asset; a BD option's answers move only that asset's own call."""
     core = set(r["core_assets"])
-    out: list[tuple[str, dict[str, Any]]] = []
-    first: dict[tuple[str, str], dict[str, Any]] = {}
-    for u in r["unknowns"]:
+    out: list[tuple[str, dict[str, Any], bool]] = []
+    for group in asked_once(r["unknowns"]):
+        u = dict(group[0])
         if not u["asset"]:
-            out.append(("", u))
+            out.append(("", u, False))
             continue
         company = u["fact"].startswith("company.")
-        key = ("", u["fact"]) if company else (u["asset"], u["question"])
-        seen = first.get(key)
-        if seen is not None:
-            if company and u["asset"] not in core:
-                continue  # a BD option's answer moves only its own call
-            _merge_impact(seen, u)
-            continue
-        first[key] = u = dict(u)
-        if company:  # core assets come first: asked by a BD option alone, it is about that one
-            option = "" if u["asset"] in core else f", for {u['asset']}, BD option"
-            out.append((f"[company{option}] ", u))
+        for other in group[1:]:
+            if not company or other["asset"] in core:
+                _merge_impact(u, other)
+        option = u["asset"] not in core  # core assets come first: a BD option alone asks it
+        tail = ", BD option" if option else ""
+        if company:
+            who = f"[company, for {u['asset']}{tail}] " if option else "[company] "
         else:
-            option = "" if u["asset"] in core else ", BD option"
-            out.append((f"[{u['asset']}{option}] ", u))
+            who = f"[{u['asset']}{tail}] "
+        out.append((who, u, option))
     return out
 
 
