@@ -324,3 +324,13 @@ decision:
   advance: 3.5
   watch: 2.5
 """
+
+
+def schema_domain(rs: Any, fact: str) -> list[Any]:
+    """Every value the case schema allows for a finite-domain fact. The brute force tries all
+    of them, where the engine tries one value per class the rules can tell apart
+    (engine/domains.py), so the exactness properties check that collapse too."""
+    from screen.engine.tables import domain_values
+
+    fp = rs.fields[fact]
+    return (domain_values(fp.type) or []) if fp.type.kind != "list" else []

@@ -198,4 +198,4 @@ def test_a_branch_no_trial_can_take_does_not_tie_its_reads_to_a_criterion():
     assert bd in sinks_of(rs)["asset.stage_us"]  # the rule set's own reading joins them
     assert live is not None and bd not in live["asset.stage_us"]
     _, live_us, _ = _live({"territory": "us", "market_scope": "global"})
-    assert live_us is None or bd in live_us["asset.stage_us"]
+    assert live_us is not None and bd in live_us["asset.stage_us"]

@@ -179,8 +179,8 @@ def test_every_other_text_view_shows_control_characters_too(tmp_path, seq):
 
 @pytest.mark.parametrize("seq", ESCAPES[:4], ids=ESCAPE_IDS[:4])
 def test_eval_and_documents_on_a_terminal_show_control_characters(tmp_path, seq, monkeypatch):
-    """eval is a text view; a memo or score table printed to a terminal (not to a file or a
-    pipe, which keep the document's text) shows the case's escapes instead of obeying them:
+    """eval is a text view; a memo printed to a terminal (not to a file or a pipe, which keep
+    the document's text) shows the case's escapes instead of obeying them:
     an OSC 52 in an indication wrote to the clipboard through `dealscreen memo x.yaml`."""
     from screen.cli import common
 
@@ -191,7 +191,7 @@ def test_eval_and_documents_on_a_terminal_show_control_characters(tmp_path, seq,
     piped = run_cli("memo", path)
     assert seq in piped.stdout  # a pipe keeps the document as written
     monkeypatch.setattr(common, "stdout_is_terminal", lambda: True)
-    for args in (("memo", path), ("memo", path, "--format", "html"), ("score", path)):
+    for args in (("memo", path), ("memo", path, "--format", "html")):
         proc = run_cli(*args)
         assert proc.returncode == 0, proc.stderr
         assert not RAW.search(proc.stdout), args

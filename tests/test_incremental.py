@@ -18,6 +18,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers import schema_domain
 from screen.engine.evaluate import (
     case_facts,
     evaluate_asset,
@@ -29,7 +30,6 @@ from screen.engine.incremental import BaseJournal
 from screen.engine.loader import load_ruleset
 from screen.engine.outcome import AssetOutcome
 from screen.engine.run import field_bounds
-from screen.engine.tables import domain_values
 from screen.lang.unknown import UNKNOWN
 from screen.model.case import Case
 
@@ -80,8 +80,7 @@ def changes(draw: st.DrawFn, rs: Any, base: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     bounds = field_bounds(rs)
     for key in picked:
-        typ = rs.fields[key].type
-        domain = domain_values(typ) if typ.kind != "list" else None
+        domain = schema_domain(rs, key)
         options: list[st.SearchStrategy[Any]] = [st.just(UNKNOWN)]
         if domain:
             options.append(st.sampled_from(domain))

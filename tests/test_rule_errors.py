@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from helpers import ROOT, make_case, run_cli, write_yaml
+from test_bad_inputs import at
 
 FAILING = {
     "division": "asset.epidemiology.us / asset.epidemiology.eu > 0.5",
@@ -91,8 +92,7 @@ def test_a_misspelt_value_in_a_list_parameter_is_located_in_the_list(tmp_path: P
     bad.write_text(text, "utf-8")
     out = run_cli("lint", str(bad))
     assert out.returncode != 0
-    line = next(i for i, x in enumerate(text.splitlines(), 1) if "fast_trak" in x)
-    column = text.splitlines()[line - 1].index("fast_trak") + 1
+    line, column = at(text, "fast_trak")
     assert (
         f"{bad}:{line}:{column}: error: params.fda_designations: 'fast_trak'"
         in out.stdout + out.stderr

@@ -10,10 +10,9 @@ from typing import Any
 
 from hypothesis import given, note
 
-from helpers import thesis_ruleset
+from helpers import schema_domain, thesis_ruleset
 from screen.engine.domains import value_classes
 from screen.engine.reach import finite_domain
-from screen.engine.tables import domain_values
 from test_unknowns_properties import (
     PROPS,
     _plain,
@@ -28,7 +27,7 @@ from test_unknowns_properties import (
 
 def classes(rs: Any, fact: str) -> list[list[Any]]:
     """The classes of `fact`'s schema domain, as the case file writes the values."""
-    domain = domain_values(rs.fields[fact].type) or []
+    domain = schema_domain(rs, fact)
     return [[_plain(v) for v in group] for group in value_classes(rs, fact, domain)]
 
 
@@ -70,7 +69,7 @@ def test_the_thesis_tells_three_endpoints_apart() -> None:
 
 def test_ordered_comparisons_and_tables_keep_what_they_need() -> None:
     rs = thesis_ruleset()
-    stage = domain_values(rs.fields["asset.stage"].type) or []
+    stage = schema_domain(rs, "asset.stage")
     assert finite_domain(rs, "asset.stage") == stage  # read with >=, <
     severity = classes(rs, "asset.unmet_need.severity")  # in ['life_threatening', 'severe']
     assert sorted(map(sorted, severity)) == [["life_threatening", "severe"], ["mild", "moderate"]]
