@@ -262,7 +262,12 @@ def _cluster_sinks(
     combination of the component's."""
     by_keys: dict[tuple[int, ...], list[int]] = {}
     for s in sinks:
-        at = tuple(j for j, k in enumerate(keys) if s in sinks_of_key.get(k, frozenset()))
+        at = tuple(
+            sorted(
+                (j for j, k in enumerate(keys) if s in sinks_of_key.get(k, frozenset())),
+                key=keys.__getitem__,
+            )
+        )
         by_keys.setdefault(at, []).append(s)
     return [(at, tuple(group)) for at, group in by_keys.items()]
 
