@@ -10,6 +10,7 @@ product of the enumerated facts. Bounded (`max_examples`, no deadline, no databa
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from screen.engine.evaluate import (
 from screen.engine.factored import FactoredEvaluator, blocks, sinks_of
 from screen.engine.loader import load_ruleset
 from screen.engine.outcome import AssetOutcome
-from screen.engine.reach import combine, enumerable
+from screen.engine.reach import Refinement, combine, enumerable
 from test_incremental import changes, generated
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,7 +87,10 @@ def test_reachability_by_components_equals_the_full_product(data: st.DataObject)
     if approximate:
         return
     assert got is not None
-    want = combine(rs, base, groups, plain_evaluator(rs, case, asset))
+    _same_refinement(got, combine(rs, base, groups, plain_evaluator(rs, case, asset)))
+
+
+def _same_refinement(got: Refinement, want: Refinement) -> None:
     assert [sorted(s) for s in got.criteria] == [sorted(s) for s in want.criteria]
     assert [sorted(s) for s in got.gates] == [sorted(s) for s in want.gates]
     assert (repr(got.low), repr(got.high), got.decisions) == (
@@ -94,6 +98,40 @@ def test_reachability_by_components_equals_the_full_product(data: st.DataObject)
         repr(want.high),
         want.decisions,
     )
+
+
+@SETTINGS
+@given(data=st.data())
+def test_an_answer_restricts_the_kept_search_as_the_full_product_with_that_answer(
+    data: st.DataObject,
+) -> None:
+    """`combine_given(groups, fact, value)` (the settling search's exact check of one answer)
+    reaches what every combination of `groups` with `fact` answered `value` reaches."""
+    rs, case, asset, base, factored = _setup(data)
+    run = evaluate_with_facts(rs, case, asset, extract_facts(rs, case, asset), False, False)
+    groups = enumerable(rs, [u.fact for u in run.unknowns if "." in u.fact], base, asset)
+    if not groups or math.prod(len(values) for _, values in groups) > 2000:
+        return
+    assert factored.combine_given(groups, groups[0][0][0], groups[0][1][0][0]) is None  # none kept
+    if factored.combine(groups)[1]:  # approximate: nothing kept
+        return
+    i = data.draw(st.integers(0, len(groups) - 1))
+    keys, domain = groups[i]
+    at = data.draw(st.integers(0, len(keys) - 1))
+    value = data.draw(st.sampled_from(domain))[at]
+    restricted = factored.combine_given(list(groups), keys[at], value)
+    assert restricted is not None
+    with_answer = [row for row in domain if row[at] is value]
+    want = combine(
+        rs,
+        base,
+        [*groups[:i], (keys, with_answer), *groups[i + 1 :]],
+        plain_evaluator(rs, case, asset),
+    )
+    _same_refinement(restricted, want)
+    other = [(k, list(d)) for k, d in groups]
+    other[i] = (keys, with_answer)  # other values: not the search that was kept
+    assert len(with_answer) == len(domain) or factored.combine_given(other, keys[at], value) is None
 
 
 def test_facts_that_reach_disjoint_criteria_are_separate_blocks() -> None:

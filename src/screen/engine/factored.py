@@ -18,6 +18,10 @@ Within a component, the sinks reached by the same keys are evaluated together on
 values of those keys only (`_cluster_sinks`): a joint regional-stage value read only through
 its US stage by the US-path criterion costs that criterion one evaluation per US stage.
 
+An exact search is kept with which distinct outcome each combination gave, so the
+settling-set search's exact check of one answer (`reach.refine_with`) is that search
+restricted to the combinations with the answer (`combine_given`), not a new enumeration.
+
 The outcomes it returns are lean summaries: criteria, gates, score, range and decisions, as the
 enumerations read them (no trace, facts, rows fired or errors; a criterion's `contribution` is
 the one of the block it came from).
@@ -28,6 +32,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from screen.engine.outcome import AssetOutcome, CriterionOutcome, GateOutcome, settle
@@ -35,10 +40,12 @@ from screen.engine.plan import CompiledRuleSet
 from screen.engine.reach import MAX_COMBINATIONS, Group, Refinement
 from screen.engine.scoring import summarize
 from screen.engine.stepmemo import Sinks, sinks_of, value_token
+from screen.lang.unknown import UNKNOWN
 from screen.model.case import Asset, Company
 
 MAX_JOINED = 4096  # combinations of the components' distinct outcomes joined per asset
 MAX_BLOCKS = 20_000  # block outcomes memoised per asset
+MAX_SEARCHES = 8  # exact searches kept per asset, for `combine_given`
 
 Outcomes = tuple[Any, ...]  # per sink of a block, in sink order: its CriterionOutcome/GateOutcome
 
@@ -95,6 +102,7 @@ class FactoredEvaluator:
         self._memo: dict[tuple[Any, ...], Outcomes] = {}
         self._scores: dict[tuple[int, ...], tuple[float, float, float, frozenset[str]]] = {}
         self._blocks: dict[frozenset[str], list[tuple[tuple[str, ...], tuple[int, ...]]]] = {}
+        self._searched: dict[tuple[tuple[str, ...], ...], tuple[list[Group], list[Searched]]] = {}
 
     # -- one trial
     def __call__(self, facts: dict[str, Any]) -> AssetOutcome:
@@ -192,43 +200,98 @@ class FactoredEvaluator:
     def combine(self, groups: list[Group]) -> tuple[Refinement | None, bool]:
         """`reach.combine` by components: (refinement, approximate), None when nothing is
         enumerated; approximate when the evaluations (summed over components) exceed
-        MAX_COMBINATIONS or the joined distinct outcomes exceed MAX_JOINED."""
+        MAX_COMBINATIONS or the joined distinct outcomes exceed MAX_JOINED. An exact search
+        is kept (`combine_given` restricts it to one answer)."""
         components = blocks([g for g, _ in groups], self.sinks)
         if not components:
             return None, False
         cost = sum(math.prod(len(groups[i][1]) for i in members) for members, _ in components)
         if cost > MAX_COMBINATIONS:
             return None, True
-        distinct: list[tuple[tuple[int, ...], list[Outcomes]]] = []
+        searched: list[Searched] = []
         for members, reach in components:
-            sinks = tuple(sorted(reach))
-            keys = tuple(k for i in members for k in groups[i][0])
-            clusters = self._clusters(keys, sinks)
-            where = {
-                s: (c, clusters[c][1].index(s))
-                for c in range(len(clusters))
-                for s in sinks
-                if s in clusters[c][1]
-            }
-            found: list[dict[tuple[Any, ...], Outcomes]] = [{} for _ in clusters]
-            seen: dict[tuple[Any, ...], Outcomes] = {}
-            for combo in itertools.product(*(groups[i][1] for i in members)):
-                values = tuple(itertools.chain.from_iterable(combo))
-                parts = []
-                for (at, cluster_sinks), cache in zip(clusters, found, strict=True):
-                    projected = tuple(values[j] for j in at)
-                    got = cache.get(projected)
+            got = self._component(groups, members, tuple(sorted(reach)))
+            if got is None:
+                return None, True  # cannot happen for finite domains; stay sound
+            searched.append(got)
+        refinement = self._join([(c.sinks, c.distinct) for c in searched])
+        if refinement is not None and len(self._searched) < MAX_SEARCHES:
+            self._searched.setdefault(_groups_key(groups), (groups, searched))
+        return refinement, refinement is None
+
+    def combine_given(self, groups: list[Group], fact: str, value: Any) -> Refinement | None:
+        """What `combine(groups)` reaches when `fact` is answered `value`: its combinations
+        with that answer only, from the kept search (the settling-set search asks this of
+        every answer of a question); None when that search was not made, not exact, or holds
+        no combination with that answer (the caller enumerates afresh)."""
+        kept = self._searched.get(_groups_key(groups))
+        if kept is None or not _same_values(kept[0], groups):
+            return None
+        searched = kept[1]
+        try:
+            token = value_token(value)
+        except TypeError:
+            return None
+        where = next(((i, g.index(fact)) for i, (g, _) in enumerate(groups) if fact in g), None)
+        if where is None:
+            return None
+        parts = []
+        for c in searched:
+            if where[0] not in c.members:
+                parts.append((c.sinks, c.distinct))
+                continue
+            at = c.members.index(where[0])
+            picked = sorted(
+                {i for combo, i in c.combos if value_token(combo[at][where[1]]) == token}
+            )
+            if not picked:
+                return None
+            parts.append((c.sinks, [c.distinct[i] for i in picked]))
+        return self._join(parts)
+
+    def _component(
+        self, groups: list[Group], members: list[int], sinks: tuple[int, ...]
+    ) -> Searched | None:
+        """Every combination of one component's groups: its distinct sink outcomes, and which
+        of them each combination gives; None when a block cannot be keyed."""
+        keys = tuple(k for i in members for k in groups[i][0])
+        clusters = self._clusters(keys, sinks)
+        where = {
+            s: (c, clusters[c][1].index(s))
+            for c in range(len(clusters))
+            for s in sinks
+            if s in clusters[c][1]
+        }
+        found: list[dict[tuple[Any, ...], Outcomes]] = [{} for _ in clusters]
+        seen: dict[tuple[Any, ...], int] = {}
+        distinct: list[Outcomes] = []
+        combos: list[tuple[tuple[tuple[Any, ...], ...], int]] = []
+        for combo in itertools.product(*(groups[i][1] for i in members)):
+            values = tuple(itertools.chain.from_iterable(combo))
+            parts = []
+            for (at, cluster_sinks), cache in zip(clusters, found, strict=True):
+                projected = tuple(values[j] for j in at)
+                got = cache.get(projected)
+                if got is None:
+                    got = self.block(tuple(keys[j] for j in at), projected, cluster_sinks)
                     if got is None:
-                        got = self.block(tuple(keys[j] for j in at), projected, cluster_sinks)
-                        if got is None:
-                            return None, True  # cannot happen for finite domains; stay sound
-                        cache[projected] = got
-                    parts.append(got)
-                full = tuple(parts[where[s][0]][where[s][1]] for s in sinks)
-                seen.setdefault(tuple(_signature(o) for o in full), full)
-            distinct.append((sinks, list(seen.values())))
+                        return None
+                    cache[projected] = got
+                parts.append(got)
+            full = tuple(parts[where[s][0]][where[s][1]] for s in sinks)
+            signature = tuple(_signature(o) for o in full)
+            index = seen.get(signature)
+            if index is None:
+                index = seen[signature] = len(distinct)
+                distinct.append(full)
+            combos.append((combo, index))
+        return Searched(tuple(members), sinks, distinct, combos)
+
+    def _join(self, distinct: list[tuple[tuple[int, ...], list[Outcomes]]]) -> Refinement | None:
+        """Put the components' distinct outcomes together (every combination of them, with
+        the sinks no component reaches at base); None above MAX_JOINED combinations."""
         if math.prod(len(d) for _, d in distinct) > MAX_JOINED:
-            return None, True
+            return None
         rs, n = self.rs, self.n_criteria
         criteria: list[set[float]] = [set() for _ in rs.criteria]
         gates: list[set[str]] = [set() for _ in rs.gates]
@@ -250,7 +313,39 @@ class FactoredEvaluator:
             _, lo, hi, reached = self.scores(outcomes)
             low, high = min(low, lo), max(high, hi)
             decisions |= reached
-        return Refinement(criteria, gates, low, high, frozenset(decisions)), False
+        return Refinement(criteria, gates, low, high, frozenset(decisions))
+
+
+@dataclass(frozen=True)
+class Searched:
+    """One component of an exact search: its groups (indexes), sinks, distinct outcomes (per
+    sink, in sink order) and, per combination of its groups' values, which of them it gave."""
+
+    members: tuple[int, ...]
+    sinks: tuple[int, ...]
+    distinct: list[Outcomes]
+    combos: list[tuple[tuple[tuple[Any, ...], ...], int]]
+
+
+def _groups_key(groups: list[Group]) -> tuple[tuple[str, ...], ...]:
+    """The facts of the groups, in order: a kept search is found by them, then its values
+    are compared (`_same_values`)."""
+    return tuple(keys for keys, _ in groups)
+
+
+def _same_values(a: list[Group], b: list[Group]) -> bool:
+    """Whether two groups lists (of the same facts) hold the same values: each the very
+    object, or of the same type and equal (`UNKNOWN` is compared by identity only)."""
+    for (_, da), (_, db) in zip(a, b, strict=True):
+        if len(da) != len(db):
+            return False
+        for ta, tb in zip(da, db, strict=True):
+            for x, y in zip(ta, tb, strict=True):
+                if x is not y and (
+                    x is UNKNOWN or y is UNKNOWN or type(x) is not type(y) or x != y
+                ):
+                    return False
+    return True
 
 
 def _cluster_sinks(

@@ -118,7 +118,16 @@ def refine_with(
     """`refine` of `base` with the facts in `fixed` answered and the rest of `facts` open:
     the settling-set search asks whether an answer leaves one decision, exactly (a single
     pass over-approximates when one open fact feeds several criteria). The answers are
-    enumerated as one-value groups, so a factored evaluator keeps its own base."""
+    enumerated as one-value groups, so a factored evaluator keeps its own base.
+
+    A factored evaluator that made the exact search of all of `facts` restricts it to the
+    answer instead (`combine_given`): the same combinations, without evaluating them again."""
+    given = getattr(evaluate, "combine_given", None)  # factored.FactoredEvaluator
+    if given is not None and len(fixed) == 1:
+        [(fact, value)] = fixed.items()
+        restricted = given(enumerable(rs, facts, base, asset), fact, value)
+        if restricted is not None:
+            return restricted, False
     trial = {**base, **fixed}
     groups = enumerable(rs, [f for f in facts if f not in fixed], trial, asset)
     groups += [((fact,), [(value,)]) for fact, value in fixed.items()]
