@@ -102,36 +102,52 @@ def _same_refinement(got: Refinement, want: Refinement) -> None:
 
 @SETTINGS
 @given(data=st.data())
-def test_an_answer_restricts_the_kept_search_as_the_full_product_with_that_answer(
+def test_answers_restrict_the_kept_search_as_the_full_product_with_those_answers(
     data: st.DataObject,
 ) -> None:
-    """`combine_given(groups, fact, value)` (the settling search's exact check of one answer)
-    reaches what every combination of `groups` with `fact` answered `value` reaches."""
+    """`combine_given(groups, answers)` and `decisions_given` (the settling search's check of
+    one or two answers) reach what every combination of `groups` with those answers reaches."""
     rs, case, asset, base, factored = _setup(data)
     run = evaluate_with_facts(rs, case, asset, extract_facts(rs, case, asset), False, False)
     groups = enumerable(rs, [u.fact for u in run.unknowns if "." in u.fact], base, asset)
     if not groups or math.prod(len(values) for _, values in groups) > 2000:
         return
-    assert factored.combine_given(groups, groups[0][0][0], groups[0][1][0][0]) is None  # none kept
+    first = {groups[0][0][0]: groups[0][1][0][0]}
+    assert factored.combine_given(groups, first) is None  # no search kept yet
     if factored.combine(groups)[1]:  # approximate: nothing kept
         return
-    i = data.draw(st.integers(0, len(groups) - 1))
-    keys, domain = groups[i]
-    at = data.draw(st.integers(0, len(keys) - 1))
-    value = data.draw(st.sampled_from(domain))[at]
-    restricted = factored.combine_given(list(groups), keys[at], value)
-    assert restricted is not None
-    with_answer = [row for row in domain if row[at] is value]
-    want = combine(
-        rs,
-        base,
-        [*groups[:i], (keys, with_answer), *groups[i + 1 :]],
-        plain_evaluator(rs, case, asset),
-    )
-    _same_refinement(restricted, want)
-    other = [(k, list(d)) for k, d in groups]
-    other[i] = (keys, with_answer)  # other values: not the search that was kept
-    assert len(with_answer) == len(domain) or factored.combine_given(other, keys[at], value) is None
+    kept = factored.kept_search(groups)
+    assert kept is not None
+    facts = [(i, at) for i, (keys, _) in enumerate(groups) for at in range(len(keys))]
+    picked = data.draw(st.lists(st.sampled_from(facts), min_size=1, max_size=2, unique=True))
+    answers = {groups[i][0][at]: data.draw(st.sampled_from(groups[i][1]))[at] for i, at in picked}
+    narrowed = [
+        (
+            keys,
+            [
+                row
+                for row in domain
+                if all(row[at] is answers.get(k, row[at]) for at, k in enumerate(keys))
+            ],
+        )
+        for keys, domain in groups
+    ]
+    got = factored.combine_given(list(groups), answers)
+    decisions = factored.decisions_given(kept, answers)
+    if any(not rows for _, rows in narrowed):  # answers no combination has
+        assert got is None and decisions is None
+        return
+    assert got is not None and decisions is not None
+    want = combine(rs, base, narrowed, plain_evaluator(rs, case, asset))
+    _same_refinement(got, want)
+    if len(want.decisions) > 1:
+        assert len(decisions) > 1 and decisions <= want.decisions
+    else:
+        assert decisions == want.decisions
+    if any(
+        len(rows) < len(domain) for (_, rows), (_, domain) in zip(narrowed, groups, strict=True)
+    ):
+        assert factored.combine_given(narrowed, answers) is None  # other values: not kept
 
 
 def test_facts_that_reach_disjoint_criteria_are_separate_blocks() -> None:

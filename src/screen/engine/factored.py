@@ -19,8 +19,8 @@ values of those keys only (`_cluster_sinks`): a joint regional-stage value read 
 its US stage by the US-path criterion costs that criterion one evaluation per US stage.
 
 An exact search is kept with which distinct outcome each combination gave, so the
-settling-set search's exact check of one answer (`reach.refine_with`) is that search
-restricted to the combinations with the answer (`combine_given`), not a new enumeration.
+settling-set search's check of an answer (`reach.answered_exactly`) is that search restricted
+to the combinations with the answer (`combine_given`), not a new enumeration.
 
 The outcomes it returns are lean summaries: criteria, gates, score, range and decisions, as the
 enumerations read them (no trace, facts, rows fired or errors; a criterion's `contribution` is
@@ -102,7 +102,7 @@ class FactoredEvaluator:
         self._memo: dict[tuple[Any, ...], Outcomes] = {}
         self._scores: dict[tuple[int, ...], tuple[float, float, float, frozenset[str]]] = {}
         self._blocks: dict[frozenset[str], list[tuple[tuple[str, ...], tuple[int, ...]]]] = {}
-        self._searched: dict[tuple[tuple[str, ...], ...], tuple[list[Group], list[Searched]]] = {}
+        self._searched: dict[tuple[tuple[str, ...], ...], KeptSearch] = {}
 
     # -- one trial
     def __call__(self, facts: dict[str, Any]) -> AssetOutcome:
@@ -216,38 +216,39 @@ class FactoredEvaluator:
             searched.append(got)
         refinement = self._join([(c.sinks, c.distinct) for c in searched])
         if refinement is not None and len(self._searched) < MAX_SEARCHES:
-            self._searched.setdefault(_groups_key(groups), (groups, searched))
+            self._searched.setdefault(_groups_key(groups), KeptSearch(groups, searched))
         return refinement, refinement is None
 
-    def combine_given(self, groups: list[Group], fact: str, value: Any) -> Refinement | None:
-        """What `combine(groups)` reaches when `fact` is answered `value`: its combinations
-        with that answer only, from the kept search (the settling-set search asks this of
-        every answer of a question); None when that search was not made, not exact, or holds
-        no combination with that answer (the caller enumerates afresh)."""
+    def kept_search(self, groups: list[Group]) -> KeptSearch | None:
+        """The exact search `combine` made of these very groups and values, if it kept one."""
         kept = self._searched.get(_groups_key(groups))
-        if kept is None or not _same_values(kept[0], groups):
+        return kept if kept is not None and _same_values(kept.groups, groups) else None
+
+    def combine_given(self, groups: list[Group], answered: dict[str, Any]) -> Refinement | None:
+        """What `combine(groups)` reaches with the facts of `answered` set to their answers:
+        its combinations with those answers only, from the kept search; None when no exact
+        search of these groups was kept, or it cannot answer (`KeptSearch.given`): the
+        caller enumerates afresh."""
+        kept = self.kept_search(groups)
+        parts = kept.given(answered) if kept is not None else None
+        return self._join(parts) if parts is not None else None
+
+    def decisions_given(self, kept: KeptSearch, answered: dict[str, Any]) -> frozenset[str] | None:
+        """The decisions `combine_given` reaches, or the first two of them when it reaches
+        more than one (the settling-set search asks only whether an answer leaves one)."""
+        parts = kept.given(answered)
+        if parts is None or math.prod(len(d) for _, d in parts) > MAX_JOINED:
             return None
-        searched = kept[1]
-        try:
-            token = value_token(value)
-        except TypeError:
-            return None
-        where = next(((i, g.index(fact)) for i, (g, _) in enumerate(groups) if fact in g), None)
-        if where is None:
-            return None
-        parts = []
-        for c in searched:
-            if where[0] not in c.members:
-                parts.append((c.sinks, c.distinct))
-                continue
-            at = c.members.index(where[0])
-            picked = sorted(
-                {i for combo, i in c.combos if value_token(combo[at][where[1]]) == token}
-            )
-            if not picked:
-                return None
-            parts.append((c.sinks, [c.distinct[i] for i in picked]))
-        return self._join(parts)
+        decisions: set[str] = set()
+        outcomes = list(self.base_outcomes())
+        for joined in itertools.product(*(d for _, d in parts)):
+            for (sinks, _), got in zip(parts, joined, strict=True):
+                for s, o in zip(sinks, got, strict=True):
+                    outcomes[s] = o
+            decisions |= self.scores(outcomes)[3]
+            if len(decisions) > 1:
+                break
+        return frozenset(decisions)
 
     def _component(
         self, groups: list[Group], members: list[int], sinks: tuple[int, ...]
@@ -325,6 +326,69 @@ class Searched:
     sinks: tuple[int, ...]
     distinct: list[Outcomes]
     combos: list[tuple[tuple[tuple[Any, ...], ...], int]]
+
+
+class KeptSearch:
+    """An exact search of some groups of facts, kept: per component (`Searched`) its distinct
+    outcomes and which one each combination gave, so that answers restrict it."""
+
+    def __init__(self, groups: list[Group], components: list[Searched]):
+        self.groups = groups
+        self.components = components
+        self._where = {
+            f: (i, at) for i, (keys, _) in enumerate(groups) for at, f in enumerate(keys)
+        }
+        self._component_of = {i: n for n, c in enumerate(components) for i in c.members}
+        self._positions: dict[tuple[int, int], dict[Any, frozenset[int]]] = {}
+
+    def given(
+        self, answered: dict[str, Any]
+    ) -> list[tuple[tuple[int, ...], list[Outcomes]]] | None:
+        """Per component, (sinks, the distinct outcomes of its combinations with the answers);
+        None when a fact is not among the groups, an answer cannot be keyed, or no
+        combination has the answers."""
+        allowed: dict[int, frozenset[int]] = {}  # component -> positions of its combinations
+        for fact, value in answered.items():
+            where = self._where.get(fact)
+            if where is None:
+                return None
+            n = self._component_of.get(where[0])
+            if n is None:  # a group that reaches no sink: its answers change nothing
+                keys, rows = self.groups[where[0]]
+                if not any(
+                    all(row[at] is answered.get(k, row[at]) for at, k in enumerate(keys))
+                    for row in rows
+                ):
+                    return None  # answers no combination has
+                continue
+            try:
+                token = value_token(value)
+            except TypeError:
+                return None
+            positions = self._by_value(n, *where).get(token, frozenset())
+            allowed[n] = allowed[n] & positions if n in allowed else positions
+        parts = []
+        for n, c in enumerate(self.components):
+            if n not in allowed:
+                parts.append((c.sinks, c.distinct))
+                continue
+            picked = sorted({c.combos[p][1] for p in allowed[n]})
+            if not picked:
+                return None
+            parts.append((c.sinks, [c.distinct[i] for i in picked]))
+        return parts
+
+    def _by_value(self, n: int, group: int, at: int) -> dict[Any, frozenset[int]]:
+        """Component `n`'s combinations by the value (token) of one fact of one group."""
+        hit = self._positions.get((group, at))
+        if hit is None:
+            c = self.components[n]
+            g = c.members.index(group)
+            by: dict[Any, set[int]] = {}
+            for p, (combo, _) in enumerate(c.combos):
+                by.setdefault(value_token(combo[g][at]), set()).add(p)
+            hit = self._positions[(group, at)] = {t: frozenset(ps) for t, ps in by.items()}
+        return hit
 
 
 def _groups_key(groups: list[Group]) -> tuple[tuple[str, ...], ...]:

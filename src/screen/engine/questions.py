@@ -27,7 +27,7 @@ from screen.engine.outcome import (
     threshold_decision,
 )
 from screen.engine.plan import CompiledRuleSet, DerivedNode
-from screen.engine.reach import Evaluate, finite_domain, refine_with
+from screen.engine.reach import Evaluate, enumerable, finite_domain, refine_with
 from screen.engine.scoring import summarize
 from screen.engine.stepmemo import sinks_of
 from screen.model.case import ASKED_TOGETHER, Asset
@@ -339,11 +339,14 @@ def _settling_set(
     rule reads only when an open, preferred one stays unstated (`fallbacks.py`: burn after
     the stated runway) must hold that one too: its answer would take over.
 
-    An answer is tried by one pass first; a pass that leaves several decisions may only
-    over-approximate (an open fact read by several criteria counts as independent in each),
-    so for single questions, the ones worth most, the rest are enumerated exactly
-    (`reach.refine_with`), up to MAX_SETTLE_REFINES times per asset. A set the single pass
-    finds always settles: its decisions include the exact ones."""
+    When the asset's exact search of its open facts was made (`reach.refine` within budget),
+    an answer, or a combination of answers, is read from that search restricted to it
+    (`FactoredEvaluator.decisions_given`): exact, and no evaluation. Otherwise it is tried by
+    one pass first; a pass that leaves several decisions may only over-approximate (an open
+    fact read by several criteria counts as independent in each), so for single questions,
+    the ones worth most, the rest are enumerated exactly (`reach.refine_with`), up to
+    MAX_SETTLE_REFINES times per asset. A set the single pass finds always settles: its
+    decisions include the exact ones."""
     probes: dict[str, list[Any]] = {}
     for fact in facts:
         values = _answers(rs, fact, base, asset)
@@ -353,6 +356,9 @@ def _settling_set(
     first = preferred_over(rs)
     still_open = set(facts)
     spent = refines = 0
+    given = getattr(evaluate, "decisions_given", None)  # factored.FactoredEvaluator
+    search = getattr(evaluate, "kept_search", None)
+    kept = search(enumerable(rs, facts, base, asset)) if search is not None else None
     for size in range(1, min(MAX_SETTLE_SIZE, len(order)) + 1):
         for subset in itertools.combinations(order, size):
             if any(still_open & first.get(f, frozenset()) - set(subset) for f in subset):
@@ -364,6 +370,12 @@ def _settling_set(
             settles = True
             for values in itertools.product(*(probes[f] for f in subset)):
                 answered = dict(zip(subset, values, strict=True))
+                got = given(kept, answered) if kept is not None else None
+                if got is not None:  # the kept exact search, restricted to these answers
+                    if len(got) > 1:
+                        settles = False
+                        break
+                    continue
                 got = evaluate({**base, **answered}).decisions
                 if len(got) > 1 and size == 1 and refines < MAX_SETTLE_REFINES:
                     # a single pass over-approximates: an open fact read by several criteria
