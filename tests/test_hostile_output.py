@@ -197,6 +197,28 @@ def test_eval_and_documents_on_a_terminal_show_control_characters(tmp_path, seq,
         assert not RAW.search(proc.stdout), args
 
 
+@pytest.mark.parametrize("seq", ESCAPES[:4], ids=ESCAPE_IDS[:4])
+def test_json_on_a_terminal_escapes_control_characters_and_stays_the_same_json(
+    tmp_path, seq, monkeypatch
+):
+    """score and rank as JSON to a terminal: a C1 CSI (which JSON leaves raw) is written as
+    a JSON escape, so nothing reaches the terminal raw and the document parses to the same
+    text; to a pipe the bytes are JSON's own."""
+    from screen.cli import common
+
+    path = str(write_yaml(tmp_path / "case.yaml", make_case({"indication": f"NSCLC {seq} 2L"})))
+    piped = {
+        args: run_cli(*args, path, "--format", "json").stdout for args in (("score",), ("rank",))
+    }
+    monkeypatch.setattr(common, "stdout_is_terminal", lambda: True)
+    for args, before in piped.items():
+        proc = run_cli(*args, path, "--format", "json")
+        assert proc.returncode == 0, proc.stderr
+        assert not RAW.search(proc.stdout), args
+        assert json.loads(proc.stdout) == json.loads(before), args
+    assert seq[0] < " " or seq in piped[("score",)]  # a pipe gets JSON's own bytes (raw C1)
+
+
 def _y(text: str) -> str:
     """Text for inside a YAML double-quoted scalar."""
     return text.encode("unicode_escape").decode("ascii").replace('"', '\\"')

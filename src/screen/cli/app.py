@@ -184,6 +184,7 @@ def json_stream(output: str | None) -> Iterator[Callable[[dict[str, Any]], None]
     import tempfile
     from pathlib import Path
 
+    from screen.cli import common
     from screen.engine.result import dumps_nested
     from screen.model.errors import Location, ScreenError
 
@@ -207,13 +208,15 @@ def json_stream(output: str | None) -> Iterator[Callable[[dict[str, Any]], None]
         except OSError as exc:
             raise ScreenError(f"cannot write: {exc.strerror}", Location(output)) from None
     write: Callable[[bytes], Any] = fh.write if output else sys.stdout.buffer.write
+    on_terminal = not output and common.stdout_is_terminal()  # a C1 CSI is shown, not obeyed
 
     def emit(item: dict[str, Any]) -> None:
         nonlocal count
         # json.dumps(list, indent=2) is "[\n" + items at two more spaces joined by ",\n" +
         # "\n]"; written as bytes, never decoded and encoded again (a result is ~64 KB)
         write(b"[\n  " if not count else b",\n  ")
-        write(dumps_nested(item, 1, rounded=True))
+        data = dumps_nested(item, 1, rounded=True)
+        write(common.terminal_bytes(data) if on_terminal else data)
         count += 1
 
     try:

@@ -243,8 +243,10 @@ def write_chunks(
         else:
             sys.stdout.flush()
             out = sys.stdout.buffer
+            shown = stdout_is_terminal()  # as write_output shows a document on a terminal
             for piece in pieces:
-                out.write(piece.encode("utf-8"))
+                data = piece.encode("utf-8")
+                out.write(terminal_bytes(data) if shown else data)
             sys.stdout.flush()
     except BrokenPipeError:
         raise
@@ -267,15 +269,16 @@ def stdout_is_terminal() -> bool:
 
 def terminal_bytes(data: bytes) -> bytes:
     """A document shown on a terminal: control characters from a case (an OSC 52 clipboard
-    write in an indication) shown as escapes, as every text view shows them (safety.py).
+    write in an indication, a C1 CSI in a JSON string) shown as escapes, as every text view
+    shows them, and a JSON document stays the same JSON (`safety.terminal_document`).
     Bytes that are not UTF-8 text (a spreadsheet) are left to the terminal's user."""
-    from screen.report.safety import terminal_text
+    from screen.report.safety import terminal_document
 
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return data
-    return terminal_text(text).encode("utf-8")
+    return terminal_document(text).encode("utf-8")
 
 
 def _silence_stdout() -> None:
