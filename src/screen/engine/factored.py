@@ -18,9 +18,10 @@ Within a component, the sinks reached by the same keys are evaluated together on
 values of those keys only (`_cluster_sinks`): a joint regional-stage value read only through
 its US stage by the US-path criterion costs that criterion one evaluation per US stage.
 
-An exact search is kept with which distinct outcome each combination gave, so the
-settling-set search's check of an answer (`reach.answered_exactly`) is that search restricted
-to the combinations with the answer (`combine_given`), not a new enumeration.
+An exact search is kept (`KeptSearch`) with which distinct outcome each combination gave, so
+the settling-set search's check of an answer or a combination of answers (`decisions_given`,
+and `combine_given` for `reach.refine_with`) is that search restricted to the combinations
+with those answers, not a new enumeration.
 
 The outcomes it returns are lean summaries: criteria, gates, score, range and decisions, as the
 enumerations read them (no trace, facts, rows fired or errors; a criterion's `contribution` is
@@ -31,7 +32,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -240,11 +241,7 @@ class FactoredEvaluator:
         if parts is None or math.prod(len(d) for _, d in parts) > MAX_JOINED:
             return None
         decisions: set[str] = set()
-        outcomes = list(self.base_outcomes())
-        for joined in itertools.product(*(d for _, d in parts)):
-            for (sinks, _), got in zip(parts, joined, strict=True):
-                for s, o in zip(sinks, got, strict=True):
-                    outcomes[s] = o
+        for outcomes in self._each_joined(parts):
             decisions |= self.scores(outcomes)[3]
             if len(decisions) > 1:
                 break
@@ -306,15 +303,23 @@ class FactoredEvaluator:
                     _collect(criteria, gates, n, s, o)
         low, high = math.inf, -math.inf
         decisions: set[str] = set()
-        outcomes = list(self.base_outcomes())
-        for joined in itertools.product(*(d for _, d in distinct)):
-            for (sinks, _), got in zip(distinct, joined, strict=True):
-                for s, o in zip(sinks, got, strict=True):
-                    outcomes[s] = o
+        for outcomes in self._each_joined(distinct):
             _, lo, hi, reached = self.scores(outcomes)
             low, high = min(low, lo), max(high, hi)
             decisions |= reached
         return Refinement(criteria, gates, low, high, frozenset(decisions))
+
+    def _each_joined(
+        self, parts: list[tuple[tuple[int, ...], list[Outcomes]]]
+    ) -> Iterator[list[Any]]:
+        """Every combination of the components' distinct outcomes, as every sink's outcome
+        (the sinks no component reaches at base): one list, rewritten for each."""
+        outcomes = list(self.base_outcomes())
+        for joined in itertools.product(*(d for _, d in parts)):
+            for (sinks, _), got in zip(parts, joined, strict=True):
+                for s, o in zip(sinks, got, strict=True):
+                    outcomes[s] = o
+            yield outcomes
 
 
 @dataclass(frozen=True)

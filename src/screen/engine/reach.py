@@ -121,31 +121,15 @@ def refine_with(
     enumerated as one-value groups, so a factored evaluator keeps its own base.
 
     A factored evaluator that made the exact search of all of `facts` restricts it to the
-    answers instead (`answered_exactly`): the same combinations, without evaluating them again."""
-    restricted = answered_exactly(rs, base, fixed, facts, evaluate, asset)
+    answers instead (`combine_given`): the same combinations, without evaluating them again."""
+    given = getattr(evaluate, "combine_given", None)  # factored.FactoredEvaluator
+    restricted = given(enumerable(rs, facts, base, asset), fixed) if given is not None else None
     if restricted is not None:
         return restricted, False
     trial = {**base, **fixed}
     groups = enumerable(rs, [f for f in facts if f not in fixed], trial, asset)
     groups += [((fact,), [(value,)]) for fact, value in fixed.items()]
     return _combined(rs, base, groups, evaluate)
-
-
-def answered_exactly(
-    rs: CompiledRuleSet,
-    base: dict[str, Any],
-    fixed: dict[str, Any],
-    facts: list[str],
-    evaluate: Evaluate,
-    asset: Asset | None = None,
-) -> Refinement | None:
-    """`refine_with` from the exact search of all of `facts` a factored evaluator kept,
-    restricted to the combinations with the answers in `fixed`; None when it kept none (no
-    evaluation is made here: the caller decides whether to enumerate afresh)."""
-    given = getattr(evaluate, "combine_given", None)  # factored.FactoredEvaluator
-    if given is None:
-        return None
-    return given(enumerable(rs, facts, base, asset), fixed)
 
 
 def _combined(
