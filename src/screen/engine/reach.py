@@ -121,7 +121,11 @@ def refine_with(
     enumerated as one-value groups, so a factored evaluator keeps its own base.
 
     A factored evaluator that made the exact search of all of `facts` restricts it to the
-    answers instead (`combine_given`): the same combinations, without evaluating them again."""
+    answers instead (`combine_given`), without evaluating anything again: its combinations with
+    those answers. That is tighter where an answer constrains a joint group (an answered
+    `asset.stage` leaves only the regional stages whose most advanced is that stage; the fresh
+    enumeration below builds the regions from the case's stated stage, unknown there, so it
+    also tries impossible ones); either way the result is sound."""
     given = getattr(evaluate, "combine_given", None)  # factored.FactoredEvaluator
     restricted = given(enumerable(rs, facts, base, asset), fixed) if given is not None else None
     if restricted is not None:
