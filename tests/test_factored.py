@@ -17,6 +17,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers import DELETE, make_case
 from screen.engine.evaluate import (
     case_facts,
     evaluate_with_facts,
@@ -27,7 +28,8 @@ from screen.engine.evaluate import (
 from screen.engine.factored import FactoredEvaluator, blocks, sinks_of
 from screen.engine.loader import load_ruleset
 from screen.engine.outcome import AssetOutcome
-from screen.engine.reach import Refinement, combine, enumerable
+from screen.engine.reach import Refinement, combine, enumerable, refine_with
+from screen.model.case import Case
 from test_incremental import changes, generated
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -253,3 +255,40 @@ def test_a_branch_no_trial_can_take_does_not_tie_its_reads_to_a_criterion():
     assert live is not None and bd not in live["asset.stage_us"]
     _, live_us, _ = _live({"territory": "us", "market_scope": "global"})
     assert live_us is not None and bd in live_us["asset.stage_us"]
+
+
+def test_an_answered_stage_narrows_the_regions_of_a_fresh_enumeration() -> None:
+    """`refine_with` without a kept search (a plain evaluator) and `asset.stage` answered tries
+    only regional stages whose most advanced is that stage: what the joint enumeration of
+    every open fact, narrowed to the answer, reaches (before, the regions were built from the
+    case's stated stage, unknown there, and tried every other most advanced stage too)."""
+    rs = load_ruleset()
+    checked = 0
+    for gone in ({}, {"data_origin": DELETE}):  # no readout: a rule reads asset.stage
+        case = Case.model_validate(make_case({"stage": DELETE, "trials": DELETE, **gone}))
+        asset = case.assets[0]
+        base = case_facts(rs, extract_facts(rs, case, asset))
+        run = evaluate_with_facts(rs, case, asset, extract_facts(rs, case, asset), False, False)
+        facts = [u.fact for u in run.unknowns if "." in u.fact]
+        groups = enumerable(rs, facts, base, asset)
+        joint = next(g for g in groups if "asset.stage" in g[0] and len(g[0]) > 1)
+        plain = plain_evaluator(rs, case, asset)
+        at = joint[0].index("asset.stage")
+        for stage in sorted({row[at] for row in joint[1]}):
+            narrowed = [
+                (keys, [r for r in rows if r[at] is stage]) if keys == joint[0] else (keys, rows)
+                for keys, rows in groups
+            ]
+            if math.prod(len(d) for _, d in narrowed) > 512:
+                continue  # over the fresh enumeration's budget: it answers approximately
+            want = combine(rs, base, narrowed, plain)
+            got, approximate = refine_with(rs, base, {"asset.stage": stage}, facts, plain, asset)
+            assert got is not None and not approximate
+            assert [sorted(c) for c in got.criteria] == [sorted(c) for c in want.criteria], stage
+            assert (got.decisions, repr(got.low), repr(got.high)) == (
+                want.decisions,
+                repr(want.low),
+                repr(want.high),
+            ), stage
+            checked += 1
+    assert checked >= 4, checked
