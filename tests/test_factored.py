@@ -107,18 +107,18 @@ def _same_refinement(got: Refinement, want: Refinement) -> None:
 def test_answers_restrict_the_kept_search_as_the_full_product_with_those_answers(
     data: st.DataObject,
 ) -> None:
-    """`combine_given(groups, answers)` and `decisions_given` (the settling search's check of
-    one or two answers) reach what every combination of `groups` with those answers reaches."""
+    """The kept search restricted to one or two answers (`KeptSearch.given`, joined) and
+    `decisions_given` (the settling search's check of them) reach what every combination of
+    `groups` with those answers reaches."""
     rs, case, asset, base, factored = _setup(data)
     run = evaluate_with_facts(rs, case, asset, extract_facts(rs, case, asset), False, False)
     groups = enumerable(rs, [u.fact for u in run.unknowns if "." in u.fact], base, asset)
     if not groups or math.prod(len(values) for _, values in groups) > 2000:
         return
-    first = {groups[0][0][0]: groups[0][1][0][0]}
-    assert factored.combine_given(groups, first) is None  # no search kept yet
+    assert factored.kept_search(groups) is None  # no search made yet
     if factored.combine(groups)[1]:  # approximate: nothing kept
         return
-    kept = factored.kept_search(groups)
+    kept = factored.kept_search(list(groups))
     assert kept is not None
     facts = [(i, at) for i, (keys, _) in enumerate(groups) for at in range(len(keys))]
     picked = data.draw(st.lists(st.sampled_from(facts), min_size=1, max_size=2, unique=True))
@@ -134,12 +134,14 @@ def test_answers_restrict_the_kept_search_as_the_full_product_with_those_answers
         )
         for keys, domain in groups
     ]
-    got = factored.combine_given(list(groups), answers)
+    parts = kept.given(answers)
     decisions = factored.decisions_given(kept, answers)
     if any(not rows for _, rows in narrowed):  # answers no combination has
-        assert got is None and decisions is None
+        assert parts is None and decisions is None
         return
-    assert got is not None and decisions is not None
+    assert parts is not None and decisions is not None
+    got = factored.join(parts)
+    assert got is not None
     want = combine(rs, base, narrowed, plain_evaluator(rs, case, asset))
     _same_refinement(got, want)
     if len(want.decisions) > 1:
@@ -149,7 +151,7 @@ def test_answers_restrict_the_kept_search_as_the_full_product_with_those_answers
     if any(
         len(rows) < len(domain) for (_, rows), (_, domain) in zip(narrowed, groups, strict=True)
     ):
-        assert factored.combine_given(narrowed, answers) is None  # other values: not kept
+        assert factored.kept_search(narrowed) is None  # other values: not the kept search
 
 
 def test_facts_that_reach_disjoint_criteria_are_separate_blocks() -> None:

@@ -18,10 +18,10 @@ Within a component, the sinks reached by the same keys are evaluated together on
 values of those keys only (`_cluster_sinks`): a joint regional-stage value read only through
 its US stage by the US-path criterion costs that criterion one evaluation per US stage.
 
-An exact search is kept (`KeptSearch`) with which distinct outcome each combination gave, so
-the settling-set search's check of an answer or a combination of answers (`decisions_given`,
-and `combine_given` for `reach.refine_with`) is that search restricted to the combinations
-with those answers, not a new enumeration.
+The asset's first exact search (`reach.refine`'s, made before its questions are ranked) is kept
+(`KeptSearch`) with which distinct outcome each combination gave, so the settling-set search's
+check of an answer or a combination of answers (`decisions_given`) is that search restricted
+to the combinations with those answers, not a new evaluation.
 
 The outcomes it returns are lean summaries: criteria, gates, score, range and decisions, as the
 enumerations read them (no trace, facts, rows fired or errors; a criterion's `contribution` is
@@ -41,12 +41,10 @@ from screen.engine.plan import CompiledRuleSet
 from screen.engine.reach import MAX_COMBINATIONS, Group, Refinement
 from screen.engine.scoring import summarize
 from screen.engine.stepmemo import Sinks, sinks_of, value_token
-from screen.lang.unknown import UNKNOWN
 from screen.model.case import Asset, Company
 
 MAX_JOINED = 4096  # combinations of the components' distinct outcomes joined per asset
 MAX_BLOCKS = 20_000  # block outcomes memoised per asset
-MAX_SEARCHES = 8  # exact searches kept per asset, for `combine_given`
 
 Outcomes = tuple[Any, ...]  # per sink of a block, in sink order: its CriterionOutcome/GateOutcome
 
@@ -103,7 +101,7 @@ class FactoredEvaluator:
         self._memo: dict[tuple[Any, ...], Outcomes] = {}
         self._scores: dict[tuple[int, ...], tuple[float, float, float, frozenset[str]]] = {}
         self._blocks: dict[frozenset[str], list[tuple[tuple[str, ...], tuple[int, ...]]]] = {}
-        self._searched: dict[tuple[tuple[str, ...], ...], KeptSearch] = {}
+        self._kept: KeptSearch | None = None  # the first exact search (see module docstring)
 
     # -- one trial
     def __call__(self, facts: dict[str, Any]) -> AssetOutcome:
@@ -201,8 +199,8 @@ class FactoredEvaluator:
     def combine(self, groups: list[Group]) -> tuple[Refinement | None, bool]:
         """`reach.combine` by components: (refinement, approximate), None when nothing is
         enumerated; approximate when the evaluations (summed over components) exceed
-        MAX_COMBINATIONS or the joined distinct outcomes exceed MAX_JOINED. An exact search
-        is kept (`combine_given` restricts it to one answer)."""
+        MAX_COMBINATIONS or the joined distinct outcomes exceed MAX_JOINED. The first exact
+        search is kept (`kept_search`)."""
         components = blocks([g for g, _ in groups], self.sinks)
         if not components:
             return None, False
@@ -215,28 +213,20 @@ class FactoredEvaluator:
             if got is None:
                 return None, True  # cannot happen for finite domains; stay sound
             searched.append(got)
-        refinement = self._join([(c.sinks, c.distinct) for c in searched])
-        if refinement is not None and len(self._searched) < MAX_SEARCHES:
-            self._searched.setdefault(_groups_key(groups), KeptSearch(groups, searched))
+        refinement = self.join([(c.sinks, c.distinct) for c in searched])
+        if refinement is not None and self._kept is None:
+            self._kept = KeptSearch(groups, searched)
         return refinement, refinement is None
 
     def kept_search(self, groups: list[Group]) -> KeptSearch | None:
-        """The exact search `combine` made of these very groups and values, if it kept one."""
-        kept = self._searched.get(_groups_key(groups))
-        return kept if kept is not None and _same_values(kept.groups, groups) else None
-
-    def combine_given(self, groups: list[Group], answered: dict[str, Any]) -> Refinement | None:
-        """What `combine(groups)` reaches with the facts of `answered` set to their answers:
-        its combinations with those answers only, from the kept search; None when no exact
-        search of these groups was kept, or it cannot answer (`KeptSearch.given`): the
-        caller enumerates afresh."""
-        kept = self.kept_search(groups)
-        parts = kept.given(answered) if kept is not None else None
-        return self._join(parts) if parts is not None else None
+        """The kept exact search, when it was made of these very groups and values."""
+        kept = self._kept
+        return kept if kept is not None and kept.tokens == _tokens(groups) else None
 
     def decisions_given(self, kept: KeptSearch, answered: dict[str, Any]) -> frozenset[str] | None:
-        """The decisions `combine_given` reaches, or the first two of them when it reaches
-        more than one (the settling-set search asks only whether an answer leaves one)."""
+        """The decisions `join(kept.given(answered))` reaches, or the first two of them when
+        it reaches more than one (the settling-set search asks only whether an answer leaves
+        one); None when the search cannot answer (`KeptSearch.given`)."""
         parts = kept.given(answered)
         if parts is None or math.prod(len(d) for _, d in parts) > MAX_JOINED:
             return None
@@ -285,7 +275,7 @@ class FactoredEvaluator:
             combos.append((combo, index))
         return Searched(tuple(members), sinks, distinct, combos)
 
-    def _join(self, distinct: list[tuple[tuple[int, ...], list[Outcomes]]]) -> Refinement | None:
+    def join(self, distinct: list[tuple[tuple[int, ...], list[Outcomes]]]) -> Refinement | None:
         """Put the components' distinct outcomes together (every combination of them, with
         the sinks no component reaches at base); None above MAX_JOINED combinations."""
         if math.prod(len(d) for _, d in distinct) > MAX_JOINED:
@@ -338,7 +328,7 @@ class KeptSearch:
     outcomes and which one each combination gave, so that answers restrict it."""
 
     def __init__(self, groups: list[Group], components: list[Searched]):
-        self.groups = groups
+        self.tokens = _tokens(groups)
         self.components = components
         self._where = {
             f: (i, at) for i, (keys, _) in enumerate(groups) for at, f in enumerate(keys)
@@ -352,24 +342,24 @@ class KeptSearch:
         """Per component, (sinks, the distinct outcomes of its combinations with the answers);
         None when a fact is not among the groups, an answer cannot be keyed, or no
         combination has the answers."""
+        try:
+            tokens = {fact: value_token(value) for fact, value in answered.items()}
+        except TypeError:
+            return None
         allowed: dict[int, frozenset[int]] = {}  # component -> positions of its combinations
-        for fact, value in answered.items():
+        for fact, token in tokens.items():
             where = self._where.get(fact)
             if where is None:
                 return None
             n = self._component_of.get(where[0])
             if n is None:  # a group that reaches no sink: its answers change nothing
-                keys, rows = self.groups[where[0]]
+                keys, rows = self.tokens[where[0]]
                 if not any(
-                    all(row[at] is answered.get(k, row[at]) for at, k in enumerate(keys))
+                    all(row[at] == tokens.get(k, row[at]) for at, k in enumerate(keys))
                     for row in rows
                 ):
                     return None  # answers no combination has
                 continue
-            try:
-                token = value_token(value)
-            except TypeError:
-                return None
             positions = self._by_value(n, *where).get(token, frozenset())
             allowed[n] = allowed[n] & positions if n in allowed else positions
         parts = []
@@ -396,25 +386,10 @@ class KeptSearch:
         return hit
 
 
-def _groups_key(groups: list[Group]) -> tuple[tuple[str, ...], ...]:
-    """The facts of the groups, in order: a kept search is found by them, then its values
-    are compared (`_same_values`)."""
-    return tuple(keys for keys, _ in groups)
-
-
-def _same_values(a: list[Group], b: list[Group]) -> bool:
-    """Whether two groups lists (of the same facts) hold the same values: each the very
-    object, or of the same type and equal (`UNKNOWN` is compared by identity only)."""
-    for (_, da), (_, db) in zip(a, b, strict=True):
-        if len(da) != len(db):
-            return False
-        for ta, tb in zip(da, db, strict=True):
-            for x, y in zip(ta, tb, strict=True):
-                if x is not y and (
-                    x is UNKNOWN or y is UNKNOWN or type(x) is not type(y) or x != y
-                ):
-                    return False
-    return True
+def _tokens(groups: list[Group]) -> tuple[Any, ...]:
+    """The groups' facts and values by `value_token` (`True` is not `1`): what makes two
+    searches the same search."""
+    return tuple((keys, [tuple(map(value_token, row)) for row in rows]) for keys, rows in groups)
 
 
 def _cluster_sinks(

@@ -39,13 +39,15 @@ def stage_group(
 ) -> tuple[tuple[str, ...], list[tuple[Any, ...]]] | None:
     """(keys, consistent value tuples) for the open regional-stage facts, or None.
 
-    `open_facts` are the unknown facts the search enumerates; `base` holds the known ones."""
+    `open_facts` are the unknown facts the search enumerates; `base` holds the known ones, the
+    most advanced stage too (an answered one, in a trial: the case's own may be unknown)."""
     keys = tuple(sorted(f for f in open_facts if f in GROUP))
     if not any(k in keys for k in (*REGIONS, EX_CHINA)):
         return None  # asset.stage alone: its own domain is exact
     fixed = tuple((k, base[k]) for k in REGIONS if k not in keys and _known(base.get(k, UNKNOWN)))
     exc_fixed = base.get(EX_CHINA, UNKNOWN) if EX_CHINA not in keys else UNKNOWN
-    values = _consistent(keys, fixed, exc_fixed, asset.stage)
+    stage = base.get(MOST_ADVANCED, UNKNOWN) if MOST_ADVANCED not in keys else UNKNOWN
+    values = _consistent(keys, fixed, exc_fixed, stage if _known(stage) else asset.stage)
     return None if values is None else (keys, list(values))
 
 

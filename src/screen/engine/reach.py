@@ -25,13 +25,12 @@ from typing import Any
 
 from screen.engine.domains import distinct_values
 from screen.engine.fallbacks import optional_facts
-from screen.engine.joint import MOST_ADVANCED, stage_group
+from screen.engine.joint import stage_group
 from screen.engine.outcome import AssetOutcome
 from screen.engine.plan import CompiledRuleSet
 from screen.engine.tables import domain_values
 from screen.lang.unknown import UNKNOWN
 from screen.model.case import Asset
-from screen.model.vocab import Stage
 
 MAX_COMBINATIONS = 512  # joint values of the unknown finite-domain facts tried per asset
 
@@ -119,21 +118,9 @@ def refine_with(
     """`refine` of `base` with the facts in `fixed` answered and the rest of `facts` open:
     the settling-set search asks whether an answer leaves one decision, exactly (a single
     pass over-approximates when one open fact feeds several criteria). The answers are
-    enumerated as one-value groups, so a factored evaluator keeps its own base.
-
-    A factored evaluator that made the exact search of all of `facts` restricts it to the
-    answers instead (`combine_given`), without evaluating anything again: its combinations with
-    those answers. Where none was kept, the rest are enumerated afresh, the regional stages
-    consistent with an answered `asset.stage` (built from the case's stated stage, unknown
-    there, they tried regions whose most advanced is another stage)."""
-    given = getattr(evaluate, "combine_given", None)  # factored.FactoredEvaluator
-    restricted = given(enumerable(rs, facts, base, asset), fixed) if given is not None else None
-    if restricted is not None:
-        return restricted, False
+    enumerated as one-value groups, so a factored evaluator keeps its own base. The regional
+    stages follow an answered `asset.stage` (`joint.stage_group` reads it from the trial)."""
     trial = {**base, **fixed}
-    stage = fixed.get(MOST_ADVANCED)
-    if asset is not None and isinstance(stage, Stage):  # the regions follow the answered stage
-        asset = asset.model_copy(update={"stage": stage})
     groups = enumerable(rs, [f for f in facts if f not in fixed], trial, asset)
     groups += [((fact,), [(value,)]) for fact, value in fixed.items()]
     return _combined(rs, base, groups, evaluate)
