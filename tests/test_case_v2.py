@@ -73,6 +73,7 @@ def _readout(fields: dict) -> dict:
     [
         ({"stage": "none"}, "'none' (not in development) is a region's stage only"),
         ({"stage_us": "phase1"}, "'stage_us' is derived from development"),
+        ({"licensed_territory": "us"}, "'licensed_territory' is derived from bd.deals"),
         ({"development": {"usa": {"stage": "phase1"}}}, "usa"),
         ({"bd": {"plan": {"countries": ["UK"]}}}, "did you mean 'GB'"),
         ({"bd": {"plan": {"assets": ["A9"]}}}, "no asset with id 'A9'"),

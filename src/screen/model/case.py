@@ -35,7 +35,7 @@ from screen.model.base import (  # noqa: F401  (re-exported: the case model's pu
     UsdMillionsFigure,
 )
 from screen.model.dates import CaseDateField
-from screen.model.deals import Bd, BdPlan, Deal  # noqa: F401
+from screen.model.deals import Bd, BdPlan, Deal, licensed_territory  # noqa: F401
 from screen.model.development import (
     REGIONAL_VIEWS,
     Development,
@@ -220,6 +220,10 @@ class Asset(Model):
     efficacy_hazard_ratio: float | None = _derived(
         "that readout's hazard ratio, when it states one (a comparison of concurrent arms)"
     )
+    licensed_territory: vocab.LicensedTerritory | None = _derived(
+        "the territory the deals in force license (not terminated or returned); none: no deal "
+        "in force"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -227,7 +231,13 @@ class Asset(Model):
         if isinstance(data, dict):
             for key in DERIVED_ASSET_FIELDS:
                 if key in data:
-                    where = "development:" if key.startswith("stage_") else "trials[].readouts"
+                    where = (
+                        "development:"
+                        if key.startswith("stage_")
+                        else "bd.deals"
+                        if key == "licensed_territory"
+                        else "trials[].readouts"
+                    )
                     raise ValueError(f"'{key}' is derived from {where}; do not write it")
         return data
 
@@ -265,6 +275,7 @@ def derived_values(asset: Asset) -> dict[str, Any]:
     values["efficacy_hazard_ratio"] = (
         best.hazard_ratio.value if best is not None and best.hazard_ratio is not None else None
     )
+    values["licensed_territory"] = licensed_territory(asset.bd)
     dev = asset.development
     if dev is not None and dev.most_advanced() is not vocab.Stage.none:
         values["stage"] = dev.most_advanced()
@@ -327,6 +338,7 @@ DERIVED_ASSET_FIELDS = (
     "efficacy_endpoint",
     "efficacy_comparator",
     "efficacy_hazard_ratio",
+    "licensed_territory",
 )
 
 
@@ -342,6 +354,7 @@ DERIVED_FROM: dict[str, tuple[str, ...]] = {
     "asset.efficacy_endpoint": ("asset.trials.readouts",),
     "asset.efficacy_comparator": ("asset.trials.readouts",),
     "asset.efficacy_hazard_ratio": ("asset.trials.readouts",),
+    "asset.licensed_territory": ("asset.bd.deals", "asset.bd.status"),
     "asset.trials.readouts.delta": (
         "asset.trials.readouts.value",
         "asset.trials.readouts.comparator",

@@ -118,3 +118,63 @@ class Bd(Model):
     status: vocab.BdStatus | None = Field(None, description="business-development status")
     plan: BdPlan | None = None
     deals: list[Deal] | None = Field(None, description="deals signed (an empty list: none)")
+
+
+_NOT_SIGNED = frozenset(
+    {vocab.BdStatus.none, vocab.BdStatus.preparing, vocab.BdStatus.in_discussion}
+    | {vocab.BdStatus.term_sheet, vocab.BdStatus.returned}
+)
+_ENDED = frozenset({vocab.DealStatus.terminated, vocab.DealStatus.returned})
+
+
+def licensed_territory(bd: Bd | None) -> vocab.LicensedTerritory | None:
+    """What the deals in force license, as one territory; None (unknown) where the case does
+    not say. Why it exists: a partnered asset's stage that matters (T5, T6) is the one in the
+    territory its signed deal covers, which a plan need not restate.
+
+    In force: every deal listed that is not terminated or returned (the list holds deals
+    signed; a deal with no status is read as still signed). No deals listed: `none` when the
+    BD status says no deal was signed or the asset came back, unknown otherwise (partnered, or
+    not stated). A deal's territory is its `territory`, else its countries (only CN: china;
+    only US: us; any other list: other); a deal in force that states neither leaves the whole
+    unknown. Several deals in force: their common territory; global when one is global or they
+    cover China and ex-China; ex_china when the others lie within it (us, asia, other); else
+    other."""
+    if bd is None:
+        return None
+    if bd.deals is None:
+        return vocab.LicensedTerritory.none if bd.status in _NOT_SIGNED else None
+    named = set()
+    for deal in bd.deals:
+        if deal.status in _ENDED:
+            continue
+        territory = _deal_territory(deal)
+        if territory is None:
+            return None
+        named.add(territory)
+    return _combined(named)
+
+
+def _deal_territory(deal: Deal) -> vocab.LicensedTerritory | None:
+    if deal.territory is not None:
+        return vocab.LicensedTerritory(deal.territory.value)
+    if not deal.countries:
+        return None
+    if set(deal.countries) == {"CN"}:
+        return vocab.LicensedTerritory.china
+    if set(deal.countries) == {"US"}:
+        return vocab.LicensedTerritory.us
+    return vocab.LicensedTerritory.other
+
+
+def _combined(named: set[vocab.LicensedTerritory]) -> vocab.LicensedTerritory:
+    T = vocab.LicensedTerritory
+    if not named:
+        return T.none
+    if len(named) == 1:
+        return next(iter(named))
+    if T.global_ in named or {T.china, T.ex_china} <= named:
+        return T.global_
+    if T.ex_china in named and T.china not in named:
+        return T.ex_china
+    return T.other
