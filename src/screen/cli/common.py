@@ -7,6 +7,7 @@ it without a circular import, and light (click only) so `dealscreen --help` stay
 from __future__ import annotations
 
 import functools
+import gc
 import itertools
 import os
 import sys
@@ -32,6 +33,12 @@ class Group(click.Group):
     a user error, as in every command (`guard`), not click's traceback."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
+        # A batch allocates millions of short-lived objects beside long-lived memos (the shared
+        # step memos, the compiled thesis): at the default 700 allocations per young
+        # collection, the older generations are rescanned often. 10,000 measured 5-6% less
+        # CPU on 2,000 partial cases (score 10.35 -> 9.82 s, rank 5.59 -> 5.34 s), the same on
+        # complete ones; what stays alive per case (flat memory) is unchanged.
+        gc.set_threshold(10_000, 10, 10)
         try:
             return super().main(*args, **kwargs)
         except OSError as err:
