@@ -47,7 +47,12 @@ def _deal(territory: str | None = None, countries: list[str] | None = None, **kw
         ({"deals": [_deal(countries=["CN"])]}, T.china),
         ({"deals": [_deal(countries=["US"])]}, T.us),
         ({"deals": [_deal(countries=["JP", "KR"])]}, T.other),
-        ({"deals": [_deal(countries=["CN", "HK"])]}, T.other),
+        ({"deals": [_deal(countries=["CN", "HK", "MO", "TW"])]}, T.china),  # Greater China
+        ({"deals": [_deal(countries=["TW"])]}, T.other),  # not the mainland
+        ({"deals": [_deal(countries=["CN", "JP"])]}, T.other),
+        # Summit's 2022 ivonescimab licence, by country: the US and others
+        ({"deals": [_deal(countries=["US", "CA", "GB", "DE", "JP"])]}, T.ex_china),
+        ({"deals": [_deal(countries=["CN", "US"])]}, T.global_),
         ({"deals": [_deal("asia", countries=["JP", "KR"])]}, T.asia),  # territory first
         ({"deals": [_deal()]}, None),  # a deal in force that names no territory
         ({"deals": [_deal(), _deal("global")]}, None),  # ... leaves the whole unknown

@@ -135,11 +135,10 @@ def licensed_territory(bd: Bd | None) -> vocab.LicensedTerritory | None:
     In force: every deal listed that is not terminated or returned (the list holds deals
     signed; a deal with no status is read as still signed). No deals listed: `none` when the
     BD status says no deal was signed or the asset came back, unknown otherwise (partnered, or
-    not stated). A deal's territory is its `territory`, else its countries (only CN: china;
-    only US: us; any other list: other); a deal in force that states neither leaves the whole
-    unknown. Several deals in force: their common territory; global when one is global or they
-    cover China and ex-China; ex_china when the others lie within it (us, asia, other); else
-    other."""
+    not stated). A deal's territory: `_deal_territory`; a deal in force that states neither
+    territory nor countries leaves the whole unknown. Several deals in force: their common
+    territory; global when one is global or they cover China and ex-China; ex_china when the
+    others lie within it (us, asia, other); else other."""
     if bd is None:
         return None
     if bd.deals is None:
@@ -155,16 +154,28 @@ def licensed_territory(bd: Bd | None) -> vocab.LicensedTerritory | None:
     return _combined(named)
 
 
+# Greater China as licences define it (mainland, Hong Kong, Macau, Taiwan): a deal for these
+# alone is a deal for the home market.
+GREATER_CHINA = frozenset({"CN", "HK", "MO", "TW"})
+
+
 def _deal_territory(deal: Deal) -> vocab.LicensedTerritory | None:
+    """A deal's territory as stated, else read from its countries: within Greater China
+    (mainland included): china; the US alone: us; the US with other countries: ex_china (the
+    major markets outside China; with the mainland too: global); any other list: other."""
+    T = vocab.LicensedTerritory
     if deal.territory is not None:
-        return vocab.LicensedTerritory(deal.territory.value)
+        return T(deal.territory.value)
     if not deal.countries:
         return None
-    if set(deal.countries) == {"CN"}:
-        return vocab.LicensedTerritory.china
-    if set(deal.countries) == {"US"}:
-        return vocab.LicensedTerritory.us
-    return vocab.LicensedTerritory.other
+    countries = set(deal.countries)
+    if "CN" in countries and countries <= GREATER_CHINA:
+        return T.china
+    if "US" in countries:
+        if countries == {"US"}:
+            return T.us
+        return T.global_ if "CN" in countries else T.ex_china
+    return T.other
 
 
 def _combined(named: set[vocab.LicensedTerritory]) -> vocab.LicensedTerritory:
