@@ -373,3 +373,30 @@ def _context(path: Path) -> dict[str, Any]:
     loaded = load_case(path)
     result = build_result(rs, loaded, evaluate_case(rs, loaded.case))
     return memos.memo_context(loaded, result)
+
+
+def test_a_licence_abroad_reads_as_a_global_return_in_the_memo(tmp_path: Path) -> None:
+    """Thesis 1.5 scores a niche asset licensed ex-China as global (T4); the memo says the
+    same, not that the plan's scope is unrecorded or domestic."""
+    niche = {"epidemiology": {"us": 10000, "eu": 10000, "china": 10000, "rest_of_world": 0}}
+    bd = {"status": "partnered", "plan": {"territory": DELETE, "market_scope": "domestic"}}
+    case = make_case({**niche, "bd": {**bd, "deals": [NORVANE]}})
+    t4 = _context(write_yaml(tmp_path / "c.yaml", case))["assets"][0]["readings"]["t4"]
+    assert t4.startswith("Niche indication") and "a licence in force that covers the US" in t4
+    case = make_case({**niche, "bd": {**bd, "status": "preparing"}})
+    t4 = _context(write_yaml(tmp_path / "d.yaml", case))["assets"][0]["readings"]["t4"]
+    assert "domestic-only plan: weak" in t4
+
+
+def test_a_cleared_ind_on_china_only_data_is_not_called_a_credible_fda_path(
+    tmp_path: Path,
+) -> None:
+    """The US path scores China-only data without a running MRCT low (21 CFR 314.106); the
+    memo must not call it credible because the IND is cleared."""
+    regulatory = {"fda_ind": "cleared", "us_evidence_plan": "none"}
+    case = make_case({"data_origin": "china", "regulatory": regulatory})
+    t8 = _context(write_yaml(tmp_path / "c.yaml", case))["assets"][0]["readings"]["t8"]
+    assert "not credible yet" in t8 and "A credible FDA path" not in t8
+    case = make_case({"data_origin": "global", "regulatory": regulatory})
+    t8 = _context(write_yaml(tmp_path / "d.yaml", case))["assets"][0]["readings"]["t8"]
+    assert t8.startswith("A credible FDA path")

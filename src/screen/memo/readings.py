@@ -218,14 +218,22 @@ def readings(a: dict[str, Any], trace: dict[str, dict[str, Any]]) -> dict[str, s
     """The thesis readings for one asset, as sentences (T4, T7/T8, T5/T6, T10)."""
     out: dict[str, str] = {}
     large = outcome(trace, "derived.large_indication")
-    scope = (a["bd_plan"] or {}).get("market_scope_key")
+    planned = (a["bd_plan"] or {}).get("market_scope_key")
+    # 1.5+: a licence in force that covers the US makes the scope global whatever the plan
+    scope = (
+        outcome(trace, "derived.commercial_scope")
+        if "derived.commercial_scope" in trace
+        else planned
+    )
+    licensed = scope == "global" and planned != "global"
     total = a["global_patients"]
     size = f" ({number(total)} addressable patients worldwide, derived)" if total else ""
     if large is True:
         out["t4"] = f"Large indication{size}: an acceptable return domestically or globally (T4)."
     elif large is False and scope == "global":
+        how = "a licence in force that covers the US" if licensed else "a global plan"
         out["t4"] = (
-            f"Niche indication{size} with a global plan: acceptable, as niche indications pay "
+            f"Niche indication{size} with {how}: acceptable, as niche indications pay "
             "off only with global markets, where prices are higher (T4)."
         )
     elif large is False and scope == "domestic":
@@ -235,8 +243,8 @@ def readings(a: dict[str, Any], trace: dict[str, dict[str, Any]]) -> dict[str, s
         )
     elif large is False:
         out["t4"] = (
-            f"Niche indication{size}; the plan's market scope (domestic or global) is not "
-            "recorded, so the T4 reading is open."
+            f"Niche indication{size}; the plan's market scope (domestic or global), or a "
+            "licence in force abroad, is not recorded, so the T4 reading is open."
         )
     else:
         out["t4"] = (
@@ -247,7 +255,9 @@ def readings(a: dict[str, Any], trace: dict[str, dict[str, Any]]) -> dict[str, s
     origin = a["data_origin"]
     t7 = {
         "China": "The clinical data come from China; China data now carries significant weight "
-        "in global deals (T7), though a US bridging or registrational trial may be asked for.",
+        "in global deals (T7), but a US filing needs data applicable to US patients: a "
+        "multiregional trial with US sites (a bridging study did not suffice for surufatinib, "
+        "2022; 21 CFR 314.106).",
         "mixed": "The clinical data are mixed (China and other regions), which supports both a "
         "China-data deal (T7) and a US path (T8).",
         "global": "The clinical data come from global trials, the strongest basis for an FDA "
@@ -257,6 +267,11 @@ def readings(a: dict[str, Any], trace: dict[str, dict[str, Any]]) -> dict[str, s
     ind = a["fda_ind_key"]
     if approved:
         t8 = "FDA approval opens the US market, about half the world's (T8)."
+    elif ind == "cleared" and outcome(trace, "derived.us_applicable_data") is False:
+        t8 = (
+            "An FDA IND is cleared, but the data come from China alone with no running or "
+            "completed multiregional trial, so the FDA path is not credible yet (T7/T8)."
+        )
     elif ind == "cleared":
         t8 = (
             "A credible FDA path"
