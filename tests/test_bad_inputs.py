@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import ALIAS_BOMB, BASE_CASE, MINI_RULES, run_cli
+from helpers import ALIAS_BOMB, BASE_CASE, MINI_RULES, ROOT, run_cli
 
 CASE_YAML = yaml.safe_dump(BASE_CASE, sort_keys=False)
 
@@ -575,3 +575,15 @@ def test_negative_patient_count_is_refused(tmp_path):
     assert done.returncode == 2
     assert f"{path}:5:" in done.stderr
     assert "must not be negative" in done.stderr
+
+
+@pytest.mark.parametrize("command", ["score", "rank", "explain"])
+def test_an_empty_folder_among_the_cases_is_that_items_error(tmp_path: Path, command: str) -> None:
+    """It used to abort the run before any case was read (nothing scored, nothing else
+    reported); like a file that fails to load, it is reported and the others are read."""
+    (tmp_path / "empty").mkdir()
+    good = ROOT / "cases" / "kestrel-bio.yaml"
+    out = run_cli(command, str(good), str(tmp_path / "empty"))
+    assert out.returncode == 2
+    assert f"{tmp_path / 'empty'}: folder has no .yaml case files" in out.stderr
+    assert "Kestrel" in out.stdout

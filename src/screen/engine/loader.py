@@ -44,9 +44,16 @@ def default_rules_path() -> Path:
 
 
 def load_case(path: str | Path) -> LoadedCase:
-    """Read, parse and validate one case file."""
+    """Read, parse and validate one case file (a folder left in a batch by `case_path_texts`
+    because it holds none is that item's error)."""
     display = str(path)
-    return _load(read_bytes(Path(path), display), display)
+    try:
+        raw = read_bytes(Path(path), display)
+    except ScreenError:
+        if Path(path).is_dir() and not yaml_files(Path(path)):
+            raise ScreenError("folder has no .yaml case files", Location(display)) from None
+        raise
+    return _load(raw, display)
 
 
 def load_case_text(text: str, display: str) -> LoadedCase:
@@ -82,15 +89,15 @@ def expand_case_paths(items: list[str]) -> list[Path]:
 def case_path_texts(items: list[str]) -> list[str]:
     """`expand_case_paths` as the paths' text: a batch of 20,000 files costs ~2 MB so, ~7 MB
     as Path objects (`rank` keeps the list while it runs). Same paths, same order: the files
-    of one folder share its prefix, so their texts sort as their names do."""
+    of one folder share its prefix, so their texts sort as their names do. A folder with no
+    case files stays in the list as itself: loading it is that item's error, and the other
+    items are still read (as a missing file is)."""
     out: list[str] = []
     for item in items:
         p = Path(item)
         if p.is_dir():
             found = sorted(str(f) for f in p.iterdir() if f.suffix in YAML_SUFFIXES and f.is_file())
-            if not found:
-                raise ScreenError("folder has no .yaml case files", Location(item))
-            out.extend(found)
+            out.extend(found or [item])
         else:
             out.append(str(p))
     return out
