@@ -587,3 +587,35 @@ def test_an_empty_folder_among_the_cases_is_that_items_error(tmp_path: Path, com
     assert out.returncode == 2
     assert f"{tmp_path / 'empty'}: folder has no .yaml case files" in out.stderr
     assert "Kestrel" in out.stdout
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("score", "--format", "json"),
+        ("score", "--format", "table"),
+        ("rank", "--format", "csv"),
+        ("sensitivity", "--samples", "5"),
+    ],
+)
+def test_a_run_that_loads_no_case_leaves_the_output_file_as_it_was(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """A typo in the only case file must not replace last run's good file with an empty
+    list or a bare header."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("company: {name: X}\nassets:\n  - {id: A, name: A, stage: phase9}\n")
+    kept = tmp_path / "out.csv"
+    kept.write_text("last good output\n")
+    out = run_cli(*command, str(bad), "-o", str(kept))
+    assert out.returncode == 2 and "bad.yaml:3:" in out.stderr
+    assert f"nothing written to {kept}" in out.stderr
+    assert kept.read_text() == "last good output\n"
+
+
+def test_sensitivity_takes_the_format_from_the_output_suffix(tmp_path: Path) -> None:
+    good = ROOT / "cases" / "kestrel-bio.yaml"
+    run_cli("sensitivity", str(good), "--samples", "5", "-o", str(tmp_path / "s.csv"))
+    run_cli("sensitivity", str(good), "--samples", "5", "-o", str(tmp_path / "s.json"))
+    assert (tmp_path / "s.csv").read_text().startswith("rank,company,")
+    assert (tmp_path / "s.json").read_text().lstrip().startswith(("{", "["))

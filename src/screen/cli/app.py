@@ -20,6 +20,7 @@ from screen.cli.common import (
     Group,
     echo_error,
     guard,
+    kept_unwritten,
     load_rules,
     record,
     record_options,
@@ -146,7 +147,7 @@ def _score_out(scored: Iterator[Any], fmt: str, output: str | None, pending: Any
     errors: list[str] = []
     if fmt == "json":
         emitted = 0
-        with json_stream(output) as emit:
+        with json_stream(output, keep_old_when_empty=True) as emit:
             for item in scored:
                 if isinstance(item, str):
                     errors.append(item)
@@ -155,7 +156,7 @@ def _score_out(scored: Iterator[Any], fmt: str, output: str | None, pending: Any
                 emitted += 1
                 if pending is not None:
                     pending.add(item)
-        if output:  # as write_output says for every other file
+        if output and not kept_unwritten(output, emitted):  # as write_output says it
             click.echo(f"wrote {plural(emitted, 'result')} (json) to {output}", err=True)
         return errors
     from screen.report.spool import SortedSpool
@@ -168,18 +169,22 @@ def _score_out(scored: Iterator[Any], fmt: str, output: str | None, pending: Any
             rows.add(*report.table_row(item))
             if pending is not None:
                 pending.add(item)
-        if len(rows):
+        if not kept_unwritten(output, len(rows)) and len(rows):
             what = f"{plural(len(rows), 'result')} (table)"
             write_chunks(report.table_chunks(rows), output, what=what)
     return errors
 
 
 @contextlib.contextmanager
-def json_stream(output: str | None) -> Iterator[Callable[[dict[str, Any]], None]]:
+def json_stream(
+    output: str | None, *, keep_old_when_empty: bool = False
+) -> Iterator[Callable[[dict[str, Any]], None]]:
     """Write a JSON list item by item: the bytes of `result.dumps(items)`, without holding them.
 
     To FILE through a temporary sibling renamed at the end (a failed run leaves the old file,
-    never half a list); else to stdout. OS errors are user errors naming the file."""
+    never half a list; with `keep_old_when_empty`, a run that wrote no item leaves it too: no
+    case loaded, see `kept_unwritten`); else to stdout. OS errors are user errors naming the
+    file."""
     import os
     import tempfile
     from pathlib import Path
@@ -227,7 +232,7 @@ def json_stream(output: str | None) -> Iterator[Callable[[dict[str, Any]], None]
         fh.flush()
         if output:
             fh.close()
-        if tmp is not None:
+        if tmp is not None and (count or not keep_old_when_empty):
             os.replace(tmp, path)
             tmp = None
     except BrokenPipeError:

@@ -265,6 +265,16 @@ def write_chunks(
         click.echo(f"wrote {what} to {output}", err=True)
 
 
+def kept_unwritten(output: str | Path | None, loaded: int) -> bool:
+    """Whether to leave FILE as it was: no case of the batch could be loaded, so the output
+    would hold nothing but the report's frame (an empty list, a header), and replacing the
+    last good file with it loses what the user had. Says so on stderr."""
+    if not output or loaded:
+        return False
+    click.echo(f"nothing written to {output}: no case could be loaded (left as it was)", err=True)
+    return True
+
+
 def stdout_is_terminal() -> bool:
     """Whether stdout is a terminal, which obeys escape sequences (a file or pipe keeps the
     document as it is: a memo file holds the case's own text)."""

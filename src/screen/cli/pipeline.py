@@ -18,6 +18,7 @@ from screen.cli.common import (
     existing_paths,
     format_option,
     guard,
+    kept_unwritten,
     load_rules,
     store_option,
     write_chunks,
@@ -183,7 +184,8 @@ def rank(
                 rows.add(row)
 
         failed = _evaluate_each(rs, paths, rules, jobs, pipeline.row_for, "ranking", keep)
-        _write_ranked(rs, rows, failed, fmt, output, bom, memos)
+        if not kept_unwritten(output, len(paths) - len(failed)):
+            _write_ranked(rs, rows, failed, fmt, output, bom, memos)
     _report_failures(failed, len(paths))
     if failed:
         sys.exit(2)
@@ -258,8 +260,8 @@ def _write_ranked(
     "--format",
     "fmt",
     type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
+    default=None,
+    help="[default: csv or json for -o FILE.csv / FILE.json, else table]",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
 @_jobs_option("Worker processes for loading the cases; 0: auto.")
@@ -271,7 +273,7 @@ def sensitivity(
     samples: int,
     seed: int,
     thresholds: bool,
-    fmt: str,
+    fmt: str | None,
     output: str | None,
     jobs: int,
 ) -> None:
@@ -293,6 +295,11 @@ def sensitivity(
     from screen.pipeline import sensitivity as sens
     from screen.pipeline import sensitivity_report
 
+    if fmt is None:  # as rank and score: the -o suffix says it (a .csv file never holds a table)
+        from pathlib import Path
+
+        suffix = Path(output).suffix.lower() if output else ""
+        fmt = {".csv": "csv", ".json": "json"}.get(suffix, "table")
     rs = load_rules(rules)
     paths = expand_case_paths(existing_paths(cases))
     good, failed = _evaluate_with_progress(
@@ -309,7 +316,8 @@ def sensitivity(
     text = render(rs, report)
     if fmt == "table":  # a text view: names from case files must not drive the terminal
         text = terminal_text(text)
-    write_output(text, output, what=f"sensitivity report ({fmt})")
+    if not kept_unwritten(output, len(good)):
+        write_output(text, output, what=f"sensitivity report ({fmt})")
     _report_failures(failed, len(paths))
     if failed:
         sys.exit(2)
