@@ -99,3 +99,39 @@ def test_a_misspelt_value_in_a_list_parameter_is_located_in_the_list(tmp_path: P
     )
     assert "did you mean 'fast_track'" in out.stdout + out.stderr
     assert (out.stdout + out.stderr).count("fast_trak' is not") == 1
+
+
+def _failing_rules(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A rule set whose band fails on `bad` (division by zero) and a case that passes."""
+    rules = tmp_path / "r.yaml"
+    rules.write_text(RULES.format(when=FAILING["division"]), encoding="utf-8")
+    epi = {"us": 100, "eu": 0, "china": 100}
+    bad = write_yaml(tmp_path / "a-bad.yaml", make_case({"epidemiology": epi}, id="bad"))
+    good = write_yaml(tmp_path / "b-good.yaml", make_case(id="good"))
+    return rules, bad, good
+
+
+@pytest.mark.parametrize("command", [("rank",), ("memo", "-o", "{tmp}/memos")])
+def test_every_command_that_screens_reports_a_failing_rule(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """rank and memo went on silently (exit 0) where score exits 2 with the rule's place."""
+    rules, bad, good = _failing_rules(tmp_path)
+    args = [a.format(tmp=tmp_path) for a in command]
+    done = run_cli(*args, str(bad), str(good), "--rules", str(rules))
+    assert done.returncode == 2
+    assert f"{rules}:7:15: rule b1 failed on {bad} (asset A1): division by zero" in done.stderr
+
+
+@pytest.mark.parametrize("command", ["score", "memo"])
+def test_a_result_whose_rule_failed_is_not_recorded(tmp_path: Path, command: str) -> None:
+    """The audit trail holds the thesis's judgement, not a rule set's defect: the good case
+    is recorded, the failed one is named as not recorded."""
+    rules, bad, good = _failing_rules(tmp_path)
+    store = tmp_path / "s.db"
+    extra = ["-o", str(tmp_path / "memos")] if command == "memo" else []
+    done = run_cli(command, str(bad), str(good), "--rules", str(rules), "--record",
+                   "--store", str(store), *extra)  # fmt: skip
+    assert done.returncode == 2 and f"{bad}: not recorded: a rule failed on it" in done.stderr
+    listed = run_cli("audit", "list", "--store", str(store), "--format", "json")
+    assert [r["case_id"] for r in json.loads(listed.stdout)] == ["good"]

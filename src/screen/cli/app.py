@@ -141,10 +141,22 @@ def _spool() -> Any:
 def _score_out(scored: Iterator[Any], fmt: str, output: str | None, pending: Any) -> list[str]:
     """Write the scored results as `fmt` (JSON streamed; the table after the last), each also
     added to `pending` (results to record) when given; return the load errors."""
+    from screen.engine.result import rule_errors
     from screen.model.errors import plural
     from screen.report import console as report
 
     errors: list[str] = []
+
+    def to_record(result: dict[str, Any]) -> None:
+        """A result whose rules failed is shown, never recorded: the audit trail holds the
+        thesis's judgement, not a rule set's defect (the next run, fixed, records it)."""
+        if pending is None:
+            return
+        if rule_errors(result):
+            errors.append(f"{result['case']['path']}: not recorded: a rule failed on it")
+        else:
+            pending.add(result)
+
     if fmt == "json":
         emitted = 0
         with json_stream(output, keep_old_when_empty=True) as emit:
@@ -154,8 +166,7 @@ def _score_out(scored: Iterator[Any], fmt: str, output: str | None, pending: Any
                     continue
                 emit(item)
                 emitted += 1
-                if pending is not None:
-                    pending.add(item)
+                to_record(item)
         if output and not kept_unwritten(output, emitted):  # as write_output says it
             click.echo(f"wrote {plural(emitted, 'result')} (json) to {output}", err=True)
         return errors
@@ -167,8 +178,7 @@ def _score_out(scored: Iterator[Any], fmt: str, output: str | None, pending: Any
                 errors.append(item)
                 continue
             rows.add(*report.table_row(item))
-            if pending is not None:
-                pending.add(item)
+            to_record(item)
         if not kept_unwritten(output, len(rows)) and len(rows):
             what = f"{plural(len(rows), 'result')} (table)"
             write_chunks(report.table_chunks(rows), output, what=what)

@@ -102,7 +102,7 @@ def memo(
     from screen import memo as memos
     from screen.engine.evaluate import evaluate_case
     from screen.engine.loader import expand_case_paths, load_case
-    from screen.engine.result import build_result
+    from screen.engine.result import build_result, rule_errors
     from screen.model.errors import Location, ScreenError
 
     stale = memos.STALE_AFTER_MONTHS if stale_months is None else stale_months
@@ -166,8 +166,13 @@ def memo(
             continue
         show_warnings(loaded)
         result = build_result(rs, loaded, evaluate_case(rs, loaded.case, trace=True))
-        recorded.append(result)
-        case_texts[loaded.sha256] = loaded.text
+        failed_rules = rule_errors(result)  # as score: the memo is written, the exit code is 2
+        errors.extend(failed_rules)
+        if failed_rules and record_results:
+            errors.append(f"{loaded.path}: not recorded: a rule failed on it (see above)")
+        elif not failed_rules:
+            recorded.append(result)
+            case_texts[loaded.sha256] = loaded.text
         doc = memos.render(
             loaded,
             result,

@@ -177,9 +177,11 @@ def rank(
     row_filters = [pipeline.parse_filter(f) for f in filters]
     rs = load_rules(rules)
     paths = case_path_texts(existing_paths(cases))  # text: ~100 bytes a file, not ~350
+    rule_errors: list[str] = []  # as score: the case is ranked, the exit code is 2
     with RowSpool() as rows:  # flat memory: rows on disk, only their sort keys kept
 
         def keep(row: Any) -> None:
+            rule_errors.extend(row.rule_errors)
             if all(f(row) for f in row_filters):
                 rows.add(row)
 
@@ -187,7 +189,9 @@ def rank(
         if not kept_unwritten(output, len(paths) - len(failed)):
             _write_ranked(rs, rows, failed, fmt, output, bom, memos)
     _report_failures(failed, len(paths))
-    if failed:
+    for line in rule_errors:
+        echo_error(line)
+    if failed or rule_errors:
         sys.exit(2)
 
 

@@ -297,16 +297,19 @@ def rule_errors(result: dict[str, Any]) -> list[str]:
 
     The rule's outcome is unknown (criterion status `error`) and the rest of the case is still
     scored; the CLI prints these lines and exits 2, like any other bad input."""
-    lines = []
-    for asset in result["assets"]:
-        for e in asset.get("errors", []):
-            m = _LOCATED.match(e["error"])
-            where, what = (m["where"] + ": ", m["what"]) if m else ("", e["error"])
-            lines.append(
-                f"{where}rule {e['rule']} failed on {result['case']['path']} "
-                f"(asset {asset['id']}): {what}"
-            )
-    return lines
+    path = result["case"]["path"]
+    return [
+        rule_error_line(path, asset["id"], e["rule"], e["error"])
+        for asset in result["assets"]
+        for e in asset.get("errors", [])
+    ]
+
+
+def rule_error_line(case_path: str, asset_id: str, rule: str, error: str) -> str:
+    """`rules/x.yaml:12:7: rule R failed on CASE (asset A): what`, the rule's place first."""
+    m = _LOCATED.match(error)
+    where, what = (m["where"] + ": ", m["what"]) if m else ("", error)
+    return f"{where}rule {rule} failed on {case_path} (asset {asset_id}): {what}"
 
 
 def dumps(results: list[dict[str, Any]]) -> str:

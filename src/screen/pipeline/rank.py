@@ -31,6 +31,7 @@ from screen.engine.loader import LoadedCase, load_case
 from screen.engine.outcome import DECISION_RANK, INSUFFICIENT, core_candidates, pick_lead
 from screen.engine.plan import CompiledRuleSet
 from screen.engine.questions import question_for
+from screen.engine.result import rule_error_line
 from screen.model.errors import ScreenError
 from screen.model.numbers import DIGITS
 from screen.model.ruleset import CompanyAggregation
@@ -73,6 +74,7 @@ class AssetScores:
     unknown_rules: tuple[tuple[str, ...], ...] = ()
     provisional: float | None = None  # provisional score of an undecided asset (priors)
     provisional_decision: str | None = None
+    errors: tuple[tuple[str, str], ...] = ()  # (rule, located message) of rules that failed
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +106,7 @@ class PipelineRow:
     revisit_when: str | None = None  # ... and what to wait for
     provisional_decision: str | None = None  # an undecided company's likely call (priors)
     provisional_score: float | None = None
+    rule_errors: tuple[str, ...] = ()  # located lines: rules that failed on the judged assets
 
     def sort_key(self) -> tuple[Any, ...]:
         """Decision (advance ... decline), then score, then company and file: a total order.
@@ -237,6 +240,7 @@ def _from_outcome(rs: CompiledRuleSet, o: Any) -> AssetScores:
         tuple(tuple(u.rules) for u in o.unknowns),
         o.provisional.score if o.provisional else None,
         o.provisional.decision if o.provisional else None,
+        tuple(sorted(o.errors.items())),
     )
 
 
@@ -469,6 +473,11 @@ def row_for(rs: CompiledRuleSet, loaded: LoadedCase) -> PipelineRow:
         if decision == INSUFFICIENT
         else None,
         provisional_score=None if provisional is None else round(provisional, DIGITS),
+        rule_errors=tuple(
+            rule_error_line(loaded.path, assets[i].id, rule, error)
+            for i in core
+            for rule, error in assets[i].errors
+        ),
     )
 
 
