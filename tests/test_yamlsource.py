@@ -371,6 +371,29 @@ def test_an_unclosed_quote_is_named_where_it_opens():
     assert "quote opened" not in str(info.value)
 
 
+@pytest.mark.parametrize(
+    "text, said",
+    [
+        # no quote after it: the parser reads to the end of the file
+        ("a:\n  - id: A\n    target: 'B7-H3\n    name: x\n", "line 3, column 13 is never closed"),
+        # a quote further down closes it: the parser fails at a key far from the cause
+        ('a:\n  b: "open\n  c: 1\n  d: "x" y\n', "line 2, column 6 is not closed on its line"),
+    ],
+)
+def test_a_block_value_left_open_is_named_where_its_quote_opens(text: str, said: str) -> None:
+    """A fresh-clone review: `target: 'B7-H3` (line 122) was reported at 210:1 as 'found
+    unexpected end of stream', and an open `indication: "...` as an indentation problem."""
+    with pytest.raises(ScreenError) as info:
+        parse_yaml(text, "q.yaml")
+    assert f"the quote opened at {said}" in str(info.value)
+
+
+def test_a_misindented_key_with_closed_quotes_keeps_the_indentation_hint() -> None:
+    with pytest.raises(ScreenError) as info:
+        parse_yaml("a:\n  b: 'x'\n   c: \"it's\"\n d: 1\n", "q.yaml")
+    assert "quote opened" not in str(info.value)
+
+
 def test_a_byte_order_mark_inside_a_file_is_refused_where_it_is():
     """It was read into the next key ('unknown key '\\ufeffschema_version'') at 1:1."""
     with pytest.raises(ScreenError) as info:

@@ -19,6 +19,18 @@ def yaml_hint(problem: str, lines: list[str], at: int, context: Any) -> str | No
     indent = len(line) - len(line.lstrip(" \t"))
     if "\t" in line[:indent] or "found character '\\t'" in problem:
         return "indent with spaces, not tabs"
+    if "end of stream" in problem and context is not None and _quote_at(lines, context):
+        return (
+            f"the quote opened at line {context.line + 1}, column {context.column + 1} is never "
+            "closed, so the rest of the file was read as one value: close it there"
+        )
+    if any(p in problem for p in (*_MISPLACED, "could not find expected ':'")):
+        opened = _open_quote_before(lines, context.line if context is not None else 0, at)
+        if opened is not None:
+            return (
+                f"the quote opened at line {opened[0]}, column {opened[1]} is not closed on its "
+                "line, so everything up to its next quote was read as one value: close it there"
+            )
     if "mapping values are not allowed" in problem:
         above = next(
             (x for x in reversed(lines[:at]) if x.strip() and not x.lstrip().startswith("#")), ""
@@ -51,6 +63,46 @@ def yaml_hint(problem: str, lines: list[str], at: int, context: Any) -> str | No
             )
         return "quote values that contain commas, colons or brackets"
     return None
+
+
+def _quote_at(lines: list[str], mark: Any) -> bool:
+    """Whether the parser's context mark points at a quote (it was scanning a quoted value)."""
+    text = lines[mark.line] if mark.line < len(lines) else ""
+    return mark.column < len(text) and text[mark.column] in "'\""
+
+
+def _open_quote_before(lines: list[str], start: int, at: int) -> tuple[int, int] | None:
+    """(line, column), 1-based, of the first block value from line `start` to the error's
+    line `at` that opens a quote and does not close it on its line: a quoted value runs on to
+    its next quote, so the parser's complaint comes lines later (a value quoted over several
+    lines is legal YAML, but rare in these files, and the complaint says something is wrong)."""
+    for n in range(max(start, 0), min(at + 1, len(lines))):
+        text = lines[n]
+        body = text.lstrip(" ")
+        if body.startswith("- "):
+            body = body[2:].lstrip(" ")
+        key, sep, rest = body.partition(": ")
+        value = rest.lstrip(" ") if sep and not key.startswith(("'", '"')) else body
+        if value[:1] in ("'", '"') and not _closes(value):
+            return n + 1, len(text) - len(value) + 1
+    return None
+
+
+def _closes(value: str) -> bool:
+    """Whether the quoted value `value` (starting with its quote) closes on this line."""
+    quote, i = value[0], 1
+    while i < len(value):
+        ch = value[i]
+        if quote == '"' and ch == "\\":
+            i += 2
+            continue
+        if ch == quote:
+            if quote == "'" and value.startswith("''", i):
+                i += 2
+                continue
+            return True
+        i += 1
+    return False
 
 
 def _unclosed_quote(lines: list[str], context: Any, at: int) -> tuple[int, int] | None:
