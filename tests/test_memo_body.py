@@ -516,3 +516,23 @@ def test_the_memo_marks_the_readout_the_thesis_reads(tmp_path: Path) -> None:
     lines = [x for x in text.splitlines() if x.startswith("- Readout (")]
     marked = [x for x in lines if "(the readout the thesis reads)" in x]
     assert len(marked) == 1 and "OS (MRCT)" in marked[0], lines  # 7.4/4.8 beats 9.3/6.6
+
+
+@pytest.mark.parametrize(("kind", "cited"), [("historical_control", False), ("placebo", True)])
+def test_a_historical_controls_figures_never_cite_the_readouts_source(
+    tmp_path: Path, kind: str, cited: bool
+) -> None:
+    """SIRIUS's daratumumab 29% was cited to the LEGEND-2 abstract (a real-deal review): a
+    historical control comes from another trial's paper, so an unsourced figure of it is asked
+    for; a concurrent arm's comes from the same paper and takes its source."""
+    readout = {
+        "endpoint": "ORR",
+        "kind": "orr",
+        "value": {"value": 0.88, "source": "deck"},
+        "comparator": {"kind": kind, "description": "daratumumab (SIRIUS)", "value": 0.29},
+    }
+    case = make_case({"trials": [{"nct_id": "NCT03090659", "readouts": [readout]}]})
+    text = memo(write_yaml(tmp_path / "c.yaml", case), "md")
+    questions = _section(text, "Open diligence questions")
+    asked = "daratumumab (SIRIUS) result on ORR" in questions
+    assert asked is not cited

@@ -29,6 +29,7 @@ from screen.memo.readings import (
 )
 from screen.memo.wording import DECISION_LABEL, STAGE_RANK, date_text, join_and, label, short_name
 from screen.model.case import Figure, efficacy_readout
+from screen.model.vocab import ComparatorKind
 
 
 def trace_by_asset(result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -69,15 +70,20 @@ def _readout(r: Any, rel: str, cite: Any) -> dict[str, Any]:
     comp_text = comparator_text(comp)
     if comp is not None and not isinstance(comp, str):
         what = getattr(comp, "description", None) or "comparator"
+        kind = getattr(comp, "kind", None)
+        # a historical control's figures come from another trial's publication, never from
+        # the readout's own: unsourced there, they are flagged as unsourced
+        same_paper = None if kind is ComparatorKind.historical_control else source
         value = cite(
-            _inherit(getattr(comp, "value", None), source),
+            _inherit(getattr(comp, "value", None), same_paper),
             f"{rel}.comparator.value",
             f"{what} result on {r.endpoint}",
         )
         n = cite(
-            _inherit(getattr(comp, "n", None), source), f"{rel}.comparator.n", f"{what} patients"
+            _inherit(getattr(comp, "n", None), same_paper),
+            f"{rel}.comparator.n",
+            f"{what} patients",
         )
-        kind = getattr(comp, "kind", None)
         parts = [getattr(comp, "description", None) or label(kind) if kind else None]
         if kind is not None and getattr(comp, "description", None):
             parts[0] = f"{comp.description} ({label(kind)})"
