@@ -380,3 +380,29 @@ def test_a_revisit_date_after_as_of_is_not_warned_about(tmp_path: Path) -> None:
     case = make_case(revisit={"on": "2030-01-31", "when": "after the phase 3 readout"})
     out = run_cli("score", str(write_yaml(tmp_path / "case.yaml", case)))
     assert out.returncode == 0 and "warning" not in out.stderr, out.stderr
+
+
+@pytest.mark.parametrize(
+    ("indication", "warned"),
+    [
+        ("relapsed/refractory diffuse large B-cell lymphoma", True),
+        ("multiple myeloma after three lines", True),
+        ("newly diagnosed AML unfit for intensive chemotherapy", True),
+        ("transfusion-dependent beta-thalassaemia, all patients on chelation", False),
+        ("severe haemophilia A with inhibitors", False),
+    ],
+)
+def test_a_blood_cancer_filed_under_hematology_is_warned(
+    tmp_path: Path, indication: str, warned: bool
+) -> None:
+    """BIO/Informa's 'hematology' is non-malignant blood disease (LOA from phase 1 23.9%); a
+    blood cancer there read a likelihood of approval three times its own (a real-deal review
+    coded cilta-cel's myeloma so, as did the bundled Mingsha case)."""
+    from screen.engine.loader import load_case
+
+    case = make_case({"therapeutic_area": "hematology", "indication": indication})
+    warnings = load_case(write_yaml(tmp_path / "c.yaml", case)).warnings
+    said = [w for w in warnings if "count under oncology" in w]
+    assert bool(said) is warned
+    if warned:
+        assert ": warning: '" in said[0] and "therapeutic_area: oncology" in said[0]

@@ -14,7 +14,7 @@ from pathlib import Path
 from screen.engine.compiler import compile_ruleset
 from screen.engine.plan import CompiledRuleSet
 from screen.model.case import Case
-from screen.model.checks import later_than_as_of, reference_problems, walk_case
+from screen.model.checks import later_than_as_of, misread_areas, reference_problems, walk_case
 from screen.model.errors import Location, ScreenError, ScreenErrors
 from screen.model.ruleset import RuleSetFile
 from screen.model.validation import validate_doc
@@ -71,7 +71,7 @@ def _load(raw: bytes, display: str) -> LoadedCase:
         raise ScreenErrors(
             [ScreenError(msg, doc.location(path), hint) for path, msg, hint in problems]
         )
-    late = later_than_as_of(case, dates)
+    late = later_than_as_of(case, dates) + misread_areas(case)
     warnings = tuple(f"{doc.location(p)}: warning: {msg}" for p, msg in late)
     return LoadedCase(display, hashlib.sha256(raw).hexdigest(), doc.text, case, warnings)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import typing
 from typing import Any
 
@@ -19,6 +20,7 @@ from pydantic import BaseModel
 from screen.model.base import Figure
 from screen.model.case import Case
 from screen.model.dates import last_day
+from screen.model.vocab import TherapeuticArea
 
 
 def reference_problems(
@@ -137,6 +139,37 @@ def later_than_as_of(
         for path, value in dates
         if value > latest and path not in _FUTURE_DATES
     ]
+
+
+# Blood cancers named in an indication: BIO/Informa's 'hematology' is non-malignant blood
+# disease (LOA from phase 1 23.9%); its hematologic cancers are part of oncology (7.5%).
+_BLOOD_CANCER = re.compile(
+    r"(?i:lymphoma|leuka?emia|myeloma|myelodysplast|myelofibrosis|macroglobulinemia)"
+    r"|\b(?:AML|ALL|CLL|CML|MDS|DLBCL|MCL|NHL)\b"  # acronyms in capitals only ('all')
+)
+
+
+def misread_areas(case: Case) -> list[tuple[tuple[str | int, ...], str]]:
+    """Assets filed under `hematology` whose indication names a blood cancer: (path, message).
+
+    A warning, not an error (the indication is free text): the thesis reads the area's
+    likelihood of approval, and filing a lymphoma under hematology reads a rate three times
+    that of the cancers it belongs with (BIO/Informa 2011-2020)."""
+    out = []
+    for i, asset in enumerate(case.assets):
+        if asset.therapeutic_area is TherapeuticArea.hematology and asset.indication:
+            found = _BLOOD_CANCER.search(asset.indication)
+            if found:
+                out.append(
+                    (
+                        ("assets", i, "therapeutic_area"),
+                        f"'{found.group(0)}' is a blood cancer, which BIO/Informa's success "
+                        "rates count under oncology (hematologic cancers: 7.5% from phase 1); "
+                        "'hematology' is non-malignant blood disease (23.9%): write "
+                        "therapeutic_area: oncology",
+                    )
+                )
+    return out
 
 
 def walk_case(case: Case) -> tuple[Paths, Paths]:
