@@ -400,3 +400,23 @@ def test_a_cleared_ind_on_china_only_data_is_not_called_a_credible_fda_path(
     case = make_case({"data_origin": "global", "regulatory": regulatory})
     t8 = _context(write_yaml(tmp_path / "d.yaml", case))["assets"][0]["readings"]["t8"]
     assert t8.startswith("A credible FDA path")
+
+
+def test_the_rival_named_is_the_global_leader_not_the_first_by_name(tmp_path: Path) -> None:
+    """Sintilimab's questions were 'against camrelizumab' (alphabetical among approved
+    PD-1s) where the claim and the US standard of care are pembrolizumab (a real-deal review)."""
+    rivals = [
+        {"name": name, "company": company, "stage": "approved", "region": region}
+        for name, company, region in [
+            ("pembrolizumab", "Merck & Co", "multiregional"),
+            ("camrelizumab", "Jiangsu Hengrui", "china"),
+            ("cemiplimab", "Regeneron", "multiregional"),
+        ]
+    ]
+    case = make_case({"competition": {"same_target_programs": rivals, "first_in_class": False}})
+    ctx = _context(write_yaml(tmp_path / "c.yaml", case))
+    asked = " ".join(q["question"] for q in ctx["questions"])
+    assert "position against pembrolizumab (Merck & Co, approved)" in asked
+    assert [c["name"] for c in ctx["assets"][0]["competitors"]] == [
+        "pembrolizumab", "cemiplimab", "camrelizumab"
+    ]  # fmt: skip

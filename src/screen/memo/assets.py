@@ -48,6 +48,9 @@ SAFETY_FIGURES = (  # (field, what it is, implied unit) of the v2 safety block
 )
 
 
+_REGION_ORDER = {"multiregional": 0, "us": 0, "eu": 1, "japan": 1, "rest_of_world": 2, "china": 3}
+
+
 def _inherit(fig: Any, source: str | None, block: Any = None) -> Any:
     """A count inside a sourced readout (n, the comparator's value) cites the readout's source
     when it names none: it comes from the same poster or paper, so it is no separate claim.
@@ -181,10 +184,21 @@ def asset_view(
             }
         )
     comp = asset.competition
-    programs = sorted(
-        (comp.same_target_programs or []) if comp else [],
-        key=lambda c: (-(int(c.stage) if c.stage is not None else -1), c.name),
-    )
+    listed = (comp.same_target_programs or []) if comp else []
+    # the most advanced first; among equals the global and US programmes before regional ones
+    # (T3: the asset must compete globally, T8: the US first), then in the case's own order
+    # (the author lists the leader first; alphabetical put camrelizumab before pembrolizumab)
+    programs = [
+        c
+        for _, c in sorted(
+            enumerate(listed),
+            key=lambda ic: (
+                -(int(ic[1].stage) if ic[1].stage is not None else -1),
+                _REGION_ORDER.get(getattr(ic[1].region, "value", None), 2),
+                ic[0],
+            ),
+        )
+    ]
     competitors = [
         {
             "name": c.name,
