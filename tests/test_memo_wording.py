@@ -420,3 +420,17 @@ def test_the_rival_named_is_the_global_leader_not_the_first_by_name(tmp_path: Pa
     assert [c["name"] for c in ctx["assets"][0]["competitors"]] == [
         "pembrolizumab", "cemiplimab", "camrelizumab"
     ]  # fmt: skip
+
+
+def test_a_deal_without_a_total_shows_its_payments_added_up(tmp_path: Path) -> None:
+    """'upfront USD 200m, total not stated' hid a deal of up to USD 1,025m (Lilly's 2020
+    sintilimab licence: 200 upfront + 825 milestones; a real-deal review)."""
+    deal = {"partner": "Eli Lilly", "territory": "ex_china", "upfront_usd_m": 200,
+            "milestones_usd_m": 825}  # fmt: skip
+    case = make_case({"bd": {"status": "partnered", "deals": [deal]}})
+    md = memo_for(tmp_path, case)[1]
+    line = next(x for x in md.splitlines() if x.startswith("- Deal: Eli Lilly"))
+    assert "(up to USD 1,025m: upfront + milestones, derived)" in line
+    stated = {**deal, "total_value_usd_m": 1025}
+    md = memo_for(tmp_path, make_case({"bd": {"status": "partnered", "deals": [stated]}}))[1]
+    assert "derived" not in next(x for x in md.splitlines() if x.startswith("- Deal: Eli"))

@@ -27,7 +27,15 @@ from screen.memo.readings import (
     rule_needs,
     score_text,
 )
-from screen.memo.wording import DECISION_LABEL, STAGE_RANK, date_text, join_and, label, short_name
+from screen.memo.wording import (
+    DECISION_LABEL,
+    STAGE_RANK,
+    date_text,
+    figure_text,
+    join_and,
+    label,
+    short_name,
+)
 from screen.model.case import Figure, efficacy_readout
 from screen.model.vocab import ComparatorKind
 
@@ -46,6 +54,25 @@ SAFETY_FIGURES = (  # (field, what it is, implied unit) of the v2 safety block
     ("discontinuation_rate", "discontinuations", "fraction"),
     ("treatment_related_deaths", "treatment-related deaths", None),
 )
+
+
+def _deal_sum(deal: Any) -> str | None:
+    """With no total stated, the payments the deal states added up (upfront, near-term,
+    milestones), so the memo shows the deal's size instead of only 'total not stated'; None
+    when the total is stated or no milestones are (the upfront alone is shown already)."""
+    if deal.total_value_usd_m is not None or deal.milestones_usd_m is None:
+        return None
+    parts = [
+        (n, f)
+        for n, f in (
+            ("upfront", deal.upfront_usd_m),
+            ("near-term", deal.near_term_usd_m),
+            ("milestones", deal.milestones_usd_m),
+        )
+        if f is not None
+    ]
+    amount = figure_text(sum(f.value for _, f in parts), "USD m")
+    return f"up to {amount}: {' + '.join(n for n, _ in parts)}, derived"
 
 
 _REGION_ORDER = {"multiregional": 0, "us": 0, "eu": 1, "japan": 1, "rest_of_world": 2, "china": 3}
@@ -239,6 +266,7 @@ def asset_view(
                     f"{d.partner} deal total value",
                     "USD m",
                 ),
+                "derived_total": _deal_sum(d),
             }
         )
     peak = cite(asset.peak_sales_usd_m, "peak_sales_usd_m", "peak sales", "USD m")
