@@ -406,3 +406,58 @@ def test_a_blood_cancer_filed_under_hematology_is_warned(
     assert bool(said) is warned
     if warned:
         assert ": warning: '" in said[0] and "therapeutic_area: oncology" in said[0]
+
+
+@pytest.mark.parametrize(
+    ("development", "approvals", "views"),
+    [
+        # the US named without a stage: unknown there, so outside China and overall (at
+        # least phase 3: the search reads that floor); China kept
+        ({"china": {"stage": "phase3"}, "us": {"note": "no US trial seen"}}, [],
+         {"china": Stage.phase3, "us": None, "ex_china": None, "stage": None}),
+        # another region's approval is the highest stage: the maximum is known anyway
+        ({"china": {"stage": "phase1"}, "us": {}, "eu": {"stage": "approved"}}, [],
+         {"us": None, "ex_china": Stage.approved, "stage": Stage.approved}),
+        # an FDA approval in regulatory.approvals settles a US named without a stage
+        ({"china": {"stage": "approved"}, "us": {"note": "x"}}, [{"agency": "fda"}],
+         {"us": Stage.approved, "ex_china": Stage.approved}),
+        # ... as does an approval listed under the region itself
+        ({"us": {"approvals": [{"agency": "fda"}]}}, [], {"us": Stage.approved}),
+        # a region left out is still not in development there
+        ({"china": {"stage": "phase2"}}, [],
+         {"us": Stage.none, "ex_china": Stage.none, "stage": Stage.phase2}),
+    ],
+)  # fmt: skip
+def test_a_region_named_without_a_stage_is_unknown_there(
+    development: dict, approvals: list, views: dict
+) -> None:
+    """Real data are region-specific: 'missing required key stage' forced an associate to
+    claim US `none` or drop the whole block (and China's stage with it)."""
+    asset = _asset(make_case({"stage": DELETE, "development": development,
+                              "regulatory": {"approvals": approvals}}))  # fmt: skip
+    got = {"stage": asset.stage, **{k: getattr(asset, f"stage_{k}") for k in views if k != "stage"}}
+    assert {k: got[k] for k in views} == views
+
+
+def test_a_stated_stage_below_a_known_region_still_disagrees(tmp_path: Path) -> None:
+    case = make_case({"stage": "phase1", "development": {"china": {"stage": "phase3"}, "us": {}}})
+    out = run_cli("score", str(write_yaml(tmp_path / "c.yaml", case, v2=False)))
+    assert out.returncode == 2 and "stage phase1 disagrees with development" in out.stderr
+    ok = make_case({"stage": "phase3", "development": {"china": {"stage": "phase2"}, "us": {}}})
+    assert _asset(ok).stage is Stage.phase3  # the unknown US may be the phase 3
+
+
+def test_a_region_of_unknown_stage_is_asked_about_and_the_others_are_read() -> None:
+    from helpers import evaluate
+
+    dev = {"china": {"stage": "approved", "approvals": [{"agency": "nmpa"}]}, "us": {}}
+    case = make_case({"stage": DELETE, "development": dev,
+                      "regulatory": {"approvals": [{"agency": "nmpa"}]}})  # fmt: skip
+    result = evaluate(case, v2=False)
+    asked = {u["fact"] for u in result["unknowns"]}
+    assert "asset.stage_us" in asked and "asset.stage_china" not in asked
+    assert result["assets"][0]["stages"] == {
+        "china": "approved",
+        "us": "unknown",
+        "ex_china": "unknown",
+    }

@@ -192,9 +192,11 @@ def regional_stages_shown(a: Any) -> dict[str, str]:
     shown = {}
     for region in ("china", "us", "eu", "japan", "rest_of_world"):
         stage = getattr(a, f"stage_{region}")
-        if stage is not None and stage.name != "none":
+        if stage is None and getattr(a.development, region, None) is not None:
+            shown[region] = "unknown"  # named without a stage
+        elif stage is not None and stage.name != "none":
             shown[region] = stage.name
-    shown["ex_china"] = a.stage_ex_china.name
+    shown["ex_china"] = a.stage_ex_china.name if a.stage_ex_china is not None else "unknown"
     return shown
 
 

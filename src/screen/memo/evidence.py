@@ -98,9 +98,10 @@ def regional_stages(asset: Any) -> dict[str, dict[str, Any]]:
         entry = getattr(dev, region, None)
         stage = getattr(entry, "stage", None) if entry is not None else None
         approvals = getattr(entry, "approvals", None) if entry is not None else None
+        unknown = entry is not None and stage is None  # named without a stage
         out[region] = {
-            "stage": _stage_name(stage) or "none",
-            "rank": _stage_rank(stage) if stage is not None else -1,
+            "stage": "unknown" if unknown else (_stage_name(stage) or "none"),
+            "rank": None if unknown else (_stage_rank(stage) if stage is not None else -1),
             "approvals": [
                 {
                     "agency": str(getattr(getattr(a, "agency", None), "value", "") or ""),

@@ -246,12 +246,17 @@ class Asset(Model):
         dev = self.development
         if dev is not None:
             top = dev.most_advanced()
-            if self.stage is None and top is not vocab.Stage.none:
+            floor = dev.known_most_advanced()  # = top when every region's stage is known
+            if self.stage is None and top is not None and top is not vocab.Stage.none:
                 object.__setattr__(self, "stage", top)
-            elif self.stage is not None and top is not vocab.Stage.none and self.stage != top:
+            elif self.stage is not None and (
+                (top is not None and top is not vocab.Stage.none and self.stage != top)
+                or (top is None and self.stage < floor)
+            ):
+                shown = top if top is not None else floor
                 raise ValueError(
                     f"stage {self.stage.name} disagrees with development: the most advanced "
-                    f"regional stage is {top.name}; leave 'stage' out (it is derived) or fix it"
+                    f"regional stage is {shown.name}; leave 'stage' out (it is derived) or fix it"
                 )
         for key, value in derived_values(self).items():
             object.__setattr__(self, key, value)
@@ -277,8 +282,9 @@ def derived_values(asset: Asset) -> dict[str, Any]:
     )
     values["licensed_territory"] = licensed_territory(asset.bd)
     dev = asset.development
-    if dev is not None and dev.most_advanced() is not vocab.Stage.none:
-        values["stage"] = dev.most_advanced()
+    top = dev.most_advanced() if dev is not None else None
+    if top is not None and top is not vocab.Stage.none:
+        values["stage"] = top
     elif asset.stage is None and dev is None and approved_by:
         # an approval anywhere is the most advanced stage, as the regional views read it
         values["stage"] = vocab.Stage.approved

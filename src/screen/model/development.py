@@ -7,12 +7,16 @@ region; rules read `asset.stage_us`, `asset.stage_ex_china` and the like, derive
 case loads.
 
 A `development` block is a complete statement, like a list of competitors: a region it does not
-name is not in development there (`none`). Without the block, regional stages are unknown, except
-what an approval in `regulatory.approvals` proves (an FDA approval means the US stage is
-`approved`).
+name is not in development there (`none`). A region named without a stage (`us: {note: "IND
+filed, no trial seen"}`) is unknown there: real data are region-specific, and what is known of
+China must not be lost because the US stage is not. Without the block, regional stages are
+unknown, except what an approval in `regulatory.approvals` proves (an FDA approval means the US
+stage is `approved`), which also settles a region named without a stage.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from pydantic import Field
 
@@ -44,7 +48,9 @@ class RegionalApproval(Model):
 class RegionalStatus(Model):
     """Where the asset stands with one region's regulator."""
 
-    stage: RegionalStageField = Field(description="stage in this region; 'none' = not here")
+    stage: RegionalStageField | None = Field(
+        None, description="stage in this region; 'none' = not here; left out = unknown"
+    )
     approvals: list[RegionalApproval] | None = None
     source: str | None = Field(None, description="id of an entry in the case's sources list")
     as_of: CaseDateField | None = None
@@ -60,12 +66,31 @@ class Development(Model):
     japan: RegionalStatus | None = Field(None, description="Japan (PMDA)")
     rest_of_world: RegionalStatus | None = Field(None, description="any other region")
 
-    def stage_in(self, region: Region) -> Stage:
+    def stage_in(self, region: Region) -> Stage | None:
+        """The region's stage; None (unknown) for a region named without one."""
         status = getattr(self, region.value)
-        return Stage.none if status is None else status.stage
+        if status is None:
+            return Stage.none
+        if status.stage is None and status.approvals:
+            return Stage.approved  # an approval listed there proves the stage
+        return status.stage
 
-    def most_advanced(self) -> Stage:
-        return max(self.stage_in(r) for r in Region)
+    def most_advanced(self) -> Stage | None:
+        """The most advanced stage of any region; None (unknown) when a region's stage is
+        unknown and the known ones are not `approved` already."""
+        return highest(self.stage_in(r) for r in Region)
+
+    def known_most_advanced(self) -> Stage:
+        """The most advanced of the stages it states (a floor when some are unknown)."""
+        return max((s for r in Region if (s := self.stage_in(r)) is not None), default=Stage.none)
+
+
+def highest(stages: Iterable[Stage | None]) -> Stage | None:
+    """The maximum of stages some of which may be unknown (None): known only when all are, or
+    when a known one is already the highest there is (`approved`)."""
+    listed = list(stages)
+    top = max((s for s in listed if s is not None), default=Stage.none)
+    return top if top is Stage.approved or None not in listed else None
 
 
 def regional_stages(
@@ -77,9 +102,16 @@ def regional_stages(
     when there is no development block."""
     views: dict[str, Stage | None] = {}
     if development is not None:
+        proved = {AGENCY_REGION[a] for a in approved_by if a in AGENCY_REGION}
         for region in Region:
-            views[f"stage_{region.value}"] = development.stage_in(region)
-        views["stage_ex_china"] = max(development.stage_in(r) for r in Region if r != Region.china)
+            stage = development.stage_in(region)
+            if stage is None and region in proved:
+                stage = Stage.approved  # a region named without a stage: its approval says it
+            views[f"stage_{region.value}"] = stage
+        ex_china = [views[f"stage_{r.value}"] for r in Region if r != Region.china]
+        if approved_by & EX_CHINA_AGENCIES:
+            ex_china.append(Stage.approved)
+        views["stage_ex_china"] = highest(ex_china)
         return views
     for region in Region:
         views[f"stage_{region.value}"] = None
