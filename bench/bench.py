@@ -358,7 +358,12 @@ AREAS: dict[str, tuple[list[str], tuple[float, float]]] = {
         ],
         (4.0, 5.4),
     ),
-    "hematology": (["AML", "multiple myeloma", "DLBCL", "beta-thalassaemia"], (3.7, 4.9)),
+    # non-malignant blood disease, as BIO/Informa's 'hematology' (blood cancers are oncology:
+    # the loader warns about a lymphoma filed here, which costs a located re-read per file)
+    "hematology": (
+        ["beta-thalassaemia", "sickle cell disease", "haemophilia A", "immune thrombocytopenia"],
+        (3.7, 4.9),
+    ),
     "metabolic": (["obesity", "MASH", "type 2 diabetes", "hypertriglyceridaemia"], (5.5, 7.2)),
     "autoimmune": (
         ["SLE", "psoriasis", "rheumatoid arthritis", "IgA nephropathy", "ulcerative colitis"],
