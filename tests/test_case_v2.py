@@ -423,6 +423,12 @@ def test_a_blood_cancer_filed_under_hematology_is_warned(
          {"us": Stage.approved, "ex_china": Stage.approved}),
         # ... as does an approval listed under the region itself
         ({"us": {"approvals": [{"agency": "fda"}]}}, [], {"us": Stage.approved}),
+        # the approval settles the unknown US, so the most advanced stage is known too
+        ({"china": {"stage": "phase2"}, "us": {"note": "x"}}, [{"agency": "fda"}],
+         {"us": Stage.approved, "ex_china": Stage.approved, "stage": Stage.approved}),
+        # a stated stage is the block's statement: an approval does not override it
+        ({"china": {"stage": "phase2"}, "us": {"stage": "phase1"}}, [{"agency": "fda"}],
+         {"us": Stage.phase1, "ex_china": Stage.phase1, "stage": Stage.phase2}),
         # a region left out is still not in development there
         ({"china": {"stage": "phase2"}}, [],
          {"us": Stage.none, "ex_china": Stage.none, "stage": Stage.phase2}),

@@ -245,8 +245,9 @@ class Asset(Model):
     def _derive(self) -> Asset:
         dev = self.development
         if dev is not None:
-            top = dev.most_advanced()
-            floor = dev.known_most_advanced()  # = top when every region's stage is known
+            approved_by = _approved_by(self)
+            top = dev.most_advanced(approved_by)
+            floor = dev.known_most_advanced(approved_by)  # = top when every stage is known
             if self.stage is None and top is not None and top is not vocab.Stage.none:
                 object.__setattr__(self, "stage", top)
             elif self.stage is not None and (
@@ -265,9 +266,7 @@ class Asset(Model):
 
 def derived_values(asset: Asset) -> dict[str, Any]:
     """The read-only fields of an asset, from what the case states (see `Asset`)."""
-    approved_by = (
-        {a.agency for a in (asset.regulatory.approvals or [])} if asset.regulatory else set()
-    )
+    approved_by = _approved_by(asset)
     values: dict[str, Any] = dict(regional_stages(asset.development, approved_by))
     best = efficacy_readout(asset)
     values["efficacy_delta"] = best.delta if best else None
@@ -282,13 +281,19 @@ def derived_values(asset: Asset) -> dict[str, Any]:
     )
     values["licensed_territory"] = licensed_territory(asset.bd)
     dev = asset.development
-    top = dev.most_advanced() if dev is not None else None
+    top = dev.most_advanced(approved_by) if dev is not None else None
     if top is not None and top is not vocab.Stage.none:
         values["stage"] = top
     elif asset.stage is None and dev is None and approved_by:
         # an approval anywhere is the most advanced stage, as the regional views read it
         values["stage"] = vocab.Stage.approved
     return values
+
+
+def _approved_by(asset: Asset) -> set[vocab.Agency]:
+    """The agencies of `regulatory.approvals`."""
+    reg = asset.regulatory
+    return {a.agency for a in (reg.approvals or [])} if reg is not None else set()
 
 
 def efficacy_readout(asset: Asset) -> Any:

@@ -37,6 +37,13 @@ AGENCY_REGION: dict[vocab.Agency, Region] = {
 EX_CHINA_AGENCIES = frozenset(
     {vocab.Agency.fda, vocab.Agency.ema, vocab.Agency.pmda, vocab.Agency.mhra, vocab.Agency.hsa}
 )
+Agencies = frozenset[vocab.Agency] | set[vocab.Agency]
+# The approvals that settle a region of unknown stage (the UK's and Singapore's regulators
+# approve for the rest of the world).
+SETTLED_BY: dict[Region, frozenset[vocab.Agency]] = {
+    **{region: frozenset({agency}) for agency, region in AGENCY_REGION.items()},
+    Region.rest_of_world: frozenset({vocab.Agency.mhra, vocab.Agency.hsa}),
+}
 
 
 class RegionalApproval(Model):
@@ -66,23 +73,29 @@ class Development(Model):
     japan: RegionalStatus | None = Field(None, description="Japan (PMDA)")
     rest_of_world: RegionalStatus | None = Field(None, description="any other region")
 
-    def stage_in(self, region: Region) -> Stage | None:
-        """The region's stage; None (unknown) for a region named without one."""
+    def stage_in(self, region: Region, approved_by: Agencies = frozenset()) -> Stage | None:
+        """The region's stage; None (unknown) for a region named without one, unless an
+        approval proves it: one listed under the region, or by its regulator in
+        `approved_by` (`regulatory.approvals`). A stated stage is never overridden: the block
+        is the case's statement of where the asset stands."""
         status = getattr(self, region.value)
         if status is None:
             return Stage.none
-        if status.stage is None and status.approvals:
-            return Stage.approved  # an approval listed there proves the stage
-        return status.stage
+        if status.stage is not None:
+            return status.stage
+        if status.approvals or approved_by & SETTLED_BY[region]:
+            return Stage.approved
+        return None
 
-    def most_advanced(self) -> Stage | None:
+    def most_advanced(self, approved_by: Agencies = frozenset()) -> Stage | None:
         """The most advanced stage of any region; None (unknown) when a region's stage is
         unknown and the known ones are not `approved` already."""
-        return highest(self.stage_in(r) for r in Region)
+        return highest(self.stage_in(r, approved_by) for r in Region)
 
-    def known_most_advanced(self) -> Stage:
+    def known_most_advanced(self, approved_by: Agencies = frozenset()) -> Stage:
         """The most advanced of the stages it states (a floor when some are unknown)."""
-        return max((s for r in Region if (s := self.stage_in(r)) is not None), default=Stage.none)
+        known = (self.stage_in(r, approved_by) for r in Region)
+        return max((s for s in known if s is not None), default=Stage.none)
 
 
 def highest(stages: Iterable[Stage | None]) -> Stage | None:
@@ -102,16 +115,11 @@ def regional_stages(
     when there is no development block."""
     views: dict[str, Stage | None] = {}
     if development is not None:
-        proved = {AGENCY_REGION[a] for a in approved_by if a in AGENCY_REGION}
         for region in Region:
-            stage = development.stage_in(region)
-            if stage is None and region in proved:
-                stage = Stage.approved  # a region named without a stage: its approval says it
-            views[f"stage_{region.value}"] = stage
-        ex_china = [views[f"stage_{r.value}"] for r in Region if r != Region.china]
-        if approved_by & EX_CHINA_AGENCIES:
-            ex_china.append(Stage.approved)
-        views["stage_ex_china"] = highest(ex_china)
+            views[f"stage_{region.value}"] = development.stage_in(region, approved_by)
+        views["stage_ex_china"] = highest(
+            views[f"stage_{r.value}"] for r in Region if r != Region.china
+        )
         return views
     for region in Region:
         views[f"stage_{region.value}"] = None
