@@ -48,7 +48,13 @@ def _deal(territory: str | None = None, countries: list[str] | None = None, **kw
         ({"deals": [_deal(countries=["US"])]}, T.us),
         ({"deals": [_deal(countries=["JP", "KR"])]}, T.other),
         ({"deals": [_deal(countries=["CN", "HK", "MO", "TW"])]}, T.china),  # Greater China
-        ({"deals": [_deal(countries=["TW"])]}, T.other),  # not the mainland
+        ({"deals": [_deal(countries=["TW"])]}, T.china),  # Greater China: the home market
+        ({"deals": [_deal("ex_china", deal_model="option", status="signed")]}, T.none),
+        (
+            {"deals": [_deal("ex_china", deal_model="option", status="option_exercised")]},
+            T.ex_china,
+        ),
+        ({"deals": [_deal("ex_china", deal_model="option")]}, T.none),  # no status: unexercised
         ({"deals": [_deal(countries=["CN", "JP"])]}, T.other),
         # Summit's 2022 ivonescimab licence, by country: the US and others
         ({"deals": [_deal(countries=["US", "CA", "GB", "DE", "JP"])]}, T.ex_china),

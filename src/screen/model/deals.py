@@ -133,19 +133,20 @@ def licensed_territory(bd: Bd | None) -> vocab.LicensedTerritory | None:
     territory its signed deal covers, which a plan need not restate.
 
     In force: every deal listed that is not terminated or returned (the list holds deals
-    signed; a deal with no status is read as still signed). No deals listed: `none` when the
-    BD status says no deal was signed or the asset came back, unknown otherwise (partnered, or
-    not stated). A deal's territory: `_deal_territory`; a deal in force that states neither
-    territory nor countries leaves the whole unknown. Several deals in force: their common
-    territory; global when one is global or they cover China and ex-China; ex_china when the
-    others lie within it (us, asia, other); else other."""
+    signed; a deal with no status is read as still signed), an option only once exercised.
+    No deals listed: `none` when the BD status says no deal was signed or the asset came back,
+    unknown otherwise (partnered, or not stated). A deal's territory: `_deal_territory`; a
+    deal in force that states neither territory nor countries leaves the whole unknown.
+    Several deals in force: their common territory; global when one is global or they cover
+    China and ex-China; ex_china when the others lie within it (us, asia, other); else
+    other."""
     if bd is None:
         return None
     if bd.deals is None:
         return vocab.LicensedTerritory.none if bd.status in _NOT_SIGNED else None
     named = set()
     for deal in bd.deals:
-        if deal.status in _ENDED:
+        if deal.status in _ENDED or not _licenses(deal):
             continue
         territory = _deal_territory(deal)
         if territory is None:
@@ -159,9 +160,17 @@ def licensed_territory(bd: Bd | None) -> vocab.LicensedTerritory | None:
 GREATER_CHINA = frozenset({"CN", "HK", "MO", "TW"})
 
 
+def _licenses(deal: Deal) -> bool:
+    """Whether the deal licenses the asset now: an option does once it is exercised (until
+    then the partner holds a right to a licence, not the licence)."""
+    return deal.deal_model is not vocab.DealModel.option or (
+        deal.status is vocab.DealStatus.option_exercised
+    )
+
+
 def _deal_territory(deal: Deal) -> vocab.LicensedTerritory | None:
-    """A deal's territory as stated, else read from its countries: within Greater China
-    (mainland included): china; the US alone: us; the US with other countries: ex_china (the
+    """A deal's territory as stated, else read from its countries: within Greater China:
+    china (the home market); the US alone: us; the US with other countries: ex_china (the
     major markets outside China; with the mainland too: global); any other list: other."""
     T = vocab.LicensedTerritory
     if deal.territory is not None:
@@ -169,7 +178,7 @@ def _deal_territory(deal: Deal) -> vocab.LicensedTerritory | None:
     if not deal.countries:
         return None
     countries = set(deal.countries)
-    if "CN" in countries and countries <= GREATER_CHINA:
+    if countries <= GREATER_CHINA:
         return T.china
     if "US" in countries:
         if countries == {"US"}:
