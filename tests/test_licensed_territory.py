@@ -133,3 +133,17 @@ def test_the_deal_in_force_stands_in_for_an_unstated_plan_territory() -> None:
     assert "asset.licensed_territory" in asked  # which deal is it? asked, never assumed
     _, asked = _deal_stage({"status": "preparing"})
     assert "asset.licensed_territory" not in asked  # no deal signed: nothing to ask about it
+
+
+def test_a_deal_recorded_on_one_asset_for_several_licenses_each() -> None:
+    """A deal is written once, on one asset, with `assets: [A2]` naming the others it covers
+    (as cases/lanting-bio.yaml does); A2 read no deal and was asked which deals it has."""
+    from screen.model.case import Case
+
+    case = make_case({"bd": {"status": "partnered", "deals": [_deal("ex_china", assets=["A2"])]}})
+    second = {"id": "A2", "name": "TST-2", "role": "non_core", "bd": {"status": "partnered"}}
+    case["assets"].append(second)
+    assets = Case.model_validate(case).assets
+    assert [a.licensed_territory for a in assets] == [T.ex_china, T.ex_china]
+    case["assets"][0]["bd"]["deals"][0]["assets"] = []
+    assert Case.model_validate(case).assets[1].licensed_territory is None  # partnered, unsaid

@@ -447,3 +447,25 @@ class Case(Model):
     sources: list[Source] = Field(default_factory=list)
     notes: str | None = None
     revisit: Revisit | None = Field(None, description="watch list: when to screen again")
+
+    @model_validator(mode="after")
+    def _shared_deals(self) -> Case:
+        """A deal recorded once, on one asset, for several (`assets: [B]`) licenses B too:
+        B's licensed territory reads it (an asset alone cannot see its siblings' deals)."""
+        for asset in self.assets:
+            shared = shared_deals(self.assets, asset)
+            if shared:
+                update = licensed_territory(asset.bd, shared)
+                object.__setattr__(asset, "licensed_territory", update)
+        return self
+
+
+def shared_deals(assets: list[Asset], asset: Asset) -> list[Deal]:
+    """The deals other assets record that name `asset` among the assets they cover."""
+    return [
+        d
+        for other in assets
+        if other is not asset and other.bd is not None
+        for d in other.bd.deals or []
+        if d.assets and asset.id in d.assets
+    ]

@@ -8,6 +8,7 @@ memo and the rules read them; a plan is what the company intends, a deal what it
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema, model_validator
@@ -127,7 +128,9 @@ _NOT_SIGNED = frozenset(
 _ENDED = frozenset({vocab.DealStatus.terminated, vocab.DealStatus.returned})
 
 
-def licensed_territory(bd: Bd | None) -> vocab.LicensedTerritory | None:
+def licensed_territory(
+    bd: Bd | None, shared: Sequence[Deal] = ()
+) -> vocab.LicensedTerritory | None:
     """What the deals in force license, as one territory; None (unknown) where the case does
     not say. Why it exists: a partnered asset's stage that matters (T5, T6) is the one in the
     territory its signed deal covers, which a plan need not restate.
@@ -139,13 +142,13 @@ def licensed_territory(bd: Bd | None) -> vocab.LicensedTerritory | None:
     deal in force that states neither territory nor countries leaves the whole unknown.
     Several deals in force: their common territory; global when one is global or they cover
     China and ex-China; ex_china when the others lie within it (us, asia, other); else
-    other."""
-    if bd is None:
-        return None
-    if bd.deals is None:
-        return vocab.LicensedTerritory.none if bd.status in _NOT_SIGNED else None
+    other. `shared`: deals recorded on another asset of the case that cover this one (with
+    no deals listed of its own, they are its deals)."""
+    own = bd.deals if bd is not None else None
+    if own is None and not shared:
+        return vocab.LicensedTerritory.none if bd is not None and bd.status in _NOT_SIGNED else None
     named = set()
-    for deal in bd.deals:
+    for deal in [*(own or ()), *shared]:
         if deal.status in _ENDED or not _licenses(deal):
             continue
         territory = _deal_territory(deal)
