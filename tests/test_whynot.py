@@ -406,3 +406,15 @@ def test_a_number_is_proposed_at_the_nearest_threshold_the_rules_name():
     assert out.returncode == 0, out.stderr
     line = next(x for x in out.stdout.splitlines() if "cash_runway_months were" in x)
     assert "cash_runway_months were 12 (is 9)" in line, line
+
+
+def test_a_region_named_without_a_stage_is_unknown_to_why_not(tmp_path: Path) -> None:
+    """It read as 'none' ('were preclinical (is none)'), so none was never a candidate."""
+    case = yaml.safe_load((ROOT / "cases" / "silverpine-bio.yaml").read_text())
+    asset = case["assets"][0]
+    del asset["stage"]
+    asset["development"] = {"china": {"stage": "phase2"}, "us": {"note": "IND submitted"}}
+    path = write_yaml(tmp_path / "c.yaml", case, v2=False)
+    out = run_cli("why-not", str(path), "--target", "watch")
+    assert "development.us.stage were phase1 (is unknown)" in out.stdout
+    assert "(is none)" not in out.stdout

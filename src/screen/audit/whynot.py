@@ -342,8 +342,9 @@ def _options(
                 )
         return opts
     current = _get_path(holder, steps)
-    if current is None and steps[0] == "development":
+    if current is None and steps[0] == "development" and _get_path(holder, steps[:-1]) is None:
         current = Stage.none  # a region a development block leaves out is not in development
+        # (one named without a stage is unknown there: every stage is a candidate)
     cur_value = current.value if isinstance(current, Figure | Claim) else current
     was = UNKNOWN if cur_value is None else cur_value
     out = []
