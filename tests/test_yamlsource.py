@@ -377,7 +377,7 @@ def test_an_unclosed_quote_is_named_where_it_opens():
         # no quote after it: the parser reads to the end of the file
         ("a:\n  - id: A\n    target: 'B7-H3\n    name: x\n", "line 3, column 13 is never closed"),
         # a quote further down closes it: the parser fails at a key far from the cause
-        ('a:\n  b: "open\n  c: 1\n  d: "x" y\n', "line 2, column 6 is not closed on its line"),
+        ('a:\n  b: "open\n  c: 1\n  d: "x"\n', "line 2, column 6 is not closed on its line"),
     ],
 )
 def test_a_block_value_left_open_is_named_where_its_quote_opens(text: str, said: str) -> None:
@@ -388,9 +388,20 @@ def test_a_block_value_left_open_is_named_where_its_quote_opens(text: str, said:
     assert f"the quote opened at {said}" in str(info.value)
 
 
-def test_a_misindented_key_with_closed_quotes_keeps_the_indentation_hint() -> None:
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a:\n  b: 'x'\n   c: \"it's\"\n d: 1\n",  # closed quotes
+        # a quote in a block scalar's prose, then a misindented key (a review's y4)
+        'a:\n  notes: >-\n    the FDA said: "approval\n    by 2026\n  b: 1\n extra: 1\n',
+        # a value legally quoted over two lines, then a misindented key
+        'a:\n  b: "one\n    two"\n   c: 1\n d: 1\n',
+    ],
+)
+def test_a_misindentation_beside_a_quote_keeps_the_indentation_hint(text: str) -> None:
+    """The quote is blamed only when closing it lets the parser get past the error."""
     with pytest.raises(ScreenError) as info:
-        parse_yaml("a:\n  b: 'x'\n   c: \"it's\"\n d: 1\n", "q.yaml")
+        parse_yaml(text, "q.yaml")
     assert "quote opened" not in str(info.value)
 
 

@@ -84,8 +84,28 @@ def _open_quote_before(lines: list[str], start: int, at: int) -> tuple[int, int]
         key, sep, rest = body.partition(": ")
         value = rest.lstrip(" ") if sep and not key.startswith(("'", '"')) else body
         if value[:1] in ("'", '"') and not _closes(value):
-            return n + 1, len(text) - len(value) + 1
+            # the culprit only if closing it there lets the parser get past the error (a
+            # quote in a block scalar's prose, or a value legally quoted over two lines, is not)
+            closed = [*lines[:n], text + value[0], *lines[n + 1 :]]
+            if _parses_past(closed, at):
+                return n + 1, len(text) - len(value) + 1
     return None
+
+
+def _parses_past(lines: list[str], at: int) -> bool:
+    """Whether `lines` parse as YAML with no error on or before line `at` (0-based)."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        for _ in yaml.parse("\n".join(lines) + "\n", Loader=loader):
+            pass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        return mark is not None and mark.line > at
+    except yaml.YAMLError:
+        return False
+    return True
 
 
 def _closes(value: str) -> bool:
