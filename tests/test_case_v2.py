@@ -390,6 +390,9 @@ def test_a_revisit_date_after_as_of_is_not_warned_about(tmp_path: Path) -> None:
         ("newly diagnosed AML unfit for intensive chemotherapy", True),
         ("transfusion-dependent beta-thalassaemia, all patients on chelation", False),
         ("severe haemophilia A with inhibitors", False),
+        ("Waldenstrom macroglobulinaemia", True),
+        ("polycythaemia vera", True),
+        ("iron-deficiency anaemia, ALL-comers", False),
     ],
 )
 def test_a_blood_cancer_filed_under_hematology_is_warned(

@@ -144,8 +144,9 @@ def later_than_as_of(
 # Blood cancers named in an indication: BIO/Informa's 'hematology' is non-malignant blood
 # disease (LOA from phase 1 23.9%); its hematologic cancers are part of oncology (7.5%).
 _BLOOD_CANCER = re.compile(
-    r"(?i:lymphoma|leuka?emia|myeloma|myelodysplast|myelofibrosis|macroglobulinemia)"
-    r"|\b(?:AML|ALL|CLL|CML|MDS|DLBCL|MCL|NHL)\b"  # acronyms in capitals only ('all')
+    r"(?i:lymphoma|leuka?emia|myeloma|myelodysplast|myelofibrosis|macroglobulina?emia"
+    r"|polycytha?emia vera|myeloproliferative)"
+    r"|\b(?:AML|ALL|CLL|CML|MDS|DLBCL|MCL|NHL)\b(?!-)"  # capitals only ('all'; 'ALL-comers')
 )
 
 
