@@ -135,3 +135,12 @@ def test_a_result_whose_rule_failed_is_not_recorded(tmp_path: Path, command: str
     assert done.returncode == 2 and f"{bad}: not recorded: a rule failed on it" in done.stderr
     listed = run_cli("audit", "list", "--store", str(store), "--format", "json")
     assert [r["case_id"] for r in json.loads(listed.stdout)] == ["good"]
+
+
+def test_eval_of_an_expression_reading_a_failing_rule_says_so(tmp_path: Path) -> None:
+    """eval printed 'unknown (needs criterion c)' and exited 0: a rule's defect read as
+    missing data."""
+    rules, bad, _ = _failing_rules(tmp_path)
+    done = run_cli("eval", "criteria.c", str(bad), "--rules", str(rules))
+    assert done.returncode == 2
+    assert f"{rules}:7:15: division by zero (rule b1 failed on asset A1" in done.stderr
