@@ -144,3 +144,13 @@ def test_eval_of_an_expression_reading_a_failing_rule_says_so(tmp_path: Path) ->
     done = run_cli("eval", "criteria.c", str(bad), "--rules", str(rules))
     assert done.returncode == 2
     assert f"{rules}:7:15: division by zero (rule b1 failed on asset A1" in done.stderr
+
+
+def test_diff_reports_a_proposal_whose_rule_fails(tmp_path: Path) -> None:
+    """A colleague's proposal with a rule that fails on a case showed only a score change."""
+    rules, bad, good = _failing_rules(tmp_path)
+    fine = tmp_path / "old.yaml"
+    fine.write_text(RULES.format(when="asset.epidemiology.us > 0"), encoding="utf-8")
+    done = run_cli("diff", "--old", str(fine), "--new", str(rules), str(bad), str(good))
+    assert done.returncode == 2
+    assert f"{rules}:7:15: rule b1 failed on {bad} (asset A1): division by zero" in done.stderr

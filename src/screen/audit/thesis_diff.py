@@ -192,7 +192,7 @@ def diff_cases(
 
     from screen.engine.evaluate import evaluate_case
     from screen.engine.loader import expand_case_paths, load_case
-    from screen.engine.result import build_result
+    from screen.engine.result import build_result, rule_errors
     from screen.model.errors import ScreenError
 
     report = DiffReport(_rs_label(old_rs), _rs_label(new_rs))
@@ -205,6 +205,7 @@ def diff_cases(
         old = build_result(old_rs, loaded, evaluate_case(old_rs, loaded.case, trace=False))
         new = build_result(new_rs, loaded, evaluate_case(new_rs, loaded.case, trace=False))
         report.cases.append(compare(old, new))
+        report.errors += rule_errors(old) + rule_errors(new)  # a rule's defect is no change
     return report
 
 
@@ -222,7 +223,7 @@ def diff_store(store: Any, new_rs: CompiledRuleSet) -> DiffReport:
 
     from screen.engine.evaluate import evaluate_case
     from screen.engine.loader import load_case
-    from screen.engine.result import build_result
+    from screen.engine.result import build_result, rule_errors
     from screen.model.errors import ScreenError
 
     latest: dict[str, Any] = {}
@@ -248,6 +249,7 @@ def diff_store(store: Any, new_rs: CompiledRuleSet) -> DiffReport:
                 continue
             new = build_result(new_rs, loaded, evaluate_case(new_rs, loaded.case, trace=False))
             report.cases.append(compare(old, new, record=r.id, firm_decision=calls.get(r.case_id)))
+            report.errors += rule_errors(new)
     return report
 
 
