@@ -220,6 +220,14 @@ class Asset(Model):
     efficacy_hazard_ratio: float | None = _derived(
         "that readout's hazard ratio, when it states one (a comparison of concurrent arms)"
     )
+    efficacy_active_delta_relative: float | None = _derived(
+        "relative gain of the readout chosen the same way among those against an active drug "
+        "or the standard of care (a best-in-class claim needs one: 1.5)"
+    )
+    efficacy_active_delta_points: float | None = _derived(
+        "that readout's gain on the endpoint's own scale, for a change from baseline"
+    )
+    efficacy_active_endpoint: vocab.EndpointKind | None = _derived("endpoint kind of that readout")
     licensed_territory: vocab.LicensedTerritory | None = _derived(
         "the territory the deals in force license (not terminated or returned); none: no deal "
         "in force"
@@ -279,6 +287,10 @@ def derived_values(asset: Asset) -> dict[str, Any]:
     values["efficacy_hazard_ratio"] = (
         best.hazard_ratio.value if best is not None and best.hazard_ratio is not None else None
     )
+    active = efficacy_readout(asset, ACTIVE_COMPARATORS)
+    values["efficacy_active_delta_relative"] = active.delta_relative if active else None
+    values["efficacy_active_delta_points"] = active.delta_points if active else None
+    values["efficacy_active_endpoint"] = active.kind if active else None
     values["licensed_territory"] = licensed_territory(asset.bd)
     dev = asset.development
     top = dev.most_advanced(approved_by) if dev is not None else None
@@ -296,7 +308,10 @@ def _approved_by(asset: Asset) -> set[vocab.Agency]:
     return {a.agency for a in (reg.approvals or [])} if reg is not None else set()
 
 
-def efficacy_readout(asset: Asset) -> Any:
+ACTIVE_COMPARATORS = frozenset({vocab.ComparatorKind.active, vocab.ComparatorKind.standard_of_care})
+
+
+def efficacy_readout(asset: Asset, against: frozenset[Any] | None = None) -> Any:
     """The comparative readout the asset's efficacy facts come from, among the readouts marked
     primary (none when the primary ones state no comparison: the facts stay unknown), else
     among those not marked secondary (`primary: false`), else among all. For a metabolic,
@@ -309,6 +324,8 @@ def efficacy_readout(asset: Asset) -> Any:
     A subgroup or exploratory endpoint with a larger gain never stands in for a primary
     endpoint that the case states."""
     readouts = [r for t in asset.trials or [] for r in t.readouts]
+    if against is not None:  # only readouts against these comparator kinds
+        readouts = [r for r in readouts if getattr(r.comparator, "kind", None) in against]
     compared = [r for r in readouts if r.delta_relative is not None or _compared_change(r)]
     if any(r.primary for r in readouts):  # a stated primary endpoint without a comparison
         pool = [r for r in compared if r.primary]  # leaves the efficacy facts unknown
@@ -349,6 +366,9 @@ DERIVED_ASSET_FIELDS = (
     "efficacy_endpoint",
     "efficacy_comparator",
     "efficacy_hazard_ratio",
+    "efficacy_active_delta_relative",
+    "efficacy_active_delta_points",
+    "efficacy_active_endpoint",
     "licensed_territory",
 )
 
@@ -365,6 +385,9 @@ DERIVED_FROM: dict[str, tuple[str, ...]] = {
     "asset.efficacy_endpoint": ("asset.trials.readouts",),
     "asset.efficacy_comparator": ("asset.trials.readouts",),
     "asset.efficacy_hazard_ratio": ("asset.trials.readouts",),
+    "asset.efficacy_active_delta_relative": ("asset.trials.readouts",),
+    "asset.efficacy_active_delta_points": ("asset.trials.readouts",),
+    "asset.efficacy_active_endpoint": ("asset.trials.readouts",),
     "asset.licensed_territory": ("asset.bd.deals", "asset.bd.status"),
     "asset.trials.readouts.delta": (
         "asset.trials.readouts.value",
