@@ -359,18 +359,14 @@ class Territory(StrEnum):
     other = "other"
 
 
-class LicensedTerritory(StrEnum):
-    """What the deals in force license (derived, `deals.licensed_territory`): a territory, or
-    `none` when the case says no deal is in force. `asia` and `other` are partial territories
-    outside China; several deals in force that cover different ones read as `other`."""
-
-    global_ = "global"
-    ex_china = "ex_china"
-    us = "us"
-    china = "china"
-    asia = "asia"
-    other = "other"
-    none = "none"
+# What the deals in force license (derived, `deals.licensed_territory`): a `Territory`, or
+# `none` when the case says no deal is in force. `asia` and `other` are partial territories
+# outside China; several deals in force that cover different ones read as `other`.
+LicensedTerritory = StrEnum(  # type: ignore[misc]  # the territories, one more value
+    "LicensedTerritory",
+    [*((t.name, t.value) for t in Territory), ("none", "none")],
+    module=__name__,
+)
 
 
 class BdStatus(StrEnum):
