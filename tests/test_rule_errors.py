@@ -154,3 +154,14 @@ def test_diff_reports_a_proposal_whose_rule_fails(tmp_path: Path) -> None:
     done = run_cli("diff", "--old", str(fine), "--new", str(rules), str(bad), str(good))
     assert done.returncode == 2
     assert f"{rules}:7:15: rule b1 failed on {bad} (asset A1): division by zero" in done.stderr
+
+
+@pytest.mark.parametrize("command", [("compare",), ("sensitivity", "--samples", "5")])
+def test_compare_and_sensitivity_report_a_failing_rule(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """They showed the failed rule's outcome as unknown and exited 0."""
+    rules, bad, good = _failing_rules(tmp_path)
+    done = run_cli(*command, str(bad), str(good), "--rules", str(rules))
+    assert done.returncode == 2
+    assert f"{rules}:7:15: rule b1 failed on {bad} (asset A1): division by zero" in done.stderr

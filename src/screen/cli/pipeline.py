@@ -295,6 +295,7 @@ def sensitivity(
       dealscreen sensitivity cases/ --thresholds --format csv -o robustness.csv
     """
     from screen.engine.loader import expand_case_paths
+    from screen.engine.result import rule_error_line
     from screen.pipeline import rank as pipeline
     from screen.pipeline import sensitivity as sens
     from screen.pipeline import sensitivity_report
@@ -323,7 +324,15 @@ def sensitivity(
     if not kept_unwritten(output, len(good)):
         write_output(text, output, what=f"sensitivity report ({fmt})")
     _report_failures(failed, len(paths))
-    if failed:
+    rule_errors = [
+        rule_error_line(cs.path, a.id, rule, error)
+        for cs in good
+        for a in cs.assets
+        for rule, error in a.errors
+    ]
+    for line in rule_errors:  # as score: the case is analysed, the exit code is 2
+        echo_error(line)
+    if failed or rule_errors:
         sys.exit(2)
 
 
@@ -378,11 +387,20 @@ def compare(
             errors.append(err)
     if errors:
         raise ScreenErrors(errors)
-    result = cmp.compare(rs, loaded[0], loaded[1])
+    from screen.engine.evaluate import evaluate_case
+    from screen.engine.result import outcome_rule_errors
+
+    a, b = ((x, evaluate_case(rs, x.case, trace=False)) for x in loaded)
+    result = cmp.compare_outcomes(rs, a, b)
     if fmt == "json":
         write_output(cmp.to_json(result), None)
     else:
         write_output(terminal_text(cmp.to_text(result, all_criteria=not differences)), None)
+    failed = outcome_rule_errors(a[0].path, a[1]) + outcome_rule_errors(b[0].path, b[1])
+    for line in failed:  # as score: shown, and the exit code is 2
+        echo_error(line)
+    if failed:
+        sys.exit(2)
 
 
 COMMANDS = [rank, sensitivity, compare]

@@ -307,6 +307,15 @@ def rule_errors(result: dict[str, Any]) -> list[str]:
     ]
 
 
+def outcome_rule_errors(case_path: str, outcome: CaseOutcome) -> list[str]:
+    """`rule_errors` of an evaluated case that no result document was built for."""
+    return [
+        rule_error_line(case_path, o.asset.id, rule, error)
+        for o in outcome.assets
+        for rule, error in sorted(o.errors.items())
+    ]
+
+
 def rule_error_line(case_path: str, asset_id: str, rule: str, error: str) -> str:
     """`rules/x.yaml:12:7: rule R failed on CASE (asset A): what`, the rule's place first."""
     m = _LOCATED.match(error)
