@@ -165,3 +165,15 @@ def test_compare_and_sensitivity_report_a_failing_rule(
     done = run_cli(*command, str(bad), str(good), "--rules", str(rules))
     assert done.returncode == 2
     assert f"{rules}:7:15: rule b1 failed on {bad} (asset A1): division by zero" in done.stderr
+
+
+def test_why_not_and_due_report_a_failing_rule(tmp_path: Path) -> None:
+    rules, bad, _ = _failing_rules(tmp_path)
+    line = f"{rules}:7:15: rule b1 failed on {bad} (asset A1): division by zero"
+    done = run_cli("why-not", str(bad), "--rules", str(rules))
+    assert done.returncode == 2 and line in done.stderr
+    case = make_case({"epidemiology": {"us": 100, "eu": 0, "china": 100}}, id="bad")
+    case["revisit"] = {"on": "2024-01-01", "when": "next readout"}
+    due = write_yaml(tmp_path / "due.yaml", case)
+    done = run_cli("due", str(due), "--rules", str(rules), "--today", "2024-06-01")
+    assert done.returncode == 2 and f"rule b1 failed on {due} (asset A1)" in done.stderr

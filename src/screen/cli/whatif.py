@@ -54,14 +54,22 @@ def why_not(
     and which unknown facts matter most. Facts in the rule set's `fixed:` list are not changed."""
     from screen.audit.whynot import format_why_not
     from screen.audit.whynot import why_not as search
+    from screen.engine.evaluate import evaluate_case
     from screen.engine.loader import load_case
+    from screen.engine.result import outcome_rule_errors
 
     rs = load_rules(rules)
-    found = search(rs, load_case(case).case, target=target, max_changes=max_changes)
+    loaded = load_case(case)
+    found = search(rs, loaded.case, target=target, max_changes=max_changes)
     if fmt == "json":
         echo_json(found.as_dict())
     else:
         echo_text(format_why_not(found, limit=limit), nl=False)
+    failed = outcome_rule_errors(loaded.path, evaluate_case(rs, loaded.case, trace=False))
+    for line in failed:  # the search ran on a rule's defect: shown, and the exit code is 2
+        echo_error(line)
+    if failed:
+        sys.exit(2)
 
 
 # --------------------------------------------------------------------------- diff

@@ -18,7 +18,7 @@ from pathlib import Path
 from screen.engine.evaluate import evaluate_case
 from screen.engine.loader import load_case
 from screen.engine.plan import CompiledRuleSet
-from screen.engine.result import build_result
+from screen.engine.result import build_result, rule_errors
 from screen.model.errors import ScreenError
 from screen.model.numbers import display
 
@@ -68,6 +68,7 @@ def due_cases(
         if revisit is None or revisit.on > limit:
             continue
         result = build_result(rs, loaded, evaluate_case(rs, loaded.case, trace=False))
+        errors += rule_errors(result)  # listed, and said: a rule's defect, not the case's
         core = set(result["core_assets"]) or {result["lead_asset"]}
         questions = tuple(
             dict.fromkeys(u["question"] for u in result["unknowns"] if u["asset"] in core)
