@@ -40,6 +40,7 @@ from screen.model.development import (
     REGIONAL_VIEWS,
     Development,
     RegionalStatus,  # noqa: F401
+    highest,
     regional_stages,
 )
 from screen.model.evidence import (  # noqa: F401
@@ -251,23 +252,18 @@ class Asset(Model):
 
     @model_validator(mode="after")
     def _derive(self) -> Asset:
-        dev = self.development
-        if dev is not None:
-            approved_by = _approved_by(self)
-            top = dev.most_advanced(approved_by)
-            floor = dev.known_most_advanced(approved_by)  # = top when every stage is known
-            if self.stage is None and top is not None and top is not vocab.Stage.none:
-                object.__setattr__(self, "stage", top)
-            elif self.stage is not None and (
-                (top is not None and top is not vocab.Stage.none and self.stage != top)
-                or (top is None and self.stage < floor)
-            ):
-                shown = top if top is not None else floor
+        values = derived_values(self)
+        if self.development is not None and self.stage is not None:
+            regions = [values[f"stage_{r.value}"] for r in vocab.DevelopmentRegion]
+            top = highest(regions)  # None: a region's stage is unknown
+            floor = max((s for s in regions if s is not None), default=vocab.Stage.none)
+            if self.stage < floor or top not in (None, vocab.Stage.none, self.stage):
                 raise ValueError(
                     f"stage {self.stage.name} disagrees with development: the most advanced "
-                    f"regional stage is {shown.name}; leave 'stage' out (it is derived) or fix it"
+                    f"regional stage is {(top or floor).name}; leave 'stage' out (it is "
+                    "derived) or fix it"
                 )
-        for key, value in derived_values(self).items():
+        for key, value in values.items():
             object.__setattr__(self, key, value)
         return self
 
@@ -293,7 +289,7 @@ def derived_values(asset: Asset) -> dict[str, Any]:
     values["efficacy_active_endpoint"] = active.kind if active else None
     values["licensed_territory"] = licensed_territory(asset.bd)
     dev = asset.development
-    top = dev.most_advanced(approved_by) if dev is not None else None
+    top = highest(values[f"stage_{r.value}"] for r in vocab.DevelopmentRegion) if dev else None
     if top is not None and top is not vocab.Stage.none:
         values["stage"] = top
     elif asset.stage is None and dev is None and approved_by:

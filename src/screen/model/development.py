@@ -87,16 +87,6 @@ class Development(Model):
             return Stage.approved
         return None
 
-    def most_advanced(self, approved_by: Agencies = frozenset()) -> Stage | None:
-        """The most advanced stage of any region; None (unknown) when a region's stage is
-        unknown and the known ones are not `approved` already."""
-        return highest(self.stage_in(r, approved_by) for r in Region)
-
-    def known_most_advanced(self, approved_by: Agencies = frozenset()) -> Stage:
-        """The most advanced of the stages it states (a floor when some are unknown)."""
-        known = (self.stage_in(r, approved_by) for r in Region)
-        return max((s for s in known if s is not None), default=Stage.none)
-
 
 def highest(stages: Iterable[Stage | None]) -> Stage | None:
     """The maximum of stages some of which may be unknown (None): known only when all are, or
