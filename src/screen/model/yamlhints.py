@@ -83,12 +83,13 @@ def _open_quote_before(lines: list[str], start: int, at: int) -> tuple[int, int]
             body = body[2:].lstrip(" ")
         key, sep, rest = body.partition(": ")
         value = rest.lstrip(" ") if sep and not key.startswith(("'", '"')) else body
-        if value[:1] in ("'", '"') and not _closes(value):
+        column = len(text) - len(value)
+        if value[:1] in ("'", '"') and _open_quote(text, column) == column:
             # the culprit only if closing it there lets the parser get past the error (a
             # quote in a block scalar's prose, or a value legally quoted over two lines, is not)
             closed = [*lines[:n], text + value[0], *lines[n + 1 :]]
             if _parses_past(closed, at):
-                return n + 1, len(text) - len(value) + 1
+                return n + 1, column + 1
     return None
 
 
@@ -108,30 +109,19 @@ def _parses_past(lines: list[str], at: int) -> bool:
     return True
 
 
-def _closes(value: str) -> bool:
-    """Whether the quoted value `value` (starting with its quote) closes on this line."""
-    quote, i = value[0], 1
-    while i < len(value):
-        ch = value[i]
-        if quote == '"' and ch == "\\":
-            i += 2
-            continue
-        if ch == quote:
-            if quote == "'" and value.startswith("''", i):
-                i += 2
-                continue
-            return True
-        i += 1
-    return False
-
-
 def _unclosed_quote(lines: list[str], context: Any, at: int) -> tuple[int, int] | None:
     """(line, column), 1-based, of a quote left open on the line where the flow mapping or
     list the parser was reading began, when the error comes on a later line."""
     if context is None or context.line >= at or context.line >= len(lines):
         return None
-    text = lines[context.line]
-    open_at, quote, i = None, "", context.column
+    open_at = _open_quote(lines[context.line], context.column)
+    return (context.line + 1, open_at + 1) if open_at is not None else None
+
+
+def _open_quote(text: str, start: int) -> int | None:
+    """The column (0-based) of a quote that opens on `text` from `start` on and is not
+    closed on it (escapes, doubled single quotes and a trailing comment read as YAML does)."""
+    open_at, quote, i = None, "", start
     while i < len(text):
         ch = text[i]
         if quote == '"' and ch == "\\":
@@ -147,4 +137,4 @@ def _unclosed_quote(lines: list[str], context: Any, at: int) -> tuple[int, int] 
         elif not quote and ch == "#" and i > 0 and text[i - 1] in " \t":
             break  # a comment
         i += 1
-    return (context.line + 1, open_at + 1) if open_at is not None else None
+    return open_at
