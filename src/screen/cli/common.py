@@ -265,6 +265,16 @@ def write_chunks(
         click.echo(f"wrote {what} to {output}", err=True)
 
 
+def echo_rule_errors(lines: Iterable[str]) -> bool:
+    """Print the located lines of rules that failed at run time; whether there were any (the
+    command then exits 2, as for any bad input: the results are shown, the defect said)."""
+    shown = False
+    for line in lines:
+        echo_error(line)
+        shown = True
+    return shown
+
+
 def kept_unwritten(output: str | Path | None, loaded: int) -> bool:
     """Whether to leave FILE as it was: no case of the batch could be loaded, so the output
     would hold nothing but the report's frame (an empty list, a header), and replacing the

@@ -15,6 +15,7 @@ import click
 from screen.cli.common import (
     RULES_HELP,
     echo_error,
+    echo_rule_errors,
     existing_paths,
     format_option,
     guard,
@@ -189,9 +190,7 @@ def rank(
         if not kept_unwritten(output, len(paths) - len(failed)):
             _write_ranked(rs, rows, failed, fmt, output, bom, memos)
     _report_failures(failed, len(paths))
-    for line in rule_errors:
-        echo_error(line)
-    if failed or rule_errors:
+    if echo_rule_errors(rule_errors) or failed:
         sys.exit(2)
 
 
@@ -295,7 +294,6 @@ def sensitivity(
       dealscreen sensitivity cases/ --thresholds --format csv -o robustness.csv
     """
     from screen.engine.loader import expand_case_paths
-    from screen.engine.result import rule_error_line
     from screen.pipeline import rank as pipeline
     from screen.pipeline import sensitivity as sens
     from screen.pipeline import sensitivity_report
@@ -324,15 +322,8 @@ def sensitivity(
     if not kept_unwritten(output, len(good)):
         write_output(text, output, what=f"sensitivity report ({fmt})")
     _report_failures(failed, len(paths))
-    rule_errors = [
-        rule_error_line(cs.path, a.id, rule, error)
-        for cs in good
-        for a in cs.assets
-        for rule, error in a.errors
-    ]
-    for line in rule_errors:  # as score: the case is analysed, the exit code is 2
-        echo_error(line)
-    if failed or rule_errors:
+    lines = (line for cs in good for line in pipeline.scores_rule_errors(cs.path, cs.assets))
+    if echo_rule_errors(lines) or failed:
         sys.exit(2)
 
 
@@ -396,10 +387,7 @@ def compare(
         write_output(cmp.to_json(result), None)
     else:
         write_output(terminal_text(cmp.to_text(result, all_criteria=not differences)), None)
-    failed = outcome_rule_errors(a[0].path, a[1]) + outcome_rule_errors(b[0].path, b[1])
-    for line in failed:  # as score: shown, and the exit code is 2
-        echo_error(line)
-    if failed:
+    if echo_rule_errors(line for x, o in (a, b) for line in outcome_rule_errors(x.path, o)):
         sys.exit(2)
 
 

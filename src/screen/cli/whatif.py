@@ -16,6 +16,7 @@ from screen.cli.common import (
     RULES_HELP,
     echo_error,
     echo_json,
+    echo_rule_errors,
     echo_text,
     fail_if_damaged,
     format_option,
@@ -65,10 +66,8 @@ def why_not(
         echo_json(found.as_dict())
     else:
         echo_text(format_why_not(found, limit=limit), nl=False)
-    failed = outcome_rule_errors(loaded.path, evaluate_case(rs, loaded.case, trace=False))
-    for line in failed:  # the search ran on a rule's defect: shown, and the exit code is 2
-        echo_error(line)
-    if failed:
+    screened = evaluate_case(rs, loaded.case, trace=False)
+    if echo_rule_errors(outcome_rule_errors(loaded.path, screened)):  # searched on a defect
         sys.exit(2)
 
 

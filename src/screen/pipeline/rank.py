@@ -473,11 +473,14 @@ def row_for(rs: CompiledRuleSet, loaded: LoadedCase) -> PipelineRow:
         if decision == INSUFFICIENT
         else None,
         provisional_score=None if provisional is None else round(provisional, DIGITS),
-        rule_errors=tuple(
-            rule_error_line(loaded.path, assets[i].id, rule, error)
-            for i in core
-            for rule, error in assets[i].errors
-        ),
+        rule_errors=scores_rule_errors(loaded.path, [assets[i] for i in core]),
+    )
+
+
+def scores_rule_errors(path: str, assets: Sequence[AssetScores]) -> tuple[str, ...]:
+    """The located lines (`result.rule_error_line`) of the rules that failed on `assets`."""
+    return tuple(
+        rule_error_line(path, a.id, rule, error) for a in assets for rule, error in a.errors
     )
 
 
