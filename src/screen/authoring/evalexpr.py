@@ -103,10 +103,11 @@ def eval_expression(
     except EvalError as exc:
         raise ScreenError(f"cannot evaluate: {exc}", Location("<expression>", 1, 1)) from None
     reads = [(k, facts.get(k, UNKNOWN)) for k in expr.reads]
-    if has_unknown(value) and chosen.errors:  # a rule's defect, not missing data (exit 2)
-        rule, error = sorted(chosen.errors.items())[0]
-        raise ScreenError(
-            f"{error} (rule {rule} failed on asset {chosen.asset.id}, so the value is unknown)"
+    if has_unknown(value) and chosen.errors:  # maybe a rule's defect, not missing data
+        rule, error = sorted(chosen.errors.items())[0]  # (which unknown rests on it is not
+        raise ScreenError(  # traced here: said as a possibility, and exit 2 for the defect)
+            f"{error} (rule {rule} failed on asset {chosen.asset.id}; the value is unknown "
+            "and may rest on it)"
         )
     missing = [k for k, v in reads if has_unknown(v) and k in expr.blamable]
     return EvalResult(source, chosen.asset.id, value, reads, missing)
