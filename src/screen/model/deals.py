@@ -121,9 +121,14 @@ class Bd(Model):
     deals: list[Deal] | None = Field(None, description="deals signed (an empty list: none)")
 
 
-_NOT_SIGNED = frozenset(
-    {vocab.BdStatus.none, vocab.BdStatus.preparing, vocab.BdStatus.in_discussion}
-    | {vocab.BdStatus.term_sheet, vocab.BdStatus.returned}
+_NOT_SIGNED = frozenset(  # BD statuses that say no deal is in force
+    {
+        vocab.BdStatus.none,
+        vocab.BdStatus.preparing,
+        vocab.BdStatus.in_discussion,
+        vocab.BdStatus.term_sheet,
+        vocab.BdStatus.returned,
+    }
 )
 _ENDED = frozenset({vocab.DealStatus.terminated, vocab.DealStatus.returned})
 
