@@ -37,7 +37,7 @@ from screen.memo.wording import (
     short_name,
 )
 from screen.model.case import Figure, efficacy_readout
-from screen.model.vocab import ComparatorKind
+from screen.model.vocab import ComparatorKind, Region
 
 
 def trace_by_asset(result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -75,7 +75,14 @@ def _deal_sum(deal: Any) -> str | None:
     return f"up to {amount}: {' + '.join(n for n, _ in parts)}, derived"
 
 
-_REGION_ORDER = {"multiregional": 0, "us": 0, "eu": 1, "japan": 1, "rest_of_world": 2, "china": 3}
+_REGION_ORDER = {  # a rival's region, global and US first (T3, T8); unstated: 2
+    Region.multiregional: 0,
+    Region.us: 0,
+    Region.eu: 1,
+    Region.japan: 1,
+    Region.rest_of_world: 2,
+    Region.china: 3,
+}
 
 
 def _inherit(fig: Any, source: str | None, block: Any = None) -> Any:
@@ -221,7 +228,7 @@ def asset_view(
             enumerate(listed),
             key=lambda ic: (
                 -(int(ic[1].stage) if ic[1].stage is not None else -1),
-                _REGION_ORDER.get(getattr(ic[1].region, "value", None), 2),
+                _REGION_ORDER.get(ic[1].region, 2),
                 ic[0],
             ),
         )
