@@ -413,3 +413,18 @@ def test_a_byte_order_mark_inside_a_file_is_refused_where_it_is():
     assert (err.location.line, err.location.column) == (3, 1)
     assert "byte-order mark U+FEFF" in err.message and "\ufeff" not in str(err)
     assert parse_yaml_bytes(b"\xef\xbb\xbfa: 1\n", "ok.yaml").data == {"a": 1}  # at the start
+
+
+def test_the_open_quote_hint_parses_the_file_again_a_bounded_number_of_times(monkeypatch):
+    """Each quote tried as the culprit costs a parse of the file: 3,000 values legally quoted
+    over two lines before a misindented key took 21 s (a hostile-input review)."""
+    from screen.model import yamlhints
+
+    calls = []
+    real = yamlhints._parses_past
+    monkeypatch.setattr(yamlhints, "_parses_past", lambda *a: calls.append(1) or real(*a))
+    text = "a:\n" + "".join(f'  k{i}: "one\n    two"\n' for i in range(200)) + "   bad: 1\n"
+    with pytest.raises(ScreenError) as info:
+        parse_yaml(text, "q.yaml")
+    assert "check the indentation" in str(info.value)
+    assert len(calls) == yamlhints.MAX_REPARSES

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+MAX_REPARSES = 8  # quotes tried as the culprit of one error, each by a parse of the file
 _MISPLACED = ("expected <block end>", "did not find expected key", "expected '-' indicator")
 
 
@@ -76,6 +77,7 @@ def _open_quote_before(lines: list[str], start: int, at: int) -> tuple[int, int]
     line `at` that opens a quote and does not close it on its line: a quoted value runs on to
     its next quote, so the parser's complaint comes lines later (a value quoted over several
     lines is legal YAML, but rare in these files, and the complaint says something is wrong)."""
+    tries = MAX_REPARSES
     for n in range(max(start, 0), min(at + 1, len(lines))):
         text = lines[n]
         body = text.lstrip(" ")
@@ -90,6 +92,9 @@ def _open_quote_before(lines: list[str], start: int, at: int) -> tuple[int, int]
             closed = [*lines[:n], text + value[0], *lines[n + 1 :]]
             if _parses_past(closed, at):
                 return n + 1, column + 1
+            tries -= 1
+            if not tries:  # each try parses the file again: a file of such lines stays fast
+                return None
     return None
 
 
