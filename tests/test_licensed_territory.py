@@ -66,8 +66,10 @@ def _deal(territory: str | None = None, countries: list[str] | None = None, **kw
         ({"deals": [_deal("china"), _deal("ex_china")]}, T.global_),
         ({"deals": [_deal("global"), _deal("asia")]}, T.global_),
         ({"deals": [_deal("ex_china"), _deal("us")]}, T.ex_china),
-        ({"deals": [_deal("us"), _deal("asia")]}, T.other),
-        ({"deals": [_deal("china"), _deal("us")]}, T.other),
+        ({"deals": [_deal("us"), _deal("asia")]}, T.ex_china),  # as countries [US, JP] read
+        ({"deals": [_deal(countries=["US"]), _deal(countries=["JP"])]}, T.ex_china),
+        ({"deals": [_deal("china"), _deal("us")]}, T.global_),  # as countries [CN, US] read
+        ({"deals": [_deal("asia"), _deal("other")]}, T.other),
         ({"status": "none", "deals": [_deal("us")]}, T.us),  # the deals listed win
     ],
 )
@@ -147,3 +149,14 @@ def test_a_deal_recorded_on_one_asset_for_several_licenses_each() -> None:
     assert [a.licensed_territory for a in assets] == [T.ex_china, T.ex_china]
     case["assets"][0]["bd"]["deals"][0]["assets"] = []
     assert Case.model_validate(case).assets[1].licensed_territory is None  # partnered, unsaid
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sets(st.sampled_from(["CN", "HK", "TW", "US", "CA", "JP", "DE", "SA"]),
+                        min_size=1), min_size=1, max_size=4))  # fmt: skip
+def test_deals_by_country_read_as_one_deal_for_all_their_countries(lists: list[set[str]]):
+    """Two deals, for the US and for Japan, license what one deal for both does (they read
+    as 'other' while one deal read ex_china: a hostile-input review)."""
+    apart = _licensed({"deals": [_deal(countries=sorted(c)) for c in lists]})
+    together = _licensed({"deals": [_deal(countries=sorted(set().union(*lists)))]})
+    assert apart == together

@@ -143,23 +143,28 @@ def licensed_territory(
     In force: every deal listed that is not terminated or returned (the list holds deals
     signed; a deal with no status is read as still signed), an option only once exercised.
     No deals listed: `none` when the BD status says no deal was signed or the asset came back,
-    unknown otherwise (partnered, or not stated). A deal's territory: `_deal_territory`; a
-    deal in force that states neither territory nor countries leaves the whole unknown.
-    Several deals in force: their common territory; global when one is global or they cover
-    China and ex-China; ex_china when the others lie within it (us, asia, other); else
-    other. `shared`: deals recorded on another asset of the case that cover this one (with
-    no deals listed of its own, they are its deals)."""
+    unknown otherwise (partnered, or not stated). A deal's territory is its `territory`, else
+    its countries, which the deals naming countries pool (`_countries_territory`: a deal for
+    the US and one for Japan license what one for both does); a deal in force that states
+    neither leaves the whole unknown. Several territories combine as `_combined` says.
+    `shared`: deals recorded on another asset of the case that cover this one (with no deals
+    listed of its own, they are its deals)."""
     own = bd.deals if bd is not None else None
     if own is None and not shared:
         return vocab.LicensedTerritory.none if bd is not None and bd.status in _NOT_SIGNED else None
-    named = set()
+    named: set[vocab.LicensedTerritory] = set()
+    countries: set[str] = set()
     for deal in [*(own or ()), *shared]:
         if deal.status in _ENDED or not _licenses(deal):
             continue
-        territory = _deal_territory(deal)
-        if territory is None:
+        if deal.territory is not None:
+            named.add(vocab.LicensedTerritory(deal.territory.value))
+        elif deal.countries:
+            countries.update(deal.countries)
+        else:
             return None
-        named.add(territory)
+    if countries:
+        named.add(_countries_territory(countries))
     return _combined(named)
 
 
@@ -176,33 +181,30 @@ def _licenses(deal: Deal) -> bool:
     )
 
 
-def _deal_territory(deal: Deal) -> vocab.LicensedTerritory | None:
-    """A deal's territory as stated, else read from its countries: within Greater China:
-    china (the home market); the US alone: us; the US with other countries: ex_china (the
-    major markets outside China; with the mainland too: global); any other list: other."""
+def _countries_territory(countries: set[str]) -> vocab.LicensedTerritory:
+    """Licensed countries as a territory: within Greater China: china (the home market); the
+    US alone: us; the US with other countries: ex_china (the major markets outside China;
+    with Greater China too: global); any other list: other."""
     T = vocab.LicensedTerritory
-    if deal.territory is not None:
-        return T(deal.territory.value)
-    if not deal.countries:
-        return None
-    countries = set(deal.countries)
     if countries <= GREATER_CHINA:
         return T.china
     if "US" in countries:
         if countries == {"US"}:
             return T.us
-        return T.global_ if "CN" in countries else T.ex_china
+        return T.global_ if countries & GREATER_CHINA else T.ex_china
     return T.other
 
 
 def _combined(named: set[vocab.LicensedTerritory]) -> vocab.LicensedTerritory:
+    """Several deals' territories as one, as a country list reads (`_countries_territory`):
+    the US with other markets is ex_china, with China too global."""
     T = vocab.LicensedTerritory
     if not named:
         return T.none
     if len(named) == 1:
         return next(iter(named))
-    if T.global_ in named or {T.china, T.ex_china} <= named:
+    if T.global_ in named:
         return T.global_
-    if T.ex_china in named and T.china not in named:
-        return T.ex_china
+    if named & {T.us, T.ex_china}:
+        return T.global_ if T.china in named else T.ex_china
     return T.other
