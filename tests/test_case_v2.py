@@ -424,8 +424,10 @@ def test_a_blood_cancer_filed_under_hematology_is_warned(
         # an FDA approval in regulatory.approvals settles a US named without a stage
         ({"china": {"stage": "approved"}, "us": {"note": "x"}}, [{"agency": "fda"}],
          {"us": Stage.approved, "ex_china": Stage.approved}),
-        # ... as does an approval listed under the region itself
+        # ... as does an approval listed under the region itself, by its regulator
         ({"us": {"approvals": [{"agency": "fda"}]}}, [], {"us": Stage.approved}),
+        ({"us": {"approvals": [{}]}}, [], {"us": Stage.approved}),  # agency: the region's
+        ({"us": {"approvals": [{"agency": "nmpa"}]}}, [], {"us": None}),  # not the FDA's
         # the approval settles the unknown US, so the most advanced stage is known too
         ({"china": {"stage": "phase2"}, "us": {"note": "x"}}, [{"agency": "fda"}],
          {"us": Stage.approved, "ex_china": Stage.approved, "stage": Stage.approved}),

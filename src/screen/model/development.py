@@ -83,7 +83,8 @@ class Development(Model):
             return Stage.none
         if status.stage is not None:
             return status.stage
-        if status.approvals or approved_by & SETTLED_BY[region]:
+        own = {a.agency for a in status.approvals or []}  # None: the region's regulator
+        if (own | approved_by) & SETTLED_BY[region] or None in own:
             return Stage.approved
         return None
 
