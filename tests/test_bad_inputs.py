@@ -619,3 +619,14 @@ def test_sensitivity_takes_the_format_from_the_output_suffix(tmp_path: Path) -> 
     run_cli("sensitivity", str(good), "--samples", "5", "-o", str(tmp_path / "s.json"))
     assert (tmp_path / "s.csv").read_text().startswith("rank,company,")
     assert (tmp_path / "s.json").read_text().lstrip().startswith(("{", "["))
+
+
+@pytest.mark.parametrize("command", [("score",), ("memo",), ("sensitivity", "--samples", "3")])
+def test_output_naming_a_case_file_read_is_refused(tmp_path: Path, command: tuple[str, ...]):
+    """`score x.yaml -o x.yaml` replaced the case with the report, exit 0 (a review)."""
+    case = tmp_path / "k.yaml"
+    case.write_bytes((ROOT / "cases" / "kestrel-bio.yaml").read_bytes())
+    before = case.read_bytes()
+    out = run_cli(*command, str(tmp_path), "-o", str(case))
+    assert out.returncode == 2 and "is one of the case files read" in out.stderr
+    assert case.read_bytes() == before

@@ -24,6 +24,7 @@ from screen.cli.common import (
     load_rules,
     record,
     record_options,
+    refuse_overwriting_cases,
     show_warnings,
     write_chunks,
     write_output,
@@ -115,6 +116,7 @@ def score(
     the exit code is then 2. With --record the results that were scored are stored, and the
     new head hash of the audit chain is printed on stderr (keep it: `audit verify --head`).
     """
+    refuse_overwriting_cases(output, cases)
     if fmt is None:  # as rank does: the -o suffix says it (a .json file never holds a table)
         fmt = "json" if output and output.lower().endswith(".json") else "table"
     # Kept only what is needed after the loop: for the table the results' summaries; the

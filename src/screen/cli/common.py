@@ -275,6 +275,23 @@ def echo_rule_errors(lines: Iterable[str]) -> bool:
     return shown
 
 
+def refuse_overwriting_cases(output: str | Path | None, cases: Iterable[str]) -> None:
+    """-o naming one of the case files read is an error before any work: the report would
+    replace the case (nothing recorded is lost by a typo in an output path)."""
+    if not output or not Path(output).is_file():
+        return
+    from screen.engine.loader import case_path_texts
+    from screen.model.errors import Location, ScreenError
+
+    target = os.path.realpath(output)
+    if any(os.path.realpath(p) == target for p in case_path_texts(list(cases))):
+        raise ScreenError(
+            "is one of the case files read; the report would replace it",
+            Location(str(output)),
+            "name another output file",
+        )
+
+
 def kept_unwritten(output: str | Path | None, loaded: int) -> bool:
     """Whether to leave FILE as it was: no case of the batch could be loaded, so the output
     would hold nothing but the report's frame (an empty list, a header), and replacing the

@@ -16,6 +16,7 @@ from screen.cli.common import (
     load_rules,
     record,
     record_options,
+    refuse_overwriting_cases,
     show_warnings,
     write_output,
 )
@@ -152,6 +153,8 @@ def memo(
                 "PDF output needs WeasyPrint, which is not installed", hint=memos.PDF_INSTALL_HINT
             ) from None
 
+    if not to_dir:
+        refuse_overwriting_cases(output, cases)
     rs = load_rules(rules)
     memos.environment(template_dir)  # a missing template folder fails before any work
     errors: list[str] = []

@@ -21,6 +21,7 @@ from screen.cli.common import (
     guard,
     kept_unwritten,
     load_rules,
+    refuse_overwriting_cases,
     store_option,
     write_chunks,
     write_output,
@@ -176,6 +177,7 @@ def rank(
 
         require_xlsxwriter()  # before any work
     row_filters = [pipeline.parse_filter(f) for f in filters]
+    refuse_overwriting_cases(output, cases)
     rs = load_rules(rules)
     paths = case_path_texts(existing_paths(cases))  # text: ~100 bytes a file, not ~350
     rule_errors: list[str] = []  # as score: the case is ranked, the exit code is 2
@@ -303,6 +305,7 @@ def sensitivity(
 
         suffix = Path(output).suffix.lower() if output else ""
         fmt = {".csv": "csv", ".json": "json"}.get(suffix, "table")
+    refuse_overwriting_cases(output, cases)
     rs = load_rules(rules)
     paths = expand_case_paths(existing_paths(cases))
     good, failed = _evaluate_with_progress(
