@@ -65,14 +65,26 @@ def _at_node_start(text: str, ch: str, then_text: bool) -> bool:
     return False
 
 
+def _line_around(text: str, i: int, breaks: tuple[str, ...]) -> tuple[int, int]:
+    """(start, end) of the line that holds index `i`. `breaks`: the line breaks the text has;
+    a search for one it lacks runs to the text's end (or start), which once per line of a
+    2 MB file was quadratic (seconds)."""
+    start = max(text.rfind(b, 0, i) for b in breaks) + 1 if breaks else 0
+    ends = [e for e in (text.find(b, i) for b in breaks) if e >= 0]
+    return start, min(ends) if ends else len(text)
+
+
+def _breaks(text: str) -> tuple[str, ...]:
+    return tuple(b for b in ("\n", "\r") if b in text)
+
+
 def _flow_spans_lines(text: str, ch: str) -> bool:
     """Whether a line where a flow collection may start leaves brackets open (or closes more)."""
     i = text.find(ch)
+    breaks = _breaks(text) if i >= 0 else ()
     while i >= 0:
         if i == 0 or text[i - 1] in _NODE_START:
-            start = max(text.rfind("\n", 0, i), text.rfind("\r", 0, i)) + 1
-            ends = [e for e in (text.find("\n", i), text.find("\r", i)) if e >= 0]
-            end = min(ends) if ends else len(text)
+            start, end = _line_around(text, i, breaks)
             line = text[start:end]
             opened = line.count("[") + line.count("{")
             if opened != line.count("]") + line.count("}"):
@@ -91,13 +103,12 @@ def _block_scalar_unlike(text: str, ch: str) -> bool:
     brackets, where it is either inside a plain scalar or refused by both."""
     i = text.find(ch)
     ends_in_break = text.endswith(("\n", "\r"))
+    breaks = _breaks(text) if i >= 0 else ()
     line_end = -1  # the line of the last hit, looked at once per line (linear, not quadratic)
     while i >= 0:
         if i == 0 or text[i - 1] in _NODE_START:
             if i >= line_end:
-                start = max(text.rfind("\n", 0, i), text.rfind("\r", 0, i)) + 1
-                ends = [e for e in (text.find("\n", i), text.find("\r", i)) if e >= 0]
-                line_end = min(ends) if ends else len(text)
+                start, line_end = _line_around(text, i, breaks)
                 line = text[start:line_end]
                 if "[" in line or "{" in line:
                     return True
