@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from screen.memo.citations import Citation, Citations, fmt_value
@@ -37,7 +38,7 @@ from screen.memo.wording import (
     short_name,
 )
 from screen.model.case import Figure, efficacy_readout
-from screen.model.vocab import ComparatorKind, Region
+from screen.model.vocab import ComparatorKind, DealDirection, Region
 
 
 def trace_by_asset(result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -83,6 +84,31 @@ _REGION_ORDER = {  # a rival's region, global and US first (T3, T8); unstated: 2
     Region.rest_of_world: 2,
     Region.china: 3,
 }
+
+
+def _deal_view(
+    d: Any, cite: Callable[[Any, str, str], Citation | None], recorded_on: str | None = None
+) -> dict[str, Any]:
+    """One deal for the memo; `cite(figure, field, item)` cites a figure of it where it is
+    recorded, `recorded_on` names the asset it is recorded on when that is another."""
+    return {
+        "partner": d.partner,
+        "licensed_in": d.direction is DealDirection.in_,
+        "recorded_on": recorded_on,
+        "status_key": d.status.value if d.status else None,
+        "deal_model": label(d.deal_model) if d.deal_model else None,
+        "deal_model_key": d.deal_model.value if d.deal_model else None,
+        "territory": label(d.territory) if d.territory else None,
+        "territory_key": d.territory.value if d.territory else None,
+        "countries": [str(c) for c in d.countries or []],
+        "where": join_and([str(c) for c in d.countries])
+        if d.countries
+        else (label(d.territory) if d.territory else None),
+        "date": date_text(d.date),
+        "upfront": cite(d.upfront_usd_m, "upfront_usd_m", f"{d.partner} deal upfront"),
+        "total": cite(d.total_value_usd_m, "total_value_usd_m", f"{d.partner} deal total value"),
+        "derived_total": _deal_sum(d),
+    }
 
 
 def _inherit(fig: Any, source: str | None, block: Any = None) -> Any:
@@ -157,10 +183,13 @@ def asset_view(
     cites: Citations,
     entries: list[dict[str, Any]] | None = None,
     shared: dict[str, Citation] | None = None,
+    sibling_deals: Sequence[tuple[int, int, Any, str]] = (),
 ) -> dict[str, Any]:
     """The view of one asset. `entries` is its part of the trace: callers with many assets
     index the trace once (`trace_by_asset`); scanning it per asset is quadratic. `shared` are
-    the company's figures by fact path, cited where a criterion reads them."""
+    the company's figures by fact path, cited where a criterion reads them. `sibling_deals`:
+    (asset index, deal index, deal, asset name) of the deals another asset records that cover
+    this one (`assets: [this id]`), which the scores read too (`deals.deals_covering`)."""
     p = f"assets[{index}]"
     name = asset.name
     tag = short_name(asset.id, name)
@@ -246,36 +275,17 @@ def asset_view(
         }
         for c in programs
     ]
-    deals = []
     bd = asset.bd
-    for di, d in enumerate((bd.deals if bd else None) or []):
-        deals.append(
-            {
-                "partner": d.partner,
-                "deal_model": label(d.deal_model) if d.deal_model else None,
-                "deal_model_key": d.deal_model.value if d.deal_model else None,
-                "territory": label(d.territory) if d.territory else None,
-                "territory_key": d.territory.value if d.territory else None,
-                "countries": [str(c) for c in d.countries or []],
-                "where": join_and([str(c) for c in d.countries])
-                if d.countries
-                else (label(d.territory) if d.territory else None),
-                "date": date_text(d.date),
-                "upfront": cite(
-                    d.upfront_usd_m,
-                    f"bd.deals[{di}].upfront_usd_m",
-                    f"{d.partner} deal upfront",
-                    "USD m",
-                ),
-                "total": cite(
-                    d.total_value_usd_m,
-                    f"bd.deals[{di}].total_value_usd_m",
-                    f"{d.partner} deal total value",
-                    "USD m",
-                ),
-                "derived_total": _deal_sum(d),
-            }
-        )
+    deals = [
+        _deal_view(d, lambda f, rel, item, di=di: cite(f, f"bd.deals[{di}].{rel}", item, "USD m"))
+        for di, d in enumerate((bd.deals if bd else None) or [])
+    ]
+    for ai, di, d, on in sibling_deals:  # recorded on a sibling asset, covering this one too
+
+        def cited(f: Any, rel: str, item: str, at: str = f"assets[{ai}].bd.deals[{di}]") -> Any:
+            return cites.cite(f, f"{at}.{rel}", item, owner=asset.id, subject=tag, unit="USD m")
+
+        deals.append(_deal_view(d, cited, recorded_on=on))
     peak = cite(asset.peak_sales_usd_m, "peak_sales_usd_m", "peak sales", "USD m")
     safety_rows = []
     safety = getattr(asset, "safety", None)
@@ -387,6 +397,7 @@ def asset_view(
         "bd_status_key": bd_status_key,
         "bd_plan": plan(bd.plan if bd else None),
         "deals": deals,
+        "rights_key": getattr(asset.rights_territory, "value", None),
         "peak_sales": peak,
         "decision": res["decision"],
         "decision_label": DECISION_LABEL[res["decision"]],

@@ -21,6 +21,7 @@ from screen.memo.wording import (
 )
 from screen.model.case import Case, Figure
 from screen.model.checks import iter_figures
+from screen.model.deals import deals_covering
 from screen.report.console import provisional_text
 
 
@@ -80,7 +81,16 @@ def memo_context(
     by_id = {a["id"]: a for a in result["assets"]}
     traces = trace_by_asset(result)
     assets = [
-        asset_view(a, i, by_id[a.id], result, cites, traces.get(a.id, []), shared)
+        asset_view(
+            a,
+            i,
+            by_id[a.id],
+            result,
+            cites,
+            traces.get(a.id, []),
+            shared,
+            [(j, k, d, case.assets[j].name) for j, k, d in deals_covering(case.assets, a)],
+        )
         for i, a in enumerate(case.assets)
     ]
     listed = {c.path for c in cites.all}

@@ -9,7 +9,27 @@ from screen.memo.wording import STAGE_RANK, join_and
 
 def deal_model(a: dict[str, Any]) -> str:
     """The deal model the thesis suggests for this asset (T5, T6, T10), given where it stands in
-    BD: bd.status and the deals recorded (the plan itself is in `bd_text`)."""
+    BD: bd.status and the deals recorded (the plan itself is in `bd_text`). An asset licensed
+    in says so first: the company can partner only the rights it holds."""
+    held = a["bd_deal"].get("licensed_in") or []
+    if not held:
+        return _deal_model(a)
+    first = held[0][:1].upper() + held[0][1:]
+    rest = "; and " + "; and ".join(held[1:]) if held[1:] else ""
+    text = (
+        f"{first}{rest}: the company holds only the rights licensed to it, and the rest of the "
+        "world stays with the licensor (T10). "
+    )
+    if a.get("rights_key") in ("china", "asia", "other", "none"):  # no ex-China deal to make
+        return text + (
+            "Next: sell it in that territory, itself or with a local partner (T12b); a global "
+            "deal is the licensor's to make, and what counts is the licence's term, royalties "
+            "and the licensor's commitment to the programme."
+        )
+    return text + _deal_model(a)
+
+
+def _deal_model(a: dict[str, Any]) -> str:
     deal = a["bd_deal"]
     role = a["role_key"]
     if deal["state"] == "partnered":

@@ -81,11 +81,22 @@ def _deal_phrase(d: dict[str, Any]) -> str:
     noun = DEAL_NOUN.get(d["deal_model_key"] or "", "deal")
     countries = d.get("countries") or []
     where = None if countries else TERRITORY_BEFORE.get(d["territory_key"] or "")
-    text = f"{d['partner']} under " + with_article(f"{where} {noun}" if where else noun)
-    if countries:
-        text += " for " + join_and(countries)
-    if d["date"]:
-        text += f" ({d['date']})"
+    if d.get("licensed_in"):  # the partner is the licensor: the company holds what it granted
+        text = f"licensed in from {d['partner']}"
+        if countries:
+            text += " for " + join_and(countries)
+        elif d["territory_key"]:
+            text += " " + TERRITORY_AFTER.get(d["territory_key"], d["territory"])
+    else:
+        text = f"{d['partner']} under " + with_article(f"{where} {noun}" if where else noun)
+        if countries:
+            text += " for " + join_and(countries)
+    on = d.get("recorded_on")
+    notes = [x for x in (d["date"], on and f"recorded with {on}") if x]
+    if d.get("status_key") in ("terminated", "returned"):
+        notes.append(d["status_key"])
+    if notes:
+        text += f" ({'; '.join(notes)})"
     return text
 
 
@@ -95,7 +106,8 @@ def bd_deal(a: dict[str, Any]) -> dict[str, Any]:
     state: 'partnered' (status partnered, or deals that cover the plan's territory),
     'partly' (deals, but part of the planned territory is still open), 'returned',
     'in_discussion', 'term_sheet', 'preparing', 'none' or None (not recorded)."""
-    status, deals = a["bd_status_key"], a["deals"]
+    status = a["bd_status_key"]
+    deals = [d for d in a["deals"] if not d.get("licensed_in")]  # rights the company granted
     plan_regions = _territory_regions((a["bd_plan"] or {}).get("territory_key"))
     covered = [_deal_regions(d) for d in deals]
     known = [full for full, _ in covered]
@@ -108,6 +120,7 @@ def bd_deal(a: dict[str, Any]) -> dict[str, Any]:
         "partners": [d["partner"] for d in deals],
         "open": [],
         "retained": [],
+        "licensed_in": [_deal_phrase(d) for d in a["deals"] if d.get("licensed_in")],
     }
     if status == "returned":
         return out
@@ -226,6 +239,7 @@ def readings(a: dict[str, Any], trace: dict[str, dict[str, Any]]) -> dict[str, s
         else planned
     )
     licensed = scope == "global" and planned != "global"
+    china_rights = outcome(trace, "derived.china_rights_only") is True  # 1.6+: licensed in
     total = a["global_patients"]
     size = f" ({number(total)} addressable patients worldwide, derived)" if total else ""
     if large is True:
@@ -237,8 +251,9 @@ def readings(a: dict[str, Any], trace: dict[str, dict[str, Any]]) -> dict[str, s
             "off only with global markets, where prices are higher (T4)."
         )
     elif large is False and scope == "domestic":
+        how = "China rights only (licensed in)" if china_rights else "a domestic-only plan"
         out["t4"] = (
-            f"Niche indication{size} with a domestic-only plan: weak; confined to China only "
+            f"Niche indication{size} with {how}: weak; confined to China only "
             "large indications give an acceptable return (T4)."
         )
     elif large is False:
@@ -265,7 +280,12 @@ def readings(a: dict[str, Any], trace: dict[str, dict[str, Any]]) -> dict[str, s
     }.get(origin or "", "Where the clinical data come from is not recorded (T7).")
     approved = outcome(trace, "derived.fda_approved")
     ind = a["fda_ind_key"]
-    if approved:
+    if outcome(trace, "derived.us_rights") is False:  # 1.6+: licensed in without the US
+        t8 = (
+            "The company holds no US rights: the FDA path and the US market, about half the "
+            "world's, are its licensor's (T8)."
+        )
+    elif approved:
         t8 = "FDA approval opens the US market, about half the world's (T8)."
     elif ind == "cleared" and outcome(trace, "derived.us_applicable_data") is False:
         t8 = (

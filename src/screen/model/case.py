@@ -35,7 +35,14 @@ from screen.model.base import (  # noqa: F401  (re-exported: the case model's pu
     UsdMillionsFigure,
 )
 from screen.model.dates import CaseDateField
-from screen.model.deals import Bd, BdPlan, Deal, licensed_territory  # noqa: F401
+from screen.model.deals import (  # noqa: F401
+    Bd,
+    BdPlan,
+    Deal,
+    licensed_territory,
+    rights_territory,
+    shared_deals,
+)
 from screen.model.development import (
     REGIONAL_VIEWS,
     Development,
@@ -233,6 +240,10 @@ class Asset(Model):
         "the territory the deals in force license (not terminated or returned); none: no deal "
         "in force"
     )
+    rights_territory: vocab.LicensedTerritory | None = _derived(
+        "the territory where the company holds the asset's rights: global unless bd.deals "
+        "records an in-licence (direction: in), else what the in-licences in force grant"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -244,7 +255,7 @@ class Asset(Model):
                         "development:"
                         if key.startswith("stage_")
                         else "bd.deals"
-                        if key == "licensed_territory"
+                        if key in ("licensed_territory", "rights_territory")
                         else "trials[].readouts"
                     )
                     raise ValueError(f"'{key}' is derived from {where}; do not write it")
@@ -288,6 +299,7 @@ def derived_values(asset: Asset) -> dict[str, Any]:
     values["efficacy_active_delta_points"] = active.delta_points if active else None
     values["efficacy_active_endpoint"] = active.kind if active else None
     values["licensed_territory"] = licensed_territory(asset.bd)
+    values["rights_territory"] = rights_territory(asset.bd)
     dev = asset.development
     top = highest(values[f"stage_{r.value}"] for r in vocab.DevelopmentRegion) if dev else None
     if top is not None and top is not vocab.Stage.none:
@@ -366,6 +378,7 @@ DERIVED_ASSET_FIELDS = (
     "efficacy_active_delta_points",
     "efficacy_active_endpoint",
     "licensed_territory",
+    "rights_territory",
 )
 
 
@@ -385,6 +398,7 @@ DERIVED_FROM: dict[str, tuple[str, ...]] = {
     "asset.efficacy_active_delta_points": ("asset.trials.readouts",),
     "asset.efficacy_active_endpoint": ("asset.trials.readouts",),
     "asset.licensed_territory": ("asset.bd.deals", "asset.bd.status"),
+    "asset.rights_territory": ("asset.bd.deals",),
     "asset.trials.readouts.delta": (
         "asset.trials.readouts.value",
         "asset.trials.readouts.comparator",
@@ -470,21 +484,12 @@ class Case(Model):
     @model_validator(mode="after")
     def _shared_deals(self) -> Case:
         """A deal recorded once, on one asset, for several (`assets: [B]`) licenses B too:
-        B's licensed territory reads it (an asset alone cannot see its siblings' deals)."""
+        B's licensed territory (or, for a licence taken in, its rights) reads it (an asset
+        alone cannot see its siblings' deals)."""
         for asset in self.assets:
             shared = shared_deals(self.assets, asset)
             if shared:
-                update = licensed_territory(asset.bd, shared)
-                object.__setattr__(asset, "licensed_territory", update)
+                licensed = licensed_territory(asset.bd, shared)
+                object.__setattr__(asset, "licensed_territory", licensed)
+                object.__setattr__(asset, "rights_territory", rights_territory(asset.bd, shared))
         return self
-
-
-def shared_deals(assets: list[Asset], asset: Asset) -> list[Deal]:
-    """The deals other assets record that name `asset` among the assets they cover."""
-    return [
-        d
-        for other in assets
-        if other is not asset and other.bd is not None
-        for d in other.bd.deals or []
-        if d.assets and asset.id in d.assets
-    ]

@@ -8,7 +8,7 @@ memo and the rules read them; a plan is what the company intends, a deal what it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema, model_validator
@@ -85,6 +85,11 @@ class Deal(Model):
     """A signed deal. Money in USD millions; royalties and shares as fractions."""
 
     partner: Label
+    direction: vocab.DealDirection | None = Field(
+        None,
+        description="out (the default): the company grants the partner rights; in: the company "
+        "licensed the asset in from the partner for the deal's territory",
+    )
     licensee_kind: vocab.LicenseeKind | None = None
     deal_model: vocab.DealModel | None = None
     status: vocab.DealStatus | None = Field(None, description="what became of the deal")
@@ -121,6 +126,24 @@ class Bd(Model):
     deals: list[Deal] | None = Field(None, description="deals signed (an empty list: none)")
 
 
+def deals_covering(assets: Sequence[Any], asset: Any) -> list[tuple[int, int, Deal]]:
+    """(asset index, deal index, deal) of the deals other assets of a case record that name
+    `asset` among the assets they cover (`assets: [A2]`): a deal is written once, on one asset.
+    `assets`: the case's assets (`case.Asset`, which this module cannot import)."""
+    return [
+        (i, k, d)
+        for i, other in enumerate(assets)
+        if other is not asset and other.bd is not None
+        for k, d in enumerate(other.bd.deals or [])
+        if d.assets and asset.id in d.assets
+    ]
+
+
+def shared_deals(assets: Sequence[Any], asset: Any) -> list[Deal]:
+    """The deals of `deals_covering`, alone."""
+    return [d for _, _, d in deals_covering(assets, asset)]
+
+
 _NOT_SIGNED = frozenset(  # BD statuses that say no deal is in force
     {
         vocab.BdStatus.none,
@@ -148,13 +171,42 @@ def licensed_territory(
     the US and one for Japan license what one for both does); a deal in force that states
     neither leaves the whole unknown. Several territories combine as `_combined` says.
     `shared`: deals recorded on another asset of the case that cover this one (with no deals
-    listed of its own, they are its deals)."""
+    listed of its own, they are its deals). A deal that licensed the asset in (`direction:
+    in`) licenses nothing out: `rights_territory` reads it."""
     own = bd.deals if bd is not None else None
     if own is None and not shared:
         return vocab.LicensedTerritory.none if bd is not None and bd.status in _NOT_SIGNED else None
+    return _in_force_territory(d for d in [*(own or ()), *shared] if not _licensed_in(d))
+
+
+def rights_territory(bd: Bd | None, shared: Sequence[Deal] = ()) -> vocab.LicensedTerritory | None:
+    """Where the company holds the asset's rights. Why it exists: an asset licensed in for
+    Greater China is sold in China only, and its US path is its licensor's (T4, T8), whatever
+    the licensor's own trials have reached.
+
+    `global` when the case records no in-licence (the asset is the company's own: a deal with
+    no direction is one it granted, `vocab.DealDirection`); else what the in-licences in force
+    grant, combined as `licensed_territory` combines deals (an option once exercised); `none`
+    when every in-licence recorded has ended (the rights went back to the licensor); unknown
+    when one in force states neither territory nor countries. `shared`: as for
+    `licensed_territory`."""
+    own = bd.deals if bd is not None else None
+    taken = [d for d in [*(own or ()), *shared] if _licensed_in(d)]
+    if not taken:
+        return vocab.LicensedTerritory.global_
+    return _in_force_territory(taken)
+
+
+def _licensed_in(deal: Deal) -> bool:
+    return deal.direction is vocab.DealDirection.in_
+
+
+def _in_force_territory(deals: Iterable[Deal]) -> vocab.LicensedTerritory | None:
+    """The territory the deals in force cover together (`none` if none is in force); None
+    (unknown) when one in force states neither territory nor countries."""
     named: set[vocab.LicensedTerritory] = set()
     countries: set[str] = set()
-    for deal in [*(own or ()), *shared]:
+    for deal in deals:
         if deal.status in _ENDED or not _licenses(deal):
             continue
         if deal.territory is not None:

@@ -270,6 +270,16 @@ class DealStatus(StrEnum):
     returned = "returned"
 
 
+class DealDirection(StrEnum):
+    """Who grants the rights in a deal. The thesis's BD is out-licensing (T5, T10), so a deal
+    with no direction is one the company granted; `in` marks an asset the company licensed in
+    from its originator, which holds the rest of the world (Greater China rights to a Western
+    drug are common among China's biotechs)."""
+
+    out = "out"  # the company grants the partner rights
+    in_ = "in"  # the company received the rights from the partner, its licensor
+
+
 class DevelopmentRegion(StrEnum):
     """Regions whose regulator sets a development stage: NMPA, FDA, EMA, PMDA, the rest."""
 

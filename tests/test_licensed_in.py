@@ -1,0 +1,135 @@
+"""Assets licensed in (`bd.deals[].direction: in`, thesis 1.6). Many China-origin assets are a
+Western originator's drug licensed in for Greater China (Zai Lab's niraparib from Tesaro,
+2016): the company holds those rights only. Read as an out-licence, such a deal made the
+originator a licensee, and the originator's FDA approval the company's US path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from helpers import DELETE, evaluate, make_case
+from screen.model.case import Asset, Case
+from screen.model.vocab import LicensedTerritory
+from test_memo_wording import NORVANE, memo_for
+
+T = LicensedTerritory
+
+
+def _asset(bd: Any) -> Asset:
+    return Asset.model_validate({"id": "A", "name": "A", "bd": bd})
+
+
+def _in(territory: str | None = None, **kw: Any) -> dict[str, Any]:
+    deal = {"partner": "Originator Inc", "direction": "in", **kw}
+    if territory is not None:
+        deal["territory"] = territory
+    return deal
+
+
+@pytest.mark.parametrize(
+    "bd, rights, licensed",
+    [
+        (None, T.global_, None),  # no in-licence recorded: the company's own asset
+        ({"deals": [NORVANE]}, T.global_, T.ex_china),  # a deal with no direction is granted
+        ({"deals": [_in("china")]}, T.china, T.none),  # licensed in: nothing licensed out
+        ({"deals": [_in(countries=["CN", "HK", "MO", "TW"])]}, T.china, T.none),
+        ({"deals": [_in("global"), NORVANE]}, T.global_, T.ex_china),  # sublicensed ex-China
+        ({"deals": [_in("china", status="terminated")]}, T.none, T.none),  # rights went back
+        ({"deals": [_in("china", deal_model="option")]}, T.none, T.none),  # option unexercised
+        ({"deals": [_in()]}, None, T.none),  # in force, territory unsaid: unknown, asked
+        ({"status": "partnered", "deals": [_in("china")]}, T.china, T.none),
+    ],
+)
+def test_rights_and_licences_read_each_direction_apart(
+    bd: Any, rights: LicensedTerritory | None, licensed: LicensedTerritory | None
+) -> None:
+    a = _asset(bd)
+    assert (a.rights_territory, a.licensed_territory) == (rights, licensed)
+
+
+_TERRITORIES = st.sampled_from(["global", "ex_china", "us", "china", "asia", "other"])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.builds(_in, territory=_TERRITORIES), min_size=1, max_size=3))
+def test_a_licence_taken_in_never_licenses_the_asset_out(taken: list[dict[str, Any]]) -> None:
+    """Whatever is licensed in, the out-licensed territory is what the other deals say."""
+    assert _asset({"deals": taken}).licensed_territory is T.none
+    assert _asset({"deals": [*taken, NORVANE]}).licensed_territory is T.ex_china
+
+
+def test_the_direction_is_refused_when_misspelt() -> None:
+    with pytest.raises(ValueError, match="direction"):
+        _asset({"deals": [{"partner": "P", "direction": "inbound"}]})
+
+
+def test_an_asset_licensed_in_for_china_is_scored_on_china_alone() -> None:
+    """The originator's FDA approval is not the company's US path (T8), and a niche asset it
+    can sell only in China is a domestic return (T4)."""
+    fda = {
+        "regulatory": {"approvals": [{"agency": "fda"}], "fda_ind": "cleared"},
+        "stage": DELETE,
+        "development": {"us": {"stage": "approved"}, "china": {"stage": "phase3"}},
+        "epidemiology": {"us": 9000, "eu": 9000, "china": 9000, "rest_of_world": 0},
+        "bd": {"status": DELETE, "plan": {"market_scope": "global", "territory": DELETE}},
+    }
+    own = evaluate(make_case(fda))
+    taken = evaluate(make_case({**fda, "bd": {**fda["bd"], "deals": [_in("china")]}}))
+    assert _score(own, "us_path") == 5 and _score(taken, "us_path") == 0.5
+    assert _score(own, "market_roi") == 4 and _score(taken, "market_roi") == 1
+    assert _trace(taken, "derived.deal_stage") == "phase3"  # the China stage, not the US one
+    assert taken["score"] < own["score"]
+
+
+def test_an_in_licence_with_no_territory_asks_where_the_rights_are() -> None:
+    result = evaluate(make_case({"bd": {"deals": [_in()]}}))
+    assert "asset.rights_territory" in {u["fact"] for u in result["unknowns"]}
+    assert _criterion(result, "us_path")["status"] == "unknown"
+
+
+def test_an_in_licence_recorded_on_one_asset_covers_the_others_it_names() -> None:
+    case = make_case({"bd": {"deals": [_in("china", assets=["A2"])]}})
+    case["assets"].append({"id": "A2", "name": "TST-2", "role": "non_core"})
+    assert [a.rights_territory for a in Case.model_validate(case).assets] == [T.china, T.china]
+
+
+def test_the_memo_says_the_asset_is_licensed_in_and_whose_us_path_it_is(tmp_path: Path) -> None:
+    bd = {"status": DELETE, "plan": {"territory": DELETE}}
+    deal = _in("china", date="2016-09-28", upfront_usd_m={"value": 15, "source": "deck"})
+    ctx, md, page = memo_for(tmp_path, make_case({"bd": {**bd, "deals": [deal]}}))
+    view = ctx["assets"][0]
+    assert view["readings"]["t5"].startswith("Licensed in from Originator Inc in China (2016-09")
+    assert "no US rights" in view["readings"]["t8"]
+    assert not view["bd_deal"]["partners"]  # the licensor is no licensee
+    line = "Deal (licensed in): Originator Inc"
+    assert line in md and line in page
+
+
+def test_the_memo_shows_a_deal_recorded_on_a_sibling_asset(tmp_path: Path) -> None:
+    """The scores read a deal that names the asset (`assets: [A2]`); the memo had ignored
+    it and told A2 to look for a partner it already has."""
+    case = make_case({"bd": {"status": "partnered", "deals": [{**NORVANE, "assets": ["A2"]}]}})
+    case["assets"].append({"id": "A2", "name": "TST-202", "role": "non_core"})
+    ctx, md, _ = memo_for(tmp_path, case)
+    second = ctx["assets"][1]
+    assert second["bd_deal"]["state"] == "partnered"
+    assert second["bd_deal"]["partners"] == ["Norvane Therapeutics"]
+    assert "recorded with TST-101" in second["readings"]["t5"]
+    assert "Deal (recorded with TST-101): Norvane Therapeutics" in md
+
+
+def _criterion(result: dict[str, Any], cid: str) -> dict[str, Any]:
+    return next(c for c in result["assets"][0]["criteria"] if c["id"] == cid)
+
+
+def _score(result: dict[str, Any], cid: str) -> Any:
+    return _criterion(result, cid)["score"]
+
+
+def _trace(result: dict[str, Any], rule: str) -> Any:
+    return next(t["outcome"] for t in result["trace"] if t["rule"] == rule)
