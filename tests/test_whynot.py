@@ -418,3 +418,25 @@ def test_a_region_named_without_a_stage_is_unknown_to_why_not(tmp_path: Path) ->
     out = run_cli("why-not", str(path), "--target", "watch")
     assert "development.us.stage were phase1 (is unknown)" in out.stdout
     assert "(is none)" not in out.stdout
+
+
+def test_with_no_core_asset_marked_the_header_says_what_score_says(tmp_path):
+    """Two assets of unstated role that decide differently: score says insufficient
+    information until the case says which is core; why-not had headed its report with the
+    stronger candidate's decision ("advance") as if it were the company's."""
+    from screen.audit.whynot import format_why_not
+    from screen.engine.evaluate import evaluate_case
+    from screen.engine.loader import load_case, load_ruleset
+
+    case = make_case({"role": DELETE, "epidemiology": {"us": 100000}})
+    weak = {**case["assets"][0], "id": "A2", "name": "TST-2", "epidemiology": {"us": 1000}}
+    case["assets"].append(weak)
+    found = search(tmp_path, case)
+    rules = load_ruleset(tmp_path / "rules.yaml")
+    screened = evaluate_case(rules, load_case(tmp_path / "case.yaml").case, trace=False)
+    assert screened.decision == "insufficient_information"
+    assert found.decision == screened.decision and found.core_unstated
+    assert found.as_dict()["core_unstated"] is True
+    text = format_why_not(found)
+    assert text.splitlines()[0].startswith("Testco Bio: decision insufficient_information")
+    assert "no asset is marked core" in text

@@ -52,9 +52,9 @@ from screen.audit.whynot_domain import (
     probe_label,
     rule_numbers,
 )
-from screen.engine.evaluate import evaluate_asset, score_asset
+from screen.engine.evaluate import evaluate_asset, evaluate_case, score_asset
 from screen.engine.facts import FieldPath, _unwrap, resolve_field
-from screen.engine.outcome import DECISION_RANK
+from screen.engine.outcome import DECISION_RANK, core_candidates
 from screen.engine.plan import CompiledRuleSet
 from screen.lang.unknown import UNKNOWN
 from screen.model.case import DERIVED_FROM, Asset, Case, Claim, Figure, with_derived
@@ -130,6 +130,9 @@ class WhyNot:
     evaluations: int
     truncated: bool = False
     max_changes: int = 2  # 1: single facts only; 2: pairs too, when no single change suffices
+    # no asset marked core and several candidates (or all non-core): the decision waits for
+    # which is core, and each change is read with the strongest candidate as the core asset
+    core_unstated: bool = False
 
     @property
     def reached(self) -> bool:
@@ -173,6 +176,7 @@ class WhyNot:
             "evaluations": self.evaluations,
             "truncated": self.truncated,
             "max_changes": self.max_changes,
+            "core_unstated": self.core_unstated,
         }
 
 
@@ -480,6 +484,10 @@ def why_not(
     ev = _Evaluator(rs, case)
     pick = min if rs.decision.company is CompanyAggregation.worst else max
     decision, score = pick(ev.base.values(), key=lambda r: (DECISION_RANK[r[0]], r[1]))
+    _, core_unstated, _ = core_candidates([a.role for a in case.assets])
+    if core_unstated:  # the case waits for which asset is core: its decision says so
+        screened = evaluate_case(rs, case, trace=False)
+        decision, score = screened.decision, screened.score
     numbers = rule_numbers(rs)
     per_field = field_numbers(rs)
     facts = influencing_facts(rs)
@@ -603,6 +611,7 @@ def why_not(
         ev.count,
         truncated,
         max_changes,
+        core_unstated,
     )
 
 
@@ -620,6 +629,11 @@ def line(w: WhyNot, c: Counterfactual) -> str:
 
 def format_why_not(w: WhyNot, limit: int = 12) -> str:
     out = [f"{w.company}: decision {w.decision}, score {display(w.score)}; target {w.target}"]
+    if w.core_unstated:
+        out.append(
+            "no asset is marked core: the decision waits for which asset is core (asset.role); "
+            "each change below reads the strongest candidate as the core asset"
+        )
     if w.reached:
         out.append(f"already at the target ({w.decision}); nothing to change")
     elif w.singles:
