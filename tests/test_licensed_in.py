@@ -133,3 +133,31 @@ def _score(result: dict[str, Any], cid: str) -> Any:
 
 def _trace(result: dict[str, Any], rule: str) -> Any:
     return next(t["outcome"] for t in result["trace"] if t["rule"] == rule)
+
+
+@pytest.mark.parametrize(
+    ("holder", "warned"),
+    [
+        ({"deals": [{"partner": "P", "territory": "china", "countries": ["CN", "US"]}]}, "US"),
+        ({"deals": [{"partner": "P", "territory": "us", "countries": ["US", "CA"]}]}, "CA"),
+        ({"deals": [{"partner": "P", "territory": "ex_china", "countries": ["US", "TW"]}]}, "TW"),
+        ({"plan": {"territory": "china", "countries": ["JP"]}}, "JP"),
+        ({"deals": [{"partner": "P", "territory": "china", "countries": ["CN", "HK"]}]}, None),
+        ({"deals": [{"partner": "P", "territory": "global", "countries": ["US", "CN"]}]}, None),
+        ({"deals": [{"partner": "P", "territory": "asia", "countries": ["JP", "KR"]}]}, None),
+    ],
+)
+def test_a_territory_its_countries_contradict_is_warned(
+    tmp_path: Path, holder: dict[str, Any], warned: str | None
+) -> None:
+    """The rules read a deal's territory; a list that says otherwise was accepted in silence
+    (a hostile-input review), so the US listed under a China deal was never read."""
+    from helpers import write_yaml
+    from screen.engine.loader import load_case
+
+    case = make_case({"bd": {"status": DELETE, "plan": DELETE, **holder}})
+    warnings = load_case(write_yaml(tmp_path / "c.yaml", case)).warnings
+    said = [w for w in warnings if "outside territory" in w]
+    assert bool(said) is (warned is not None)
+    if warned:
+        assert f"countries {warned} are outside" in said[0] and ":" in said[0].split(" ")[0]

@@ -14,7 +14,13 @@ from pathlib import Path
 from screen.engine.compiler import compile_ruleset
 from screen.engine.plan import CompiledRuleSet
 from screen.model.case import Case
-from screen.model.checks import later_than_as_of, misread_areas, reference_problems, walk_case
+from screen.model.checks import (
+    later_than_as_of,
+    misread_areas,
+    reference_problems,
+    territory_conflicts,
+    walk_case,
+)
 from screen.model.errors import Location, ScreenError, ScreenErrors
 from screen.model.ruleset import RuleSetFile
 from screen.model.validation import validate_doc
@@ -71,7 +77,7 @@ def _load(raw: bytes, display: str) -> LoadedCase:
         raise ScreenErrors(
             [ScreenError(msg, doc.location(path), hint) for path, msg, hint in problems]
         )
-    late = later_than_as_of(case, dates) + misread_areas(case)
+    late = later_than_as_of(case, dates) + misread_areas(case) + territory_conflicts(case)
     warnings = tuple(f"{doc.location(p)}: warning: {msg}" for p, msg in late)
     return LoadedCase(display, hashlib.sha256(raw).hexdigest(), doc.text, case, warnings)
 

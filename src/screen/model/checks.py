@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from screen.model.base import Figure
 from screen.model.case import Case
 from screen.model.dates import last_day
+from screen.model.deals import GREATER_CHINA
 from screen.model.vocab import TherapeuticArea
 
 
@@ -171,6 +172,48 @@ def misread_areas(case: Case) -> list[tuple[tuple[str | int, ...], str]]:
                     )
                 )
     return out
+
+
+def territory_conflicts(case: Case) -> list[tuple[tuple[str | int, ...], str]]:
+    """Deals and plans whose `territory` and `countries` disagree: (path, message).
+
+    A warning: the territory is what the rules read (`deals.licensed_territory`), so a
+    `territory: china` deal that lists `US` is read as China-only while the list says the US
+    is licensed. Only the territories whose countries are certain are checked: `china` (within
+    Greater China), `us` (the US alone) and `ex_china` (none of Greater China)."""
+    out = []
+    for i, asset in enumerate(case.assets):
+        bd = asset.bd
+        if bd is None:
+            continue
+        holders: list[tuple[tuple[str | int, ...], Any]] = [(("bd", "plan"), bd.plan)]
+        holders += [(("bd", "deals", k), d) for k, d in enumerate(bd.deals or [])]
+        for where, holder in holders:
+            territory = getattr(holder, "territory", None)
+            countries = set(getattr(holder, "countries", None) or ())
+            if territory is None or not countries:
+                continue
+            outside = _outside(territory.value, countries)
+            if outside:
+                out.append(
+                    (
+                        ("assets", i, *where, "countries"),
+                        f"countries {', '.join(outside)} are outside territory "
+                        f"'{territory.value}', which is what the rules read; fix one of them, "
+                        "or leave the territory out to have the countries read",
+                    )
+                )
+    return out
+
+
+def _outside(territory: str, countries: set[str]) -> list[str]:
+    if territory == "china":
+        return sorted(countries - GREATER_CHINA)
+    if territory == "us":
+        return sorted(countries - {"US"})
+    if territory == "ex_china":
+        return sorted(countries & GREATER_CHINA)
+    return []
 
 
 def walk_case(case: Case) -> tuple[Paths, Paths]:
