@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from helpers import DELETE, make_case, run_cli, write_yaml
-from screen.model.case import Case
+from screen.model.case import Asset, Case
 from screen.model.vocab import Stage
 
 
@@ -472,3 +472,30 @@ def test_a_region_of_unknown_stage_is_asked_about_and_the_others_are_read() -> N
         "us": "unknown",
         "ex_china": "unknown",
     }
+
+
+def test_a_bare_region_is_unknown_there_as_an_empty_one_is(tmp_path: Path) -> None:
+    """`us:` with nothing after it is null in YAML: the region is written, not yet filled.
+    It read as 'not in development' (stage none), while `us: {}` read unknown; missing data
+    is not false. An approval still settles it."""
+    from screen.engine.evaluate import evaluate_case
+    from screen.engine.loader import load_case, load_ruleset
+    from screen.engine.result import build_result
+
+    case = make_case({"stage": DELETE, "development": {"china": {"stage": "phase2"}}})
+    lines = write_yaml(tmp_path / "c.yaml", case).read_text().splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.strip() == "china:")
+    indent = lines[at][: len(lines[at]) - len(lines[at].lstrip())]
+    lines.insert(at, f"{indent}us:\n")  # a bare region, as an associate leaves it to fill
+    (tmp_path / "bare.yaml").write_text("".join(lines))
+    loaded = load_case(tmp_path / "bare.yaml")
+    (asset,) = loaded.case.assets
+    assert asset.development is not None and "us" in asset.development.model_fields_set
+    assert asset.stage_us is None and asset.stage_ex_china is None
+    rs = load_ruleset()
+    result = build_result(rs, loaded, evaluate_case(rs, loaded.case))
+    assert result["assets"][0]["stages"]["us"] == "unknown"
+    assert "asset.stage_us" in {u["fact"] for u in result["unknowns"]}
+    approved = {"approvals": [{"agency": "fda"}]}
+    fda = {"id": "A", "name": "A", "development": {"us": None}, "regulatory": approved}
+    assert Asset.model_validate(fda).stage_us is Stage.approved

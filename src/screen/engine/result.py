@@ -192,7 +192,7 @@ def regional_stages_shown(a: Any) -> dict[str, str]:
     shown = {}
     for region in ("china", "us", "eu", "japan", "rest_of_world"):
         stage = getattr(a, f"stage_{region}")
-        if stage is None and getattr(a.development, region, None) is not None:
+        if stage is None and a.development.named(region):
             shown[region] = "unknown"  # named without a stage
         elif stage is not None and stage.name != "none":
             shown[region] = stage.name

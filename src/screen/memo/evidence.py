@@ -98,7 +98,10 @@ def regional_stages(asset: Any) -> dict[str, dict[str, Any]]:
         entry = getattr(dev, region, None)
         stage = getattr(entry, "stage", None) if entry is not None else None
         approvals = getattr(entry, "approvals", None) if entry is not None else None
-        unknown = entry is not None and stage is None  # named without a stage
+        named = entry is not None or region in dev.model_fields_set  # `us:` names it too
+        unknown = named and getattr(asset, f"stage_{region}", None) is None  # and not settled
+        if named and not unknown and stage is None:  # settled by an approval
+            stage = getattr(asset, f"stage_{region}", None)
         out[region] = {
             "stage": "unknown" if unknown else (_stage_name(stage) or "none"),
             "rank": None if unknown else (_stage_rank(stage) if stage is not None else -1),

@@ -8,10 +8,10 @@ case loads.
 
 A `development` block is a complete statement, like a list of competitors: a region it does not
 name is not in development there (`none`). A region named without a stage (`us: {note: "IND
-filed, no trial seen"}`) is unknown there: real data are region-specific, and what is known of
-China must not be lost because the US stage is not. Without the block, regional stages are
-unknown, except what an approval in `regulatory.approvals` proves (an FDA approval means the US
-stage is `approved`), which also settles a region named without a stage.
+filed, no trial seen"}`, or a bare `us:`) is unknown there: real data are region-specific, and
+what is known of China must not be lost because the US stage is not. Without the block,
+regional stages are unknown, except what an approval in `regulatory.approvals` proves (an FDA
+approval means the US stage is `approved`), which also settles a region named without a stage.
 """
 
 from __future__ import annotations
@@ -73,17 +73,24 @@ class Development(Model):
     japan: RegionalStatus | None = Field(None, description="Japan (PMDA)")
     rest_of_world: RegionalStatus | None = Field(None, description="any other region")
 
+    def named(self, region: Region | str) -> bool:
+        """Whether the block names the region, with a status or empty (`us:` is null in YAML:
+        written, not yet filled, so unknown there, as `us: {}` is; a region left out is not in
+        development)."""
+        name = getattr(region, "value", region)
+        return getattr(self, name) is not None or name in self.model_fields_set
+
     def stage_in(self, region: Region, approved_by: Agencies = frozenset()) -> Stage | None:
         """The region's stage; None (unknown) for a region named without one, unless an
         approval proves it: one listed under the region, or by its regulator in
         `approved_by` (`regulatory.approvals`). A stated stage is never overridden: the block
         is the case's statement of where the asset stands."""
         status = getattr(self, region.value)
-        if status is None:
+        if status is None and not self.named(region):
             return Stage.none
-        if status.stage is not None:
+        if status is not None and status.stage is not None:
             return status.stage
-        own = {a.agency for a in status.approvals or []}  # None: the region's regulator
+        own = {a.agency for a in (status.approvals if status else None) or []}  # None: its own
         if (own | approved_by) & SETTLED_BY[region] or None in own:
             return Stage.approved
         return None
