@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import DELETE, evaluate, make_case
+from helpers import DELETE, ROOT, evaluate, make_case
 from screen.model.case import Asset, Case
 from screen.model.vocab import LicensedTerritory
 from test_memo_wording import NORVANE, memo_for
@@ -161,3 +161,64 @@ def test_a_territory_its_countries_contradict_is_warned(
     assert bool(said) is (warned is not None)
     if warned:
         assert f"countries {warned} are outside" in said[0] and ":" in said[0].split(" ")[0]
+
+
+def test_why_not_keeps_a_sibling_s_in_licence_when_it_changes_an_asset(tmp_path: Path) -> None:
+    """A deal recorded on KST-305 for KST-201 (`assets: [KST-201]`): why-not recomputed
+    KST-201's derived facts without it and proposed 14 changes that 'reach advance' by
+    dropping the licence (a hostile-input review); a proposed change must score as it says."""
+    from screen.audit.whynot import why_not
+    from screen.engine.evaluate import evaluate_case
+    from screen.engine.loader import load_case, load_ruleset
+
+    lines = (ROOT / "cases" / "kestrel-bio.yaml").read_text().splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.strip() == "deals:" and i > 118)
+    deal = "{partner: Originator Inc, direction: in, territory: china, assets: [KST-201]}"
+    lines.insert(at + 1, f"        - {deal}\n")
+    path = tmp_path / "kestrel.yaml"
+    path.write_text("".join(lines))
+    rs, case = load_ruleset(), load_case(path).case
+    assert case.assets[0].rights_territory is T.china
+    found = why_not(rs, case, target="advance", max_changes=1)
+    assert evaluate_case(rs, case, trace=False).decision == found.decision == "watch"
+    proposed = {c.changes[0].fact for c in found.singles}
+    assert "asset.regulatory.fda_ind" not in proposed  # the US path is the licensor's
+
+
+@pytest.mark.parametrize(
+    ("deal", "says", "never"),
+    [
+        (_in("china", status="terminated"), "no longer holds rights", "sell it in that territory"),
+        (_in("china", deal_model="option"), "no longer holds rights", "sell it in that territory"),
+        (_in(), "territory it grants is not recorded", "can now be struck"),
+        (_in("global"), "holds worldwide rights under licence", "rest of the world stays"),
+        (_in("china"), "sell it in that territory", "no longer holds"),
+    ],
+)
+def test_the_memo_reads_each_state_of_an_in_licence(
+    tmp_path: Path, deal: dict[str, Any], says: str, never: str
+) -> None:
+    """An ended licence, an unexercised option, a licence of unstated or worldwide territory:
+    the memo had said 'the company holds only the rights licensed to it... sell it in that
+    territory' for each (a hostile-input review), while the scores read no rights, or unknown."""
+    bd = {"status": DELETE, "plan": {"territory": DELETE}}
+    ctx, _, _ = memo_for(tmp_path, make_case({"bd": {**bd, "deals": [deal]}}))
+    t5 = ctx["assets"][0]["readings"]["t5"]
+    assert says in t5 and never not in t5
+
+
+def test_a_docx_memo_shows_a_control_character_instead_of_failing(tmp_path: Path) -> None:
+    """A partner name with an escape character (quoted YAML "\\x1b") made python-docx refuse
+    the document: exit 70 (a hostile-input review). The memo is written, the character shown
+    as U+FFFD."""
+    pytest.importorskip("docx")
+    from helpers import run_cli, write_yaml
+
+    deal = {"partner": "Evil\x1b]0;pwn\x07Corp", "territory": "ex_china"}
+    path = write_yaml(tmp_path / "c.yaml", make_case({"bd": {"deals": [deal]}}))
+    out = run_cli("memo", str(path), "--format", "docx", "-o", str(tmp_path / "m.docx"))
+    assert out.returncode == 0, out.stderr
+    import docx
+
+    text = "\n".join(p.text for p in docx.Document(str(tmp_path / "m.docx")).paragraphs)
+    assert "Evil\ufffd]0;pwn\ufffdCorp" in text

@@ -57,7 +57,15 @@ from screen.engine.facts import FieldPath, _unwrap, resolve_field
 from screen.engine.outcome import DECISION_RANK, core_candidates
 from screen.engine.plan import CompiledRuleSet
 from screen.lang.unknown import UNKNOWN
-from screen.model.case import DERIVED_FROM, Asset, Case, Claim, Figure, with_derived
+from screen.model.case import (
+    DERIVED_FROM,
+    Asset,
+    Case,
+    Claim,
+    Figure,
+    shared_deals,
+    with_derived,
+)
 from screen.model.numbers import display
 from screen.model.ruleset import CompanyAggregation
 from screen.model.vocab import Role, Stage
@@ -232,9 +240,11 @@ def _set_path(obj: BaseModel | None, model: Any, steps: tuple[str, ...], value: 
     return obj.model_copy(update={step: _set_path(getattr(obj, step), inner, steps[1:], value)})
 
 
-def _set_asset(asset: Asset, option: _Option) -> Asset:
-    """The asset with one option applied, its derived facts (regional stages) following."""
-    return with_derived(_set_path(asset, Asset, option.steps, option.new))
+def _set_asset(case: Case, asset: Asset, option: _Option) -> Asset:
+    """The asset with one option applied, its derived facts (regional stages) following; the
+    deals its siblings record for it still count (a deal is written once, on one asset)."""
+    changed = _set_path(asset, Asset, option.steps, option.new)
+    return with_derived(changed, shared_deals(case.assets, asset))
 
 
 def _written_field(rs: CompiledRuleSet, fact: str, holder: Any) -> FieldPath | None:
@@ -416,7 +426,7 @@ class _Evaluator:
                     case = case.model_copy(update={o.steps[0]: o.new})
                 company_changed = True
             else:
-                assets[o.change.asset] = _set_asset(assets[o.change.asset], o)
+                assets[o.change.asset] = _set_asset(self.case, assets[o.change.asset], o)
         results = []
         for a in self.core:
             changed = company_changed or assets[a.id] is not a
@@ -440,7 +450,7 @@ class _Evaluator:
         sig = []
         for a in targets:
             if option.change.asset is not None:
-                a = _set_asset(a, option)
+                a = _set_asset(self.case, a, option)
             self.count += 1
             out = evaluate_asset(self.rs, case, a, trace=False)
             sig.append(

@@ -38,6 +38,7 @@ from screen.memo.wording import (
     short_name,
 )
 from screen.model.case import Figure, efficacy_readout
+from screen.model.deals import in_force
 from screen.model.vocab import ComparatorKind, DealDirection, Region
 
 
@@ -94,6 +95,7 @@ def _deal_view(
     return {
         "partner": d.partner,
         "licensed_in": d.direction is DealDirection.in_,
+        "in_force": in_force(d),
         "recorded_on": recorded_on,
         "status_key": d.status.value if d.status else None,
         "deal_model": label(d.deal_model) if d.deal_model else None,

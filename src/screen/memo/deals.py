@@ -12,21 +12,42 @@ def deal_model(a: dict[str, Any]) -> str:
     BD: bd.status and the deals recorded (the plan itself is in `bd_text`). An asset licensed
     in says so first: the company can partner only the rights it holds."""
     held = a["bd_deal"].get("licensed_in") or []
+    ended = a["bd_deal"].get("licence_ended") or []
+    rights = a.get("rights_key")
+    if rights == "none" and ended:
+        return (
+            f"{_sentence(ended)}: the company no longer holds rights to the asset, so there "
+            "is nothing of it to sell or partner until it regains them (T1)."
+        )
     if not held:
         return _deal_model(a)
-    first = held[0][:1].upper() + held[0][1:]
-    rest = "; and " + "; and ".join(held[1:]) if held[1:] else ""
+    if rights is None:  # an in-licence in force that names no territory
+        return (
+            f"{_sentence(held)}; the territory it grants is not recorded: which rights the "
+            "company holds decides every deal it can make (T10)."
+        )
+    if rights == "global":
+        return (
+            f"{_sentence(held)}: the company holds worldwide rights under licence, owing the "
+            "licensor its milestones and royalties (T10). " + _deal_model(a)
+        )
     text = (
-        f"{first}{rest}: the company holds only the rights licensed to it, and the rest of the "
-        "world stays with the licensor (T10). "
+        f"{_sentence(held)}: the company holds only the rights licensed to it, and the rest of "
+        "the world stays with the licensor (T10). "
     )
-    if a.get("rights_key") in ("china", "asia", "other", "none"):  # no ex-China deal to make
+    if rights in ("china", "asia", "other"):  # no ex-China deal to make
         return text + (
             "Next: sell it in that territory, itself or with a local partner (T12b); a global "
             "deal is the licensor's to make, and what counts is the licence's term, royalties "
             "and the licensor's commitment to the programme."
         )
     return text + _deal_model(a)
+
+
+def _sentence(phrases: list[str]) -> str:
+    """Deal phrases as the start of a sentence: 'Licensed in from X; and licensed in ...'."""
+    text = "; and ".join(phrases)
+    return text[:1].upper() + text[1:]
 
 
 def _deal_model(a: dict[str, Any]) -> str:
@@ -37,7 +58,11 @@ def _deal_model(a: dict[str, Any]) -> str:
         if deal["deals"]:
             text += " with " + "; and with ".join(deal["deals"])
         else:
-            text += " (the case file records no deal terms)"
+            text += (
+                " (the case file records no out-licence terms)"
+                if deal.get("licensed_in")
+                else " (the case file records no deal terms)"
+            )
         retained = deal["retained"]
         keep = f" and decide on the retained {join_and(retained)} rights (T10)" if retained else ""
         if role == "non_core":

@@ -238,6 +238,16 @@ def _fixed_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
+# Characters XML 1.0 cannot hold (C0 controls but tab and line breaks, U+FFFE, U+FFFF): a case
+# may carry them in a quoted YAML string ("\x1b"), and python-docx refuses the whole document.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_safe(text: str) -> str:
+    """`text` with every character Word's XML cannot hold shown as U+FFFD."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
 def html_to_docx(html: str, result: dict[str, Any], title: str | None = None) -> bytes:
     """The Word document for a rendered HTML memo and the result it was rendered from."""
     doc = _document()
@@ -248,10 +258,11 @@ def html_to_docx(html: str, result: dict[str, Any], title: str | None = None) ->
     props.revision = 1
     props.author = "dealscreen"
     props.last_modified_by = "dealscreen"
-    props.title = title or f"Investment memo: {result['case']['company']}"
+    props.title = _xml_safe(title or f"Investment memo: {result['case']['company']}")
     rows, gates = _scorecard_rows(result)
-    builder = _Builder(doc, rows, gates)
-    builder.feed(html)
+    rows = [(_xml_safe(name), score, top) for name, score, top in rows]
+    builder = _Builder(doc, rows, _xml_safe(gates))
+    builder.feed(_xml_safe(html))
     builder.close()
     buf = io.BytesIO()
     doc.save(buf)

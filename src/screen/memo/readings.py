@@ -40,7 +40,9 @@ def fda_path(a: dict[str, Any]) -> str:
     if ind is None and not a["approvals"] and not a["designations"]:
         return "FDA path unknown: no FDA status in the case file."
     if fda:
-        text = "FDA-approved" + (f" ({fda[0]['date']})" if fda[0]["date"] else "")
+        whose = "the licensor's, " if a.get("rights_key") in NO_US_RIGHTS else ""
+        when = f"{whose}{fda[0]['date'] or ''}".rstrip(", ")
+        text = "FDA-approved" + (f" ({when})" if when else "")
     else:
         text = {
             "none": "No FDA IND yet",
@@ -56,6 +58,10 @@ def fda_path(a: dict[str, Any]) -> str:
     if others:
         text += "; approved by " + join_and(others)
     return text + "."
+
+
+# Rights the company holds that leave the US to a licensor (`asset.rights_territory`).
+NO_US_RIGHTS = frozenset({"china", "asia", "other", "none"})
 
 
 def _territory_regions(key: str | None) -> frozenset[str] | None:
@@ -108,6 +114,7 @@ def bd_deal(a: dict[str, Any]) -> dict[str, Any]:
     'in_discussion', 'term_sheet', 'preparing', 'none' or None (not recorded)."""
     status = a["bd_status_key"]
     deals = [d for d in a["deals"] if not d.get("licensed_in")]  # rights the company granted
+    taken = [d for d in a["deals"] if d.get("licensed_in")]  # rights it was granted
     plan_regions = _territory_regions((a["bd_plan"] or {}).get("territory_key"))
     covered = [_deal_regions(d) for d in deals]
     known = [full for full, _ in covered]
@@ -120,7 +127,8 @@ def bd_deal(a: dict[str, Any]) -> dict[str, Any]:
         "partners": [d["partner"] for d in deals],
         "open": [],
         "retained": [],
-        "licensed_in": [_deal_phrase(d) for d in a["deals"] if d.get("licensed_in")],
+        "licensed_in": [_deal_phrase(d) for d in taken if d.get("in_force", True)],
+        "licence_ended": [_deal_phrase(d) for d in taken if not d.get("in_force", True)],
     }
     if status == "returned":
         return out
@@ -239,7 +247,7 @@ def readings(a: dict[str, Any], trace: dict[str, dict[str, Any]]) -> dict[str, s
         else planned
     )
     licensed = scope == "global" and planned != "global"
-    china_rights = outcome(trace, "derived.china_rights_only") is True  # 1.6+: licensed in
+    no_us_rights = outcome(trace, "derived.us_rights") is False  # 1.6+: licensed in
     total = a["global_patients"]
     size = f" ({number(total)} addressable patients worldwide, derived)" if total else ""
     if large is True:
@@ -251,7 +259,7 @@ def readings(a: dict[str, Any], trace: dict[str, dict[str, Any]]) -> dict[str, s
             "off only with global markets, where prices are higher (T4)."
         )
     elif large is False and scope == "domestic":
-        how = "China rights only (licensed in)" if china_rights else "a domestic-only plan"
+        how = "rights licensed in outside the US only" if no_us_rights else "a domestic-only plan"
         out["t4"] = (
             f"Niche indication{size} with {how}: weak; confined to China only "
             "large indications give an acceptable return (T4)."
@@ -278,6 +286,12 @@ def readings(a: dict[str, Any], trace: dict[str, dict[str, Any]]) -> dict[str, s
         "global": "The clinical data come from global trials, the strongest basis for an FDA "
         "path (T8).",
     }.get(origin or "", "Where the clinical data come from is not recorded (T7).")
+    if no_us_rights and origin in ("mixed", "global"):  # the US path is the licensor's
+        where = "global trials" if origin == "global" else "China and other regions"
+        t7 = (
+            f"The clinical data come from {where} and support a filing in the company's "
+            "licensed territory (T7); the US path is the licensor's."
+        )
     approved = outcome(trace, "derived.fda_approved")
     ind = a["fda_ind_key"]
     if outcome(trace, "derived.us_rights") is False:  # 1.6+: licensed in without the US

@@ -39,6 +39,7 @@ from screen.model.deals import (  # noqa: F401
     Bd,
     BdPlan,
     Deal,
+    deal_views,
     licensed_territory,
     rights_territory,
     shared_deals,
@@ -298,8 +299,7 @@ def derived_values(asset: Asset) -> dict[str, Any]:
     values["efficacy_active_delta_relative"] = active.delta_relative if active else None
     values["efficacy_active_delta_points"] = active.delta_points if active else None
     values["efficacy_active_endpoint"] = active.kind if active else None
-    values["licensed_territory"] = licensed_territory(asset.bd)
-    values["rights_territory"] = rights_territory(asset.bd)
+    values.update(deal_views(asset.bd))
     dev = asset.development
     top = highest(values[f"stage_{r.value}"] for r in vocab.DevelopmentRegion) if dev else None
     if top is not None and top is not vocab.Stage.none:
@@ -360,10 +360,14 @@ def _compared_change(r: Any) -> bool:
     )
 
 
-def with_derived(asset: Asset) -> Asset:
+def with_derived(asset: Asset, shared: list[Deal] | tuple[()] = ()) -> Asset:
     """`asset` with its read-only fields recomputed: for a copy whose stated facts were changed
-    without validation (a why-not counterfactual), so derived facts follow the change."""
-    return asset.model_copy(update=derived_values(asset))
+    without validation (a why-not counterfactual), so derived facts follow the change.
+    `shared`: as for `deal_views` (an asset alone cannot see its siblings' deals)."""
+    values = derived_values(asset)
+    if shared:
+        values.update(deal_views(asset.bd, shared))
+    return asset.model_copy(update=values)
 
 
 DERIVED_ASSET_FIELDS = (
@@ -489,7 +493,6 @@ class Case(Model):
         for asset in self.assets:
             shared = shared_deals(self.assets, asset)
             if shared:
-                licensed = licensed_territory(asset.bd, shared)
-                object.__setattr__(asset, "licensed_territory", licensed)
-                object.__setattr__(asset, "rights_territory", rights_territory(asset.bd, shared))
+                for key, value in deal_views(asset.bd, shared).items():
+                    object.__setattr__(asset, key, value)
         return self

@@ -207,7 +207,7 @@ def _in_force_territory(deals: Iterable[Deal]) -> vocab.LicensedTerritory | None
     named: set[vocab.LicensedTerritory] = set()
     countries: set[str] = set()
     for deal in deals:
-        if deal.status in _ENDED or not _licenses(deal):
+        if not in_force(deal):
             continue
         if deal.territory is not None:
             named.add(vocab.LicensedTerritory(deal.territory.value))
@@ -225,9 +225,11 @@ def _in_force_territory(deals: Iterable[Deal]) -> vocab.LicensedTerritory | None
 GREATER_CHINA = frozenset({"CN", "HK", "MO", "TW"})
 
 
-def _licenses(deal: Deal) -> bool:
-    """Whether the deal licenses the asset now: an option does once it is exercised (until
-    then the partner holds a right to a licence, not the licence)."""
+def in_force(deal: Deal) -> bool:
+    """Whether the deal licenses the asset now: not terminated or returned, and an option
+    once it is exercised (until then the holder has a right to a licence, not the licence)."""
+    if deal.status in _ENDED:
+        return False
     return deal.deal_model is not vocab.DealModel.option or (
         deal.status is vocab.DealStatus.option_exercised
     )
@@ -260,3 +262,12 @@ def _combined(named: set[vocab.LicensedTerritory]) -> vocab.LicensedTerritory:
     if named & {T.us, T.ex_china}:
         return T.global_ if T.china in named else T.ex_china
     return T.other
+
+
+def deal_views(bd: Bd | None, shared: Sequence[Deal] = ()) -> dict[str, Any]:
+    """The derived facts read from deals: what is licensed out, and what rights are held.
+    `shared`: the deals other assets of the case record for this one (`shared_deals`)."""
+    return {
+        "licensed_territory": licensed_territory(bd, shared),
+        "rights_territory": rights_territory(bd, shared),
+    }
