@@ -392,3 +392,14 @@ def test_explain_asks_for_a_missing_readout_once(tmp_path):
     asked = out.stdout.split("diligence questions", 1)[1]
     assert asked.count("compare with the standard of care") == 1, asked
     assert "case fields trials[].readouts[]" not in asked
+
+
+def test_memo_to_a_new_path_without_suffix_makes_the_folder_help_promises(tmp_path):
+    """`-o out/memos` with one case wrote a file named 'memos' (a real-deal review); --help
+    says a DIR is created if missing. A path with a suffix is still one file."""
+    case = str(ROOT / "cases" / "kestrel-bio.yaml")
+    out = run_cli("memo", case, "-o", str(tmp_path / "memos"))
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "memos" / "kestrel-bio.md").is_file()
+    out = run_cli("memo", case, "-o", str(tmp_path / "k.md"))
+    assert out.returncode == 0 and (tmp_path / "k.md").is_file()

@@ -222,3 +222,29 @@ def test_a_docx_memo_shows_a_control_character_instead_of_failing(tmp_path: Path
 
     text = "\n".join(p.text for p in docx.Document(str(tmp_path / "m.docx")).paragraphs)
     assert "Evil\ufffd]0;pwn\ufffdCorp" in text
+
+
+def test_an_out_licence_beyond_the_rights_licensed_in_is_warned(tmp_path: Path) -> None:
+    """China rights licensed in and an ex-China out-licence on the same asset: one deal's
+    direction is wrong, and the asset scored higher for it (a hostile-input review)."""
+    from helpers import write_yaml
+    from screen.engine.loader import load_case
+
+    deals = [_in("china"), NORVANE]
+    case = make_case({"bd": {"status": DELETE, "plan": DELETE, "deals": deals}})
+    warnings = load_case(write_yaml(tmp_path / "c.yaml", case)).warnings
+    assert any("holds rights in 'china' only" in w for w in warnings), warnings
+    case = make_case({"bd": {"status": DELETE, "plan": DELETE, "deals": [_in("global"), NORVANE]}})
+    warnings = load_case(write_yaml(tmp_path / "d.yaml", case)).warnings
+    assert not [w for w in warnings if "holds rights in" in w]  # worldwide rights, sublicensed
+
+
+def test_a_deal_needs_a_partner_name() -> None:
+    with pytest.raises(ValueError, match="is empty"):
+        _asset({"deals": [{"partner": "  ", "territory": "china"}]})
+
+
+def test_an_in_licence_reads_as_one_in_the_memo_whatever_its_model(tmp_path: Path) -> None:
+    deal = _in("china", deal_model="out_license")  # the licensor's view of the same licence
+    _, md, _ = memo_for(tmp_path, make_case({"bd": {"status": DELETE, "deals": [deal]}}))
+    assert "Deal (licensed in): Originator Inc, in-licence, China" in md

@@ -48,7 +48,8 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> obje
     "-o",
     "--output",
     type=click.Path(),
-    help="FILE for one case; a DIR (created if missing) for one or more. Default: stdout.",
+    help="FILE for one case; a DIR (created if missing: a new path with no suffix is one) "
+    "for one or more. Default: stdout.",
 )
 @click.option("--rules", "rules", type=click.Path(), help=RULES_HELP)
 @click.option(
@@ -123,7 +124,10 @@ def memo(
             "give a folder, e.g. -o out/memos",
         )
     to_dir = out is not None and (
-        len(paths) > 1 or out.is_dir() or str(output).endswith(("/", "\\"))
+        len(paths) > 1
+        or out.is_dir()
+        or str(output).endswith(("/", "\\"))
+        or (not out.suffix and not out.exists())  # `-o out/memos`: a folder, as --help says
     )
     if len(paths) > 1 and out is None:
         raise ScreenError(

@@ -39,7 +39,7 @@ from screen.memo.wording import (
 )
 from screen.model.case import Figure, efficacy_readout
 from screen.model.deals import in_force
-from screen.model.vocab import ComparatorKind, DealDirection, Region
+from screen.model.vocab import ComparatorKind, DealDirection, DealModel, Region
 
 
 def trace_by_asset(result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -98,7 +98,10 @@ def _deal_view(
         "in_force": in_force(d),
         "recorded_on": recorded_on,
         "status_key": d.status.value if d.status else None,
-        "deal_model": label(d.deal_model) if d.deal_model else None,
+        "deal_model": "in-licence"
+        if d.direction is DealDirection.in_
+        and d.deal_model in (None, DealModel.out_license)  # the same licence, seen from here
+        else (label(d.deal_model) if d.deal_model else None),
         "deal_model_key": d.deal_model.value if d.deal_model else None,
         "territory": label(d.territory) if d.territory else None,
         "territory_key": d.territory.value if d.territory else None,

@@ -34,6 +34,8 @@ _BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def _plain_label(value: str) -> str:
+    if not value.strip():
+        raise ValueError("is empty; an id or a name needs at least one visible character")
     bad = _BIDI_CONTROLS.search(value)
     if bad:
         raise ValueError(

@@ -186,6 +186,25 @@ def territory_conflicts(case: Case) -> list[tuple[tuple[str | int, ...], str]]:
         bd = asset.bd
         if bd is None:
             continue
+        held, out_licensed = asset.rights_territory, asset.licensed_territory
+        if (
+            held is not None
+            and held.value in _NO_US
+            and getattr(out_licensed, "value", "")
+            in (
+                "global",
+                "ex_china",
+                "us",
+            )
+        ):
+            out.append(
+                (
+                    ("assets", i, "bd", "deals"),
+                    f"the deals license the asset out in '{out_licensed.value}' but the "
+                    f"company holds rights in '{held.value}' only (its in-licences); check "
+                    "each deal's direction",
+                )
+            )
         holders: list[tuple[tuple[str | int, ...], Any]] = [(("bd", "plan"), bd.plan)]
         holders += [(("bd", "deals", k), d) for k, d in enumerate(bd.deals or [])]
         for where, holder in holders:
@@ -204,6 +223,9 @@ def territory_conflicts(case: Case) -> list[tuple[tuple[str | int, ...], str]]:
                     )
                 )
     return out
+
+
+_NO_US = frozenset({"china", "asia", "other", "none"})  # rights held that leave out the US
 
 
 def _outside(territory: str, countries: set[str]) -> list[str]:

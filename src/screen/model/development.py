@@ -60,6 +60,7 @@ class RegionalStatus(Model):
     )
     approvals: list[RegionalApproval] | None = None
     source: str | None = Field(None, description="id of an entry in the case's sources list")
+    status: vocab.FigureStatus | None = Field(None, description="how sure the stage is")
     as_of: CaseDateField | None = None
     note: str | None = None
 
