@@ -250,6 +250,9 @@ def readings(a: dict[str, Any], trace: dict[str, dict[str, Any]]) -> dict[str, s
     no_us_rights = outcome(trace, "derived.us_rights") is False  # 1.6+: licensed in
     total = a["global_patients"]
     size = f" ({number(total)} addressable patients worldwide, derived)" if total else ""
+    if scope == "domestic":  # 1.6+: a domestic plan is sized on China's patients (T4)
+        china = next((r["cite"] for r in a["epidemiology"] if r["key"] == "china"), None)
+        size = f" ({china.text} addressable patients in China)" if china is not None else ""
     if large is True:
         out["t4"] = f"Large indication{size}: an acceptable return domestically or globally (T4)."
     elif large is False and scope == "global":
