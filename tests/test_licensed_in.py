@@ -82,7 +82,8 @@ def test_an_asset_licensed_in_for_china_is_scored_on_china_alone() -> None:
     taken = evaluate(make_case({**fda, "bd": {**fda["bd"], "deals": [_in("china")]}}))
     assert _score(own, "us_path") == 5 and _score(taken, "us_path") == 0.5
     assert _score(own, "market_roi") == 4 and _score(taken, "market_roi") == 1
-    assert _trace(taken, "derived.deal_stage") == "phase3"  # the China stage, not the US one
+    # registered in China on the licensor's approval (1.6), not read at the licensor's stage
+    assert _trace(taken, "derived.deal_stage") == "filed"
     assert taken["score"] < own["score"]
 
 
