@@ -393,6 +393,14 @@ def test_a_revisit_date_after_as_of_is_not_warned_about(tmp_path: Path) -> None:
         ("Waldenstrom macroglobulinaemia", True),
         ("polycythaemia vera", True),
         ("iron-deficiency anaemia, ALL-comers", False),
+        # a hostile-input review: false alarms and misses
+        ("chronic hepatitis C, ALL GENOTYPES", False),
+        ("chemotherapy-induced anaemia in patients with lymphoma", False),
+        ("AML-M3 (acute promyelocytic leukaemia)", True),
+        ("AML-M3", True),
+        ("复发难治性多发性骨髓瘤", True),  # relapsed/refractory multiple myeloma
+        ("Ph+ ALL", True),
+        ("lymphoma in patients with HIV", True),
     ],
 )
 def test_a_blood_cancer_filed_under_hematology_is_warned(

@@ -147,7 +147,17 @@ def later_than_as_of(
 _BLOOD_CANCER = re.compile(
     r"(?i:lymphoma|leuka?emia|myeloma|myelodysplast|myelofibrosis|macroglobulina?emia"
     r"|polycytha?emia vera|myeloproliferative)"
-    r"|\b(?:AML|ALL|CLL|CML|MDS|DLBCL|MCL|NHL)\b(?!-)"  # capitals only ('all'; 'ALL-comers')
+    r"|白血病|淋巴瘤|骨髓瘤|骨髓增生异常|骨髓纤维化"  # Chinese indications (NMPA labels)
+    # capitals only ('all'), not before a lower-case word part ('ALL-comers'; 'AML-M3' is one),
+    # nor ALL before another capitalised word ('ALL GENOTYPES')
+    r"|\b(?:AML|CLL|CML|MDS|DLBCL|MCL|NHL|ALL(?!\s+[A-Z]{2}))\b(?!-[a-z])"
+)
+# What follows these names the patients, not the disease treated: 'anaemia in patients with
+# lymphoma' is an anaemia (a supportive-care indication, non-malignant hematology).
+_PATIENTS_WITH = re.compile(
+    r"\s(?:in|among|for)\s+(?:adult\s+|paediatric\s+|pediatric\s+)?patients\s+with\s"
+    r"|\s(?:associated\s+with|secondary\s+to|caused\s+by|due\s+to)\s|-(?:induced|related)\s",
+    re.I,
 )
 
 
@@ -160,7 +170,8 @@ def misread_areas(case: Case) -> list[tuple[tuple[str | int, ...], str]]:
     out = []
     for i, asset in enumerate(case.assets):
         if asset.therapeutic_area is TherapeuticArea.hematology and asset.indication:
-            found = _BLOOD_CANCER.search(asset.indication)
+            disease = _PATIENTS_WITH.split(asset.indication, maxsplit=1)[0]
+            found = _BLOOD_CANCER.search(disease)
             if found:
                 out.append(
                     (
