@@ -203,10 +203,12 @@ def test_bad_indentation_located():
 
 
 def test_nul_byte_rejected_with_line():
-    err = error_of_bytes(b"a: 1\nb: 2\nc: \x00\n")
+    err = error_of_bytes("a: 1\nb: 2\nc: é\x00\n".encode())
     assert "NUL" in err.message or "binary" in err.message
     assert err.location.file == "f.yaml"
     assert err.location.line == 3
+    assert err.location.column == 5  # in characters: é is two bytes
+    assert err.hint and "UTF-8 text" in err.hint
 
 
 def test_binary_junk_rejected_with_location():

@@ -433,7 +433,13 @@ def parse_yaml_bytes(raw: bytes, name: str) -> SourceDoc:
         if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
             raise ScreenError("file is UTF-16 text", Location(name), "save the file as UTF-8")
         line = raw.count(b"\n", 0, nul) + 1
-        raise ScreenError("binary data (NUL byte) in a YAML file", Location(name, line))
+        start = raw.rfind(b"\n", 0, nul) + 1
+        column = len(raw[start:nul].decode("utf-8", "replace")) + 1  # in characters
+        raise ScreenError(
+            "binary data (NUL byte) in a YAML file",
+            Location(name, line, column),
+            "a case or rule file is UTF-8 text: remove the byte, or save the file as text",
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
