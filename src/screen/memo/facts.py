@@ -41,6 +41,8 @@ FACT_LABEL = {
     "asset.licensed_territory": "territory licensed by the deals in force",
     "asset.rights_territory": "territory of the rights the company owns or licensed in",
     "derived.us_rights": "US rights held by the company",
+    "derived.addressable_patients": "addressable patients the company can reach",
+    "derived.china_registration_stage": "China stage for a China deal (at least that abroad)",
     "asset.efficacy_active_delta_relative": "gain over an active drug or the standard of care",
     "asset.efficacy_active_delta_points": "gain over an active drug or the standard of care",
     "asset.efficacy_active_endpoint": "endpoint of the readout against an active comparator",

@@ -252,7 +252,9 @@ def readings(a: dict[str, Any], trace: dict[str, dict[str, Any]]) -> dict[str, s
     size = f" ({number(total)} addressable patients worldwide, derived)" if total else ""
     if scope == "domestic":  # 1.6+: a domestic plan is sized on China's patients (T4)
         china = next((r["cite"] for r in a["epidemiology"] if r["key"] == "china"), None)
-        size = f" ({china.text} addressable patients in China)" if china is not None else ""
+        text = china.text if china is not None else ""
+        text += "" if "patient" in text else " addressable patients"  # the unit may say it
+        size = f" ({text} in China)" if china is not None else ""
     if large is True:
         out["t4"] = f"Large indication{size}: an acceptable return domestically or globally (T4)."
     elif large is False and scope == "global":
@@ -262,7 +264,7 @@ def readings(a: dict[str, Any], trace: dict[str, dict[str, Any]]) -> dict[str, s
             "off only with global markets, where prices are higher (T4)."
         )
     elif large is False and scope == "domestic":
-        how = "rights licensed in outside the US only" if no_us_rights else "a domestic-only plan"
+        how = "rights licensed in that leave out the US" if no_us_rights else "a domestic-only plan"
         out["t4"] = (
             f"Niche indication{size} with {how}: weak; confined to China only "
             "large indications give an acceptable return (T4)."
