@@ -630,3 +630,40 @@ def test_output_naming_a_case_file_read_is_refused(tmp_path: Path, command: tupl
     out = run_cli(*command, str(tmp_path), "-o", str(case))
     assert out.returncode == 2 and "is one of the case files read" in out.stderr
     assert case.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "hint"),
+    [
+        ("territory: ex_china", "territory: greater_china", "did you mean 'china'?"),
+        ("territory: ex_china", "territory: worldwide", "did you mean 'global'?"),
+        ("territory: ex_china", "countries: [CHN]", "did you mean 'CN'?"),
+        ("territory: ex_china", "countries: [Germany]", "did you mean 'DE'?"),
+        ("territory: ex_china", "countries: [XYZ]", "the codes have two letters"),
+    ],
+)
+def test_a_hint_names_what_was_meant_not_the_nearest_spelling(
+    tmp_path: Path, old: str, new: str, hint: str
+) -> None:
+    """A fresh-clone review: 'greater_china' got "did you mean 'ex_china'?" (the opposite
+    territory) and 'CHN' got Honduras ('HN')."""
+    text = (ROOT / "cases" / "kestrel-bio.yaml").read_text()
+    assert old in text
+    path = tmp_path / "c.yaml"
+    path.write_text(text.replace(old, new, 1))
+    out = run_cli("score", str(path))
+    assert out.returncode == 2 and hint in out.stderr, out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_a_case_with_no_assets_says_what_it_needs(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("company: {name: X}\nassets: []\n")
+    out = run_cli("score", str(path))
+    assert out.returncode == 2 and "assets: needs at least 1 entry" in out.stderr
+    assert "list at least one, with its id and name" in out.stderr
+
+
+def test_a_bare_vocabulary_word_in_an_expression_is_told_to_be_quoted() -> None:
+    out = run_cli("eval", "asset.stage >= phase2", str(ROOT / "cases" / "kestrel-bio.yaml"))
+    assert out.returncode == 2 and "a value is quoted: 'phase2'" in out.stderr

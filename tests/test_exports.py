@@ -156,6 +156,7 @@ def test_missing_optional_libraries_are_user_errors(tmp_path: Path, monkeypatch)
     monkeypatch.setitem(sys.modules, "docx", None)
     res = run_cli("rank", str(path), "-o", str(tmp_path / "p.xlsx"))
     assert res.returncode == 2 and "pip install 'dealscreen[xlsx]'" in res.stderr
+    assert "pip install -e '.[xlsx]'" in res.stderr  # the way that works in a checkout
     res = run_cli("memo", str(path), "-o", str(tmp_path / "m.docx"))
     assert res.returncode == 2 and "pip install 'dealscreen[docx]'" in res.stderr
     assert not (tmp_path / "p.xlsx").exists() and not (tmp_path / "m.docx").exists()

@@ -440,3 +440,12 @@ def test_with_no_core_asset_marked_the_header_says_what_score_says(tmp_path):
     text = format_why_not(found)
     assert text.splitlines()[0].startswith("Testco Bio: decision insufficient_information")
     assert "no asset is marked core" in text
+
+
+def test_why_not_shows_a_score_as_every_other_command_does():
+    """Baicao scores 3.575: score, explain and memo show 3.58; why-not showed the float
+    3.57499... as 3.57 (a fresh-clone review)."""
+    case = str(ROOT / "cases" / "baicao-therapeutics.yaml")
+    shown = run_cli("why-not", case, cwd=ROOT).stdout.splitlines()[0]
+    assert "score 3.58;" in shown
+    assert " 3.58 " in run_cli("score", case, cwd=ROOT).stdout

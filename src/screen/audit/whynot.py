@@ -66,7 +66,7 @@ from screen.model.case import (
     shared_deals,
     with_derived,
 )
-from screen.model.numbers import display
+from screen.model.numbers import DIGITS, display
 from screen.model.ruleset import CompanyAggregation
 from screen.model.vocab import Role, Stage
 
@@ -628,17 +628,21 @@ def why_not(
 # --------------------------------------------------------------------------- report
 
 
+def _shown(score: float) -> str:
+    """A score as every other command shows it: rounded to the result's DIGITS first (3.575
+    is 3.57499... as a float; the result holds 3.575, which shows as 3.58)."""
+    return display(round(score, DIGITS))
+
+
 def line(w: WhyNot, c: Counterfactual) -> str:
     what = " and ".join(ch.describe() for ch in c.changes)
     texts = c.also_text or [show(v) for v in c.also]
     also = f"; also at {', '.join(texts[:4])}" if texts else ""
-    return (
-        f"if {what}: decision {c.decision} (score {display(w.score)} -> {display(c.score)}){also}"
-    )
+    return f"if {what}: decision {c.decision} (score {_shown(w.score)} -> {_shown(c.score)}){also}"
 
 
 def format_why_not(w: WhyNot, limit: int = 12) -> str:
-    out = [f"{w.company}: decision {w.decision}, score {display(w.score)}; target {w.target}"]
+    out = [f"{w.company}: decision {w.decision}, score {_shown(w.score)}; target {w.target}"]
     if w.core_unstated:
         out.append(
             "no asset is marked core: the decision waits for which asset is core (asset.role); "
@@ -666,7 +670,7 @@ def format_why_not(w: WhyNot, limit: int = 12) -> str:
         for u in w.unknowns[:limit]:
             by_decision: dict[str, list[str]] = {}
             for v, d, s in u.outcomes:
-                by_decision.setdefault(f"{d} {display(s)}", []).append(show(v))
+                by_decision.setdefault(f"{d} {_shown(s)}", []).append(show(v))
             detail = "; ".join(
                 f"{', '.join(vs[:3])}{'...' if len(vs) > 3 else ''} -> {k}"
                 for k, vs in by_decision.items()

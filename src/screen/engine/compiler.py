@@ -47,6 +47,7 @@ from screen.model.ruleset import (
     RuleSetFile,
 )
 from screen.model.scalarpos import place_in_scalar
+from screen.model.vocab import vocabulary_words
 from screen.model.yamlsource import PathKey, SourceDoc
 
 ROOTS = ["asset", "company", "case", "params", "derived", "criteria", "gates"]
@@ -121,6 +122,8 @@ class _Scope:
             raise NameProblem(f"unknown name '{root}'", f"did you mean 'derived.{root}'?")
         if root in FUNCTIONS:
             raise NameProblem(f"'{root}' is a function", f"call it: {root}(...)")
+        if root in vocabulary_words():  # `asset.stage >= phase2`: a value, not a name
+            raise NameProblem(f"unknown name '{root}'", f"a value is quoted: '{root}'")
         hint = did_you_mean(root, ROOTS)
         raise NameProblem(f"unknown name '{root}'", hint or f"names start with: {', '.join(ROOTS)}")
 

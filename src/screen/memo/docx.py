@@ -20,9 +20,9 @@ import zipfile
 from html.parser import HTMLParser
 from typing import Any
 
-from screen.model.errors import ScreenError
+from screen.model.errors import ScreenError, install_hint
 
-DOCX_INSTALL_HINT = "pip install 'dealscreen[docx]'"
+DOCX_INSTALL_HINT = install_hint("docx")
 FIXED_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 BAR_CELLS = 20  # a full bar is 20 blocks wide

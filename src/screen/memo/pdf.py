@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from screen.model.errors import ScreenError
+from screen.model.errors import ScreenError, install_hint
 
 
 def data_url_fetcher() -> Any:
@@ -23,8 +23,8 @@ def data_url_fetcher() -> Any:
 
 
 PDF_INSTALL_HINT = (
-    "pip install 'dealscreen[pdf]' (WeasyPrint; on Debian also: "
-    "apt-get install libpango-1.0-0 libpangoft2-1.0-0)"
+    install_hint("pdf") + "; WeasyPrint needs on Debian also: "
+    "apt-get install libpango-1.0-0 libpangoft2-1.0-0"
 )
 
 

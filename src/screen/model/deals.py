@@ -33,6 +33,22 @@ _ISO_CODES = """
 ISO_COUNTRIES = frozenset(_ISO_CODES.split())
 
 
+# Codes and names written for a country that ISO 3166-1 alpha-2 spells otherwise: the EU's
+# own codes, alpha-3 codes and English names of the markets deals name most (a spelling
+# distance would offer Honduras, 'HN', for 'CHN').
+_COUNTRY_ALIASES = {
+    "UK": "GB", "EL": "GR",
+    "CHN": "CN", "USA": "US", "JPN": "JP", "KOR": "KR", "GBR": "GB", "DEU": "DE", "FRA": "FR",
+    "ITA": "IT", "ESP": "ES", "CAN": "CA", "AUS": "AU", "SGP": "SG", "HKG": "HK", "TWN": "TW",
+    "MAC": "MO", "IND": "IN", "BRA": "BR", "CHE": "CH", "SAU": "SA", "ARE": "AE", "ISR": "IL",
+    "CHINA": "CN", "JAPAN": "JP", "KOREA": "KR", "SOUTH KOREA": "KR", "GERMANY": "DE",
+    "FRANCE": "FR", "ITALY": "IT", "SPAIN": "ES", "CANADA": "CA", "AUSTRALIA": "AU",
+    "SINGAPORE": "SG", "HONG KONG": "HK", "TAIWAN": "TW", "MACAU": "MO", "MACAO": "MO",
+    "INDIA": "IN", "BRAZIL": "BR", "SWITZERLAND": "CH", "UNITED STATES": "US",
+    "UNITED KINGDOM": "GB", "ENGLAND": "GB", "BRITAIN": "GB",
+}  # fmt: skip
+
+
 def _country(value: Any) -> Any:
     if isinstance(value, str):
         code = value.strip().upper()
@@ -40,9 +56,11 @@ def _country(value: Any) -> Any:
             return code
         from screen.model.errors import did_you_mean
 
-        hint = {"UK": "GB", "EL": "GR"}.get(code)
+        hint = _COUNTRY_ALIASES.get(code)
         tail = f" (did you mean '{hint}'?)" if hint else ""
-        if not hint and (guess := did_you_mean(code, ISO_COUNTRIES)):
+        if not hint and len(code) != 2:
+            tail = " (the codes have two letters, e.g. 'CN', 'US', 'JP')"
+        elif not hint and (guess := did_you_mean(code, ISO_COUNTRIES)):
             tail = f" ({guess})"
         raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code{tail}")
     raise ValueError("a country is an ISO 3166-1 alpha-2 code in quotes, e.g. 'US', 'JP'")

@@ -137,3 +137,13 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
 def plural(count: int, word: str, many: str | None = None) -> str:
     """`1 error`, `2 errors`, `0 errors`: every count we print agrees with its noun."""
     return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
+# `pip install 'dealscreen[xlsx]'` finds nothing where dealscreen is used from a checkout of the
+# repository (it is installed from the tree, not from an index), so the hint names both ways.
+def install_hint(extra: str) -> str:
+    """`pip install 'dealscreen[EXTRA]'`, and the command that works in a checkout."""
+    return (
+        f"pip install 'dealscreen[{extra}]' (from a checkout of the repository: "
+        f".venv/bin/pip install -e '.[{extra}]')"
+    )

@@ -96,6 +96,32 @@ def _clean_loc(loc: tuple[Any, ...]) -> PathKey:
     return tuple(out)
 
 
+# What associates write for a vocabulary value spelt otherwise; a spelling distance suggests
+# the opposite there ('greater_china' is nearest to 'ex_china', 'worldwide' to nothing).
+_ENUM_ALIASES = {
+    "greater_china": "china",
+    "mainland_china": "china",
+    "prc": "china",
+    "worldwide": "global",
+    "world": "global",
+    "ww": "global",
+    "row": "other",
+    "rest_of_world": "other",
+    "usa": "us",
+    "united_states": "us",
+    "outside_china": "ex_china",
+    "ex_greater_china": "ex_china",
+    "out_licence": "out_license",
+    "outlicense": "out_license",
+    "licence": "out_license",
+    "license": "out_license",
+    "inbound": "in",
+    "in_license": "in",
+    "in_licence": "in",
+    "outbound": "out",
+}
+
+
 def _one(model: type[BaseModel], doc: SourceDoc, loc: PathKey, err: dict[str, Any]) -> ScreenError:
     kind = err["type"]
     dotted = _dotted(loc)
@@ -116,10 +142,20 @@ def _one(model: type[BaseModel], doc: SourceDoc, loc: PathKey, err: dict[str, An
     if kind == "enum":
         expected = err.get("ctx", {}).get("expected", "")
         choices = [c.strip(" '") for c in expected.replace(" or ", ", ").split(",") if c.strip()]
+        alias = _ENUM_ALIASES.get(str(value).strip().lower().replace(" ", "_").replace("-", "_"))
         return ScreenError(
             f"{dotted}: {_yaml_text(value)} is not one of: {', '.join(choices)}",
             doc.location(loc),
-            did_you_mean(str(value), choices),
+            f"did you mean '{alias}'?" if alias in choices else did_you_mean(str(value), choices),
+        )
+    if kind == "too_short":
+        least = err.get("ctx", {}).get("min_length", 1)
+        return ScreenError(
+            f"{dotted}: needs at least {least} entr{'y' if least == 1 else 'ies'}",
+            doc.location(loc),
+            "a case screens a company on its drug assets: list at least one, with its id and name"
+            if loc == ("assets",)
+            else None,
         )
     if kind == "too_long":
         ctx = err.get("ctx", {})

@@ -8,7 +8,8 @@ one. A trial's phase uses ClinicalTrials.gov's names and is kept separate from t
 
 from __future__ import annotations
 
-from enum import IntEnum, StrEnum
+import functools
+from enum import Enum, IntEnum, StrEnum
 
 
 class Stage(IntEnum):
@@ -447,3 +448,17 @@ class FigureStatus(StrEnum):
     verified = "verified"
     company_reported = "company-reported"
     estimate = "estimate"
+
+
+_BASES = (Enum, IntEnum, StrEnum)
+
+
+@functools.cache
+def vocabulary_words() -> frozenset[str]:
+    """Every value of the case vocabulary (stages, territories, areas, ...): a rule that
+    writes one bare (`asset.stage >= phase2`) is told to quote it."""
+    words: set[str] = {s.name for s in Stage}
+    for value in globals().values():
+        if isinstance(value, type) and issubclass(value, Enum) and value not in _BASES:
+            words.update(str(m.value) for m in value if isinstance(m.value, str))
+    return frozenset(w for w in words if w.isidentifier())

@@ -20,7 +20,7 @@ from typing import Any
 
 from screen.engine.plan import CompiledRuleSet
 from screen.model.dates import parse_case_date
-from screen.model.errors import ScreenError
+from screen.model.errors import ScreenError, install_hint
 from screen.pipeline.rank import PipelineRow
 from screen.pipeline.report import csv_header
 
@@ -41,7 +41,7 @@ def require_xlsxwriter() -> Any:
     except ImportError:
         raise ScreenError(
             "writing .xlsx needs XlsxWriter, which is not installed",
-            hint="pip install 'dealscreen[xlsx]'",
+            hint=install_hint("xlsx"),
         ) from None
     return xlsxwriter
 

@@ -12,9 +12,11 @@ import os
 import re
 from pathlib import Path
 
+from screen.model.errors import install_hint
+
 DEFAULT_STORE = Path(".dealscreen") / "decisions.db"
 STORE_ENV = "DEALSCREEN_STORE"
-POSTGRES_INSTALL_HINT = "install the PostgreSQL driver: pip install 'dealscreen[postgres]'"
+POSTGRES_INSTALL_HINT = "install the PostgreSQL driver: " + install_hint("postgres")
 
 _URL = re.compile(r"^\s*postgres(ql)?://", re.IGNORECASE)
 # A libpq key=value conninfo starts with one of libpq's keywords (a file name never does).
