@@ -449,3 +449,22 @@ def test_why_not_shows_a_score_as_every_other_command_does():
     shown = run_cli("why-not", case, cwd=ROOT).stdout.splitlines()[0]
     assert "score 3.58;" in shown
     assert " 3.58 " in run_cli("score", case, cwd=ROOT).stdout
+
+
+def test_why_not_lists_only_the_open_questions_the_screen_asks_and_names_the_rest():
+    """A fresh-clone review: on Ruyi (0 unknowns) why-not listed safety.stopped_for_safety as
+    an unknown that moves the decision (the rules read its absence as false), on Tidewater it
+    proposed 'a trial stopped for safety' as the way to reach watch (settling the open case
+    lower), and it was silent on the regional stages explain says settle it."""
+    from screen.audit.whynot import format_why_not, why_not
+    from screen.engine.loader import load_case, load_ruleset
+
+    rs = load_ruleset()
+    ruyi = why_not(rs, load_case(ROOT / "cases" / "ruyi-pharma.yaml").case, target="advance")
+    assert not [u for u in ruyi.unknowns if u.fact == "asset.safety.stopped_for_safety"]
+    tide = load_case(ROOT / "cases" / "tidewater-bio.yaml").case
+    found = why_not(rs, tide, target="watch")
+    assert found.decision == "insufficient_information"
+    assert all(c.score >= found.score for c in found.singles + found.pairs)
+    assert ("TW-011", "asset.stage_us") in found.unvaried
+    assert "also open, which no change of one written field varies" in format_why_not(found)

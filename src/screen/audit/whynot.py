@@ -54,7 +54,7 @@ from screen.audit.whynot_domain import (
 )
 from screen.engine.evaluate import evaluate_asset, evaluate_case, score_asset
 from screen.engine.facts import FieldPath, _unwrap, resolve_field
-from screen.engine.outcome import DECISION_RANK, core_candidates
+from screen.engine.outcome import DECISION_RANK, INSUFFICIENT, core_candidates
 from screen.engine.plan import CompiledRuleSet
 from screen.lang.unknown import UNKNOWN
 from screen.model.case import (
@@ -141,6 +141,9 @@ class WhyNot:
     # no asset marked core and several candidates (or all non-core): the decision waits for
     # which is core, and each change is read with the strongest candidate as the core asset
     core_unstated: bool = False
+    # open questions of the screen that no change here can vary (the regional stages of a case
+    # with no development block), so the report does not seem to say they cannot matter
+    unvaried: list[tuple[str | None, str]] = field(default_factory=list)
 
     @property
     def reached(self) -> bool:
@@ -185,6 +188,7 @@ class WhyNot:
             "truncated": self.truncated,
             "max_changes": self.max_changes,
             "core_unstated": self.core_unstated,
+            "unvaried": [{"asset": a, "fact": f} for a, f in self.unvaried],
         }
 
 
@@ -356,7 +360,13 @@ def _options(
                 )
         return opts
     current = _get_path(holder, steps)
-    if current is None and steps[0] == "development" and _get_path(holder, steps[:-1]) is None:
+    dev = getattr(holder, "development", None)
+    if (
+        current is None
+        and steps[0] == "development"
+        and _get_path(holder, steps[:-1]) is None
+        and not (dev is not None and len(steps) > 1 and dev.named(steps[1]))  # `us:` bare
+    ):
         current = Stage.none  # a region a development block leaves out is not in development
         # (one named without a stage is unknown there: every stage is a candidate)
     cur_value = current.value if isinstance(current, Figure | Claim) else current
@@ -495,9 +505,21 @@ def why_not(
     pick = min if rs.decision.company is CompanyAggregation.worst else max
     decision, score = pick(ev.base.values(), key=lambda r: (DECISION_RANK[r[0]], r[1]))
     _, core_unstated, _ = core_candidates([a.role for a in case.assets])
+    screened = evaluate_case(rs, case, trace=False)
     if core_unstated:  # the case waits for which asset is core: its decision says so
-        screened = evaluate_case(rs, case, trace=False)
         decision, score = screened.decision, screened.score
+    asked = {  # (asset, fact) as changes name them: a company fact belongs to no asset
+        (None if not u.fact.startswith("asset.") else a or None, u.fact)
+        for a, u in screened.unknowns
+        if u.fact != "asset.role"
+    }
+    waiting = decision == INSUFFICIENT
+
+    def reaches(d: str, s: float) -> bool:
+        """The target reached by a change that is news for the better: an undecided case
+        is not 'moved to watch' by a trial stopped for safety, which settles it lower."""
+        return _reaches(d, target) and not (waiting and s < score - 1e-9)
+
     numbers = rule_numbers(rs)
     per_field = field_numbers(rs)
     facts = influencing_facts(rs)
@@ -549,7 +571,7 @@ def why_not(
         for rep, members in classes:
             d, s = ev.company((rep,))
             results[rep.change] = (d, s)
-            if _reaches(d, target):
+            if reaches(d, s):
                 for m in members:
                     single_ok.add(m.change)
                 working.extend((m, d, s) for m in members)
@@ -585,7 +607,7 @@ def why_not(
                             break
                         budget -= 1
                         d, s = ev.company((r1, r2))
-                        if _reaches(d, target):
+                        if reaches(d, s):
                             cf = Counterfactual((r1.change, r2.change), d, s)
                             old = best_per_pair.get((k1, k2))
                             if old is None or _pair_cost(cf) < _pair_cost(old):
@@ -598,6 +620,8 @@ def why_not(
         members = [m for _, ms in classes for m in ms]
         if not members or members[0].change.was is not UNKNOWN:
             continue
+        if (asset_id, _screened_fact(fact)) not in asked:
+            continue  # the rules read its absence as a value (coalesce): not an open question
         outcomes = []
         for rep, ms in classes:
             d, s = results.get(rep.change) or ev.company((rep,))
@@ -606,6 +630,8 @@ def why_not(
         if len(impact.decisions) > 1:  # one that moves only the score does not move the decision
             unknowns.append(impact)
     unknowns.sort(key=lambda u: (-len(u.decisions), -u.span, u.fact))
+    probed = {(a, _screened_fact(f)) for a, f in reps}
+    unvaried = sorted((a, f) for a, f in asked if (a, f) not in probed and f in rs.fields)
 
     return WhyNot(
         case.id or "",
@@ -622,10 +648,20 @@ def why_not(
         truncated,
         max_changes,
         core_unstated,
+        unvaried,
     )
 
 
 # --------------------------------------------------------------------------- report
+
+
+def _screened_fact(fact: str) -> str:
+    """The fact the screen asks about for a field a change writes: a region's stage in the
+    development block is the derived `asset.stage_<region>`."""
+    parts = fact.split(".")
+    if len(parts) == 4 and parts[:2] == ["asset", "development"] and parts[3] == "stage":
+        return f"asset.stage_{parts[2]}"
+    return fact
 
 
 def _shown(score: float) -> str:
@@ -676,6 +712,12 @@ def format_why_not(w: WhyNot, limit: int = 12) -> str:
                 for k, vs in by_decision.items()
             )
             out.append(f"  {subject(u.asset, u.fact)}: {detail}")
+    if w.unvaried:
+        out.append(
+            "also open, which no change of one written field varies here (a regional stage of "
+            "a case without a development block, a gain read from the readouts): "
+            + ", ".join(subject(a, f) for a, f in w.unvaried[:limit])
+        )
     skipped = f"; fixed (not changed): {', '.join(w.fixed_skipped)}" if w.fixed_skipped else ""
     out.append(
         f"searched {len(w.facts_searched)} fact(s) that can influence the decision, "
