@@ -403,3 +403,12 @@ def test_memo_to_a_new_path_without_suffix_makes_the_folder_help_promises(tmp_pa
     assert (tmp_path / "memos" / "kestrel-bio.md").is_file()
     out = run_cli("memo", case, "-o", str(tmp_path / "k.md"))
     assert out.returncode == 0 and (tmp_path / "k.md").is_file()
+
+
+def test_score_record_to_a_file_that_is_no_store_fails_before_the_batch(tmp_path):
+    """It printed the whole table, then said 'not a SQLite file' (a fresh-clone review)."""
+    junk = tmp_path / "notes.db"
+    junk.write_text("not a database\n")
+    out = run_cli("score", str(ROOT / "cases"), "--record", "--store", str(junk))
+    assert out.returncode == 2 and "not a SQLite file" in out.stderr
+    assert out.stdout == "" and junk.read_text() == "not a database\n"

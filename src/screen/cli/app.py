@@ -47,7 +47,8 @@ def main() -> None:
     Rule sets:    lint, test --coverage, graph, eval, schema
     Sources:      import ctgov (ClinicalTrials.gov records into case files)
 
-    Exit codes: 0 success, 2 bad input (file:line:col message), 70 internal error.
+    Exit codes: 0 success, 1 a check found problems (lint, test, audit verify), 2 bad input
+    (file:line:col message), 70 internal error.
     """
 
 
@@ -117,6 +118,10 @@ def score(
     new head hash of the audit chain is printed on stderr (keep it: `audit verify --head`).
     """
     refuse_overwriting_cases(output, cases)
+    if record_results:  # a path that is no store fails now, not after the whole batch is shown
+        from screen.audit.store import Store
+
+        Store.open(store, create=True).close()
     if fmt is None:  # as rank does: the -o suffix says it (a .json file never holds a table)
         fmt = "json" if output and output.lower().endswith(".json") else "table"
     # Kept only what is needed after the loop: for the table the results' summaries; the

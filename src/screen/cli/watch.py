@@ -38,7 +38,7 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> obje
     default="0d",
     show_default=True,
     metavar="PERIOD",
-    help="Also list cases due within this period: 30d, 2w, 3m (30 days each).",
+    help="Also list cases due within this period: 30d, 2w, 3m (a month counts 30 days: 3m = 90).",
 )
 @click.option("--today", callback=_date, metavar="DATE", help="Reference date [default: today].")
 @click.option("--rules", type=click.Path(), help=RULES_HELP)
