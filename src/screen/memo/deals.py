@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from screen.memo.wording import STAGE_RANK, join_and
+from screen.memo.wording import NO_US_RIGHTS_KEYS, STAGE_RANK, join_and
 
 
 def deal_model(a: dict[str, Any]) -> str:
@@ -35,7 +35,7 @@ def deal_model(a: dict[str, Any]) -> str:
         f"{_sentence(held)}: the company holds only the rights licensed to it, and the rest of "
         "the world stays with the licensor (T10). "
     )
-    if rights in ("china", "asia", "other"):  # no ex-China deal to make
+    if rights in NO_US_RIGHTS_KEYS:  # no ex-China deal to make ('none' was answered above)
         return text + (
             "Next: sell it in that territory, itself or with a local partner (T12b); a global "
             "deal is the licensor's to make, and what counts is the licence's term, royalties "

@@ -98,7 +98,7 @@ def regional_stages(asset: Any) -> dict[str, dict[str, Any]]:
         entry = getattr(dev, region, None)
         stage = getattr(entry, "stage", None) if entry is not None else None
         approvals = getattr(entry, "approvals", None) if entry is not None else None
-        named = entry is not None or region in dev.model_fields_set  # `us:` names it too
+        named = dev.named(region)  # a bare `us:` names it too
         unknown = named and getattr(asset, f"stage_{region}", None) is None  # and not settled
         if named and not unknown and stage is None:  # settled by an approval
             stage = getattr(asset, f"stage_{region}", None)

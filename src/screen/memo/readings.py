@@ -9,6 +9,7 @@ from screen.memo.facts import because, needs_text
 from screen.memo.wording import (
     BD_STATUS_TEXT,
     DEAL_NOUN,
+    NO_US_RIGHTS_KEYS,
     REGION_TEXT,
     TERRITORY_AFTER,
     TERRITORY_BEFORE,
@@ -40,7 +41,7 @@ def fda_path(a: dict[str, Any]) -> str:
     if ind is None and not a["approvals"] and not a["designations"]:
         return "FDA path unknown: no FDA status in the case file."
     if fda:
-        whose = "the licensor's, " if a.get("rights_key") in NO_US_RIGHTS else ""
+        whose = "the licensor's, " if a.get("rights_key") in NO_US_RIGHTS_KEYS else ""
         when = f"{whose}{fda[0]['date'] or ''}".rstrip(", ")
         text = "FDA-approved" + (f" ({when})" if when else "")
     else:
@@ -58,10 +59,6 @@ def fda_path(a: dict[str, Any]) -> str:
     if others:
         text += "; approved by " + join_and(others)
     return text + "."
-
-
-# Rights the company holds that leave the US to a licensor (`asset.rights_territory`).
-NO_US_RIGHTS = frozenset({"china", "asia", "other", "none"})
 
 
 def _territory_regions(key: str | None) -> frozenset[str] | None:
@@ -87,7 +84,7 @@ def _deal_phrase(d: dict[str, Any]) -> str:
     noun = DEAL_NOUN.get(d["deal_model_key"] or "", "deal")
     countries = d.get("countries") or []
     where = None if countries else TERRITORY_BEFORE.get(d["territory_key"] or "")
-    if d.get("licensed_in"):  # the partner is the licensor: the company holds what it granted
+    if d.get("licensed_in"):  # the partner is the licensor: the company holds what it was granted
         text = f"licensed in from {d['partner']}"
         if countries:
             text += " for " + join_and(countries)
@@ -299,7 +296,7 @@ def readings(a: dict[str, Any], trace: dict[str, dict[str, Any]]) -> dict[str, s
         )
     approved = outcome(trace, "derived.fda_approved")
     ind = a["fda_ind_key"]
-    if outcome(trace, "derived.us_rights") is False:  # 1.6+: licensed in without the US
+    if no_us_rights:  # 1.6+: licensed in without the US
         t8 = (
             "The company holds no US rights: the FDA path and the US market, about half the "
             "world's, are its licensor's (T8)."

@@ -6,6 +6,8 @@ import datetime as dt
 import re
 from typing import Any
 
+from screen.model.deals import GREATER_CHINA, NO_US_RIGHTS
+
 STALE_AFTER_MONTHS = 24  # a figure older than this before the case's as_of date is flagged
 WEAK_SHARE = 0.4  # a criterion scoring at most this share of its maximum is a risk
 STRONG_SHARE = 0.8  # ... and at least this share, a strength
@@ -104,11 +106,14 @@ TERRITORY_REGIONS = {
 REGION_TEXT = {"china": "China", "us": "US", "asia": "Asia ex-China", "rest": "rest-of-world"}
 # A named country's region, for deals and plans that list countries (ISO 3166-1 alpha-2):
 # Greater China, the US, the rest of Asia; every other country is "rest" of the world.
-CHINA_COUNTRIES = frozenset({"CN", "HK", "MO", "TW"})
+CHINA_COUNTRIES = GREATER_CHINA
 ASIA_COUNTRIES = frozenset(
     {"JP", "KR", "KP", "MN", "IN", "PK", "BD", "LK", "NP", "BT", "MV", "AF", "KZ", "KG", "TJ",
      "TM", "UZ", "BN", "KH", "ID", "LA", "MY", "MM", "PH", "SG", "TH", "VN", "TL"}
 )  # fmt: skip
+
+# `deals.NO_US_RIGHTS` as the view's keys: rights held that leave the US to a licensor.
+NO_US_RIGHTS_KEYS = frozenset(t.value for t in NO_US_RIGHTS)
 
 
 def country_region(code: str) -> str:

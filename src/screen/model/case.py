@@ -14,6 +14,7 @@ claims (`evidence.py`), full deal terms (`deals.py`) and month-precision dates (
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, StrictBool, field_validator, model_validator
@@ -360,7 +361,7 @@ def _compared_change(r: Any) -> bool:
     )
 
 
-def with_derived(asset: Asset, shared: list[Deal] | tuple[()] = ()) -> Asset:
+def with_derived(asset: Asset, shared: Sequence[Deal] = ()) -> Asset:
     """`asset` with its read-only fields recomputed: for a copy whose stated facts were changed
     without validation (a why-not counterfactual), so derived facts follow the change.
     `shared`: as for `deal_views` (an asset alone cannot see its siblings' deals)."""

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from screen.model.base import Figure
 from screen.model.case import Case
 from screen.model.dates import last_day
-from screen.model.deals import GREATER_CHINA
+from screen.model.deals import GREATER_CHINA, NO_US_RIGHTS, US_LICENSED
 from screen.model.vocab import TherapeuticArea
 
 
@@ -198,16 +198,7 @@ def territory_conflicts(case: Case) -> list[tuple[tuple[str | int, ...], str]]:
         if bd is None:
             continue
         held, out_licensed = asset.rights_territory, asset.licensed_territory
-        if (
-            held is not None
-            and held.value in _NO_US
-            and getattr(out_licensed, "value", "")
-            in (
-                "global",
-                "ex_china",
-                "us",
-            )
-        ):
+        if held in NO_US_RIGHTS and out_licensed in US_LICENSED:
             out.append(
                 (
                     ("assets", i, "bd", "deals"),
@@ -234,9 +225,6 @@ def territory_conflicts(case: Case) -> list[tuple[tuple[str | int, ...], str]]:
                     )
                 )
     return out
-
-
-_NO_US = frozenset({"china", "asia", "other", "none"})  # rights held that leave out the US
 
 
 def _outside(territory: str, countries: set[str]) -> list[str]:

@@ -215,6 +215,22 @@ def rights_territory(bd: Bd | None, shared: Sequence[Deal] = ()) -> vocab.Licens
     return _in_force_territory(taken)
 
 
+# Rights held (`rights_territory`) that leave the US to a licensor, and deals in force that
+# license the US out (`licensed_territory`); the thesis reads the same as `derived.us_rights`
+# and `derived.licensed_abroad`, the loader's warnings and the memo's wording read these.
+NO_US_RIGHTS = frozenset(
+    {
+        vocab.LicensedTerritory.china,
+        vocab.LicensedTerritory.asia,
+        vocab.LicensedTerritory.other,
+        vocab.LicensedTerritory.none,
+    }
+)
+US_LICENSED = frozenset(
+    {vocab.LicensedTerritory.global_, vocab.LicensedTerritory.ex_china, vocab.LicensedTerritory.us}
+)
+
+
 def _licensed_in(deal: Deal) -> bool:
     return deal.direction is vocab.DealDirection.in_
 
