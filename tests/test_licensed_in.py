@@ -124,6 +124,28 @@ def test_the_memo_shows_a_deal_recorded_on_a_sibling_asset(tmp_path: Path) -> No
     assert "Deal (recorded with TST-101): Norvane Therapeutics" in md
 
 
+def test_a_deal_shown_under_two_assets_is_one_figure_of_the_asset_that_records_it(
+    tmp_path: Path,
+) -> None:
+    """A deal recorded on the second asset covering the first is shown under both; its figures
+    were cited once per view (data quality counted 2 figures for 1, and asked for the unsourced
+    upfront's source twice, the first time under the asset that does not record it)."""
+    deal = {**NORVANE, "assets": ["A"], "upfront_usd_m": {"value": 45}}
+    case = make_case({"id": "A"})
+    case["assets"].append(
+        {"id": "A2", "name": "TST-202", "role": "non_core", "bd": {"deals": [deal]}}
+    )
+    ctx, md, _ = memo_for(tmp_path, case)
+    paths = [c.path for c in ctx["citations"]]
+    assert paths.count("assets[1].bd.deals[0].upfront_usd_m") == 1
+    assert len(paths) == len(set(paths)) == ctx["data_quality"]["total"]
+    asks = [
+        q for q in ctx["questions"] if "assets[1].bd.deals[0].upfront_usd_m" in q.get("facts", ())
+    ]
+    assert [q["asset"] for q in asks] == ["A2"]
+    assert md.count("upfront (USD 45m)") == 1
+
+
 def _criterion(result: dict[str, Any], cid: str) -> dict[str, Any]:
     return next(c for c in result["assets"][0]["criteria"] if c["id"] == cid)
 

@@ -188,13 +188,14 @@ def asset_view(
     cites: Citations,
     entries: list[dict[str, Any]] | None = None,
     shared: dict[str, Citation] | None = None,
-    sibling_deals: Sequence[tuple[int, int, Any, str]] = (),
+    sibling_deals: Sequence[tuple[int, int, Any, Any]] = (),
 ) -> dict[str, Any]:
     """The view of one asset. `entries` is its part of the trace: callers with many assets
     index the trace once (`trace_by_asset`); scanning it per asset is quadratic. `shared` are
     the company's figures by fact path, cited where a criterion reads them. `sibling_deals`:
-    (asset index, deal index, deal, asset name) of the deals another asset records that cover
-    this one (`assets: [this id]`), which the scores read too (`deals.deals_covering`)."""
+    (asset index, deal index, deal, that asset) of the deals another asset records that cover
+    this one (`assets: [this id]`), which the scores read too (`deals.deals_covering`); their
+    figures belong to the asset that records them, whichever view cites them first."""
     p = f"assets[{index}]"
     name = asset.name
     tag = short_name(asset.id, name)
@@ -287,10 +288,13 @@ def asset_view(
     ]
     for ai, di, d, on in sibling_deals:  # recorded on a sibling asset, covering this one too
 
-        def cited(f: Any, rel: str, item: str, at: str = f"assets[{ai}].bd.deals[{di}]") -> Any:
-            return cites.cite(f, f"{at}.{rel}", item, owner=asset.id, subject=tag, unit="USD m")
+        def cited(
+            f: Any, rel: str, item: str, at: str = f"assets[{ai}].bd.deals[{di}]", on: Any = on
+        ) -> Any:
+            whose = short_name(on.id, on.name)
+            return cites.cite(f, f"{at}.{rel}", item, owner=on.id, subject=whose, unit="USD m")
 
-        deals.append(_deal_view(d, cited, recorded_on=on))
+        deals.append(_deal_view(d, cited, recorded_on=on.name))
     peak = cite(asset.peak_sales_usd_m, "peak_sales_usd_m", "peak sales", "USD m")
     safety_rows = []
     safety = getattr(asset, "safety", None)

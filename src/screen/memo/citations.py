@@ -96,6 +96,7 @@ class Citations:
                 date_text(s.date),
             )
         self.all: list[Citation] = []
+        self._by_path: dict[str, Citation] = {}
         self._source_dates = {s.id: s.date for s in case.sources}
 
     def cite(
@@ -109,9 +110,13 @@ class Citations:
         unit: str | None = None,
     ) -> Citation | None:
         """Wrap `fig` (None if absent). `unit` is the field's implied unit when the figure
-        gives none (cash_runway_months -> months)."""
+        gives none (cash_runway_months -> months). A path cited before returns that same
+        citation: one figure shown in two places (a deal covering two assets) is one figure
+        in the counts, the source list and the provenance questions."""
         if fig is None:
             return None
+        if path in self._by_path:
+            return self._by_path[path]
         what = f"{subject} {item}" if subject else item
         src = self.sources.get(fig.source) if fig.source else None
         as_of = fig.as_of or (self._source_dates.get(fig.source) if fig.source else None)
@@ -135,6 +140,7 @@ class Citations:
         if src is not None:
             src.cited_by.append(f"{what} ({c.text})")
         self.all.append(c)
+        self._by_path[path] = c
         return c
 
 

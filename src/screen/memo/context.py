@@ -89,7 +89,7 @@ def memo_context(
             cites,
             traces.get(a.id, []),
             shared,
-            [(j, k, d, case.assets[j].name) for j, k, d in deals_covering(case.assets, a)],
+            [(j, k, d, case.assets[j]) for j, k, d in deals_covering(case.assets, a)],
         )
         for i, a in enumerate(case.assets)
     ]
