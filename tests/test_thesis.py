@@ -195,7 +195,8 @@ def test_t5_bd_readiness_never_drops_as_a_core_asset_advances():
 
 
 def test_t6_later_stage_lowers_development_risk():
-    scores = [score("development_risk", {"stage": s}) for s in STAGES]
+    no_letter = {"complete_response_letters": []}  # a filing the FDA has not refused
+    scores = [score("development_risk", {"stage": s, "regulatory": no_letter}) for s in STAGES]
     assert scores == sorted(scores), dict(zip(STAGES, scores, strict=True))
     assert score("development_risk", {"stage": "phase3"}) > score(
         "development_risk", {"stage": "phase1"}
@@ -239,7 +240,7 @@ def test_t7_t8_china_only_data_without_a_us_plan_scores_below_an_mrct_or_bridgin
     # 21 CFR 314.106(b)(1): foreign data alone must be applicable to US patients and practice;
     # 1.2: a bridging study counts as a planned MRCT, not a running one (surufatinib, 2022).
     def us(plan, stage="phase2"):
-        reg = {"designations": [], "us_evidence_plan": plan}
+        reg = {"designations": [], "us_evidence_plan": plan, "complete_response_letters": []}
         dev = {"china": {"stage": "approved"}, "us": {"stage": stage}}
         asset = {"regulatory": reg, "data_origin": "china", "development": dev, "stage": DELETE}
         return score("us_path", asset)

@@ -82,7 +82,21 @@ def _container(case: dict[str, Any], fact: str, asset: int, create: bool) -> tup
     return node, path[-1]
 
 
+# The FDA's latest answer (thesis 1.7) is a view of `regulatory.complete_response_letters`:
+# written as the list it derives from (none: no letter; else one letter with that reason),
+# removed by leaving the list out.
+LETTER_VIEW = "asset.fda_complete_response"
+LETTERS = "asset.regulatory.complete_response_letters"
+
+
+def _letters(value: Any) -> list[dict[str, str]]:
+    reason = _plain(value)
+    return [] if reason == "none" else [{"reason": reason}]
+
+
 def put(case: dict[str, Any], fact: str, value: Any, asset: int = 0) -> None:
+    if fact == LETTER_VIEW:
+        fact, value = LETTERS, _letters(value)
     node, key = _container(case, fact, asset, create=True)
     if isinstance(node.get(key), dict) and "value" in node[key] and isinstance(value, bool):
         node[key]["value"] = value  # a claim with its source and status: set the claim
@@ -91,6 +105,7 @@ def put(case: dict[str, Any], fact: str, value: Any, asset: int = 0) -> None:
 
 
 def drop(case: dict[str, Any], fact: str, asset: int = 0) -> None:
+    fact = LETTERS if fact == LETTER_VIEW else fact
     node, key = _container(case, fact, asset, create=False)
     if node is not None:
         node.pop(key, None)
@@ -126,7 +141,7 @@ def finite_facts(rs: Any) -> list[str]:
     )
 
 
-THESIS_FINITE = finite_facts(RS)
+THESIS_FINITE = [*finite_facts(RS), LETTER_VIEW]  # the one view a case states directly
 DOMAIN = {f: schema_domain(RS, f) for f in THESIS_FINITE}
 COMPANY_FACTS = [f for f in THESIS_FINITE if f.startswith("company.")]
 

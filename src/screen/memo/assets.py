@@ -402,6 +402,16 @@ def asset_view(
             }
             for a in ((reg.approvals or []) if reg else [])
         ],
+        "crl_letters": [
+            {
+                "reason_key": x.reason.value,
+                "date": date_text(x.date),
+                "resubmitted": date_text(x.resubmitted),
+                "indication": x.indication,
+            }
+            for x in ((reg.complete_response_letters or []) if reg else [])
+        ],
+        "crl_stated": bool(reg) and reg.complete_response_letters is not None,
         "bd_status": label(bd.status) if bd and bd.status else None,
         "bd_status_key": bd_status_key,
         "bd_plan": plan(bd.plan if bd else None),

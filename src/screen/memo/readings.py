@@ -58,7 +58,34 @@ def fda_path(a: dict[str, Any]) -> str:
         text += "; no FDA designation yet"
     if others:
         text += "; approved by " + join_and(others)
+    letters = a.get("crl_letters") or []
+    if letters:
+        text += (
+            "; "
+            + (
+                "FDA complete response letter: "
+                if len(letters) == 1
+                else "FDA complete response letters: "
+            )
+            + join_and([_letter_text(x) for x in letters])
+        )
     return text + "."
+
+
+CRL_REASON_TEXT = {
+    "clinical": "efficacy or safety not shown",
+    "data_applicability": "data not shown to apply to US patients",
+    "cmc": "manufacturing or inspection findings",
+    "other": "labelling or other issues",
+}
+
+
+def _letter_text(x: dict[str, Any]) -> str:
+    """'2022-05 (manufacturing or inspection findings; resubmitted 2022-10)'."""
+    parts = [CRL_REASON_TEXT[x["reason_key"]]]
+    if x["resubmitted"]:
+        parts.append(f"resubmitted {x['resubmitted']}")
+    return f"{x['date'] or 'undated'} ({'; '.join(parts)})"
 
 
 def _territory_regions(key: str | None) -> frozenset[str] | None:
@@ -295,6 +322,20 @@ def readings(a: dict[str, Any], trace: dict[str, dict[str, Any]]) -> dict[str, s
             "licensed territory (T7); the US path is the licensor's."
         )
     approved = outcome(trace, "derived.fda_approved")
+    refused = outcome(trace, "derived.crl_new_trial")
+    letters = a.get("crl_letters") or []
+    if refused and letters and letters[-1]["reason_key"] == "data_applicability":
+        where = {
+            "China": "The clinical data come from China, and the",
+            "mixed": "The clinical data are mixed (China and other regions), but the",
+            "global": "The clinical data come from global trials, but the",
+        }.get(origin or "", "The")
+        t7 = (
+            f"{where} FDA's complete response letter found "
+            + ("them" if where != "The" else "the clinical data")
+            + " not shown to apply to US patients: a trial with US patients comes first "
+            "(T7/T8)."
+        )
     ind = a["fda_ind_key"]
     if no_us_rights:  # 1.6+: licensed in without the US
         t8 = (
@@ -303,6 +344,19 @@ def readings(a: dict[str, Any], trace: dict[str, dict[str, Any]]) -> dict[str, s
         )
     elif approved:
         t8 = "FDA approval opens the US market, about half the world's (T8)."
+    elif refused:
+        t8 = (
+            "The FDA answered the US filing with a complete response letter asking for new "
+            "clinical evidence: the US path is a trial still to run, after a refusal (T7/T8)."
+        )
+    elif outcome(trace, "derived.crl_manufacturing"):
+        resubmitted = letters[-1]["resubmitted"] if letters else None
+        t8 = (
+            "The FDA answered the US filing with a complete response letter on manufacturing, "
+            "inspection or labelling, not the data: approvable once fixed"
+            + (f" (resubmitted {resubmitted})" if resubmitted else " and resubmitted")
+            + ", a delay of a year or more (T8)."
+        )
     elif ind == "cleared" and outcome(trace, "derived.us_applicable_data") is False:
         t8 = (
             "An FDA IND is cleared, but the data come from China alone with no running or "

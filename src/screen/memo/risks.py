@@ -209,7 +209,8 @@ def clinical(a: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def regulatory(a: dict[str, Any]) -> list[str]:
-    """No FDA path; a US stage behind the China stage (v2 regional development)."""
+    """No FDA path; an FDA complete response letter not yet answered by an approval; a US
+    stage behind the China stage (v2 regional development)."""
     out = []
     fda_approved = any(ap["agency"] == "FDA" for ap in a["approvals"])
     scope = (a["bd_plan"] or {}).get("market_scope_key")
@@ -218,6 +219,21 @@ def regulatory(a: dict[str, Any]) -> list[str]:
         out.append(
             f"No FDA IND yet and none planned{plan}: no US path today, and early presence "
             "elsewhere counts for little (T8, T9)."
+        )
+    letters = a.get("crl_letters") or []
+    if letters and not fda_approved:
+        last = letters[-1]
+        asks = {
+            "clinical": "a new trial (efficacy or safety not shown)",
+            "data_applicability": "data that apply to US patients (a multiregional trial)",
+            "cmc": "manufacturing or inspection fixes",
+            "other": "labelling or other fixes",
+        }[last["reason_key"]]
+        when = f" ({last['date']})" if last["date"] else ""
+        again = f"; resubmitted {last['resubmitted']}" if last["resubmitted"] else ""
+        out.append(
+            f"The FDA's latest complete response letter{when} asks for {asks}{again}: the US "
+            "application is not approvable as it stands (T8)."
         )
     regions = a.get("regions") or {}
     china, us = regions.get("china"), regions.get("us")

@@ -8,7 +8,8 @@ stale data. A bare number is accepted where a figure is expected and means "unso
 
 Case schema v2 (`schema_version: 2`, every v1 file still loads) adds what real deals state:
 development by region (`development.py`), readouts against a comparator, safety and sourced
-claims (`evidence.py`), full deal terms (`deals.py`) and month-precision dates (`dates.py`).
+claims (`evidence.py`), full deal terms (`deals.py`), FDA status and complete response letters
+(`regulatory.py`) and month-precision dates (`dates.py`).
 """
 
 from __future__ import annotations
@@ -59,6 +60,11 @@ from screen.model.evidence import (  # noqa: F401
     Provenance,
     Readout,
     Safety,
+)
+from screen.model.regulatory import (  # noqa: F401
+    Approval,
+    CompleteResponseLetter,
+    Regulatory,
 )
 
 
@@ -156,22 +162,6 @@ class Competition(Model):
     differentiation: Differentiation | None = None
 
 
-class Approval(Model):
-    agency: vocab.Agency
-    date: CaseDateField | None = None
-    indication: str | None = None
-
-
-class Regulatory(Model):
-    fda_ind: vocab.IndStatus | None = Field(None, description="status of the FDA IND")
-    us_evidence_plan: vocab.UsEvidencePlan | None = Field(
-        None,
-        description="how a US filing will show the data apply to US patients (MRCT, bridging)",
-    )
-    designations: list[vocab.Designation] | None = None
-    approvals: list[Approval] | None = None
-
-
 def _derived(description: str) -> Any:
     """A field the loader derives (never written in a case file), marked read-only for editors."""
     return Field(None, description=description, json_schema_extra={"readOnly": True})
@@ -246,6 +236,10 @@ class Asset(Model):
         "the territory where the company holds the asset's rights: global unless bd.deals "
         "records an in-licence (direction: in), else what the in-licences in force grant"
     )
+    fda_complete_response: vocab.FdaResponse | None = _derived(
+        "the deficiency named by the FDA's latest complete response letter "
+        "(regulatory.complete_response_letters); none: no letter"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -258,6 +252,8 @@ class Asset(Model):
                         if key.startswith("stage_")
                         else "bd.deals"
                         if key in ("licensed_territory", "rights_territory")
+                        else "regulatory.complete_response_letters"
+                        if key == "fda_complete_response"
                         else "trials[].readouts"
                     )
                     raise ValueError(f"'{key}' is derived from {where}; do not write it")
@@ -301,6 +297,8 @@ def derived_values(asset: Asset) -> dict[str, Any]:
     values["efficacy_active_delta_points"] = active.delta_points if active else None
     values["efficacy_active_endpoint"] = active.kind if active else None
     values.update(deal_views(asset.bd))
+    reg = asset.regulatory
+    values["fda_complete_response"] = reg.latest_fda_response() if reg is not None else None
     dev = asset.development
     top = highest(values[f"stage_{r.value}"] for r in vocab.DevelopmentRegion) if dev else None
     if top is not None and top is not vocab.Stage.none:
@@ -384,6 +382,7 @@ DERIVED_ASSET_FIELDS = (
     "efficacy_active_endpoint",
     "licensed_territory",
     "rights_territory",
+    "fda_complete_response",
 )
 
 
@@ -404,6 +403,7 @@ DERIVED_FROM: dict[str, tuple[str, ...]] = {
     "asset.efficacy_active_endpoint": ("asset.trials.readouts",),
     "asset.licensed_territory": ("asset.bd.deals", "asset.bd.status"),
     "asset.rights_territory": ("asset.bd.deals",),
+    "asset.fda_complete_response": ("asset.regulatory.complete_response_letters",),
     "asset.trials.readouts.delta": (
         "asset.trials.readouts.value",
         "asset.trials.readouts.comparator",

@@ -352,6 +352,27 @@ class UsEvidencePlan(StrEnum):
     none = "none"  # a filing on ex-US data alone
 
 
+class CrlReason(StrEnum):
+    """What an FDA complete response letter (21 CFR 314.110, 601.3) asks for before the
+    application can be approved: the deficiency that decides what comes next."""
+
+    clinical = "clinical"  # efficacy or safety not shown: a new or larger trial
+    data_applicability = "data_applicability"  # ex-US data not shown to apply to US patients
+    cmc = "cmc"  # manufacturing, facility or inspection findings (quality, not the data)
+    other = "other"  # labelling, REMS, administrative: no new trial and no inspection
+
+
+class FdaResponse(StrEnum):
+    """The FDA's latest answer to the US application, as the case records it: no complete
+    response letter, or the deficiency the latest one names."""
+
+    none = "none"
+    clinical = "clinical"
+    data_applicability = "data_applicability"
+    cmc = "cmc"
+    other = "other"
+
+
 class ComparatorKind(StrEnum):
     """What a readout is compared with: a randomised arm, or a number from elsewhere."""
 
