@@ -434,3 +434,15 @@ def test_a_deal_without_a_total_shows_its_payments_added_up(tmp_path: Path) -> N
     stated = {**deal, "total_value_usd_m": 1025}
     md = memo_for(tmp_path, make_case({"bd": {"status": "partnered", "deals": [stated]}}))[1]
     assert "derived" not in next(x for x in md.splitlines() if x.startswith("- Deal: Eli"))
+
+
+def test_a_us_approval_stated_in_the_development_block_reads_as_approved(tmp_path: Path) -> None:
+    """`development: {us: {stage: approved}}` with no `regulatory.approvals` entry: the rule
+    (`fda.approved`) scored 5 while the memo read 'a credible FDA path' from the IND and
+    listed no FDA approval; the memo reads the US stage as the rule does."""
+    dev = {"china": {"stage": "approved"}, "us": {"stage": "approved"}}
+    case = make_case({"stage": DELETE, "development": dev, "regulatory": {"fda_ind": "none"}})
+    md = memo_for(tmp_path, case)[1]
+    assert "FDA approval opens the US market" in md
+    assert "- FDA-approved" in md
+    assert "A credible FDA path" not in md and "No FDA IND yet and none planned" not in md

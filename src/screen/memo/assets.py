@@ -411,7 +411,8 @@ def asset_view(
             }
             for x in ((reg.complete_response_letters or []) if reg else [])
         ],
-        "crl_stated": bool(reg) and reg.complete_response_letters is not None,
+        # approved in the US: an FDA approval recorded, or the US stage (development block)
+        "us_approved": getattr(asset.stage_us, "name", None) == "approved",
         "bd_status": label(bd.status) if bd and bd.status else None,
         "bd_status_key": bd_status_key,
         "bd_plan": plan(bd.plan if bd else None),

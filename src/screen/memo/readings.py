@@ -38,11 +38,11 @@ def fda_path(a: dict[str, Any]) -> str:
         for ap in a["approvals"]
         if ap["agency"] != "FDA"
     ]
-    if ind is None and not a["approvals"] and not a["designations"]:
+    if ind is None and not a["approvals"] and not a["designations"] and not a.get("us_approved"):
         return "FDA path unknown: no FDA status in the case file."
-    if fda:
+    if fda or a.get("us_approved"):
         whose = "the licensor's, " if a.get("rights_key") in NO_US_RIGHTS_KEYS else ""
-        when = f"{whose}{fda[0]['date'] or ''}".rstrip(", ")
+        when = f"{whose}{fda[0]['date'] if fda and fda[0]['date'] else ''}".rstrip(", ")
         text = "FDA-approved" + (f" ({when})" if when else "")
     else:
         text = {
@@ -54,7 +54,7 @@ def fda_path(a: dict[str, Any]) -> str:
     if a["designations"]:
         n = len(a["designations"])
         text += f"; FDA designation{'s' if n > 1 else ''}: {join_and(a['designations'])}"
-    elif ind == "cleared" and not fda:
+    elif ind == "cleared" and not (fda or a.get("us_approved")):
         text += "; no FDA designation yet"
     if others:
         text += "; approved by " + join_and(others)
@@ -321,7 +321,7 @@ def readings(a: dict[str, Any], trace: dict[str, dict[str, Any]]) -> dict[str, s
             f"The clinical data come from {where} and support a filing in the company's "
             "licensed territory (T7); the US path is the licensor's."
         )
-    approved = outcome(trace, "derived.fda_approved")
+    approved = outcome(trace, "derived.fda_approved") or a.get("us_approved")
     refused = outcome(trace, "derived.crl_new_trial")
     letters = a.get("crl_letters") or []
     if refused and letters and letters[-1]["reason_key"] == "data_applicability":

@@ -212,7 +212,7 @@ def regulatory(a: dict[str, Any]) -> list[str]:
     """No FDA path; an FDA complete response letter not yet answered by an approval; a US
     stage behind the China stage (v2 regional development)."""
     out = []
-    fda_approved = any(ap["agency"] == "FDA" for ap in a["approvals"])
+    fda_approved = a.get("us_approved") or any(ap["agency"] == "FDA" for ap in a["approvals"])
     scope = (a["bd_plan"] or {}).get("market_scope_key")
     if a["fda_ind_key"] == "none" and not fda_approved:
         plan = " although the plan is global" if scope == "global" else ""
