@@ -230,6 +230,20 @@ def test_the_memo_reads_each_state_of_an_in_licence(
     assert says in t5 and never not in t5
 
 
+def test_an_ended_in_licence_is_not_read_as_a_partner_returning_rights(tmp_path: Path) -> None:
+    """LianBio returned its China licences (mavacamten to BMS, 2023): the memo still said the
+    data 'support a filing in the company's licensed territory', called the status 'rights
+    returned by a partner' and its risk 'a normal risk, not a scandal' (an out-licence's
+    reading), though the company itself had lost the asset."""
+    deal = _in("china", status="terminated", partner="MyoKardia")
+    _, md, _ = memo_for(tmp_path, make_case({"bd": {"status": "returned", "deals": [deal]}}))
+    assert "licensed territory (T7)" not in md
+    assert "rights returned by a partner" not in md and "not a scandal" not in md
+    assert "BD status: rights back with the licensor" in md
+    assert "The in-licence has ended: the FDA path and the US market" in md
+    assert "The in-licence has ended and the rights are back with the licensor: ask why" in md
+
+
 def test_a_docx_memo_shows_a_control_character_instead_of_failing(tmp_path: Path) -> None:
     """A partner name with an escape character (quoted YAML "\\x1b") made python-docx refuse
     the document: exit 70 (a hostile-input review). The memo is written, the character shown

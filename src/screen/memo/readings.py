@@ -186,6 +186,8 @@ def bd_text(a: dict[str, Any]) -> str:
     """'BD status: in discussion. Plan (T10): co-development ex-China at phase 2; global market.'"""
     status = a["bd_status_key"]
     text = "BD status: " + (BD_STATUS_TEXT.get(status, label(status)) if status else "not recorded")
+    if status == "returned" and a.get("rights_key") == "none":  # an in-licence that ended
+        text = "BD status: rights back with the licensor"
     plan = a["bd_plan"]
     if plan is None:
         return text + "; no BD plan recorded."
@@ -315,7 +317,13 @@ def readings(a: dict[str, Any], trace: dict[str, dict[str, Any]]) -> dict[str, s
         "global": "The clinical data come from global trials, the strongest basis for an FDA "
         "path (T8).",
     }.get(origin or "", "Where the clinical data come from is not recorded (T7).")
-    if no_us_rights and origin in ("mixed", "global"):  # the US path is the licensor's
+    rights_ended = a.get("rights_key") == "none"  # an in-licence terminated or returned
+    if rights_ended:
+        t7 = (
+            "Whatever the clinical data show, the company no longer holds rights to the "
+            "asset: they support no filing of its own (T7)."
+        )
+    elif no_us_rights and origin in ("mixed", "global"):  # the US path is the licensor's
         where = "global trials" if origin == "global" else "China and other regions"
         t7 = (
             f"The clinical data come from {where} and support a filing in the company's "
@@ -337,7 +345,12 @@ def readings(a: dict[str, Any], trace: dict[str, dict[str, Any]]) -> dict[str, s
             "(T7/T8)."
         )
     ind = a["fda_ind_key"]
-    if no_us_rights:  # 1.6+: licensed in without the US
+    if rights_ended:
+        t8 = (
+            "The in-licence has ended: the FDA path and the US market, like the rest of the "
+            "asset, are back with its licensor (T8)."
+        )
+    elif no_us_rights:  # 1.6+: licensed in without the US
         t8 = (
             "The company holds no US rights: the FDA path and the US market, about half the "
             "world's, are its licensor's (T8)."

@@ -348,7 +348,16 @@ def risks(ctx: dict[str, Any], company: Any = None) -> list[dict[str, str]]:
                     else ""
                 )
                 add("amber", who, f"{c['name']} cannot be scored yet{could}{refs}.", "thesis")
-        if a["bd_status_key"] == "returned":
+        if a["bd_status_key"] == "returned" and a.get("rights_key") == "none":
+            add(
+                "amber",
+                a,
+                "The in-licence has ended and the rights are back with the licensor: ask why "
+                "(the licensor's data, its strategy, or the company's execution), as the "
+                "answer bears on the company's other licences (T6).",
+                "bd",
+            )
+        elif a["bd_status_key"] == "returned":
             add(
                 "amber",
                 a,
