@@ -55,6 +55,22 @@ def test_due_lists_due_and_overdue_cases_with_their_open_questions(tmp_path: Pat
     assert doc["due"][0]["questions"] and doc["due"][1]["questions"] == []
 
 
+def test_due_sets_the_questions_that_change_nothing_apart() -> None:
+    """A bundled case on the watch list shows `due` at work; the questions `explain` lists
+    'for completeness' (no answer changes the score or the decision) are set apart, as there,
+    not counted among the open questions the next look starts from."""
+    from helpers import ROOT
+
+    out = run_cli("due", "cases/", "--today", "2026-12-08", "--format", "json", cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    tide = next(d for d in json.loads(out.stdout)["due"] if d["case_id"] == "tidewater-bio")
+    assert tide["questions"] and tide["for_completeness"]
+    assert not set(tide["questions"]) & set(tide["for_completeness"])
+    text = run_cli("due", "cases/", "--today", "2026-12-08", cwd=ROOT).stdout
+    assert f"{len(tide['questions'])} open question(s)" in text
+    assert "  for completeness (no answer changes the score or the decision):" in text
+
+
 def test_due_nothing_due_and_bad_input(tmp_path: Path) -> None:
     folder = _cases(tmp_path)
     out = run_cli("due", str(folder), "--today", "2025-01-01")

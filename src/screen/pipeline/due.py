@@ -39,6 +39,8 @@ class DueCase:
     decision: str
     score: float
     questions: tuple[str, ...]  # open diligence questions on the core asset(s)
+    # asked for completeness only: no answer changes the score or the decision
+    for_completeness: tuple[str, ...] = ()
 
 
 def parse_within(text: str) -> int:
@@ -70,8 +72,14 @@ def due_cases(
         result = build_result(rs, loaded, evaluate_case(rs, loaded.case, trace=False))
         errors += rule_errors(result)  # listed, and said: a rule's defect, not the case's
         core = set(result["core_assets"]) or {result["lead_asset"]}
-        questions = tuple(
-            dict.fromkeys(u["question"] for u in result["unknowns"] if u["asset"] in core)
+        open_ = [u for u in result["unknowns"] if u["asset"] in core]
+        questions = tuple(dict.fromkeys(u["question"] for u in open_ if not u["for_completeness"]))
+        rest = tuple(
+            dict.fromkeys(
+                u["question"]
+                for u in open_
+                if u["for_completeness"] and u["question"] not in questions
+            )
         )
         found.append(
             DueCase(
@@ -84,6 +92,7 @@ def due_cases(
                 result["decision"],
                 result["score"],
                 questions,
+                rest,
             )
         )
     found.sort(key=lambda d: (d.revisit, d.company, d.path))
@@ -116,6 +125,9 @@ def to_text(due: Sequence[DueCase], today: dt.date, within_days: int) -> str:
             f"  last screen: {d.decision} {display(d.score)}; {len(d.questions)} open question(s)"
         )
         out.extend(f"  - {q}" for q in d.questions)
+        if d.for_completeness:
+            out.append("  for completeness (no answer changes the score or the decision):")
+            out.extend(f"    - {q}" for q in d.for_completeness)
     return "\n".join(out) + "\n"
 
 
@@ -123,6 +135,13 @@ def to_json(due: Sequence[DueCase], today: dt.date, within_days: int) -> str:
     doc = {
         "today": today.isoformat(),
         "within_days": within_days,
-        "due": [{**asdict(d), "questions": list(d.questions)} for d in due],
+        "due": [
+            {
+                **asdict(d),
+                "questions": list(d.questions),
+                "for_completeness": list(d.for_completeness),
+            }
+            for d in due
+        ],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
