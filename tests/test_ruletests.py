@@ -104,6 +104,19 @@ def test_missing_test_folder_is_a_located_error(tmp_path):
         run_tests(tmp_path / "r.yaml", [tmp_path / "nope.yaml"])
 
 
+def test_a_copied_rule_file_without_tests_beside_it_says_where_they_are_looked_for(tmp_path):
+    """`dealscreen test copy.yaml` printed '/tmp/tests: test file not found', naming a
+    folder the user never gave (a fresh-clone review)."""
+    copy = tmp_path / "copy.yaml"
+    copy.write_text((ROOT / "rules" / "thesis.yaml").read_text())
+    out = run_cli("test", str(copy))
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert out.stderr.startswith(f"{copy}: no tests for these rules")
+    assert f"read from {tmp_path / 'tests'}/" in out.stderr
+    assert f"'dealscreen test {copy} rules/tests/'" in out.stderr
+    assert run_cli("test", str(copy), "rules/tests/").returncode == 0
+
+
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return helpers.run_cli(*args, cwd=ROOT)
 
