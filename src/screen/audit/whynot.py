@@ -714,8 +714,9 @@ def format_why_not(w: WhyNot, limit: int = 12) -> str:
             out.append(f"  {subject(u.asset, u.fact)}: {detail}")
     if w.unvaried:
         out.append(
-            "also open, which no change of one written field varies here (a regional stage of "
-            "a case without a development block, a gain read from the readouts): "
+            "also open, which no change of one written field varies here (a fact derived "
+            "from others: a regional stage of a case without a development block, a gain read "
+            "from the readouts, the FDA's latest complete response letter): "
             + ", ".join(subject(a, f) for a, f in w.unvaried[:limit])
         )
     skipped = f"; fixed (not changed): {', '.join(w.fixed_skipped)}" if w.fixed_skipped else ""
