@@ -8,6 +8,7 @@ from screen.memo.deals import deal_model
 from screen.memo.facts import because, needs_text
 from screen.memo.wording import (
     BD_STATUS_TEXT,
+    CRL_FOUND,
     DEAL_NOUN,
     NO_US_RIGHTS_KEYS,
     REGION_TEXT,
@@ -72,17 +73,9 @@ def fda_path(a: dict[str, Any]) -> str:
     return text + "."
 
 
-CRL_REASON_TEXT = {
-    "clinical": "efficacy or safety not shown",
-    "data_applicability": "data not shown to apply to US patients",
-    "cmc": "manufacturing or inspection findings",
-    "other": "labelling or other issues",
-}
-
-
 def _letter_text(x: dict[str, Any]) -> str:
     """'2022-05 (manufacturing or inspection findings; resubmitted 2022-10)'."""
-    parts = [CRL_REASON_TEXT[x["reason_key"]]]
+    parts = [CRL_FOUND[x["reason_key"]]]
     if x["resubmitted"]:
         parts.append(f"resubmitted {x['resubmitted']}")
     return f"{x['date'] or 'undated'} ({'; '.join(parts)})"

@@ -20,7 +20,15 @@ from typing import Any
 
 from screen.memo.diligence import needs_source
 from screen.memo.evidence import cash_runway
-from screen.memo.wording import STAGE_RANK, WEAK_SHARE, join_and, label, number, sentence
+from screen.memo.wording import (
+    CRL_ASKS,
+    STAGE_RANK,
+    WEAK_SHARE,
+    join_and,
+    label,
+    number,
+    sentence,
+)
 from screen.model import vocab
 
 # Memo defaults, used when the rule set states no runway parameter: a biotech usually needs
@@ -223,12 +231,7 @@ def regulatory(a: dict[str, Any]) -> list[str]:
     letters = a.get("crl_letters") or []
     if letters and not fda_approved:
         last = letters[-1]
-        asks = {
-            "clinical": "a new trial (efficacy or safety not shown)",
-            "data_applicability": "data that apply to US patients (a multiregional trial)",
-            "cmc": "manufacturing or inspection fixes",
-            "other": "labelling or other fixes",
-        }[last["reason_key"]]
+        asks = CRL_ASKS[last["reason_key"]]
         when = f" ({last['date']})" if last["date"] else ""
         again = f"; resubmitted {last['resubmitted']}" if last["resubmitted"] else ""
         out.append(

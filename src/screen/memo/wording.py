@@ -257,3 +257,19 @@ def sentence(text: str) -> str:
         return text
     text = text[0].upper() + text[1:]
     return text if text.endswith((".", "?", "!")) else text + "."
+
+
+# An FDA complete response letter by its reason: what it found (the memo's FDA line) and what
+# it asks for (the risk list).
+CRL_FOUND = {
+    "clinical": "efficacy or safety not shown",
+    "data_applicability": "data not shown to apply to US patients",
+    "cmc": "manufacturing or inspection findings",
+    "other": "labelling or other issues",
+}
+CRL_ASKS = {
+    "clinical": "a new trial (efficacy or safety not shown)",
+    "data_applicability": "data that apply to US patients (a multiregional trial)",
+    "cmc": "manufacturing or inspection fixes",
+    "other": "labelling or other fixes",
+}
