@@ -313,6 +313,7 @@ def test_the_case_schema_accepts_every_file_that_loads_and_refuses_a_typo():
     files = sorted((ROOT / "cases").glob("*.yaml")) + sorted(
         (ROOT / "tests" / "fixtures" / "cases-v1").glob("*.yaml")
     )
+
     def read(path):  # as the loader reads it: YAML 1.2, where `on:` is a key, not true
         from screen.model.yamlsource import read_yaml_file
 
