@@ -711,6 +711,10 @@ class CaseFactory:
         self.put(a, "regulatory", reg)
         agencies = {x["agency"] for x in reg.get("approvals", [])}
         self.put(a, "development", self.development(stage, agencies))
+        if a.get("development", {}).get("us", {}).get("stage") == "filed":
+            # the FDA's answer to the US filing so far (thesis 1.7): mostly none yet
+            letters = [[], [], [], [{"reason": "cmc"}], [{"reason": "clinical"}]]
+            self.put(reg, "complete_response_letters", self.pick(letters))
         self.put(a, "data_origin", self.pick(["china", "global", "mixed"], [6, 2, 2]))
         bd: dict[str, Any] = {}
         self.put(
