@@ -123,10 +123,11 @@ def test_letters_out_of_order_or_a_resubmission_before_its_letter_are_errors(
 
 
 def test_the_memo_states_the_letter_reads_it_and_lists_it_as_a_risk(tmp_path: Path) -> None:
-    letters = [{"reason": "cmc", "date": "2022-05", "resubmitted": "2022-10"}]
+    letters = [{"reason": "cmc", "date": "2022-05", "resubmitted": "2022-10", "source": "deck"}]
     _, md, _ = memo_for(tmp_path, _filed(letters))
     assert "FDA complete response letter: 2022-05 (manufacturing or inspection findings; " \
-        "resubmitted 2022-10)" in md  # fmt: skip
+        "resubmitted 2022-10; source: Company deck)" in md  # fmt: skip
+    assert "TST-101 FDA complete response letter (2022-05)" in md  # the source list says so
     assert "complete response letter on manufacturing" in md  # the T8 reading
     assert "asks for manufacturing or inspection fixes; resubmitted 2022-10" in md  # a risk
     _, md, _ = memo_for(tmp_path, _filed([{"reason": "data_applicability", "date": "2022-03"}]))

@@ -180,6 +180,22 @@ def _readout(r: Any, rel: str, cite: Any) -> dict[str, Any]:
     }
 
 
+def _letter_view(x: Any, cites: Citations, tag: str) -> dict[str, Any]:
+    """An FDA complete response letter for the memo, with the title of its source; the
+    source's entry in the memo's list says the letter cites it (a letter is no figure)."""
+    src = cites.sources.get(x.source) if x.source else None
+    date = date_text(x.date)
+    if src is not None:
+        src.cited_by.append(f"{tag} FDA complete response letter ({date or 'undated'})")
+    return {
+        "reason_key": x.reason.value,
+        "date": date,
+        "resubmitted": date_text(x.resubmitted),
+        "indication": x.indication,
+        "source": src.title if src is not None else None,
+    }
+
+
 def asset_view(
     asset: Any,
     index: int,
@@ -403,12 +419,7 @@ def asset_view(
             for a in ((reg.approvals or []) if reg else [])
         ],
         "crl_letters": [
-            {
-                "reason_key": x.reason.value,
-                "date": date_text(x.date),
-                "resubmitted": date_text(x.resubmitted),
-                "indication": x.indication,
-            }
+            _letter_view(x, cites, tag)
             for x in ((reg.complete_response_letters or []) if reg else [])
         ],
         # approved in the US: an FDA approval recorded, or the US stage (development block)

@@ -78,6 +78,8 @@ def _letter_text(x: dict[str, Any]) -> str:
     parts = [CRL_FOUND[x["reason_key"]]]
     if x["resubmitted"]:
         parts.append(f"resubmitted {x['resubmitted']}")
+    if x.get("source"):
+        parts.append(f"source: {x['source']}")
     return f"{x['date'] or 'undated'} ({'; '.join(parts)})"
 
 
