@@ -229,8 +229,8 @@ def discover_test_files(rules: str | Path | None, tests: list[str | Path]) -> li
                 f"no tests for these rules: without TESTS they are read from {p}/, which does "
                 "not exist",
                 Location(str(rules if rules is not None else p)),
-                f"give test files after the rules, e.g. 'dealscreen test {rules} rules/tests/' "
-                "for the bundled thesis's tests, or create that folder",
+                f"give test files after the rules, e.g. 'dealscreen test {rules or 'RULES'} "
+                "rules/tests/' for the bundled thesis's tests, or create that folder",
             )
         if p.is_dir():
             found = yaml_files(p)
