@@ -216,22 +216,21 @@ class TestRun:
 
 def discover_test_files(rules: str | Path | None, tests: list[str | Path]) -> list[Path]:
     """Test files as given (folders expand to their *.yaml), else RULES/tests/*.yaml."""
-    beside = not tests  # the default: the tests/ folder next to the rules
-    if beside:
+    if not tests:  # the default: the tests/ folder next to the rules
         root = Path(rules) if rules is not None else default_rules_path()
         folder = (root if root.is_dir() else root.parent) / "tests"
+        if not folder.exists():
+            raise ScreenError(
+                f"no tests for these rules: without TESTS they are read from {folder}/, which "
+                "does not exist",
+                Location(str(rules if rules is not None else folder)),
+                f"give test files after the rules, e.g. 'dealscreen test {rules or 'RULES'} "
+                "rules/tests/' for the bundled thesis's tests, or create that folder",
+            )
         tests = [folder]
     out: list[Path] = []
     for item in tests:
         p = Path(item)
-        if beside and not p.exists():
-            raise ScreenError(
-                f"no tests for these rules: without TESTS they are read from {p}/, which does "
-                "not exist",
-                Location(str(rules if rules is not None else p)),
-                f"give test files after the rules, e.g. 'dealscreen test {rules or 'RULES'} "
-                "rules/tests/' for the bundled thesis's tests, or create that folder",
-            )
         if p.is_dir():
             found = yaml_files(p)
             if not found:

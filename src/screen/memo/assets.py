@@ -39,7 +39,14 @@ from screen.memo.wording import (
 )
 from screen.model.case import Figure, efficacy_readout
 from screen.model.deals import in_force
-from screen.model.vocab import ComparatorKind, DealDirection, DealModel, Region
+from screen.model.vocab import (
+    Agency,
+    ComparatorKind,
+    DealDirection,
+    DealModel,
+    LicensedTerritory,
+    Region,
+)
 
 
 def trace_by_asset(result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -423,7 +430,10 @@ def asset_view(
             for x in ((reg.complete_response_letters or []) if reg else [])
         ],
         # approved in the US: an FDA approval recorded, or the US stage (development block)
-        "us_approved": getattr(asset.stage_us, "name", None) == "approved",
+        "us_approved": getattr(asset.stage_us, "name", None) == "approved"
+        or any(x.agency is Agency.fda for x in ((reg.approvals or []) if reg else [])),
+        # an in-licence that ended (terminated, returned): the company holds no rights at all
+        "rights_ended": asset.rights_territory is LicensedTerritory.none,
         "bd_status": label(bd.status) if bd and bd.status else None,
         "bd_status_key": bd_status_key,
         "bd_plan": plan(bd.plan if bd else None),

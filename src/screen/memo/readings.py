@@ -39,9 +39,9 @@ def fda_path(a: dict[str, Any]) -> str:
         for ap in a["approvals"]
         if ap["agency"] != "FDA"
     ]
-    if ind is None and not a["approvals"] and not a["designations"] and not a.get("us_approved"):
+    if ind is None and not a["approvals"] and not a["designations"] and not a["us_approved"]:
         return "FDA path unknown: no FDA status in the case file."
-    if fda or a.get("us_approved"):
+    if a["us_approved"]:
         whose = "the licensor's, " if a.get("rights_key") in NO_US_RIGHTS_KEYS else ""
         when = f"{whose}{fda[0]['date'] if fda and fda[0]['date'] else ''}".rstrip(", ")
         text = "FDA-approved" + (f" ({when})" if when else "")
@@ -55,11 +55,11 @@ def fda_path(a: dict[str, Any]) -> str:
     if a["designations"]:
         n = len(a["designations"])
         text += f"; FDA designation{'s' if n > 1 else ''}: {join_and(a['designations'])}"
-    elif ind == "cleared" and not (fda or a.get("us_approved")):
+    elif ind == "cleared" and not a["us_approved"]:
         text += "; no FDA designation yet"
     if others:
         text += "; approved by " + join_and(others)
-    letters = a.get("crl_letters") or []
+    letters = a["crl_letters"]
     if letters:
         text += (
             "; "
@@ -181,7 +181,7 @@ def bd_text(a: dict[str, Any]) -> str:
     """'BD status: in discussion. Plan (T10): co-development ex-China at phase 2; global market.'"""
     status = a["bd_status_key"]
     text = "BD status: " + (BD_STATUS_TEXT.get(status, label(status)) if status else "not recorded")
-    if status == "returned" and a.get("rights_key") == "none":  # an in-licence that ended
+    if status == "returned" and a["rights_ended"]:  # an in-licence that ended
         text = "BD status: rights back with the licensor"
     plan = a["bd_plan"]
     if plan is None:
@@ -312,7 +312,7 @@ def readings(a: dict[str, Any], trace: dict[str, dict[str, Any]]) -> dict[str, s
         "global": "The clinical data come from global trials, the strongest basis for an FDA "
         "path (T8).",
     }.get(origin or "", "Where the clinical data come from is not recorded (T7).")
-    rights_ended = a.get("rights_key") == "none"  # an in-licence terminated or returned
+    rights_ended = a["rights_ended"]
     if rights_ended:
         t7 = (
             "Whatever the clinical data show, the company no longer holds rights to the "
@@ -324,9 +324,9 @@ def readings(a: dict[str, Any], trace: dict[str, dict[str, Any]]) -> dict[str, s
             f"The clinical data come from {where} and support a filing in the company's "
             "licensed territory (T7); the US path is the licensor's."
         )
-    approved = outcome(trace, "derived.fda_approved") or a.get("us_approved")
+    approved = outcome(trace, "derived.fda_approved") or a["us_approved"]
     refused = outcome(trace, "derived.crl_new_trial")
-    letters = a.get("crl_letters") or []
+    letters = a["crl_letters"]
     if refused and letters and letters[-1]["reason_key"] == "data_applicability":
         where = {
             "China": "The clinical data come from China, and the",

@@ -220,7 +220,7 @@ def regulatory(a: dict[str, Any]) -> list[str]:
     """No FDA path; an FDA complete response letter not yet answered by an approval; a US
     stage behind the China stage (v2 regional development)."""
     out = []
-    fda_approved = a.get("us_approved") or any(ap["agency"] == "FDA" for ap in a["approvals"])
+    fda_approved = a["us_approved"]
     scope = (a["bd_plan"] or {}).get("market_scope_key")
     if a["fda_ind_key"] == "none" and not fda_approved:
         plan = " although the plan is global" if scope == "global" else ""
@@ -228,7 +228,7 @@ def regulatory(a: dict[str, Any]) -> list[str]:
             f"No FDA IND yet and none planned{plan}: no US path today, and early presence "
             "elsewhere counts for little (T8, T9)."
         )
-    letters = a.get("crl_letters") or []
+    letters = a["crl_letters"]
     if letters and not fda_approved:
         last = letters[-1]
         asks = CRL_ASKS[last["reason_key"]]
@@ -351,7 +351,7 @@ def risks(ctx: dict[str, Any], company: Any = None) -> list[dict[str, str]]:
                     else ""
                 )
                 add("amber", who, f"{c['name']} cannot be scored yet{could}{refs}.", "thesis")
-        if a["bd_status_key"] == "returned" and a.get("rights_key") == "none":
+        if a["bd_status_key"] == "returned" and a["rights_ended"]:
             add(
                 "amber",
                 a,

@@ -162,6 +162,15 @@ class Competition(Model):
     differentiation: Differentiation | None = None
 
 
+# What a case file writes instead of a derived field (the others: `development:` for a
+# regional stage, the readouts for an efficacy fact), for the error that refuses it.
+_WRITTEN_IN = {
+    "licensed_territory": "bd.deals",
+    "rights_territory": "bd.deals",
+    "fda_complete_response": "regulatory.complete_response_letters",
+}
+
+
 def _derived(description: str) -> Any:
     """A field the loader derives (never written in a case file), marked read-only for editors."""
     return Field(None, description=description, json_schema_extra={"readOnly": True})
@@ -247,14 +256,8 @@ class Asset(Model):
         if isinstance(data, dict):
             for key in DERIVED_ASSET_FIELDS:
                 if key in data:
-                    where = (
-                        "development:"
-                        if key.startswith("stage_")
-                        else "bd.deals"
-                        if key in ("licensed_territory", "rights_territory")
-                        else "regulatory.complete_response_letters"
-                        if key == "fda_complete_response"
-                        else "trials[].readouts"
+                    where = _WRITTEN_IN.get(
+                        key, "development:" if key.startswith("stage_") else "trials[].readouts"
                     )
                     raise ValueError(f"'{key}' is derived from {where}; do not write it")
         return data

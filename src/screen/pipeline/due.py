@@ -135,13 +135,6 @@ def to_json(due: Sequence[DueCase], today: dt.date, within_days: int) -> str:
     doc = {
         "today": today.isoformat(),
         "within_days": within_days,
-        "due": [
-            {
-                **asdict(d),
-                "questions": list(d.questions),
-                "for_completeness": list(d.for_completeness),
-            }
-            for d in due
-        ],
+        "due": [asdict(d) for d in due],  # tuples are written as JSON arrays
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
