@@ -162,13 +162,8 @@ class Competition(Model):
     differentiation: Differentiation | None = None
 
 
-# What a case file writes instead of a derived field (the others: `development:` for a
-# regional stage, the readouts for an efficacy fact), for the error that refuses it.
-_WRITTEN_IN = {
-    "licensed_territory": "bd.deals",
-    "rights_territory": "bd.deals",
-    "fda_complete_response": "regulatory.complete_response_letters",
-}
+# How the error refusing a derived field names what to write instead (DERIVED_FROM's first origin)
+_WRITTEN_AS = {"development": "development:", "trials.readouts": "trials[].readouts"}
 
 
 def _derived(description: str) -> Any:
@@ -256,9 +251,8 @@ class Asset(Model):
         if isinstance(data, dict):
             for key in DERIVED_ASSET_FIELDS:
                 if key in data:
-                    where = _WRITTEN_IN.get(
-                        key, "development:" if key.startswith("stage_") else "trials[].readouts"
-                    )
+                    origin = DERIVED_FROM[f"asset.{key}"][0].removeprefix("asset.")
+                    where = _WRITTEN_AS.get(origin, origin)
                     raise ValueError(f"'{key}' is derived from {where}; do not write it")
         return data
 
